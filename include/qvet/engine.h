@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Engines: the float32 reference engine and the bit-exact int8 emulator run a finalized graph on
+ * batches of samples.
+ *
+ *     struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+ *     o.kind = QV_ENGINE_INT8;
+ *     qv_engine_create(g, &o, &e, err);
+ *     memcpy(qv_engine_input(e, 0), samples, n * qv_engine_input_bytes(e, 0));
+ *     qv_engine_run(e, n, err);
+ *     const int8_t *y = qv_engine_output(e, 0);
+ *
+ * The float engine holds every activation as float32 in real units (quantized constants are
+ * dequantized; QUANTIZE rounds to the output grid and returns real values). The int8 engine holds
+ * each tensor in its own dtype and follows TFLM's reference kernels bit for bit.
+ */
+#ifndef QVET_ENGINE_H
+#define QVET_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qvet/error.h"
+#include "qvet/graph.h"
+
+enum qv_engine_kind { QV_ENGINE_FLOAT = 0, QV_ENGINE_INT8 = 1, QV_ENGINE_KIND_COUNT };
+
+/*
+ * Per-layer capture (ggml's eval callback). Called once per node with ask = true while the engine
+ * is created: return true to keep that node's outputs observable. Then, during every run, called
+ * after each kept node with ask = false and the node's output views (t borrowed for the call;
+ * t->shape.dims[0] is the number of samples in the batch); returning false stops the run, which
+ * then fails with QV_E_USAGE "stopped by observer".
+ */
+typedef bool (*qv_observe_fn)(int32_t node, const struct qv_tensor_view *t, bool ask, void *user);
+
+struct qv_engine_opts {
+    enum qv_engine_kind kind;
+    enum qv_rounding rounding;     /* int8 only */
+    int64_t max_batch;             /* samples per run; clamped to 1 when the graph cannot batch */
+    bool plain_loops;              /* disable the fast GEMM paths (tests compare both) */
+    qv_observe_fn observe;
+    void *observe_user;
+};
+
+#define QV_ENGINE_OPTS_INIT { .kind = QV_ENGINE_FLOAT, .rounding = QV_ROUNDING_DOUBLE, \
+                              .max_batch = 1, .plain_loops = false, .observe = NULL, \
+                              .observe_user = NULL }
+
+struct qv_engine;
+
+/* Plans shapes for max_batch, allocates all buffers and runs every kernel's prepare. */
+enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine_opts *opts,
+                                struct qv_engine **ret_engine, struct qv_error *err);
+void qv_engine_free(struct qv_engine *e);
+
+/* The batch the engine was planned for (<= opts.max_batch). */
+int64_t qv_engine_max_batch(const struct qv_engine *e);
+/* Element type of graph input/output i as the engine holds it (float engine: always F32). */
+enum qv_dtype qv_engine_input_dtype(const struct qv_engine *e, int32_t i);
+enum qv_dtype qv_engine_output_dtype(const struct qv_engine *e, int32_t i);
+/* Bytes of one sample of graph input/output i. */
+size_t qv_engine_input_bytes(const struct qv_engine *e, int32_t i);
+size_t qv_engine_output_bytes(const struct qv_engine *e, int32_t i);
+/* Buffers for max_batch samples of graph input/output i (sample-major). */
+void *qv_engine_input(struct qv_engine *e, int32_t i);
+const void *qv_engine_output(const struct qv_engine *e, int32_t i);
+
+/* Runs n (1..max_batch) samples from the input buffers. */
+enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *err);
+
+#endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Importers and exporters: .npy arrays, CSV datasets, the native JSON model, TFLite flatbuffers,
+ * C arrays, and atomic file output.
+ *
+ * Every reader checks every size and offset against the file before use and fails with
+ * QV_E_INPUT naming the file and the byte offset (binary formats) or line/column (text).
+ * Every writer writes a temporary file beside the target and renames it into place.
+ */
+#ifndef QVET_IO_H
+#define QVET_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "qvet/error.h"
+#include "qvet/graph.h"
+
+/* ---- atomic output ------------------------------------------------------------------------ */
+
+/* A file being written: data goes to "PATH.tmp.XXXXXX", qv_atomic_commit renames it to PATH. */
+struct qv_atomic_file {
+    FILE *fp;
+    char path[1024];
+    char tmp_path[1040];
+};
+
+enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct qv_error *err);
+/* Flushes, fsyncs, closes and renames; on any failure removes the temporary file. */
+enum qv_status qv_atomic_commit(struct qv_atomic_file *f, struct qv_error *err);
+/* Closes and removes the temporary file (after an error); safe to call twice. */
+void qv_atomic_abort(struct qv_atomic_file *f);
+/* Whole buffer to PATH atomically. */
+enum qv_status qv_file_write_atomic(const char *path, const void *data, size_t size,
+                                    struct qv_error *err);
+/* Whole file into a malloc'd buffer (NUL-terminated one byte past *ret_size). max_size bounds it. */
+enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret_data,
+                                size_t *ret_size, struct qv_error *err);
+/* mkdir -p. */
+enum qv_status qv_mkdir_p(const char *path, struct qv_error *err);
+
+/* ---- .npy ---------------------------------------------------------------------------------- */
+
+/* Header of an .npy file (format 1.0, 2.0 and 3.0; little-endian; C order only). */
+struct qv_npy_info {
+    enum qv_dtype dtype;
+    struct qv_shape shape;         /* shape[0] = number of samples N (rank >= 1) */
+    int64_t data_offset;           /* byte offset of the first element */
+    int64_t row_elems;             /* elements per sample: product of dims 1..rank-1 */
+};
+
+struct qv_npy;
+
+/* Opens and parses the header; data is read in batches with qv_npy_read_rows. */
+enum qv_status qv_npy_open(const char *path, struct qv_npy **ret_npy, struct qv_error *err);
+const struct qv_npy_info *qv_npy_get_info(const struct qv_npy *npy);
+/*
+ * Reads up to max_rows samples into buf (info.dtype, row-major) and sets *ret_rows (0 at the end).
+ * A file shorter than its header promises fails with the byte offset. Float rows holding NaN or
+ * Inf fail naming the sample index and element, unless allow_nonfinite.
+ */
+enum qv_status qv_npy_read_rows(struct qv_npy *npy, int64_t max_rows, void *buf,
+                                bool allow_nonfinite, int64_t *ret_rows, struct qv_error *err);
+void qv_npy_close(struct qv_npy *npy);
+
+/* Whole array to PATH atomically (format 1.0, or 2.0 when the header needs it). */
+enum qv_status qv_npy_save(const char *path, enum qv_dtype dtype, const struct qv_shape *shape,
+                           const void *data, struct qv_error *err);
+
+/* Streaming writer: rows are appended, the sample count in the header is fixed at close. */
+struct qv_npy_writer;
+/* row_shape: the shape of one sample (may be rank 0). */
+enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
+                                  const struct qv_shape *row_shape,
+                                  struct qv_npy_writer **ret_writer, struct qv_error *err);
+enum qv_status qv_npy_writer_append(struct qv_npy_writer *w, const void *rows, int64_t n_rows,
+                                    struct qv_error *err);
+/* Patches the header and renames into place. Frees w whatever happens. */
+enum qv_status qv_npy_writer_close(struct qv_npy_writer *w, struct qv_error *err);
+/* Abandons the file (removes the temporary). Accepts NULL. */
+void qv_npy_writer_abort(struct qv_npy_writer *w);
+
+/* ---- datasets (npy or CSV, streamed) ------------------------------------------------------ */
+
+struct qv_dataset_opts {
+    const char *labels_path;       /* separate labels file (.csv one per line, or .npy); NULL */
+    const char *label_column;      /* CSV column holding the label; NULL = "label" when a header
+                                    * names it, else no label column */
+    bool allow_nonfinite;          /* default false: NaN/Inf in data is an input error */
+};
+
+struct qv_dataset;
+
+/* Opens .npy or .csv (by extension; content is checked). */
+enum qv_status qv_dataset_open(const char *path, const struct qv_dataset_opts *opts,
+                               struct qv_dataset **ret_ds, struct qv_error *err);
+/* Shape of one sample (npy: dims 1..; CSV: [features]). */
+const struct qv_shape *qv_dataset_sample_shape(const struct qv_dataset *ds);
+/* Element type of the stored data (CSV: float32). */
+enum qv_dtype qv_dataset_dtype(const struct qv_dataset *ds);
+bool qv_dataset_has_labels(const struct qv_dataset *ds);
+/*
+ * Reads up to max samples: values converted to float32 into x ([n][sample elems]); labels into
+ * labels (may be NULL) when the dataset has them. *ret_n = 0 at the end. A labels file with fewer
+ * or more entries than samples is an input error naming both files.
+ */
+enum qv_status qv_dataset_read(struct qv_dataset *ds, int64_t max, float *x, double *labels,
+                               int64_t *ret_n, struct qv_error *err);
+void qv_dataset_close(struct qv_dataset *ds);
+
+/* ---- models ------------------------------------------------------------------------------- */
+
+/* Native model: model.json + weights file (offsets in the JSON). Finalizes the graph. */
+enum qv_status qv_model_json_load(const char *json_path, struct qv_graph **ret_graph,
+                                  struct qv_error *err);
+/* Writes JSON_PATH and, beside it, the weights file named in the JSON ("<stem>.bin"). */
+enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_path,
+                                  struct qv_error *err);
+
+/* TFLite flatbuffer from memory (path only names errors). Finalizes the graph. */
+enum qv_status qv_tflite_read(const uint8_t *buf, size_t size, const char *path,
+                              struct qv_graph **ret_graph, struct qv_error *err);
+enum qv_status qv_tflite_load(const char *path, struct qv_graph **ret_graph,
+                              struct qv_error *err);
+/* Serializes a finalized graph to a malloc'd TFLite flatbuffer. */
+enum qv_status qv_tflite_write(const struct qv_graph *g, uint8_t **ret_buf, size_t *ret_size,
+                               struct qv_error *err);
+enum qv_status qv_tflite_save(const struct qv_graph *g, const char *path, struct qv_error *err);
+
+/*
+ * C array export: writes DIR/NAME.h and DIR/NAME.c holding `const unsigned char NAME[]`
+ * (16-byte aligned) and `const unsigned int NAME_len`. name must be a C identifier.
+ */
+enum qv_status qv_c_array_save(const uint8_t *data, size_t size, const char *dir,
+                               const char *name, struct qv_error *err);
+
+/*
+ * Any model: a .tflite file, a native .json model, or a model directory (its qvet.json "model",
+ * else model.tflite / model.json inside it). Finalizes the graph.
+ */
+enum qv_status qv_model_load(const char *path, struct qv_graph **ret_graph, struct qv_error *err);
+
+#endif

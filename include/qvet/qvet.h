@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * qvet: host-side verification of int8 models for microcontrollers.
+ *
+ * The umbrella header; the only include the CLI needs. Modules:
+ *   error.h   status codes and the error record every fallible call fills
+ *   graph.h   tensors, nodes, the op table and the kernel context
+ *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
+ *   engine.h  the float32 reference engine and the bit-exact int8 emulator
+ */
+#ifndef QVET_QVET_H
+#define QVET_QVET_H
+
+#define QV_VERSION_MAJOR 0
+#define QV_VERSION_MINOR 1
+#define QV_VERSION_PATCH 0
+#define QV_VERSION_STRING "0.1.0"
+
+#include "qvet/error.h"
+#include "qvet/graph.h"
+#include "qvet/io.h"
+#include "qvet/engine.h"
+
+#endif

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The op table: the only place that says which function implements what for each op.
+ *
+ * Adding an op (checklist):
+ *   1. a line in include/qvet/op_list.h (id, stem, name, TFLite code, input counts);
+ *   2. src/core/ops/<op>.c: attribute checks, shape inference (qv_<op>_infer), MACs (qv_<op>_macs);
+ *   3. src/engine/float/<op>_f32.c: qv_<op>_f32 (and _f32_prepare when it needs parameters);
+ *   4. src/engine/int8/<op>_s8.c: qv_<op>_s8_prepare + qv_<op>_s8, bit-exact with TFLM;
+ *   5. src/io/tflite_options.c: the TFLite options table reader/writer, if the op has one;
+ *   6. the entry below; 7. a reference/ script case and its fixtures; 8. tests; 9. the README row.
+ * A NULL kernel means "unsupported in that engine": engine creation reports it with the node.
+ */
+#include <string.h>
+
+#include "core/op_impl.h"
+
+/* Name, code and input counts repeat op_list.h; tests/unit/test_graph.c checks they agree. */
+const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
+    [QV_OP_ADD] = {
+        .name = "ADD", .tflite_code = 0, .min_inputs = 2, .max_inputs = 2,
+        /* core:ADD */
+        /* f32:ADD */
+        /* s8:ADD */
+        /* tfl:ADD */
+    },
+    [QV_OP_AVERAGE_POOL_2D] = {
+        .name = "AVERAGE_POOL_2D", .tflite_code = 1, .min_inputs = 1, .max_inputs = 1,
+        /* core:AVERAGE_POOL_2D */
+        /* f32:AVERAGE_POOL_2D */
+        /* s8:AVERAGE_POOL_2D */
+        /* tfl:AVERAGE_POOL_2D */
+    },
+    [QV_OP_CONCATENATION] = {
+        .name = "CONCATENATION", .tflite_code = 2, .min_inputs = 1, .max_inputs = 10,
+        /* core:CONCATENATION */
+        /* f32:CONCATENATION */
+        /* s8:CONCATENATION */
+        /* tfl:CONCATENATION */
+    },
+    [QV_OP_CONV_2D] = {
+        .name = "CONV_2D", .tflite_code = 3, .min_inputs = 2, .max_inputs = 3,
+        /* core:CONV_2D */
+        /* f32:CONV_2D */
+        /* s8:CONV_2D */
+        /* tfl:CONV_2D */
+    },
+    [QV_OP_DEPTHWISE_CONV_2D] = {
+        .name = "DEPTHWISE_CONV_2D", .tflite_code = 4, .min_inputs = 2, .max_inputs = 3,
+        /* core:DEPTHWISE_CONV_2D */
+        /* f32:DEPTHWISE_CONV_2D */
+        /* s8:DEPTHWISE_CONV_2D */
+        /* tfl:DEPTHWISE_CONV_2D */
+    },
+    [QV_OP_DEQUANTIZE] = {
+        .name = "DEQUANTIZE", .tflite_code = 6, .min_inputs = 1, .max_inputs = 1,
+        /* core:DEQUANTIZE */
+        /* f32:DEQUANTIZE */
+        /* s8:DEQUANTIZE */
+        /* tfl:DEQUANTIZE */
+    },
+    [QV_OP_FULLY_CONNECTED] = {
+        .name = "FULLY_CONNECTED", .tflite_code = 9, .min_inputs = 2, .max_inputs = 3,
+        /* core:FULLY_CONNECTED */
+        /* f32:FULLY_CONNECTED */
+        /* s8:FULLY_CONNECTED */
+        /* tfl:FULLY_CONNECTED */
+    },
+    [QV_OP_LOGISTIC] = {
+        .name = "LOGISTIC", .tflite_code = 14, .min_inputs = 1, .max_inputs = 1,
+        /* core:LOGISTIC */
+        /* f32:LOGISTIC */
+        /* s8:LOGISTIC */
+        /* tfl:LOGISTIC */
+    },
+    [QV_OP_MAX_POOL_2D] = {
+        .name = "MAX_POOL_2D", .tflite_code = 17, .min_inputs = 1, .max_inputs = 1,
+        /* core:MAX_POOL_2D */
+        /* f32:MAX_POOL_2D */
+        /* s8:MAX_POOL_2D */
+        /* tfl:MAX_POOL_2D */
+    },
+    [QV_OP_MUL] = {
+        .name = "MUL", .tflite_code = 18, .min_inputs = 2, .max_inputs = 2,
+        /* core:MUL */
+        /* f32:MUL */
+        /* s8:MUL */
+        /* tfl:MUL */
+    },
+    [QV_OP_RELU] = {
+        .name = "RELU", .tflite_code = 19, .min_inputs = 1, .max_inputs = 1,
+        /* core:RELU */
+        /* f32:RELU */
+        /* s8:RELU */
+        /* tfl:RELU */
+    },
+    [QV_OP_RELU6] = {
+        .name = "RELU6", .tflite_code = 21, .min_inputs = 1, .max_inputs = 1,
+        /* core:RELU6 */
+        /* f32:RELU6 */
+        /* s8:RELU6 */
+        /* tfl:RELU6 */
+    },
+    [QV_OP_RESHAPE] = {
+        .name = "RESHAPE", .tflite_code = 22, .min_inputs = 1, .max_inputs = 2,
+        /* core:RESHAPE */
+        /* f32:RESHAPE */
+        /* s8:RESHAPE */
+        /* tfl:RESHAPE */
+    },
+    [QV_OP_SOFTMAX] = {
+        .name = "SOFTMAX", .tflite_code = 25, .min_inputs = 1, .max_inputs = 1,
+        /* core:SOFTMAX */
+        /* f32:SOFTMAX */
+        /* s8:SOFTMAX */
+        /* tfl:SOFTMAX */
+    },
+    [QV_OP_TANH] = {
+        .name = "TANH", .tflite_code = 28, .min_inputs = 1, .max_inputs = 1,
+        /* core:TANH */
+        /* f32:TANH */
+        /* s8:TANH */
+        /* tfl:TANH */
+    },
+    [QV_OP_PAD] = {
+        .name = "PAD", .tflite_code = 34, .min_inputs = 2, .max_inputs = 2,
+        /* core:PAD */
+        /* f32:PAD */
+        /* s8:PAD */
+        /* tfl:PAD */
+    },
+    [QV_OP_MEAN] = {
+        .name = "MEAN", .tflite_code = 40, .min_inputs = 2, .max_inputs = 2,
+        /* core:MEAN */
+        /* f32:MEAN */
+        /* s8:MEAN */
+        /* tfl:MEAN */
+    },
+    [QV_OP_SUB] = {
+        .name = "SUB", .tflite_code = 41, .min_inputs = 2, .max_inputs = 2,
+        /* core:SUB */
+        /* f32:SUB */
+        /* s8:SUB */
+        /* tfl:SUB */
+    },
+    [QV_OP_SQUEEZE] = {
+        .name = "SQUEEZE", .tflite_code = 43, .min_inputs = 1, .max_inputs = 1,
+        /* core:SQUEEZE */
+        /* f32:SQUEEZE */
+        /* s8:SQUEEZE */
+        /* tfl:SQUEEZE */
+    },
+    [QV_OP_PADV2] = {
+        .name = "PADV2", .tflite_code = 60, .min_inputs = 2, .max_inputs = 3,
+        /* core:PADV2 */
+        /* f32:PADV2 */
+        /* s8:PADV2 */
+        /* tfl:PADV2 */
+    },
+    [QV_OP_LEAKY_RELU] = {
+        .name = "LEAKY_RELU", .tflite_code = 98, .min_inputs = 1, .max_inputs = 1,
+        /* core:LEAKY_RELU */
+        /* f32:LEAKY_RELU */
+        /* s8:LEAKY_RELU */
+        /* tfl:LEAKY_RELU */
+    },
+    [QV_OP_QUANTIZE] = {
+        .name = "QUANTIZE", .tflite_code = 114, .min_inputs = 1, .max_inputs = 1,
+        /* core:QUANTIZE */
+        /* f32:QUANTIZE */
+        /* s8:QUANTIZE */
+        /* tfl:QUANTIZE */
+    },
+    [QV_OP_HARD_SWISH] = {
+        .name = "HARD_SWISH", .tflite_code = 117, .min_inputs = 1, .max_inputs = 1,
+        /* core:HARD_SWISH */
+        /* f32:HARD_SWISH */
+        /* s8:HARD_SWISH */
+        /* tfl:HARD_SWISH */
+    },
+};
+
+const char *qv_op_name(enum qv_op op)
+{
+    return (unsigned)op < QV_OP_COUNT ? qv_op_defs[op].name : "?";
+}
+
+bool qv_op_from_name(const char *name, enum qv_op *ret_op)
+{
+    for (int i = 0; i < QV_OP_COUNT; i++) {
+        if (strcmp(qv_op_defs[i].name, name) == 0) {
+            *ret_op = (enum qv_op)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool qv_op_from_tflite(int32_t builtin_code, enum qv_op *ret_op)
+{
+    for (int i = 0; i < QV_OP_COUNT; i++) {
+        if (qv_op_defs[i].tflite_code == builtin_code) {
+            *ret_op = (enum qv_op)i;
+            return true;
+        }
+    }
+    return false;
+}
