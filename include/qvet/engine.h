@@ -67,7 +67,28 @@ size_t qv_engine_output_bytes(const struct qv_engine *e, int32_t i);
 void *qv_engine_input(struct qv_engine *e, int32_t i);
 const void *qv_engine_output(const struct qv_engine *e, int32_t i);
 
-/* Runs n (1..max_batch) samples from the input buffers. */
+/*
+ * Runs n (1..max_batch) samples from the input buffers. The engine always computes max_batch
+ * rows; rows n..max_batch-1 of every input are zeroed first and their results are ignored.
+ */
 enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *err);
+
+/*
+ * Fills rows [row, row + n) of graph input i from dataset values x ([n][sample elems], float32
+ * holding values whose stored type was data_dtype):
+ *  - engine input float32: integer data on a quantized input is dequantized, float data copied;
+ *  - engine input int8/uint8/int16: integer data is taken as already quantized (out-of-range
+ *    values are an error naming the row and element); float data is quantized with the input's
+ *    scale and zero point (round half away from zero, clamp), as the TFLite converter's
+ *    reference quantization does.
+ */
+enum qv_status qv_engine_load_input(struct qv_engine *e, int32_t i, int64_t row, int64_t n,
+                                    const float *x, enum qv_dtype data_dtype,
+                                    struct qv_error *err);
+/* Rows [0, n) of graph output i as real values (dequantized when the output is quantized). */
+void qv_engine_output_real(const struct qv_engine *e, int32_t i, int64_t n, float *dst);
+/* The graph tensor behind graph input/output i. */
+const struct qv_tensor *qv_engine_input_tensor(const struct qv_engine *e, int32_t i);
+const struct qv_tensor *qv_engine_output_tensor(const struct qv_engine *e, int32_t i);
 
 #endif

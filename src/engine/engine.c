@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The engine runner shared by the float32 reference engine and the int8 emulator: plans runtime
+ * shapes for a batch of samples, owns every buffer, prepares each node through the op table and
+ * runs the nodes in topological order.
+ *
+ * Batching: the graph inputs get dims[0] = B and every node's shape inference runs again on the
+ * runtime shapes. The graph is batchable when every activation then carries B in dims[0] where
+ * its stored shape has 1, its other dims unchanged; otherwise the engine plans B = 1. A run always
+ * computes all B rows (tail rows zeroed), so kernels never see a shape other than the planned one.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qvet/engine.h"
+
+struct qv_engine {
+    const struct qv_graph *g;
+    struct qv_engine_opts opts;
+    int64_t batch;
+    struct qv_tensor_view *views;  /* [n_tensors] */
+    bool *batched;                 /* [n_tensors]: dims[0] carries the batch */
+    void **owned;                  /* [n_tensors]: buffers the engine allocated */
+    struct qv_kernel_ctx *ctx;     /* [n_nodes] */
+    bool *keep;                    /* [n_nodes]: observed */
+    void *scratch;
+};
+
+static bool is_activation(const struct qv_tensor *t)
+{
+    return t->data == NULL;
+}
+
+/* Runtime shapes for batch B; false (with shapes untouched in meaning) when B cannot be used. */
+static bool plan_shapes(const struct qv_graph *g, int64_t batch, struct qv_shape *shapes,
+                        bool *batched)
+{
+    struct qv_error scratch_err = QV_ERROR_INIT;
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        shapes[t] = g->tensors[t].shape;
+        batched[t] = false;
+    }
+    if (batch <= 1)
+        return true;
+    for (int32_t i = 0; i < g->n_inputs; i++) {
+        struct qv_shape *s = &shapes[g->inputs[i]];
+        if (s->rank < 1 || s->dims[0] != 1)
+            return false;
+        s->dims[0] = batch;
+        batched[g->inputs[i]] = true;
+    }
+    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
+        const struct qv_node *n = &g->nodes[g->order[oi]];
+        const struct qv_op_def *d = &qv_op_defs[n->op];
+        const struct qv_shape *in[QV_MAX_INPUTS] = { 0 };
+        struct qv_shape out[QV_MAX_OUTPUTS];
+        memset(out, 0, sizeof(out));
+        for (int32_t k = 0; k < n->n_inputs; k++)
+            in[k] = n->inputs[k] >= 0 ? &shapes[n->inputs[k]] : NULL;
+        if (d->infer(g, n, in, out, &scratch_err) != QV_OK)
+            return false;
+        for (int32_t k = 0; k < n->n_outputs; k++) {
+            int32_t t = n->outputs[k];
+            const struct qv_shape *stored = &g->tensors[t].shape;
+            if (out[k].rank != stored->rank || stored->rank < 1 || stored->dims[0] != 1 ||
+                out[k].dims[0] != batch)
+                return false;
+            for (int32_t r = 1; r < stored->rank; r++)
+                if (out[k].dims[r] != stored->dims[r])
+                    return false;
+            shapes[t] = out[k];
+            batched[t] = true;
+        }
+    }
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        if (!batched[g->outputs[i]])
+            return false;
+    return true;
+}
+
+/* real = scale[c] * (q - zp[c]) for a quantized constant, c the index along the quantized axis. */
+static void dequantize_const(const struct qv_tensor *t, float *dst)
+{
+    const struct qv_quant *q = &t->quant;
+    int64_t n = qv_shape_elems(&t->shape);
+    int64_t inner = 1, axis_len = 1;
+    if (q->count > 1) {
+        axis_len = t->shape.dims[q->axis];
+        for (int32_t r = q->axis + 1; r < t->shape.rank; r++)
+            inner *= t->shape.dims[r];
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int64_t c = q->count > 1 ? (i / inner) % axis_len : 0;
+        double v;
+        switch (t->dtype) {
+        case QV_DTYPE_I8: v = ((const int8_t *)t->data)[i]; break;
+        case QV_DTYPE_U8: v = ((const uint8_t *)t->data)[i]; break;
+        case QV_DTYPE_I16: v = ((const int16_t *)t->data)[i]; break;
+        case QV_DTYPE_I32: v = ((const int32_t *)t->data)[i]; break;
+        default: v = ((const float *)t->data)[i]; break;
+        }
+        dst[i] = (float)((double)q->scale[c] * (v - (double)q->zero_point[c]));
+    }
+}
+
+static enum qv_dtype held_dtype(const struct qv_engine *e, const struct qv_tensor *t)
+{
+    return e->opts.kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : t->dtype;
+}
+
+static enum qv_status setup_views(struct qv_engine *e, const struct qv_shape *shapes,
+                                  struct qv_error *err)
+{
+    const struct qv_graph *g = e->g;
+    for (int32_t ti = 0; ti < g->n_tensors; ti++) {
+        const struct qv_tensor *t = &g->tensors[ti];
+        struct qv_tensor_view *v = &e->views[ti];
+        v->t = t;
+        v->shape = shapes[ti];
+        size_t elems = (size_t)qv_shape_elems(&shapes[ti]);
+        if (!is_activation(t)) {
+            bool dequant = e->opts.kind == QV_ENGINE_FLOAT && t->dtype != QV_DTYPE_F32 &&
+                           t->quant.count > 0;
+            if (!dequant) {
+                v->data = (void *)t->data;
+                continue;
+            }
+            e->owned[ti] = malloc(elems * sizeof(float) + 1);
+            if (!e->owned[ti])
+                return qv_fail(err, QV_E_NOMEM, "out of memory for constant '%s'", t->name);
+            dequantize_const(t, e->owned[ti]);
+            v->data = e->owned[ti];
+            continue;
+        }
+        size_t bytes = elems * qv_dtype_size(held_dtype(e, t));
+        e->owned[ti] = calloc(1, bytes + 64);
+        if (!e->owned[ti])
+            return qv_fail(err, QV_E_NOMEM, "out of memory for tensor '%s' (%zu bytes)", t->name,
+                           bytes);
+        v->data = e->owned[ti];
+    }
+    return QV_OK;
+}
+
+static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
+{
+    const struct qv_graph *g = e->g;
+    const bool is_float = e->opts.kind == QV_ENGINE_FLOAT;
+    size_t scratch = 0;
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        const struct qv_op_def *d = &qv_op_defs[n->op];
+        struct qv_kernel_ctx *c = &e->ctx[ni];
+        c->g = g;
+        c->node = n;
+        c->node_index = ni;
+        c->n_in = n->n_inputs;
+        c->n_out = n->n_outputs;
+        for (int32_t k = 0; k < n->n_inputs; k++)
+            c->in[k] = n->inputs[k] >= 0 ? &e->views[n->inputs[k]] : NULL;
+        for (int32_t k = 0; k < n->n_outputs; k++)
+            c->out[k] = &e->views[n->outputs[k]];
+        c->rounding = e->opts.rounding;
+        c->plain_loops = e->opts.plain_loops;
+        if ((is_float ? (void *)d->eval_f32 : (void *)d->eval_s8) == NULL)
+            return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): not supported by the %s "
+                                "engine", ni, d->name, n->name, is_float ? "float" : "int8");
+        enum qv_status (*prep)(struct qv_kernel_ctx *, struct qv_error *) =
+            is_float ? d->prepare_f32 : d->prepare_s8;
+        if (prep) {
+            enum qv_status st = prep(c, err);
+            if (st != QV_OK) {
+                if (err)
+                    err->node = ni;
+                return qv_error_prefix(err, NULL, "node %d (%s, '%s')", ni, d->name, n->name);
+            }
+        }
+        if (c->scratch_size > scratch)
+            scratch = c->scratch_size;
+        if (e->opts.observe)
+            e->keep[ni] = e->opts.observe(ni, c->out[0], true, e->opts.observe_user);
+    }
+    if (scratch) {
+        size_t rounded = (scratch + 63) & ~(size_t)63;
+        e->scratch = aligned_alloc(64, rounded);
+        if (!e->scratch)
+            return qv_fail(err, QV_E_NOMEM, "out of memory for %zu bytes of kernel scratch",
+                           scratch);
+        for (int32_t ni = 0; ni < g->n_nodes; ni++)
+            e->ctx[ni].scratch = e->scratch;
+    }
+    return QV_OK;
+}
+
+enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine_opts *opts,
+                                struct qv_engine **ret_engine, struct qv_error *err)
+{
+    enum qv_status st;
+    struct qv_shape *shapes = NULL;
+    if (!g->finalized)
+        return qv_fail(err, QV_E_INTERNAL, "engine created on a graph that is not finalized");
+    if ((unsigned)opts->kind >= QV_ENGINE_KIND_COUNT ||
+        (unsigned)opts->rounding >= QV_ROUNDING_COUNT)
+        return qv_fail(err, QV_E_USAGE, "unknown engine kind or rounding");
+    struct qv_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
+    e->g = g;
+    e->opts = *opts;
+    size_t nt = (size_t)g->n_tensors + 1, nn = (size_t)g->n_nodes + 1;
+    e->views = calloc(nt, sizeof(*e->views));
+    e->batched = calloc(nt, sizeof(*e->batched));
+    e->owned = calloc(nt, sizeof(*e->owned));
+    e->ctx = calloc(nn, sizeof(*e->ctx));
+    e->keep = calloc(nn, sizeof(*e->keep));
+    shapes = calloc(nt, sizeof(*shapes));
+    if (!e->views || !e->batched || !e->owned || !e->ctx || !e->keep || !shapes) {
+        st = qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
+        goto fail;
+    }
+    e->batch = opts->max_batch < 1 ? 1 : opts->max_batch;
+    if (!plan_shapes(g, e->batch, shapes, e->batched)) {
+        e->batch = 1;
+        plan_shapes(g, 1, shapes, e->batched);
+    }
+    st = setup_views(e, shapes, err);
+    if (st == QV_OK)
+        st = prepare_nodes(e, err);
+    if (st != QV_OK)
+        goto fail;
+    free(shapes);
+    *ret_engine = e;
+    return QV_OK;
+fail:
+    free(shapes);
+    qv_engine_free(e);
+    return st;
+}
+
+void qv_engine_free(struct qv_engine *e)
+{
+    if (!e)
+        return;
+    if (e->ctx && e->g) {
+        for (int32_t ni = 0; ni < e->g->n_nodes; ni++)
+            free(e->ctx[ni].params);
+    }
+    if (e->owned && e->g) {
+        for (int32_t t = 0; t < e->g->n_tensors; t++)
+            free(e->owned[t]);
+    }
+    free(e->scratch);
+    free(e->views);
+    free(e->batched);
+    free(e->owned);
+    free(e->ctx);
+    free(e->keep);
+    free(e);
+}
+
+int64_t qv_engine_max_batch(const struct qv_engine *e)
+{
+    return e->batch;
+}
+
+const struct qv_tensor *qv_engine_input_tensor(const struct qv_engine *e, int32_t i)
+{
+    return &e->g->tensors[e->g->inputs[i]];
+}
+
+const struct qv_tensor *qv_engine_output_tensor(const struct qv_engine *e, int32_t i)
+{
+    return &e->g->tensors[e->g->outputs[i]];
+}
+
+enum qv_dtype qv_engine_input_dtype(const struct qv_engine *e, int32_t i)
+{
+    return held_dtype(e, qv_engine_input_tensor(e, i));
+}
+
+enum qv_dtype qv_engine_output_dtype(const struct qv_engine *e, int32_t i)
+{
+    return held_dtype(e, qv_engine_output_tensor(e, i));
+}
+
+/* Bytes of one sample: the stored shape (batch 1) in the held dtype. */
+static size_t sample_bytes(const struct qv_engine *e, const struct qv_tensor *t)
+{
+    return (size_t)qv_shape_elems(&t->shape) * qv_dtype_size(held_dtype(e, t));
+}
+
+size_t qv_engine_input_bytes(const struct qv_engine *e, int32_t i)
+{
+    return sample_bytes(e, qv_engine_input_tensor(e, i));
+}
+
+size_t qv_engine_output_bytes(const struct qv_engine *e, int32_t i)
+{
+    return sample_bytes(e, qv_engine_output_tensor(e, i));
+}
+
+void *qv_engine_input(struct qv_engine *e, int32_t i)
+{
+    return e->views[e->g->inputs[i]].data;
+}
+
+const void *qv_engine_output(const struct qv_engine *e, int32_t i)
+{
+    return e->views[e->g->outputs[i]].data;
+}
+
+enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *err)
+{
+    const struct qv_graph *g = e->g;
+    if (n < 1 || n > e->batch)
+        return qv_fail(err, QV_E_USAGE, "run of %lld samples on an engine planned for %lld",
+                       (long long)n, (long long)e->batch);
+    for (int32_t i = 0; i < g->n_inputs && n < e->batch; i++) {
+        size_t row = qv_engine_input_bytes(e, i);
+        memset((char *)qv_engine_input(e, i) + (size_t)n * row, 0, (size_t)(e->batch - n) * row);
+    }
+    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
+        int32_t ni = g->order[oi];
+        const struct qv_kernel_ctx *c = &e->ctx[ni];
+        const struct qv_op_def *d = &qv_op_defs[g->nodes[ni].op];
+        if (e->opts.kind == QV_ENGINE_FLOAT)
+            d->eval_f32(c);
+        else
+            d->eval_s8(c);
+        if (!e->keep[ni])
+            continue;
+        struct qv_tensor_view v = *c->out[0];
+        if (e->batched[g->nodes[ni].outputs[0]])
+            v.shape.dims[0] = n;
+        if (!e->opts.observe(ni, &v, false, e->opts.observe_user))
+            return qv_fail_node(err, QV_E_USAGE, ni, "stopped by observer at node %d", ni);
+    }
+    return QV_OK;
+}
+
+static int64_t round_half_away(double x)
+{
+    return (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+}
+
+enum qv_status qv_engine_load_input(struct qv_engine *e, int32_t i, int64_t row, int64_t n,
+                                    const float *x, enum qv_dtype data_dtype,
+                                    struct qv_error *err)
+{
+    const struct qv_tensor *t = qv_engine_input_tensor(e, i);
+    enum qv_dtype held = qv_engine_input_dtype(e, i);
+    int64_t elems = qv_shape_elems(&t->shape);
+    bool data_int = data_dtype != QV_DTYPE_F32;
+    if (row < 0 || n < 0 || row + n > e->batch)
+        return qv_fail(err, QV_E_USAGE, "rows %lld..%lld outside the batch of %lld",
+                       (long long)row, (long long)(row + n), (long long)e->batch);
+    float s = t->quant.count ? t->quant.scale[0] : 1.0f;
+    int32_t z = t->quant.count ? t->quant.zero_point[0] : 0;
+    char *base = (char *)qv_engine_input(e, i) + (size_t)row * qv_engine_input_bytes(e, i);
+    if (held == QV_DTYPE_F32) {
+        float *dst = (float *)base;
+        for (int64_t k = 0; k < n * elems; k++)
+            dst[k] = data_int && t->quant.count ? (float)((double)s * ((double)x[k] - z)) : x[k];
+        return QV_OK;
+    }
+    int64_t lo, hi;
+    switch (held) {
+    case QV_DTYPE_I8: lo = INT8_MIN; hi = INT8_MAX; break;
+    case QV_DTYPE_U8: lo = 0; hi = UINT8_MAX; break;
+    case QV_DTYPE_I16: lo = INT16_MIN; hi = INT16_MAX; break;
+    default: lo = INT32_MIN; hi = INT32_MAX; break;
+    }
+    if (!data_int && !t->quant.count)
+        return qv_fail(err, QV_E_INPUT, "input '%s' is %s without quantization parameters: "
+                       "float data cannot be quantized for it", t->name, qv_dtype_name(held));
+    for (int64_t k = 0; k < n * elems; k++) {
+        int64_t q;
+        if (data_int) {
+            q = (int64_t)x[k];
+            if (q < lo || q > hi)
+                return qv_fail(err, QV_E_INPUT, "sample %lld element %lld: value %lld does not "
+                               "fit input '%s' (%s)", (long long)(row + k / elems),
+                               (long long)(k % elems), (long long)q, t->name,
+                               qv_dtype_name(held));
+        } else {
+            /* TFLite's reference quantization: float divide, round half away from zero. */
+            float r = x[k] / s;
+            if (!(fabsf(r) < 1e12f))   /* far outside any range (or NaN): saturate */
+                q = r < 0 ? lo : hi;
+            else
+                q = round_half_away((double)r) + z;
+            q = q < lo ? lo : (q > hi ? hi : q);
+        }
+        switch (held) {
+        case QV_DTYPE_I8: ((int8_t *)base)[k] = (int8_t)q; break;
+        case QV_DTYPE_U8: ((uint8_t *)base)[k] = (uint8_t)q; break;
+        case QV_DTYPE_I16: ((int16_t *)base)[k] = (int16_t)q; break;
+        default: ((int32_t *)base)[k] = (int32_t)q; break;
+        }
+    }
+    return QV_OK;
+}
+
+void qv_engine_output_real(const struct qv_engine *e, int32_t i, int64_t n, float *dst)
+{
+    const struct qv_tensor *t = qv_engine_output_tensor(e, i);
+    enum qv_dtype held = qv_engine_output_dtype(e, i);
+    int64_t count = n * qv_shape_elems(&t->shape);
+    const void *src = qv_engine_output(e, i);
+    double s = t->quant.count ? t->quant.scale[0] : 1.0;
+    double z = t->quant.count ? t->quant.zero_point[0] : 0.0;
+    for (int64_t k = 0; k < count; k++) {
+        double v;
+        switch (held) {
+        case QV_DTYPE_F32: dst[k] = ((const float *)src)[k]; continue;
+        case QV_DTYPE_I8: v = ((const int8_t *)src)[k]; break;
+        case QV_DTYPE_U8: v = ((const uint8_t *)src)[k]; break;
+        case QV_DTYPE_I16: v = ((const int16_t *)src)[k]; break;
+        default: v = ((const int32_t *)src)[k]; break;
+        }
+        dst[k] = (float)(s * (v - z));
+    }
+}
