@@ -7,6 +7,7 @@
  *   graph.h   tensors, nodes, the op table and the kernel context
  *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
  *   engine.h  the float32 reference engine and the bit-exact int8 emulator
+ *   analysis.h model directories, dataset runs, metrics, per-layer comparison
  */
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
@@ -20,5 +21,6 @@
 #include "qvet/graph.h"
 #include "qvet/io.h"
 #include "qvet/engine.h"
+#include "qvet/analysis.h"
 
 #endif

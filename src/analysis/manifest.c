@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qvet.json: the manifest of a model directory (DESIGN §1). Every key optional; unknown keys fail. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "qvet/analysis.h"
+
+static const char *const task_names[QV_TASK_COUNT] = {
+    [QV_TASK_CLASSIFICATION] = "classification",
+    [QV_TASK_REGRESSION] = "regression",
+    [QV_TASK_ANOMALY] = "anomaly",
+    [QV_TASK_RAW] = "raw",
+};
+
+const char *qv_task_name(enum qv_task task)
+{
+    return (unsigned)task < QV_TASK_COUNT ? task_names[task] : "?";
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void join(char *dst, const char *dir, const char *rel)
+{
+    if (rel[0] == '/')
+        snprintf(dst, QV_PATH_MAX, "%s", rel);
+    else
+        snprintf(dst, QV_PATH_MAX, "%s/%s", dir, rel);
+}
+
+/* The keys a JSON object may have; anything else is an error naming the key and its path. */
+static enum qv_status check_keys(const cJSON *obj, const char *where, const char *const *keys,
+                                 const char *path, struct qv_error *err)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        bool ok = false;
+        for (const char *const *k = keys; *k; k++)
+            ok = ok || strcmp(it->string, *k) == 0;
+        if (!ok)
+            return qv_fail_at(err, QV_E_INPUT, path, -1, "%s%s%s: unknown key", where,
+                              where[0] ? "." : "", it->string);
+    }
+    return QV_OK;
+}
+
+static enum qv_status get_string(const cJSON *obj, const char *key, const char *where,
+                                 char *dst, size_t size, const char *path, struct qv_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return QV_OK;
+    if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) >= size)
+        return qv_fail_at(err, QV_E_INPUT, path, -1, "%s%s%s: expected a non-empty string "
+                          "shorter than %zu bytes", where, where[0] ? "." : "", key, size);
+    snprintf(dst, size, "%s", v->valuestring);
+    return QV_OK;
+}
+
+static enum qv_status get_number(const cJSON *obj, const char *key, const char *where,
+                                 bool *has, double *dst, double lo, double hi, const char *path,
+                                 struct qv_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return QV_OK;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
+        return qv_fail_at(err, QV_E_INPUT, path, -1, "%s%s%s: expected a number in [%g, %g]",
+                          where, where[0] ? "." : "", key, lo, hi);
+    *dst = v->valuedouble;
+    if (has)
+        *has = true;
+    return QV_OK;
+}
+
+static enum qv_status need_file(const char *file, const char *key, const char *path,
+                                struct qv_error *err)
+{
+    if (file[0] && !file_exists(file))
+        return qv_fail_at(err, QV_E_IO, path, -1, "%s: '%s' does not exist", key, file);
+    return QV_OK;
+}
+
+static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_error *err)
+{
+    static const char *const top[] = { "name", "model", "int8_model", "task", "golden",
+                                       "calibration", "preprocess", "targets", "gates", NULL };
+    static const char *const golden_keys[] = { "inputs", "labels", NULL };
+    static const char *const calib_keys[] = { "data", "samples", "method", "per_channel", NULL };
+    static const char *const pre_keys[] = { "scale", "offset", NULL };
+    static const char *const gate_keys[] = { "max_accuracy_drop", "min_agreement",
+                                             "min_output_sqnr_db", "sram_headroom", NULL };
+    const char *p = m->path;
+    char rel[QV_PATH_MAX];
+    enum qv_status st;
+    if (!cJSON_IsObject(root))
+        return qv_fail_at(err, QV_E_INPUT, p, -1, "expected a JSON object at the top level");
+    if ((st = check_keys(root, "", top, p, err)) != QV_OK)
+        return st;
+    if ((st = get_string(root, "name", "", m->name, sizeof(m->name), p, err)) != QV_OK)
+        return st;
+    rel[0] = '\0';
+    if ((st = get_string(root, "model", "", rel, sizeof(rel), p, err)) != QV_OK)
+        return st;
+    if (rel[0])
+        join(m->model, m->dir, rel);
+    rel[0] = '\0';
+    if ((st = get_string(root, "int8_model", "", rel, sizeof(rel), p, err)) != QV_OK)
+        return st;
+    if (rel[0])
+        join(m->int8_model, m->dir, rel);
+    char task[32] = "";
+    if ((st = get_string(root, "task", "", task, sizeof(task), p, err)) != QV_OK)
+        return st;
+    if (task[0]) {
+        int t = 0;
+        while (t < QV_TASK_COUNT && strcmp(task_names[t], task) != 0)
+            t++;
+        if (t == QV_TASK_COUNT)
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "task: '%s' is not one of classification, "
+                              "regression, anomaly, raw", task);
+        m->task = (enum qv_task)t;
+    }
+    const cJSON *golden = cJSON_GetObjectItemCaseSensitive(root, "golden");
+    if (golden) {
+        if (!cJSON_IsObject(golden))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "golden: expected an object");
+        if ((st = check_keys(golden, "golden", golden_keys, p, err)) != QV_OK)
+            return st;
+        rel[0] = '\0';
+        if ((st = get_string(golden, "inputs", "golden", rel, sizeof(rel), p, err)) != QV_OK)
+            return st;
+        if (rel[0])
+            join(m->golden_inputs, m->dir, rel);
+        rel[0] = '\0';
+        if ((st = get_string(golden, "labels", "golden", rel, sizeof(rel), p, err)) != QV_OK)
+            return st;
+        if (rel[0])
+            join(m->golden_labels, m->dir, rel);
+    }
+    const cJSON *calib = cJSON_GetObjectItemCaseSensitive(root, "calibration");
+    if (calib) {
+        if (!cJSON_IsObject(calib))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "calibration: expected an object");
+        if ((st = check_keys(calib, "calibration", calib_keys, p, err)) != QV_OK)
+            return st;
+        rel[0] = '\0';
+        if ((st = get_string(calib, "data", "calibration", rel, sizeof(rel), p, err)) != QV_OK)
+            return st;
+        if (rel[0])
+            join(m->calib_data, m->dir, rel);
+        double samples = (double)m->calib_samples;
+        if ((st = get_number(calib, "samples", "calibration", NULL, &samples, 1, 1e9, p, err)))
+            return st;
+        m->calib_samples = (int64_t)samples;
+        if ((st = get_string(calib, "method", "calibration", m->calib_method,
+                             sizeof(m->calib_method), p, err)) != QV_OK)
+            return st;
+        const cJSON *pc = cJSON_GetObjectItemCaseSensitive(calib, "per_channel");
+        if (pc && !cJSON_IsBool(pc))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "calibration.per_channel: expected true "
+                              "or false");
+        if (pc)
+            m->per_channel = cJSON_IsTrue(pc);
+    }
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
+    if (pre) {
+        double scale = 1.0, offset = 0.0;
+        if (!cJSON_IsObject(pre))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "preprocess: expected an object");
+        if ((st = check_keys(pre, "preprocess", pre_keys, p, err)) != QV_OK)
+            return st;
+        if ((st = get_number(pre, "scale", "preprocess", NULL, &scale, -1e30, 1e30, p, err)) ||
+            (st = get_number(pre, "offset", "preprocess", NULL, &offset, -1e30, 1e30, p, err)))
+            return st;
+        m->has_preprocess = true;
+        m->pre_scale = (float)scale;
+        m->pre_offset = (float)offset;
+    }
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(root, "targets");
+    if (targets) {
+        if (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) > 16)
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "targets: expected an array of at most "
+                              "16 target names");
+        for (const cJSON *it = targets->child; it; it = it->next) {
+            if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= 32)
+                return qv_fail_at(err, QV_E_INPUT, p, -1, "targets[%d]: expected a target name",
+                                  m->n_targets);
+            snprintf(m->targets[m->n_targets++], 32, "%s", it->valuestring);
+        }
+    }
+    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(root, "gates");
+    if (gates) {
+        struct qv_gates *g = &m->gates;
+        if (!cJSON_IsObject(gates))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "gates: expected an object");
+        if ((st = check_keys(gates, "gates", gate_keys, p, err)) != QV_OK)
+            return st;
+        if ((st = get_number(gates, "max_accuracy_drop", "gates", &g->has_max_accuracy_drop,
+                             &g->max_accuracy_drop, 0, 1, p, err)) ||
+            (st = get_number(gates, "min_agreement", "gates", &g->has_min_agreement,
+                             &g->min_agreement, 0, 1, p, err)) ||
+            (st = get_number(gates, "min_output_sqnr_db", "gates", &g->has_min_output_sqnr_db,
+                             &g->min_output_sqnr_db, -1000, 1000, p, err)) ||
+            (st = get_number(gates, "sram_headroom", "gates", &g->has_sram_headroom,
+                             &g->sram_headroom, 0, 1, p, err)))
+            return st;
+    }
+    return QV_OK;
+}
+
+enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifest,
+                                struct qv_error *err)
+{
+    enum qv_status st = QV_OK;
+    struct qv_manifest *m = calloc(1, sizeof(*m));
+    uint8_t *text = NULL;
+    size_t size = 0;
+    cJSON *root = NULL;
+    char probe[QV_PATH_MAX];
+    struct stat sb;
+    if (!m)
+        return qv_fail(err, QV_E_NOMEM, "out of memory reading a manifest");
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        st = qv_fail_at(err, QV_E_IO, dir, -1, "not a model directory");
+        goto cleanup;
+    }
+    snprintf(m->dir, sizeof(m->dir), "%s", dir);
+    m->task = QV_TASK_CLASSIFICATION;
+    m->calib_samples = 300;
+    snprintf(m->calib_method, sizeof(m->calib_method), "minmax");
+    m->per_channel = true;
+    m->pre_scale = 1.0f;
+    snprintf(probe, sizeof(probe), "%s", dir);   /* name: the directory's base name */
+    size_t len = strlen(probe);
+    while (len > 1 && probe[len - 1] == '/')
+        probe[--len] = '\0';
+    const char *base = strrchr(probe, '/');
+    snprintf(m->name, sizeof(m->name), "%s", base ? base + 1 : probe);
+    join(probe, dir, "qvet.json");
+    if (file_exists(probe)) {
+        snprintf(m->path, sizeof(m->path), "%s", probe);
+        st = qv_file_read_all(probe, (size_t)16 << 20, &text, &size, err);
+        if (st != QV_OK)
+            goto cleanup;
+        const char *parse_end = NULL;
+        root = cJSON_ParseWithLengthOpts((const char *)text, size, &parse_end, 1);
+        if (!root) {
+            int64_t off = parse_end ? (int64_t)(parse_end - (const char *)text) : -1;
+            int32_t line = 1, col = 1;
+            for (int64_t i = 0; i < off && i < (int64_t)size; i++) {
+                if (text[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            st = qv_fail_line(err, QV_E_INPUT, probe, line, col, "invalid JSON");
+            goto cleanup;
+        }
+        st = parse(m, root, err);
+        if (st != QV_OK)
+            goto cleanup;
+    }
+    if (!m->model[0]) {
+        join(probe, dir, "model.tflite");
+        if (!file_exists(probe))
+            join(probe, dir, "model.json");
+        if (file_exists(probe))
+            snprintf(m->model, sizeof(m->model), "%s", probe);
+    }
+    if (!m->int8_model[0]) {
+        join(probe, dir, "model_int8.tflite");
+        if (file_exists(probe))
+            snprintf(m->int8_model, sizeof(m->int8_model), "%s", probe);
+    }
+    if (!m->golden_inputs[0]) {
+        join(probe, dir, "golden/inputs.npy");
+        if (!file_exists(probe))
+            join(probe, dir, "golden/golden.csv");
+        if (file_exists(probe))
+            snprintf(m->golden_inputs, sizeof(m->golden_inputs), "%s", probe);
+        join(probe, dir, "golden/labels.csv");
+        if (!m->golden_labels[0] && file_exists(probe) &&
+            strstr(m->golden_inputs, ".npy") != NULL)
+            snprintf(m->golden_labels, sizeof(m->golden_labels), "%s", probe);
+    }
+    const char *where = m->path[0] ? m->path : dir;
+    if (!m->model[0] && !m->int8_model[0]) {
+        st = qv_fail_at(err, QV_E_INPUT, where, -1, "no model: set \"model\" in qvet.json or "
+                        "add model.tflite");
+        goto cleanup;
+    }
+    if (!m->golden_inputs[0]) {
+        st = qv_fail_at(err, QV_E_INPUT, where, -1, "no golden dataset: set \"golden\" in "
+                        "qvet.json or add golden/inputs.npy");
+        goto cleanup;
+    }
+    if ((st = need_file(m->model, "model", where, err)) ||
+        (st = need_file(m->int8_model, "int8_model", where, err)) ||
+        (st = need_file(m->golden_inputs, "golden.inputs", where, err)) ||
+        (st = need_file(m->golden_labels, "golden.labels", where, err)) ||
+        (st = need_file(m->calib_data, "calibration.data", where, err)))
+        goto cleanup;
+    *ret_manifest = *m;
+cleanup:
+    cJSON_Delete(root);
+    free(text);
+    free(m);
+    return st;
+}
