@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* LEAKY_RELU, float32: out = x > 0 ? x : alpha * x (TFLite reference_ops::LeakyRelu). */
+#include "core/op_impl.h"
+#include "engine/float/float_common.h"
+
+enum qv_status qv_leaky_relu_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    return qv_f32_unary_prepare(c, err);
+}
+
+void qv_leaky_relu_f32(const struct qv_kernel_ctx *c)
+{
+    const float *in = c->in[0]->data;
+    float *out = c->out[0]->data;
+    const int64_t n = qv_shape_elems(&c->out[0]->shape);
+    const float alpha = c->node->attrs.alpha;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = in[i] > 0.0f ? in[i] : in[i] * alpha;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MUL: out = act(x * y) with numpy broadcasting (binary_f32.c). */
+#include "core/op_impl.h"
+#include "engine/float/float_common.h"
+
+enum qv_status qv_mul_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    return qv_f32_binary_prepare(c, err);
+}
+
+void qv_mul_f32(const struct qv_kernel_ctx *c)
+{
+    qv_f32_binary(c, QV_F32_MUL);
+}

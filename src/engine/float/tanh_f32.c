@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* TANH, float32: out = tanhf(x) (TFLite uses std::tanh on float). */
+#include <math.h>
+
+#include "core/op_impl.h"
+#include "engine/float/float_common.h"
+
+enum qv_status qv_tanh_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    return qv_f32_unary_prepare(c, err);
+}
+
+void qv_tanh_f32(const struct qv_kernel_ctx *c)
+{
+    const float *in = c->in[0]->data;
+    float *out = c->out[0]->data;
+    const int64_t n = qv_shape_elems(&c->out[0]->shape);
+    for (int64_t i = 0; i < n; i++)
+        out[i] = tanhf(in[i]);
+}
