@@ -140,4 +140,49 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
                                 struct qv_layer_diff **ret_diffs, int32_t *ret_n,
                                 int64_t *ret_samples, struct qv_error *err);
 
+/* ---- qvet run: the main job on one model directory ---------------------------------------- */
+
+enum qv_gate_state { QV_GATE_PASS, QV_GATE_FAIL, QV_GATE_SKIPPED };
+
+struct qv_gate_result {
+    const char *name;                /* "max_accuracy_drop", ... */
+    enum qv_gate_state state;
+    double value, threshold;
+    char detail[256];                /* why it failed or was skipped, with the numbers */
+};
+
+struct qv_run_opts {
+    const char *out_dir;             /* NULL: DIR/qvet-out */
+    enum qv_rounding rounding;
+    int64_t batch;
+};
+
+#define QV_RUN_OPTS_INIT { .out_dir = NULL, .rounding = QV_ROUNDING_DOUBLE, .batch = 64 }
+
+struct qv_run_result {
+    struct qv_manifest manifest;
+    char out_dir[QV_PATH_MAX];
+    enum qv_rounding rounding;       /* of the int8 emulation */
+    bool has_float, has_int8, has_labels;
+    struct qv_eval_result f, q;      /* float engine on model, int8 engine on int8_model */
+    int64_t float_macs, int8_macs;
+    size_t float_weight_bytes, int8_weight_bytes;
+    double agreement;                /* top-1 agreement float vs int8 */
+    double output_sqnr_db;           /* int8 outputs (real units) against float outputs */
+    int32_t n_gates;
+    struct qv_gate_result gates[8];
+    bool passed;                     /* no gate failed */
+    char note[256];                  /* what could not be evaluated, e.g. no int8 model */
+};
+
+/*
+ * Evaluates a model directory: the float model with the float engine, the int8 model with the
+ * int8 emulator, over the golden set; computes accuracy, agreement and output SQNR; evaluates the
+ * manifest's gates; writes summary.json, summary.md, metrics.csv, predictions.csv and junit.xml
+ * into the output directory (each atomically). A failed gate is not an error (see r->passed).
+ */
+enum qv_status qv_run_dir(const char *dir, const struct qv_run_opts *opts,
+                          struct qv_run_result *ret_result, struct qv_error *err);
+void qv_run_result_release(struct qv_run_result *r);
+
 #endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qvet compare: per-layer divergence between two engines, roundings, models or saved tensors. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: qvet compare [OPTIONS] MODEL_A [MODEL_B] DATA\n\n"
+    "Runs the same samples through two sides and reports, per layer, how many elements are\n"
+    "identical, differ by one LSB, or by more, with the largest difference and the SQNR.\n"
+    "  qvet compare MODEL DATA                      int8 double vs single rounding\n"
+    "  qvet compare MODEL DATA --a-engine float --b-engine int8\n"
+    "  qvet compare FLOAT.tflite INT8.tflite DATA   tensors paired by name\n"
+    "  qvet compare MODEL DATA --against DIR        vs tensors saved as DIR/t<index>.npy\n"
+    "                                               (qvet eval --save-tensors, or reference/)\n\n"
+    "  --a-engine float|int8       engine of side a (default: by model)\n"
+    "  --b-engine float|int8       engine of side b (default: by model)\n"
+    "  --rounding double|single    rounding of side a (default double)\n"
+    "  --vs-rounding double|single rounding of side b (default: single with one model,\n"
+    "                              else double)\n"
+    "  --against DIR               compare side b against saved tensors\n"
+    "  --labels FILE               labels for DATA (not needed; accepted for symmetry)\n"
+    "  --max-samples N             stop after N samples\n"
+    "  --batch N                   samples per engine run (default 16)\n"
+    "  --fail-on-diff              exit 1 when any element differs\n"
+    "  --json                      machine-readable output\n"
+    "  --help                      this text\n";
+
+enum { OPT_AENG = 256, OPT_BENG, OPT_ROUND, OPT_VSROUND, OPT_AGAINST, OPT_LABELS, OPT_MAX,
+       OPT_BATCH, OPT_FAIL, OPT_JSON };
+
+static void print_table(const struct qv_graph *g, const struct qv_layer_diff *d, int32_t n,
+                        int64_t samples, bool json)
+{
+    int64_t tot = 0, same = 0, one = 0, more = 0;
+    for (int32_t i = 0; i < n; i++) {
+        tot += d[i].elems;
+        same += d[i].same;
+        one += d[i].off_by_one;
+        more += d[i].more;
+    }
+    if (json) {
+        printf("{\"samples\": %lld, \"elements\": %lld, \"same\": %lld, \"off_by_one\": %lld, "
+               "\"more\": %lld, \"layers\": [", (long long)samples, (long long)tot,
+               (long long)same, (long long)one, (long long)more);
+        for (int32_t i = 0; i < n; i++) {
+            printf("%s\n  {\"node\": %d, \"op\": \"%s\", \"tensor\": ", i ? "," : "", d[i].node,
+                   qv_op_name(g->nodes[d[i].node].op));
+            cli_json_string(stdout, g->tensors[d[i].tensor].name);
+            printf(", \"elements\": %lld, \"same\": %lld, \"off_by_one\": %lld, \"more\": %lld, "
+                   "\"max_abs\": %.9g, \"sqnr_db\": ", (long long)d[i].elems, (long long)d[i].same,
+                   (long long)d[i].off_by_one, (long long)d[i].more, d[i].max_abs);
+            if (isfinite(d[i].sqnr_db))
+                printf("%.4f}", d[i].sqnr_db);
+            else
+                printf("null}");
+        }
+        printf("\n]}\n");
+        return;
+    }
+    printf("%4s  %-18s %-30s %10s %10s %8s %8s %10s %9s\n", "node", "op", "tensor", "elements",
+           "same", "+-1", ">1", "max|d|", "SQNR dB");
+    for (int32_t i = 0; i < n; i++) {
+        char name[31];
+        snprintf(name, sizeof(name), "%s", g->tensors[d[i].tensor].name);
+        printf("%4d  %-18s %-30s %10lld %10lld %8lld %8lld %10.4g ", d[i].node,
+               qv_op_name(g->nodes[d[i].node].op), name, (long long)d[i].elems,
+               (long long)d[i].same, (long long)d[i].off_by_one, (long long)d[i].more,
+               d[i].max_abs);
+        if (isfinite(d[i].sqnr_db))
+            printf("%9.2f\n", d[i].sqnr_db);
+        else
+            printf("%9s\n", d[i].sqnr_db > 0 ? "inf" : "-inf");
+    }
+    printf("\n%lld samples, %lld elements: %lld identical, %lld off by 1 LSB, %lld by more\n",
+           (long long)samples, (long long)tot, (long long)same, (long long)one, (long long)more);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "a-engine", required_argument, NULL, OPT_AENG },
+        { "b-engine", required_argument, NULL, OPT_BENG },
+        { "rounding", required_argument, NULL, OPT_ROUND },
+        { "vs-rounding", required_argument, NULL, OPT_VSROUND },
+        { "against", required_argument, NULL, OPT_AGAINST },
+        { "labels", required_argument, NULL, OPT_LABELS },
+        { "max-samples", required_argument, NULL, OPT_MAX },
+        { "batch", required_argument, NULL, OPT_BATCH },
+        { "fail-on-diff", no_argument, NULL, OPT_FAIL },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct qv_compare_opts co = QV_COMPARE_OPTS_INIT;
+    bool a_set = false, b_set = false, vs_set = false, fail_on_diff = false, json = false;
+    const char *against = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_AENG:
+            if (!cli_parse_engine("compare", optarg, &co.a.kind))
+                return CLI_EXIT_INPUT;
+            a_set = true;
+            break;
+        case OPT_BENG:
+            if (!cli_parse_engine("compare", optarg, &co.b.kind))
+                return CLI_EXIT_INPUT;
+            b_set = true;
+            break;
+        case OPT_ROUND:
+            if (!cli_parse_rounding("compare", optarg, &co.a.rounding))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_VSROUND:
+            if (!cli_parse_rounding("compare", optarg, &co.b.rounding))
+                return CLI_EXIT_INPUT;
+            vs_set = true;
+            break;
+        case OPT_AGAINST: against = optarg; break;
+        case OPT_LABELS: co.data.labels_path = optarg; break;
+        case OPT_MAX:
+            if (!cli_parse_int("compare", "--max-samples", optarg, 1, INT64_MAX, &co.max_samples))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_BATCH:
+            if (!cli_parse_int("compare", "--batch", optarg, 1, 65536, &co.batch))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_FAIL: fail_on_diff = true; break;
+        case OPT_JSON: json = true; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("compare", "unknown option");
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs != 2 && !(nargs == 3 && !against))
+        return cli_usage_error("compare", "expected MODEL_A [MODEL_B] DATA%s, got %d arguments",
+                               against ? " (one model with --against)" : "", nargs);
+    const char *pa = argv[optind], *pb = nargs == 3 ? argv[optind + 1] : NULL;
+    const char *data = argv[optind + nargs - 1];
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *ga = NULL, *gb = NULL;
+    struct qv_layer_diff *diffs = NULL;
+    int32_t n = 0;
+    int64_t samples = 0;
+    int rc = CLI_EXIT_OK;
+    if (qv_model_load(pa, &ga, &err) != QV_OK)
+        return cli_report(&err);
+    if (pb && qv_model_load(pb, &gb, &err) != QV_OK) {
+        qv_graph_free(ga);
+        return cli_report(&err);
+    }
+    const struct qv_graph *side_b = gb ? gb : ga;
+    if (!a_set)
+        co.a.kind = cli_default_engine(ga);
+    if (!b_set)
+        co.b.kind = cli_default_engine(side_b);
+    if (!pb && !against && !vs_set && co.a.kind == co.b.kind)
+        co.b.rounding = co.a.rounding == QV_ROUNDING_DOUBLE ? QV_ROUNDING_SINGLE
+                                                            : QV_ROUNDING_DOUBLE;
+    enum qv_status st;
+    if (against)
+        st = qv_compare_saved(ga, data, against, &co, &diffs, &n, &samples, &err);
+    else
+        st = qv_compare_run(ga, side_b, data, &co, &diffs, &n, &samples, &err);
+    if (st != QV_OK) {
+        rc = cli_report(&err);
+    } else {
+        print_table(side_b, diffs, n, samples, json);
+        for (int32_t i = 0; fail_on_diff && i < n; i++)
+            if (diffs[i].same != diffs[i].elems)
+                rc = CLI_EXIT_GATE;
+    }
+    free(diffs);
+    qv_graph_free(ga);
+    qv_graph_free(gb);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qvet export MODEL --format tflite|c|json: write a model for firmware or review. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: qvet export [OPTIONS] MODEL\n\n"
+    "Writes MODEL (a .tflite, a qvet .json model or a model directory, whose int8 model is\n"
+    "preferred) in another form. Every file is written atomically.\n\n"
+    "  --format tflite|c|json  output form (default tflite)\n"
+    "  -o, --out PATH          tflite/json: the output file (default model_export.tflite or\n"
+    "                          model_export.json); c: the directory for NAME.h and NAME.c\n"
+    "                          (default .)\n"
+    "  --name NAME             c: the array's C identifier (default model_data)\n"
+    "  --help                  this text\n";
+
+enum { OPT_FORMAT = 256, OPT_NAME };
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "out", required_argument, NULL, 'o' },
+        { "name", required_argument, NULL, OPT_NAME },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *format = "tflite", *out = NULL, *name = "model_data";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_FORMAT: format = optarg; break;
+        case 'o': out = optarg; break;
+        case OPT_NAME: name = optarg; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("export", "unknown option");
+        }
+    }
+    if (strcmp(format, "tflite") && strcmp(format, "c") && strcmp(format, "json"))
+        return cli_usage_error("export", "--format expects tflite, c or json, got '%s'", format);
+    if (argc - optind != 1)
+        return cli_usage_error("export", "expected one MODEL, got %d arguments", argc - optind);
+    const char *model = argv[optind];
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_manifest man;
+    struct stat sb;
+    if (stat(model, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        if (qv_manifest_load(model, &man, &err) != QV_OK)
+            return cli_report(&err);
+        model = man.int8_model[0] ? man.int8_model : man.model;
+    }
+    struct qv_graph *g = NULL;
+    if (qv_model_load(model, &g, &err) != QV_OK)
+        return cli_report(&err);
+    enum qv_status st;
+    const char *written = out;
+    if (strcmp(format, "json") == 0) {
+        written = out ? out : "model_export.json";
+        st = qv_model_json_save(g, written, &err);
+    } else if (strcmp(format, "tflite") == 0) {
+        written = out ? out : "model_export.tflite";
+        st = qv_tflite_save(g, written, &err);
+    } else {
+        uint8_t *buf = NULL;
+        size_t size = 0;
+        written = out ? out : ".";
+        st = qv_tflite_write(g, &buf, &size, &err);
+        if (st == QV_OK)
+            st = qv_c_array_save(buf, size, written, name, &err);
+        free(buf);
+    }
+    qv_graph_free(g);
+    if (st != QV_OK)
+        return cli_report(&err);
+    if (strcmp(format, "c") == 0)
+        printf("wrote %s/%s.h and %s/%s.c\n", written, name, written, name);
+    else
+        printf("wrote %s\n", written);
+    return CLI_EXIT_OK;
+}
