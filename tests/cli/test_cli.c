@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The qvet binary end to end: exit codes, messages, outputs. Drives $QVET_BIN. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "support.h"
+
+#define RUN(out, errs, ...) qvt_run_cli((const char *const[]){ __VA_ARGS__, NULL }, out, errs)
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/*
+ * A tiny float model: y = softmax(W x + b), x [1,4], W [3,4]. Written in the native JSON format
+ * with its weights file, plus 6 samples and labels. Row r of W picks input r; so the prediction
+ * is argmax(x[0..2] + b).
+ */
+static const float W[12] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0 };
+static const float B[3] = { 0.0f, 0.5f, -0.5f };
+static const float X[6][4] = {
+    { 3, 1, 1, 9 }, { 0, 2, 1, 9 }, { 0, 0, 2, 9 }, { 1, 1.2f, 0, 0 }, { 0, 0, 1.4f, 0 },
+    { 5, 5, 5, 5 },
+};
+static const int LABELS[6] = { 0, 1, 2, 1, 0, 1 };  /* sample 4 predicts 2: 5 of 6 correct */
+
+static char *make_model_dir(void)
+{
+    char *dir = qvt_tmpdir();
+    char *p = qvt_path(dir, "model.json");
+    const char *json =
+        "{\"format\": \"qvet-model\", \"version\": 1, \"name\": \"tiny\", \"weights\": "
+        "\"model.bin\",\n"
+        " \"tensors\": [\n"
+        "  {\"name\": \"x\", \"dtype\": \"float32\", \"shape\": [1, 4]},\n"
+        "  {\"name\": \"w\", \"dtype\": \"float32\", \"shape\": [3, 4], \"data\": {\"offset\": 0, "
+        "\"size\": 48}},\n"
+        "  {\"name\": \"b\", \"dtype\": \"float32\", \"shape\": [3], \"data\": {\"offset\": 48, "
+        "\"size\": 12}},\n"
+        "  {\"name\": \"logits\", \"dtype\": \"float32\", \"shape\": [1, 3]},\n"
+        "  {\"name\": \"probs\", \"dtype\": \"float32\", \"shape\": [1, 3]}\n"
+        " ],\n"
+        " \"nodes\": [\n"
+        "  {\"op\": \"FULLY_CONNECTED\", \"name\": \"fc\", \"inputs\": [0, 1, 2], \"outputs\": [3]},\n"
+        "  {\"op\": \"SOFTMAX\", \"name\": \"softmax\", \"inputs\": [3], \"outputs\": [4], "
+        "\"attrs\": {\"beta\": 1.0}}\n"
+        " ],\n"
+        " \"inputs\": [0], \"outputs\": [4]}\n";
+    qvt_write_file(p, json, strlen(json));
+    free(p);
+    float wb[15];
+    memcpy(wb, W, sizeof(W));
+    memcpy(wb + 12, B, sizeof(B));
+    p = qvt_path(dir, "model.bin");
+    qvt_write_file(p, wb, sizeof(wb));
+    free(p);
+    p = qvt_path(dir, "inputs.npy");
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_int_eq(qv_npy_save(p, QV_DTYPE_F32, &(struct qv_shape){ 2, { 6, 4 } }, X, &err),
+                     QV_OK);
+    free(p);
+    char labels[64] = "label\n";
+    for (int i = 0; i < 6; i++)
+        snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), "%d\n", LABELS[i]);
+    p = qvt_path(dir, "labels.csv");
+    qvt_write_file(p, labels, strlen(labels));
+    free(p);
+    return dir;
+}
+
+START_TEST(version_and_help)
+{
+    char *out = NULL;
+    ck_assert_int_eq(RUN(&out, NULL, "--version"), 0);
+    ck_assert_msg(strncmp(out, "qvet ", 5) == 0, "version output: %s", out);
+    free(out);
+    ck_assert_int_eq(RUN(&out, NULL, "--help"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "inspect"));
+    free(out);
+    static const char *const cmds[] = { "run", "inspect", "eval", "compare", "export" };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "usage: qvet %s", cmds[i]);
+        ck_assert_int_eq(RUN(&out, NULL, cmds[i], "--help"), 0);
+        ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s --help: %s", cmds[i], out);
+        free(out);
+    }
+}
+END_TEST
+
+START_TEST(bad_usage_is_exit_2)
+{
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "frobnicate"), 2);
+    ck_assert_ptr_nonnull(strstr(errs, "unknown command 'frobnicate'"));
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "inspect"), 2);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "inspect", "--bogus", "x"), 2);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", "--engine", "fp16", "a", "b"), 2);
+    ck_assert_ptr_nonnull(strstr(errs, "float or int8"));
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", "--batch", "0", "a", "b"), 2);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "export", "--format", "onnx", "a"), 2);
+    free(errs);
+}
+END_TEST
+
+START_TEST(missing_files_name_the_path)
+{
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "inspect", "/nonexistent/model.tflite"), 2);
+    ck_assert_msg(strstr(errs, "/nonexistent/model.tflite") != NULL, "stderr: %s", errs);
+    free(errs);
+    char *dir = make_model_dir();
+    char *model = qvt_path(dir, "model.json");
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, "/nonexistent/data.npy"), 2);
+    ck_assert_msg(strstr(errs, "/nonexistent/data.npy") != NULL, "stderr: %s", errs);
+    free(errs);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(inspect_text_and_json)
+{
+    char *dir = make_model_dir();
+    char *model = qvt_path(dir, "model.json");
+    char *out = NULL;
+    ck_assert_int_eq(RUN(&out, NULL, "inspect", model), 0);
+    ck_assert_ptr_nonnull(strstr(out, "FULLY_CONNECTED"));
+    ck_assert_ptr_nonnull(strstr(out, "SOFTMAX"));
+    ck_assert_msg(strstr(out, "12 MACs") != NULL, "inspect: %s", out);
+    free(out);
+    ck_assert_int_eq(RUN(&out, NULL, "inspect", "--json", model), 0);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_msg(j != NULL, "inspect --json is not JSON: %s", out);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "total_macs")->valueint, 12);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "params")->valueint, 15);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "weight_bytes")->valueint, 60);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "nodes")), 2);
+    cJSON_Delete(j);
+    free(out);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(eval_float_predictions_and_tensors)
+{
+    char *dir = make_model_dir();
+    char *model = qvt_path(dir, "model.json");
+    char *data = qvt_path(dir, "inputs.npy");
+    char *labels = qvt_path(dir, "labels.csv");
+    char *pred = qvt_path(dir, "pred.csv");
+    char *outs = qvt_path(dir, "outputs.npy");
+    char *tens = qvt_path(dir, "tensors");
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "eval", "--engine", "float", "--labels", labels, "-o", pred,
+                 "--save-outputs", outs, "--save-tensors", tens, "--batch", "4", model, data);
+    ck_assert_msg(rc == 0, "eval exit %d: %s", rc, errs);
+    ck_assert_msg(strstr(out, "accuracy 0.8333 (5/6)") != NULL, "eval: %s", out);
+    char *csv = qvt_read_file(pred, NULL);
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_msg(strncmp(csv, "sample,pred,score,label,correct\n0,0,", 36) == 0, "csv: %s", csv);
+    ck_assert_ptr_nonnull(strstr(csv, "\n4,2,"));
+    free(csv);
+    /* raw outputs: softmax probabilities, checked against the closed form */
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_npy *npy = NULL;
+    ck_assert_int_eq(qv_npy_open(outs, &npy, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_get_info(npy)->shape.dims[0], 6);
+    ck_assert_int_eq(qv_npy_get_info(npy)->row_elems, 3);
+    float got[18], want[18];
+    int64_t rows = 0;
+    ck_assert_int_eq(qv_npy_read_rows(npy, 6, got, false, &rows, &err), QV_OK);
+    ck_assert_int_eq(rows, 6);
+    qv_npy_close(npy);
+    for (int s = 0; s < 6; s++) {
+        double z[3], mx = -INFINITY, sum = 0;
+        for (int u = 0; u < 3; u++) {
+            z[u] = X[s][u] + B[u];
+            mx = fmax(mx, z[u]);
+        }
+        for (int u = 0; u < 3; u++)
+            sum += exp(z[u] - mx);
+        for (int u = 0; u < 3; u++)
+            want[s * 3 + u] = (float)(exp(z[u] - mx) / sum);
+    }
+    qvt_assert_f32_close("softmax outputs", got, want, 18, 1e-5, 1e-6);
+    /* captured tensors: logits (tensor 3) and probs (tensor 4), one file each + index */
+    char *t3 = qvt_path(tens, "t3.npy"), *t4 = qvt_path(tens, "t4.npy");
+    char *idx = qvt_path(tens, "index.csv");
+    ck_assert(exists(t3) && exists(t4) && exists(idx));
+    ck_assert_int_eq(qv_npy_open(t3, &npy, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_read_rows(npy, 6, got, false, &rows, &err), QV_OK);
+    qv_npy_close(npy);
+    ck_assert_float_eq_tol(got[3 * 3 + 1], 1.2f + 0.5f, 1e-6);  /* sample 3, unit 1 */
+    free(t3);
+    free(t4);
+    free(idx);
+    free(out);
+    free(errs);
+    free(model);
+    free(data);
+    free(labels);
+    free(pred);
+    free(outs);
+    free(tens);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Hostile inputs through the binary: exit 2, one message naming the file and position. */
+START_TEST(hostile_inputs_exit_2)
+{
+    char *dir = make_model_dir();
+    char *model = qvt_path(dir, "model.json");
+    char *errs = NULL;
+    /* NaN in data */
+    float bad[4] = { 1, NAN, 0, 0 };
+    char *nan = qvt_path(dir, "nan.npy");
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_int_eq(qv_npy_save(nan, QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 4 } }, bad, &err),
+                     QV_OK);
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, nan), 2);
+    ck_assert_msg(strstr(errs, "nan.npy") != NULL, "stderr: %s", errs);
+    free(errs);
+    /* truncated npy */
+    size_t size = 0;
+    char *raw = qvt_read_file(nan, &size);
+    char *trunc = qvt_path(dir, "trunc.npy");
+    qvt_write_file(trunc, raw, size - 3);
+    free(raw);
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, trunc), 2);
+    ck_assert_msg(strstr(errs, "trunc.npy") != NULL && strstr(errs, "byte") != NULL,
+                  "stderr: %s", errs);
+    free(errs);
+    /* ragged CSV: line 3 has 3 fields */
+    char *csv = qvt_path(dir, "ragged.csv");
+    const char *text = "1,2,3,4\n5,6,7,8\n1,2,3\n";
+    qvt_write_file(csv, text, strlen(text));
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, csv), 2);
+    ck_assert_msg(strstr(errs, "ragged.csv:3") != NULL, "stderr: %s", errs);
+    free(errs);
+    /* wrong sample size */
+    char *wide = qvt_path(dir, "wide.csv");
+    text = "1,2,3,4,5\n";
+    qvt_write_file(wide, text, strlen(text));
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, wide), 2);
+    ck_assert_msg(strstr(errs, "wide.csv") != NULL, "stderr: %s", errs);
+    free(errs);
+    /* a model whose node reads a tensor index that does not exist */
+    char *dangling = qvt_path(dir, "dangling.json");
+    text = "{\"format\": \"qvet-model\", \"version\": 1, \"weights\": \"model.bin\", \"tensors\": "
+           "[{\"name\": \"x\", \"dtype\": \"float32\", \"shape\": [1, 4]}, {\"name\": \"y\", "
+           "\"dtype\": \"float32\", \"shape\": [1, 4]}], \"nodes\": [{\"op\": \"RELU\", "
+           "\"inputs\": [7], \"outputs\": [1]}], \"inputs\": [0], \"outputs\": [1]}";
+    qvt_write_file(dangling, text, strlen(text));
+    ck_assert_int_eq(RUN(NULL, &errs, "inspect", dangling), 2);
+    ck_assert_msg(strstr(errs, "dangling.json") != NULL && strstr(errs, "node") != NULL,
+                  "stderr: %s", errs);
+    free(errs);
+    /* broken JSON syntax names line and column */
+    char *broken = qvt_path(dir, "broken.json");
+    text = "{\"format\": \"qvet-model\",\n \"version\": 1,,\n}";
+    qvt_write_file(broken, text, strlen(text));
+    ck_assert_int_eq(RUN(NULL, &errs, "inspect", broken), 2);
+    ck_assert_msg(strstr(errs, "broken.json:2:") != NULL, "stderr: %s", errs);
+    free(errs);
+    free(nan);
+    free(trunc);
+    free(csv);
+    free(wide);
+    free(dangling);
+    free(broken);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static char *copy_digits(void)
+{
+    const char *src = qvt_source("datasets/digits");
+    if (!exists(src))
+        return NULL;
+    char *dir = qvt_tmpdir();
+    char cmd[8192];
+    snprintf(cmd, sizeof(cmd), "cp -r '%s'/. '%s'/", src, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    return dir;
+}
+
+START_TEST(run_shipped_example_passes_and_reports)
+{
+    char *dir = copy_digits();
+    ck_assert_msg(dir != NULL, "datasets/digits is missing");
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", dir);
+    ck_assert_msg(rc == 0, "run exit %d\n%s\n%s", rc, out, errs);
+    static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
+                                         "predictions.csv", "junit.xml" };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char rel[64];
+        snprintf(rel, sizeof(rel), "qvet-out/%s", files[i]);
+        char *p = qvt_path(dir, rel);
+        ck_assert_msg(exists(p), "%s was not written", p);
+        free(p);
+    }
+    char *sp = qvt_path(dir, "qvet-out/summary.json");
+    char *text = qvt_read_file(sp, NULL);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_msg(j != NULL, "summary.json is not JSON: %s", text);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")));
+    double acc = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "int8"), "accuracy")->valuedouble;
+    ck_assert_msg(acc > 0.9, "int8 accuracy %f", acc);
+    cJSON_Delete(j);
+    free(text);
+    free(sp);
+    free(out);
+    free(errs);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(run_failed_gate_is_exit_1)
+{
+    char *dir = copy_digits();
+    ck_assert_msg(dir != NULL, "datasets/digits is missing");
+    char *manifest = qvt_path(dir, "qvet.json");
+    const char *text = "{\"model\": \"model.tflite\", \"int8_model\": \"model_int8.tflite\", "
+                       "\"gates\": {\"min_output_sqnr_db\": 500, \"min_agreement\": 0.5}}";
+    qvt_write_file(manifest, text, strlen(text));
+    char *out = NULL, *errs = NULL;
+    ck_assert_int_eq(RUN(&out, &errs, "run", dir), 1);
+    char *junit = qvt_path(dir, "qvet-out/junit.xml");
+    char *xml = qvt_read_file(junit, NULL);
+    ck_assert_ptr_nonnull(xml);
+    ck_assert_ptr_nonnull(strstr(xml, "name=\"min_output_sqnr_db\"><failure"));
+    ck_assert_ptr_nonnull(strstr(xml, "name=\"min_agreement\"></testcase>"));
+    free(xml);
+    free(junit);
+    free(out);
+    free(errs);
+    /* an unknown key in qvet.json is bad input naming the key */
+    text = "{\"model\": \"model.tflite\", \"gatez\": {}}";
+    qvt_write_file(manifest, text, strlen(text));
+    ck_assert_int_eq(RUN(NULL, &errs, "run", dir), 2);
+    ck_assert_msg(strstr(errs, "qvet.json") && strstr(errs, "gatez: unknown key"), "%s", errs);
+    free(errs);
+    free(manifest);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, version_and_help);
+    tcase_add_test(tc, bad_usage_is_exit_2);
+    tcase_add_test(tc, missing_files_name_the_path);
+    tcase_add_test(tc, inspect_text_and_json);
+    tcase_add_test(tc, eval_float_predictions_and_tensors);
+    tcase_add_test(tc, hostile_inputs_exit_2);
+    tcase_add_test(tc, run_shipped_example_passes_and_reports);
+    tcase_add_test(tc, run_failed_gate_is_exit_1);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+QV_TEST_MAIN(cli)
