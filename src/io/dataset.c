@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Datasets: samples from an .npy array ([N, ...sample]) or a CSV file (one flattened sample per
+ * record), with labels from a CSV column or a separate labels file (.csv, one per line, or .npy
+ * [N] / [N, 1]). Everything is streamed: qv_dataset_read parses only what it returns, so a
+ * dataset larger than memory works.
+ *
+ * CSV rules (DESIGN §2): the first record is a header when one of its fields is not a number.
+ * The label column is opts->label_column, else a header column named "label", else none. Every
+ * record has the header's (or the first record's) field count. Empty fields, text and (unless
+ * allow_nonfinite) NaN/Inf are errors naming the line and the column (1-based field number).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io_internal.h"
+
+enum source { SRC_NONE, SRC_NPY, SRC_CSV };
+
+struct qv_dataset {
+    char path[1024];
+    enum source kind;
+    bool allow_nonfinite;
+    struct qv_shape sample_shape;
+    int64_t sample_elems;
+    enum qv_dtype dtype;
+    int64_t n_read;                /* samples handed out */
+    bool done;
+    /* .npy samples */
+    struct qv_npy *npy;
+    void *raw;
+    size_t raw_cap;
+    /* CSV samples */
+    struct qv_csv_reader *csv;
+    int32_t n_fields;              /* per record, label column included */
+    int32_t label_col;             /* -1: none */
+    int32_t ref_line;              /* the record that fixed n_fields (header or first) */
+    bool have_pending;             /* the first data record, parsed at open */
+    float *pending_x;
+    double pending_label;
+    /* labels */
+    enum source lkind;             /* SRC_NONE with label_col >= 0: labels come from the CSV */
+    char labels_path[1024];
+    struct qv_npy *lnpy;
+    struct qv_csv_reader *lcsv;
+    bool lcsv_started;
+    int64_t n_labels;              /* known count (npy), or -1 */
+    void *lraw;
+    size_t lraw_cap;
+};
+
+static bool has_ext(const char *path, const char *ext)
+{
+    size_t n = strlen(path), e = strlen(ext);
+    if (n < e)
+        return false;
+    for (size_t i = 0; i < e; i++)
+        if (tolower((unsigned char)path[n - e + i]) != ext[i])
+            return false;
+    return true;
+}
+
+static bool starts_with_npy_magic(const char *path)
+{
+    unsigned char b[6];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t got = fread(b, 1, sizeof(b), f);
+    fclose(f);
+    return got == 6 && memcmp(b, "\x93NUMPY", 6) == 0;
+}
+
+static const char *short_text(const char *s, size_t len, char *buf, size_t size)
+{
+    size_t n = len < size - 4 ? len : size - 4;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        buf[j++] = (s[i] == '\n' || s[i] == '\r' || s[i] == '\0') ? ' ' : s[i];
+    if (n < len) {
+        memcpy(buf + j, "...", 3);
+        j += 3;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* One CSV field as a number; errors name line, column and text. */
+static enum qv_status field_value(const char *path, const char *f, size_t len, int32_t line,
+                                  int32_t col, bool allow_nonfinite, double *ret,
+                                  struct qv_error *err)
+{
+    char text[48];
+    switch (qv_parse_number(f, len, ret)) {
+    case QV_NUM_OK:
+        return QV_OK;
+    case QV_NUM_EMPTY:
+        return qv_fail_line(err, QV_E_INPUT, path, line, col, "column %d is empty", col);
+    case QV_NUM_INVALID:
+        return qv_fail_line(err, QV_E_INPUT, path, line, col, "column %d: '%s' is not a number",
+                            col, short_text(f, len, text, sizeof(text)));
+    case QV_NUM_NONFINITE:
+        if (allow_nonfinite) {
+            *ret = strtod(f, NULL);
+            return QV_OK;
+        }
+        return qv_fail_line(err, QV_E_INPUT, path, line, col,
+                            "column %d: '%s' is not finite (non-finite values are rejected "
+                            "unless allowed)", col, short_text(f, len, text, sizeof(text)));
+    case QV_NUM_RANGE:
+        return qv_fail_line(err, QV_E_INPUT, path, line, col,
+                            "column %d: '%s' is outside the float32 range", col,
+                            short_text(f, len, text, sizeof(text)));
+    }
+    return qv_fail(err, QV_E_INTERNAL, "field_value: bad status");
+}
+
+static bool field_is_number(const char *f, size_t len)
+{
+    double v;
+    enum qv_num_status s = qv_parse_number(f, len, &v);
+    return s == QV_NUM_OK || s == QV_NUM_NONFINITE || s == QV_NUM_RANGE;
+}
+
+/* Parses one CSV data record into x (sample_elems floats) and *label. */
+static enum qv_status parse_record(struct qv_dataset *ds, const char *const *fields,
+                                   const size_t *lens, int32_t n, int32_t line, float *x,
+                                   double *label, struct qv_error *err)
+{
+    if (n != ds->n_fields)
+        return qv_fail_line(err, QV_E_INPUT, ds->path, line, n < ds->n_fields ? n + 1 :
+                            ds->n_fields + 1, "record has %d fields, expected %d (as in line %d)",
+                            n, ds->n_fields, ds->ref_line);
+    int64_t e = 0;
+    for (int32_t i = 0; i < n; i++) {
+        double v;
+        enum qv_status st = field_value(ds->path, fields[i], lens[i], line, i + 1,
+                                        ds->allow_nonfinite, &v, err);
+        if (st != QV_OK)
+            return st;
+        if (i == ds->label_col)
+            *label = v;
+        else
+            x[e++] = (float)v;
+    }
+    return QV_OK;
+}
+
+static enum qv_status open_csv(struct qv_dataset *ds, const struct qv_dataset_opts *opts,
+                               struct qv_error *err)
+{
+    const char *const *fields;
+    const size_t *lens;
+    int32_t n, line;
+    enum qv_status st = qv_csv_reader_open(ds->path, &ds->csv, err);
+    if (st != QV_OK)
+        return st;
+    st = qv_csv_reader_next(ds->csv, &fields, &lens, &n, &line, err);
+    if (st != QV_OK)
+        return st;
+    if (n == 0)
+        return qv_fail_line(err, QV_E_INPUT, ds->path, 1, 0, "CSV dataset is empty");
+    bool header = false;
+    for (int32_t i = 0; i < n && !header; i++)
+        header = lens[i] > 0 && !field_is_number(fields[i], lens[i]);
+    const char *want = opts && opts->label_column ? opts->label_column : NULL;
+    ds->label_col = -1;
+    ds->n_fields = n;
+    ds->ref_line = line;
+    if (header) {
+        int32_t header_line = line;
+        const char *look = want ? want : (ds->lkind == SRC_NONE ? "label" : NULL);
+        for (int32_t i = 0; look && i < n; i++) {
+            if (strlen(fields[i]) == lens[i] && strcmp(fields[i], look) == 0) {
+                if (ds->label_col >= 0)
+                    return qv_fail_line(err, QV_E_INPUT, ds->path, line, i + 1,
+                                        "two columns are named '%s'", look);
+                ds->label_col = i;
+            }
+        }
+        if (want && ds->label_col < 0)
+            return qv_fail_line(err, QV_E_INPUT, ds->path, line, 0,
+                                "the header has no column named '%s'", want);
+        st = qv_csv_reader_next(ds->csv, &fields, &lens, &n, &line, err);
+        if (st != QV_OK)
+            return st;
+        if (n == 0)
+            return qv_fail_line(err, QV_E_INPUT, ds->path, header_line, 0,
+                                "CSV dataset has a header but no samples");
+    } else if (want) {
+        return qv_fail_line(err, QV_E_INPUT, ds->path, line, 0,
+                            "label column '%s' was asked for, but the file has no header row "
+                            "(its first record is all numbers)", want);
+    }
+    int32_t features = ds->n_fields - (ds->label_col >= 0 ? 1 : 0);
+    if (features < 1)
+        return qv_fail_line(err, QV_E_INPUT, ds->path, line, 0, "no feature columns");
+    ds->sample_shape = (struct qv_shape){ .rank = 1, .dims = { features } };
+    ds->sample_elems = features;
+    ds->dtype = QV_DTYPE_F32;
+    ds->pending_x = malloc((size_t)features * sizeof(float));
+    if (!ds->pending_x)
+        return qv_fail(err, QV_E_NOMEM, "out of memory opening '%s'", ds->path);
+    st = parse_record(ds, fields, lens, n, line, ds->pending_x, &ds->pending_label, err);
+    if (st != QV_OK)
+        return st;
+    ds->have_pending = true;
+    return QV_OK;
+}
+
+static enum qv_status open_npy(struct qv_dataset *ds, struct qv_error *err)
+{
+    char shape[160];
+    enum qv_status st = qv_npy_open(ds->path, &ds->npy, err);
+    if (st != QV_OK)
+        return st;
+    const struct qv_npy_info *info = qv_npy_get_info(ds->npy);
+    if (info->shape.rank < 1) {
+        qv_shape_format(&info->shape, shape, sizeof(shape));
+        return qv_fail_at(err, QV_E_INPUT, ds->path, qv_npy_shape_offset(ds->npy),
+                          "a dataset needs shape [N, ...]; this array has shape %s", shape);
+    }
+    ds->sample_shape.rank = info->shape.rank - 1;
+    memcpy(ds->sample_shape.dims, info->shape.dims + 1,
+           (size_t)ds->sample_shape.rank * sizeof(int64_t));
+    ds->sample_elems = info->row_elems;
+    ds->dtype = info->dtype;
+    return QV_OK;
+}
+
+static enum qv_status open_labels(struct qv_dataset *ds, struct qv_error *err)
+{
+    char shape[160];
+    const char *lp = ds->labels_path;
+    enum qv_status st;
+    if (has_ext(lp, ".npy") || starts_with_npy_magic(lp)) {
+        ds->lkind = SRC_NPY;
+        st = qv_npy_open(lp, &ds->lnpy, err);
+        if (st != QV_OK)
+            return st;
+        const struct qv_npy_info *info = qv_npy_get_info(ds->lnpy);
+        if (info->shape.rank != 1 && !(info->shape.rank == 2 && info->shape.dims[1] == 1)) {
+            qv_shape_format(&info->shape, shape, sizeof(shape));
+            return qv_fail_at(err, QV_E_INPUT, lp, qv_npy_shape_offset(ds->lnpy),
+                              "labels need shape [N] or [N, 1]; this array has shape %s", shape);
+        }
+        ds->n_labels = info->shape.dims[0];
+        return QV_OK;
+    }
+    ds->lkind = SRC_CSV;
+    return qv_csv_reader_open(lp, &ds->lcsv, err);
+}
+
+enum qv_status qv_dataset_open(const char *path, const struct qv_dataset_opts *opts,
+                               struct qv_dataset **ret_ds, struct qv_error *err)
+{
+    enum qv_status st;
+    if (strlen(path) >= sizeof(((struct qv_dataset *)0)->path))
+        return qv_fail_at(err, QV_E_IO, path, -1, "path is too long");
+    if (opts && opts->labels_path && strlen(opts->labels_path) >= 1024)
+        return qv_fail_at(err, QV_E_IO, opts->labels_path, -1, "path is too long");
+    if (opts && opts->labels_path && opts->label_column)
+        return qv_fail(err, QV_E_USAGE, "give either a label column or a labels file, not both");
+    struct qv_dataset *ds = calloc(1, sizeof(*ds));
+    if (!ds)
+        return qv_fail(err, QV_E_NOMEM, "out of memory opening '%s'", path);
+    snprintf(ds->path, sizeof(ds->path), "%s", path);
+    ds->allow_nonfinite = opts && opts->allow_nonfinite;
+    ds->label_col = -1;
+    ds->n_labels = -1;
+    if (opts && opts->labels_path) {
+        snprintf(ds->labels_path, sizeof(ds->labels_path), "%s", opts->labels_path);
+        st = open_labels(ds, err);
+        if (st != QV_OK)
+            goto fail;
+    }
+    bool npy = has_ext(path, ".npy") || (!has_ext(path, ".csv") && starts_with_npy_magic(path));
+    if (!npy && starts_with_npy_magic(path)) {
+        st = qv_fail_at(err, QV_E_INPUT, path, 0, "'%s' is named .csv but holds an .npy array",
+                        path);
+        goto fail;
+    }
+    ds->kind = npy ? SRC_NPY : SRC_CSV;
+    st = npy ? open_npy(ds, err) : open_csv(ds, opts, err);
+    if (st != QV_OK)
+        goto fail;
+    if (ds->kind == SRC_NPY && ds->lkind == SRC_NPY) {
+        int64_t n = qv_npy_get_info(ds->npy)->shape.dims[0];
+        if (n != ds->n_labels) {
+            st = qv_fail_at(err, QV_E_INPUT, ds->labels_path, -1,
+                            "labels file '%s' has %lld labels, dataset '%s' has %lld samples",
+                            ds->labels_path, (long long)ds->n_labels, path, (long long)n);
+            goto fail;
+        }
+    }
+    *ret_ds = ds;
+    return QV_OK;
+fail:
+    qv_dataset_close(ds);
+    return st;
+}
+
+const struct qv_shape *qv_dataset_sample_shape(const struct qv_dataset *ds)
+{
+    return &ds->sample_shape;
+}
+
+enum qv_dtype qv_dataset_dtype(const struct qv_dataset *ds)
+{
+    return ds->dtype;
+}
+
+bool qv_dataset_has_labels(const struct qv_dataset *ds)
+{
+    return ds->lkind != SRC_NONE || ds->label_col >= 0;
+}
+
+static bool grow_buf(void **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    void *p = realloc(*buf, need);
+    if (!p)
+        return false;
+    *buf = p;
+    *cap = need;
+    return true;
+}
+
+static void to_f32(enum qv_dtype dtype, const void *src, int64_t n, float *dst)
+{
+    switch (dtype) {
+    case QV_DTYPE_F32: memmove(dst, src, (size_t)n * sizeof(float)); break;
+    case QV_DTYPE_I8: for (int64_t i = 0; i < n; i++) dst[i] = ((const int8_t *)src)[i]; break;
+    case QV_DTYPE_U8: for (int64_t i = 0; i < n; i++) dst[i] = ((const uint8_t *)src)[i]; break;
+    case QV_DTYPE_I16: for (int64_t i = 0; i < n; i++) dst[i] = ((const int16_t *)src)[i]; break;
+    case QV_DTYPE_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)((const int32_t *)src)[i];
+        break;
+    case QV_DTYPE_COUNT: break;
+    }
+}
+
+static double elem_f64(enum qv_dtype dtype, const void *src, int64_t i)
+{
+    switch (dtype) {
+    case QV_DTYPE_F32: return ((const float *)src)[i];
+    case QV_DTYPE_I8: return ((const int8_t *)src)[i];
+    case QV_DTYPE_U8: return ((const uint8_t *)src)[i];
+    case QV_DTYPE_I16: return ((const int16_t *)src)[i];
+    case QV_DTYPE_I32: return ((const int32_t *)src)[i];
+    case QV_DTYPE_COUNT: break;
+    }
+    return 0;
+}
+
+static enum qv_status labels_mismatch(struct qv_dataset *ds, bool more, struct qv_error *err)
+{
+    if (more)
+        return qv_fail_at(err, QV_E_INPUT, ds->labels_path, -1,
+                          "labels file '%s' has more labels than dataset '%s' has samples (%lld)",
+                          ds->labels_path, ds->path, (long long)ds->n_read);
+    return qv_fail_at(err, QV_E_INPUT, ds->labels_path, -1,
+                      "labels file '%s' has %lld labels, dataset '%s' has more samples",
+                      ds->labels_path, (long long)ds->n_read, ds->path);
+}
+
+/* Up to max labels from the labels file into out (may be NULL); *ret_n < max at its end. */
+static enum qv_status read_labels(struct qv_dataset *ds, int64_t max, double *out,
+                                  int64_t *ret_n, struct qv_error *err)
+{
+    enum qv_status st;
+    int64_t n = 0;
+    if (ds->lkind == SRC_NPY) {
+        enum qv_dtype dt = qv_npy_get_info(ds->lnpy)->dtype;
+        if (!grow_buf(&ds->lraw, &ds->lraw_cap, (size_t)max * qv_dtype_size(dt)))
+            return qv_fail(err, QV_E_NOMEM, "out of memory reading '%s'", ds->labels_path);
+        st = qv_npy_read_rows(ds->lnpy, max, ds->lraw, ds->allow_nonfinite, &n, err);
+        if (st != QV_OK)
+            return st;
+        for (int64_t i = 0; out && i < n; i++)
+            out[i] = elem_f64(dt, ds->lraw, i);
+        *ret_n = n;
+        return QV_OK;
+    }
+    while (n < max) {
+        const char *const *fields;
+        const size_t *lens;
+        int32_t nf, line;
+        st = qv_csv_reader_next(ds->lcsv, &fields, &lens, &nf, &line, err);
+        if (st != QV_OK)
+            return st;
+        if (nf == 0)
+            break;
+        bool first = !ds->lcsv_started;
+        ds->lcsv_started = true;
+        if (nf != 1)
+            return qv_fail_line(err, QV_E_INPUT, ds->labels_path, line, 2,
+                                "labels file has %d fields in a record, expected 1 label per line",
+                                nf);
+        if (first && lens[0] > 0 && !field_is_number(fields[0], lens[0]))
+            continue;   /* header line */
+        double v;
+        st = field_value(ds->labels_path, fields[0], lens[0], line, 1, ds->allow_nonfinite, &v,
+                         err);
+        if (st != QV_OK)
+            return st;
+        if (out)
+            out[n] = v;
+        n++;
+    }
+    *ret_n = n;
+    return QV_OK;
+}
+
+static enum qv_status read_npy_samples(struct qv_dataset *ds, int64_t max, float *x,
+                                       int64_t *ret_n, struct qv_error *err)
+{
+    size_t esize = qv_dtype_size(ds->dtype);
+    /* Bound the raw buffer: read in slices when the caller asks for many rows at once. */
+    int64_t slice = max;
+    if (ds->sample_elems > 0 && (int64_t)(64u << 20) / (ds->sample_elems * (int64_t)esize) < slice)
+        slice = (int64_t)(64u << 20) / (ds->sample_elems * (int64_t)esize);
+    if (slice < 1)
+        slice = 1;
+    int64_t n = 0;
+    while (n < max) {
+        int64_t want = max - n < slice ? max - n : slice, got;
+        void *dst = (ds->dtype == QV_DTYPE_F32) ? (void *)(x + n * ds->sample_elems) : NULL;
+        if (!dst) {
+            if (!grow_buf(&ds->raw, &ds->raw_cap, (size_t)(want * ds->sample_elems) * esize))
+                return qv_fail(err, QV_E_NOMEM, "out of memory reading '%s'", ds->path);
+            dst = ds->raw;
+        }
+        enum qv_status st = qv_npy_read_rows(ds->npy, want, dst, ds->allow_nonfinite, &got, err);
+        if (st != QV_OK) {
+            /* The reader counts from its own position, which is ours. */
+            return st;
+        }
+        if (dst == ds->raw)
+            to_f32(ds->dtype, ds->raw, got * ds->sample_elems, x + n * ds->sample_elems);
+        n += got;
+        if (got < want)
+            break;
+    }
+    *ret_n = n;
+    return QV_OK;
+}
+
+static enum qv_status read_csv_samples(struct qv_dataset *ds, int64_t max, float *x,
+                                       double *labels, int64_t *ret_n, struct qv_error *err)
+{
+    int64_t n = 0;
+    bool col = ds->label_col >= 0;
+    if (ds->have_pending && max > 0) {
+        memcpy(x, ds->pending_x, (size_t)ds->sample_elems * sizeof(float));
+        if (col && labels)
+            labels[0] = ds->pending_label;
+        ds->have_pending = false;
+        n = 1;
+    }
+    while (n < max) {
+        const char *const *fields;
+        const size_t *lens;
+        int32_t nf, line;
+        double label = 0;
+        enum qv_status st = qv_csv_reader_next(ds->csv, &fields, &lens, &nf, &line, err);
+        if (st != QV_OK)
+            return st;
+        if (nf == 0)
+            break;
+        st = parse_record(ds, fields, lens, nf, line, x + n * ds->sample_elems, &label, err);
+        if (st != QV_OK)
+            return st;
+        if (col && labels)
+            labels[n] = label;
+        n++;
+    }
+    *ret_n = n;
+    return QV_OK;
+}
+
+enum qv_status qv_dataset_read(struct qv_dataset *ds, int64_t max, float *x, double *labels,
+                               int64_t *ret_n, struct qv_error *err)
+{
+    enum qv_status st;
+    int64_t n = 0;
+    if (max < 1)
+        return qv_fail(err, QV_E_USAGE, "qv_dataset_read: max %lld < 1", (long long)max);
+    if (ds->done) {
+        *ret_n = 0;
+        return QV_OK;
+    }
+    if (ds->kind == SRC_NPY)
+        st = read_npy_samples(ds, max, x, &n, err);
+    else
+        st = read_csv_samples(ds, max, x, labels, &n, err);
+    if (st != QV_OK)
+        return st;
+    if (ds->lkind != SRC_NONE && n > 0) {
+        int64_t nl = 0;
+        st = read_labels(ds, n, labels, &nl, err);
+        if (st != QV_OK)
+            return st;
+        if (nl < n) {
+            ds->n_read += nl;
+            return labels_mismatch(ds, false, err);
+        }
+    }
+    ds->n_read += n;
+    if (n == 0) {
+        if (ds->lkind != SRC_NONE) {
+            int64_t extra = 0;
+            double dummy;
+            st = read_labels(ds, 1, &dummy, &extra, err);
+            if (st != QV_OK)
+                return st;
+            if (extra)
+                return labels_mismatch(ds, true, err);
+        }
+        ds->done = true;
+    }
+    *ret_n = n;
+    return QV_OK;
+}
+
+void qv_dataset_close(struct qv_dataset *ds)
+{
+    if (!ds)
+        return;
+    qv_npy_close(ds->npy);
+    qv_npy_close(ds->lnpy);
+    qv_csv_reader_close(ds->csv);
+    qv_csv_reader_close(ds->lcsv);
+    free(ds->raw);
+    free(ds->lraw);
+    free(ds->pending_x);
+    free(ds);
+}

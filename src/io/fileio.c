@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Atomic output (temporary file beside the target, fsync, rename), whole-file reads and mkdir -p.
+ *
+ * A reader of PATH sees either the old file or the complete new one, never a partial write: the
+ * data goes to "PATH.tmp.XXXXXX" in the same directory (so rename(2) stays within one file
+ * system), is fsync'ed, then renamed over PATH. Any failure removes the temporary file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qvet/io.h"
+
+/* New files get rw-r--r--: reading the umask would mean changing it, which is process-global. */
+#define NEW_FILE_MODE 0644
+
+enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct qv_error *err)
+{
+    struct stat sb;
+    memset(f, 0, sizeof(*f));
+    if (!path || !path[0])
+        return qv_fail(err, QV_E_USAGE, "empty output path");
+    if (strlen(path) >= sizeof(f->path))
+        return qv_fail_at(err, QV_E_IO, path, -1, "output path is longer than %zu bytes",
+                          sizeof(f->path) - 1);
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    snprintf(f->tmp_path, sizeof(f->tmp_path), "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(f->tmp_path);
+    if (fd < 0) {
+        int e = errno;
+        f->tmp_path[0] = '\0';
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot create a temporary file beside '%s': %s",
+                          path, strerror(e));
+    }
+    /* Keep the mode of a file we replace; otherwise the usual mode of a new file. */
+    mode_t mode = stat(path, &sb) == 0 ? (sb.st_mode & 07777) : NEW_FILE_MODE;
+    (void)fchmod(fd, mode);
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        int e = errno;
+        close(fd);
+        qv_atomic_abort(f);
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open a temporary file for '%s': %s",
+                          path, strerror(e));
+    }
+    return QV_OK;
+}
+
+/* Makes the rename itself durable. Best effort: some file systems refuse fsync on directories. */
+static void sync_parent_dir(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", path);
+    int fd = open(dirname(buf), O_RDONLY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+enum qv_status qv_atomic_commit(struct qv_atomic_file *f, struct qv_error *err)
+{
+    const char *what = NULL;
+    int e = 0;
+    if (!f->fp)
+        return qv_fail_at(err, QV_E_INTERNAL, f->path, -1, "commit of a file that is not open");
+    if (ferror(f->fp)) {
+        what = "write";
+        e = EIO;
+    } else if (fflush(f->fp) != 0) {
+        what = "write";
+        e = errno;
+    } else if (fsync(fileno(f->fp)) != 0) {
+        what = "fsync";
+        e = errno;
+    }
+    int rc = fclose(f->fp);
+    f->fp = NULL;
+    if (!what && rc != 0) {
+        what = "close";
+        e = errno;
+    }
+    if (!what && rename(f->tmp_path, f->path) != 0) {
+        what = "rename";
+        e = errno;
+    }
+    if (what) {
+        qv_atomic_abort(f);
+        return qv_fail_at(err, QV_E_IO, f->path, -1, "cannot write '%s' (%s failed): %s", f->path,
+                          what, strerror(e));
+    }
+    f->tmp_path[0] = '\0';
+    sync_parent_dir(f->path);
+    return QV_OK;
+}
+
+void qv_atomic_abort(struct qv_atomic_file *f)
+{
+    if (!f)
+        return;
+    if (f->fp) {
+        fclose(f->fp);
+        f->fp = NULL;
+    }
+    if (f->tmp_path[0]) {
+        (void)remove(f->tmp_path);
+        f->tmp_path[0] = '\0';
+    }
+}
+
+enum qv_status qv_file_write_atomic(const char *path, const void *data, size_t size,
+                                    struct qv_error *err)
+{
+    struct qv_atomic_file f;
+    enum qv_status st = qv_atomic_open(&f, path, err);
+    if (st != QV_OK)
+        return st;
+    if (size && fwrite(data, 1, size, f.fp) != size) {
+        int e = errno;
+        qv_atomic_abort(&f);
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e));
+    }
+    return qv_atomic_commit(&f, err);
+}
+
+enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret_data,
+                                size_t *ret_size, struct qv_error *err)
+{
+    enum qv_status st = QV_OK;
+    struct stat sb;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (max_size > SIZE_MAX / 2)
+        max_size = SIZE_MAX / 2;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+    if (fstat(fileno(fp), &sb) != 0) {
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot stat '%s': %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        st = qv_fail_at(err, QV_E_IO, path, -1, "'%s' is a directory", path);
+        goto cleanup;
+    }
+    if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > (uint64_t)max_size) {
+        st = qv_fail_at(err, QV_E_INPUT, path, -1, "'%s' is %lld bytes, more than the %zu allowed",
+                        path, (long long)sb.st_size, max_size);
+        goto cleanup;
+    }
+    /* Size from fstat is a hint only: pipes report 0 and files may change while we read. */
+    cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 65536;
+    if (cap > max_size + 1)
+        cap = max_size + 1;
+    buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) {
+            st = qv_fail(err, QV_E_NOMEM, "out of memory reading '%s' (%zu bytes)", path, cap);
+            goto cleanup;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (len > max_size) {
+            st = qv_fail_at(err, QV_E_INPUT, path, (int64_t)max_size,
+                            "'%s' is more than the %zu bytes allowed", path, max_size);
+            goto cleanup;
+        }
+        if (len < cap) {
+            if (ferror(fp)) {
+                st = qv_fail_at(err, QV_E_IO, path, (int64_t)len, "cannot read '%s': %s", path,
+                                strerror(errno));
+                goto cleanup;
+            }
+            if (feof(fp))
+                break;
+            continue;
+        }
+        size_t ncap = cap > (max_size + 1) / 2 ? max_size + 1 : cap * 2;
+        uint8_t *p = realloc(buf, ncap + 1);
+        if (!p)
+            free(buf);
+        buf = p;
+        cap = ncap;
+    }
+    buf[len] = '\0';
+    *ret_data = buf;
+    *ret_size = len;
+    buf = NULL;
+cleanup:
+    free(buf);
+    fclose(fp);
+    return st;
+}
+
+static enum qv_status mkdir_one(const char *dir, const char *full, struct qv_error *err)
+{
+    struct stat sb;
+    if (mkdir(dir, 0777) == 0)
+        return QV_OK;
+    int e = errno;
+    if (e == EEXIST && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return QV_OK;
+    if (e == EEXIST)
+        return qv_fail_at(err, QV_E_IO, full, -1, "cannot create directory '%s': '%s' exists and "
+                          "is not a directory", full, dir);
+    return qv_fail_at(err, QV_E_IO, full, -1, "cannot create directory '%s': %s", dir,
+                      strerror(e));
+}
+
+enum qv_status qv_mkdir_p(const char *path, struct qv_error *err)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0)
+        return qv_fail(err, QV_E_USAGE, "empty directory path");
+    if (n >= sizeof(buf))
+        return qv_fail_at(err, QV_E_IO, path, -1, "directory path is longer than %zu bytes",
+                          sizeof(buf) - 1);
+    memcpy(buf, path, n + 1);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] != '/' || buf[i - 1] == '/')
+            continue;
+        buf[i] = '\0';
+        enum qv_status st = mkdir_one(buf, path, err);
+        buf[i] = '/';
+        if (st != QV_OK)
+            return st;
+    }
+    return mkdir_one(buf, path, err);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/io: the streamed CSV record reader and a few helpers shared by the readers. */
+#ifndef QV_IO_INTERNAL_H
+#define QV_IO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qvet/io.h"
+
+/*
+ * Pull-style CSV records over libcsv's push parser. The file is parsed in 64 KiB chunks; complete
+ * records wait in a queue until asked for, so memory stays bounded by a chunk's worth of records
+ * whatever the file size. Handles quoted fields, CRLF / LF / CR line ends, a UTF-8 byte order
+ * mark, a missing final newline. Blank lines are skipped. Unquoted fields are trimmed of spaces
+ * and tabs (libcsv's default).
+ */
+struct qv_csv_reader;
+
+enum qv_status qv_csv_reader_open(const char *path, struct qv_csv_reader **ret_reader,
+                                  struct qv_error *err);
+/*
+ * Next non-blank record: fields[i] is NUL-terminated with length lens[i] (a field may hold an
+ * embedded NUL, then strlen(fields[i]) < lens[i]); both arrays are borrowed until the next call.
+ * *ret_line is the 1-based line where the record starts. *ret_n = 0 at the end of the file.
+ * Malformed quoting fails with QV_E_INPUT and the line and field (column) where it is found.
+ */
+enum qv_status qv_csv_reader_next(struct qv_csv_reader *r, const char *const **ret_fields,
+                                  const size_t **ret_lens, int32_t *ret_n, int32_t *ret_line,
+                                  struct qv_error *err);
+const char *qv_csv_reader_path(const struct qv_csv_reader *r);
+void qv_csv_reader_close(struct qv_csv_reader *r);
+
+/* Outcome of parsing one text field as a number. */
+enum qv_num_status {
+    QV_NUM_OK,
+    QV_NUM_EMPTY,          /* "" or only spaces */
+    QV_NUM_INVALID,        /* not a decimal/hex floating-point literal */
+    QV_NUM_NONFINITE,      /* nan, inf, infinity (any case, any sign) */
+    QV_NUM_RANGE,          /* finite, but outside the float32 range */
+};
+/* Parses a whole field (surrounding spaces allowed) as a number that fits float32. */
+enum qv_num_status qv_parse_number(const char *s, size_t len, double *ret_value);
+
+/* Byte offset in the file of the shape tuple of an open .npy header (for dataset errors). */
+int64_t qv_npy_shape_offset(const struct qv_npy *npy);
+
+#endif
