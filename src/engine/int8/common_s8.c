@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Prepare-time helpers and broadcasting shared by the int8 kernels (kernels_s8.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/int8/kernels_s8.h"
+
+enum qv_status qv_s8_fail(const struct qv_kernel_ctx *c, struct qv_error *err, const char *fmt,
+                          ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    /* The engine prefixes "node N (OP, 'name'): " at its boundary. */
+    return qv_fail_node(err, QV_E_INPUT, c->node_index, "%s", msg);
+}
+
+const char *qv_s8_in_name(const struct qv_kernel_ctx *c, int32_t k)
+{
+    if (k < 0 || k >= c->n_in || !c->in[k] || !c->in[k]->t || !c->in[k]->t->name)
+        return "(omitted)";
+    return c->in[k]->t->name;
+}
+
+const char *qv_s8_out_name(const struct qv_kernel_ctx *c, int32_t k)
+{
+    if (k < 0 || k >= c->n_out || !c->out[k] || !c->out[k]->t || !c->out[k]->t->name)
+        return "(omitted)";
+    return c->out[k]->t->name;
+}
+
+enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                enum qv_dtype dtype, struct qv_error *err)
+{
+    const struct qv_tensor_view *v = out ? (k < c->n_out ? c->out[k] : NULL)
+                                         : (k < c->n_in ? c->in[k] : NULL);
+    const char *role = out ? "output" : "input";
+    if (!v || !v->t)
+        return qv_s8_fail(c, err, "%s %d is missing", role, (int)k);
+    if (v->t->dtype != dtype)
+        return qv_s8_fail(c, err, "%s '%s' must be %s, is %s", role, v->t->name,
+                          qv_dtype_name(dtype), qv_dtype_name(v->t->dtype));
+    return QV_OK;
+}
+
+enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                enum qv_dtype dtype, float *ret_scale, int32_t *ret_zp,
+                                struct qv_error *err)
+{
+    enum qv_status st = qv_s8_need_dtype(c, out, k, dtype == QV_DTYPE_COUNT ? QV_DTYPE_I8 : dtype,
+                                         err);
+    if (st != QV_OK)
+        return st;
+    const struct qv_tensor *t = out ? c->out[k]->t : c->in[k]->t;
+    if (!qv_tensor_quant1(t, ret_scale, ret_zp))
+        return qv_s8_fail(c, err, "%s '%s' has no quantization parameters (scale, zero point)",
+                          out ? "output" : "input", t->name);
+    return QV_OK;
+}
+
+void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err)
+{
+    void *p = calloc(1, size ? size : 1);
+    if (!p) {
+        qv_fail_node(err, QV_E_NOMEM, c->node_index, "out of memory preparing %s '%s'",
+                     qv_op_name(c->node->op), c->node->name ? c->node->name : "");
+        return NULL;
+    }
+    c->params = p;
+    return p;
+}
+
+enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,
+                                         int64_t channels, float s_in, float s_out,
+                                         int32_t *mult, int32_t *shift, struct qv_error *err)
+{
+    const struct qv_tensor *w = c->in[filter_k]->t;
+    if (w->quant.count < 1 || !w->quant.scale)
+        return qv_s8_fail(c, err, "filter '%s' has no quantization parameters", w->name);
+    if (w->quant.count != 1 && w->quant.count != channels)
+        return qv_s8_fail(c, err, "filter '%s' has %d scales, expected 1 or %lld", w->name,
+                          (int)w->quant.count, (long long)channels);
+    for (int64_t ch = 0; ch < channels; ch++) {
+        const float sw = w->quant.scale[w->quant.count == 1 ? 0 : ch];
+        const double real = (double)s_in * (double)sw / (double)s_out;
+        qv_quantize_multiplier(real, c->rounding, &mult[ch], &shift[ch]);
+    }
+    return QV_OK;
+}
+
+void qv_bcast_init(struct qv_bcast *bc, const struct qv_shape *a, const struct qv_shape *b,
+                   const struct qv_shape *out)
+{
+    int32_t rank = out->rank > 0 ? out->rank : 1;
+    bc->rank = rank;
+    bc->same = qv_shape_equal(a, out) && qv_shape_equal(b, out);
+    int64_t st_a = 1, st_b = 1;
+    for (int32_t i = rank - 1; i >= 0; i--) {
+        const int32_t ia = i - (rank - a->rank), ib = i - (rank - b->rank);
+        const int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+        bc->dims[i] = out->rank > 0 ? out->dims[i] : 1;
+        bc->sa[i] = da == 1 ? 0 : st_a;
+        bc->sb[i] = db == 1 ? 0 : st_b;
+        st_a *= da;
+        st_b *= db;
+    }
+}
+
+int64_t qv_bcast_rows(const struct qv_bcast *bc)
+{
+    int64_t rows = 1;
+    for (int32_t i = 0; i < bc->rank - 1; i++)
+        rows *= bc->dims[i];
+    return rows;
+}
+
+void qv_bcast_row_offsets(const struct qv_bcast *bc, int64_t r, int64_t *ret_a, int64_t *ret_b)
+{
+    int64_t oa = 0, ob = 0;
+    for (int32_t i = bc->rank - 2; i >= 0; i--) {
+        const int64_t idx = r % bc->dims[i];
+        r /= bc->dims[i];
+        oa += idx * bc->sa[i];
+        ob += idx * bc->sb[i];
+    }
+    *ret_a = oa;
+    *ret_b = ob;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * CONV_2D int8 (spec §5.1, §2.3): TFLM conv.cc / conv_common.cc (CalculateOpDataConv,
+ * PopulateConvolutionQuantizationParams) and reference_integer_ops::ConvPerChannel.
+ * x [N, H, W, Cin] int8, filter [Cout, KH, KW, Cin / groups] int8 (zero point ignored), bias
+ * [Cout] int32 (optional), out [N, OH, OW, Cout] int8.
+ *
+ * Fast path: per group, im2col of a block of output pixels (all samples of the batch) into int16
+ * rows whose out-of-image taps hold z_in, so that (x - z_in) = 0 there exactly; an int16 GEMM
+ * against prepacked weights gives sum(w * x); the input offset is folded in with the per-channel
+ * weight sum: sum(w * (x - z_in)) = sum(w * x) - z_in * sum(w). Identical to the plain loops.
+ */
+#include <string.h>
+
+#include "core/op_impl.h"
+#include "core/ops/ops_common.h"
+#include "engine/int8/kernels_s8.h"
+
+struct conv_params {
+    int32_t in_offset, out_offset, act_min, act_max;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int64_t pad_h, pad_w;
+    int64_t kh, kw, fcin, cout, groups;
+    int32_t *mult, *shift;       /* [cout] */
+    /* fast path (packed == NULL: plain loops only) */
+    int64_t k, kp, block_rows;   /* taps per output, even taps, pixels per im2col block */
+    int16_t *packed;             /* [groups][qv_gemm_s8_packed_size(cout/groups, k) / 2] */
+    int32_t *wsum;               /* [cout] */
+};
+
+enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    const struct qv_attrs *a = &c->node->attrs;
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st;
+    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
+        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I8, err)) != QV_OK ||
+        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+        return st;
+    if (c->n_in > 2 && c->in[2] && (st = qv_s8_need_dtype(c, false, 2, QV_DTYPE_I32, err)) != QV_OK)
+        return st;
+    const struct qv_shape *x = &c->in[0]->shape, *w = &c->in[1]->shape;
+    if (x->rank != 4 || w->rank != 4 || c->out[0]->shape.rank != 4)
+        return qv_s8_fail(c, err, "input, filter and output must have rank 4");
+    const int64_t cout = w->dims[0], fcin = w->dims[3];
+    const int64_t groups = fcin > 0 ? x->dims[3] / fcin : 0;
+    if (groups < 1 || groups * fcin != x->dims[3] || cout % groups != 0)
+        return qv_s8_fail(c, err, "filter '%s' input depth %lld does not divide input depth %lld",
+                          qv_s8_in_name(c, 1), (long long)fcin, (long long)x->dims[3]);
+    const int64_t cout_g = cout / groups, k = w->dims[1] * w->dims[2] * fcin;
+    const int64_t kp = qv_gemm_kp(k);
+    const bool fast = c->in[1]->t->data != NULL;
+    const size_t pack_g = fast ? qv_gemm_s8_packed_size(cout_g, k) : 0;
+    size_t off_mult = qv_s8_align64(sizeof(struct conv_params));
+    size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
+    size_t off_wsum = off_shift + qv_s8_align64((size_t)cout * 4);
+    size_t off_pack = off_wsum + qv_s8_align64((size_t)cout * 4);
+    struct conv_params *p = qv_s8_params_alloc(c, off_pack + pack_g * (size_t)groups, err);
+    if (!p)
+        return QV_E_NOMEM;
+    char *base = (char *)p;
+    p->mult = (int32_t *)(base + off_mult);
+    p->shift = (int32_t *)(base + off_shift);
+    p->wsum = (int32_t *)(base + off_wsum);
+    p->packed = fast ? (int16_t *)(base + off_pack) : NULL;
+    if ((st = qv_s8_channel_multipliers(c, 1, cout, s_in, s_out, p->mult, p->shift, err)) != QV_OK)
+        return st;
+    p->in_offset = -z_in;
+    p->out_offset = z_out;
+    qv_activation_range_s8(a->act, s_out, z_out, &p->act_min, &p->act_max);
+    p->stride_h = a->stride_h;
+    p->stride_w = a->stride_w;
+    p->dil_h = a->dilation_h;
+    p->dil_w = a->dilation_w;
+    qv_compute_padding(x->dims[1], (int32_t)w->dims[1], a->stride_h, a->dilation_h, a->padding,
+                       NULL, &p->pad_h);
+    qv_compute_padding(x->dims[2], (int32_t)w->dims[2], a->stride_w, a->dilation_w, a->padding,
+                       NULL, &p->pad_w);
+    p->kh = w->dims[1];
+    p->kw = w->dims[2];
+    p->fcin = fcin;
+    p->cout = cout;
+    p->groups = groups;
+    p->k = k;
+    p->kp = kp;
+    if (fast) {
+        const int8_t *wd = c->in[1]->t->data;
+        for (int64_t g = 0; g < groups; g++)
+            qv_gemm_s8_pack(wd + g * cout_g * k, cout_g, k, k, 0,
+                            (int16_t *)((char *)p->packed + pack_g * (size_t)g),
+                            p->wsum + g * cout_g);
+        /* About 256 KB of im2col rows per block, at least 4 and at most 1024 pixels. */
+        int64_t rows = (int64_t)(256 * 1024) / (kp * 2);
+        rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
+        const struct qv_shape *o = &c->out[0]->shape;
+        const int64_t pixels = o->dims[0] * o->dims[1] * o->dims[2];
+        if (rows > pixels)
+            rows = pixels > 0 ? pixels : 1;
+        p->block_rows = rows;
+        if (!c->plain_loops)
+            c->scratch_size = (size_t)rows * (size_t)kp * 2 + 64 + (size_t)rows * (size_t)cout_g * 4;
+    }
+    return QV_OK;
+}
+
+/* reference_integer_ops::ConvPerChannel, loop for loop. */
+static void conv_plain(const struct conv_params *p, const struct qv_kernel_ctx *c)
+{
+    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
+    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
+    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
+    int8_t *out = c->out[0]->data;
+    const int64_t n = os->dims[0], oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
+    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
+    const int64_t cout_g = p->cout / p->groups;
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t oy = 0; oy < oh; oy++) {
+            const int64_t iy0 = oy * p->stride_h - p->pad_h;
+            for (int64_t ox = 0; ox < ow; ox++) {
+                const int64_t ix0 = ox * p->stride_w - p->pad_w;
+                for (int64_t oc = 0; oc < cout; oc++) {
+                    const int64_t g = oc / cout_g;
+                    int32_t acc = 0;
+                    for (int64_t ky = 0; ky < p->kh; ky++) {
+                        const int64_t iy = iy0 + p->dil_h * ky;
+                        for (int64_t kx = 0; kx < p->kw; kx++) {
+                            const int64_t ix = ix0 + p->dil_w * kx;
+                            if (ix < 0 || ix >= wd || iy < 0 || iy >= h)
+                                continue;
+                            const int8_t *xp = x + ((b * h + iy) * wd + ix) * cin + g * p->fcin;
+                            const int8_t *wp = w + ((oc * p->kh + ky) * p->kw + kx) * p->fcin;
+                            for (int64_t ic = 0; ic < p->fcin; ic++)
+                                acc = qv_wrap_add(acc, wp[ic] * (xp[ic] + p->in_offset));
+                        }
+                    }
+                    if (bias)
+                        acc = qv_wrap_add(acc, bias[oc]);
+                    acc = qv_mbqm(acc, p->mult[oc], p->shift[oc], c->rounding) + p->out_offset;
+                    out[((b * oh + oy) * ow + ox) * cout + oc] =
+                        (int8_t)qv_clamp_i32(acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* im2col of output pixels [p0, p0 + rows) of group g into int16 rows of kp. */
+static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, int64_t g,
+                   int64_t p0, int64_t rows, int16_t *a)
+{
+    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
+    const int8_t *x = c->in[0]->data;
+    const int64_t oh = os->dims[1], ow = os->dims[2];
+    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
+    const int16_t zin = (int16_t)(-p->in_offset);
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t pix = p0 + r, b = pix / (oh * ow), rem = pix % (oh * ow);
+        const int64_t oy = rem / ow, ox = rem % ow;
+        const int64_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+        int16_t *row = a + r * p->kp;
+        for (int64_t ky = 0; ky < p->kh; ky++) {
+            const int64_t iy = iy0 + p->dil_h * ky;
+            for (int64_t kx = 0; kx < p->kw; kx++) {
+                const int64_t ix = ix0 + p->dil_w * kx;
+                int16_t *dst = row + (ky * p->kw + kx) * p->fcin;
+                if (ix < 0 || ix >= wd || iy < 0 || iy >= h) {
+                    for (int64_t ic = 0; ic < p->fcin; ic++)
+                        dst[ic] = zin;
+                } else {
+                    const int8_t *src = x + ((b * h + iy) * wd + ix) * cin + g * p->fcin;
+                    for (int64_t ic = 0; ic < p->fcin; ic++)
+                        dst[ic] = src[ic];
+                }
+            }
+        }
+        if (p->kp > p->k)
+            row[p->k] = 0;
+    }
+}
+
+static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c)
+{
+    const struct qv_shape *os = &c->out[0]->shape;
+    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
+    int8_t *out = c->out[0]->data;
+    const int64_t cout = p->cout, cout_g = cout / p->groups;
+    const int64_t pixels = os->dims[0] * os->dims[1] * os->dims[2];
+    const size_t pack_g = qv_gemm_s8_packed_size(cout_g, p->k);
+    int16_t *a = c->scratch;
+    int32_t *acc = (int32_t *)((char *)c->scratch +
+                               qv_s8_align64((size_t)p->block_rows * (size_t)p->kp * 2));
+    for (int64_t p0 = 0; p0 < pixels; p0 += p->block_rows) {
+        const int64_t rows = pixels - p0 < p->block_rows ? pixels - p0 : p->block_rows;
+        for (int64_t g = 0; g < p->groups; g++) {
+            im2col(p, c, g, p0, rows, a);
+            qv_gemm_s8_run(a, rows, p->kp, (const int16_t *)((const char *)p->packed + pack_g * g),
+                           cout_g, acc, cout_g);
+            for (int64_t r = 0; r < rows; r++) {
+                int8_t *o = out + (p0 + r) * cout + g * cout_g;
+                const int32_t *ar = acc + r * cout_g;
+                for (int64_t j = 0; j < cout_g; j++) {
+                    const int64_t oc = g * cout_g + j;
+                    int32_t v = qv_wrap_add(ar[j], qv_wrap_mul(p->in_offset, p->wsum[oc]));
+                    if (bias)
+                        v = qv_wrap_add(v, bias[oc]);
+                    v = qv_mbqm(v, p->mult[oc], p->shift[oc], c->rounding) + p->out_offset;
+                    o[j] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+void qv_conv_2d_s8(const struct qv_kernel_ctx *c)
+{
+    const struct conv_params *p = c->params;
+    if (!c->plain_loops && p->packed && c->scratch)
+        conv_fast(p, c);
+    else
+        conv_plain(p, c);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * DEQUANTIZE (spec §5.12): TFLM dequantize_common.cc and reference_ops::Dequantize:
+ * out = (float)((double)s * (q - z)), per-tensor. int8, uint8, int16 inputs; float32 output.
+ */
+#include "core/op_impl.h"
+#include "engine/int8/kernels_s8.h"
+
+struct dequantize_params {
+    double scale;
+    int32_t z;
+};
+
+enum qv_status qv_dequantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    const struct qv_tensor *in = c->in[0]->t;
+    float s;
+    int32_t z;
+    enum qv_status st = qv_s8_need_dtype(c, true, 0, QV_DTYPE_F32, err);
+    if (st != QV_OK)
+        return st;
+    if (in->dtype != QV_DTYPE_I8 && in->dtype != QV_DTYPE_U8 && in->dtype != QV_DTYPE_I16)
+        return qv_s8_fail(c, err, "input '%s' must be int8, uint8 or int16, is %s", in->name,
+                          qv_dtype_name(in->dtype));
+    if (!qv_tensor_quant1(in, &s, &z))
+        return qv_s8_fail(c, err, "input '%s' has no quantization parameters", in->name);
+    struct dequantize_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->scale = (double)s;
+    p->z = z;
+    return QV_OK;
+}
+
+void qv_dequantize_s8(const struct qv_kernel_ctx *c)
+{
+    const struct dequantize_params *p = c->params;
+    const int64_t n = qv_shape_elems(&c->in[0]->shape);
+    float *out = c->out[0]->data;
+    const void *x = c->in[0]->data;
+    switch (c->in[0]->t->dtype) {
+    case QV_DTYPE_I8:
+        for (int64_t i = 0; i < n; i++)
+            out[i] = (float)(p->scale * (((const int8_t *)x)[i] - p->z));
+        break;
+    case QV_DTYPE_U8:
+        for (int64_t i = 0; i < n; i++)
+            out[i] = (float)(p->scale * (((const uint8_t *)x)[i] - p->z));
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++)
+            out[i] = (float)(p->scale * (((const int16_t *)x)[i] - p->z));
+        break;
+    }
+}

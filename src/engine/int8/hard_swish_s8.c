@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * HARD_SWISH int8 (spec §5.17): TFLM hard_swish_common.cc (HardSwishPrepare: float scales,
+ * DownScaleInt32ToInt16Multiplier) and reference_ops::HardSwish (16-bit fixed point, the
+ * non-rounding SaturatingDoublingHighMul at the end). Prepare fails when the output multiplier
+ * exponent is > 0.
+ */
+#include "core/op_impl.h"
+#include "engine/int8/kernels_s8.h"
+
+struct hswish_params {
+    int32_t z_in, z_out;
+    int16_t m_out, m_relu;
+    int e_out, e_relu;
+};
+
+static int16_t downscale16(int32_t m)
+{
+    if (m >= INT32_MAX - (1 << 15))
+        return INT16_MAX;
+    return (int16_t)((m + (1 << 15)) >> 16);
+}
+
+static int16_t sat_shl16(int16_t v, int k)
+{
+    const int64_t r = (int64_t)v * ((int64_t)1 << k);
+    return (int16_t)(r > INT16_MAX ? INT16_MAX : (r < INT16_MIN ? INT16_MIN : r));
+}
+
+enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st;
+    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
+        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+        return st;
+    const float hires = (1.0f / 128.0f) * s_in;
+    const float reluish_scale = 3.0f / 32768.0f;
+    int32_t m_out32, m_relu32;
+    int e_out, e_relu;
+    qv_quantize_multiplier((double)(hires / s_out), c->rounding, &m_out32, &e_out);
+    if (e_out > 0)
+        return qv_s8_fail(c, err, "output multiplier exponent %d > 0: input scale / (128 * "
+                          "output scale) must be < 1", e_out);
+    qv_quantize_multiplier((double)(hires / reluish_scale), c->rounding, &m_relu32, &e_relu);
+    struct hswish_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->z_in = z_in;
+    p->z_out = z_out;
+    p->m_out = downscale16(m_out32);
+    p->m_relu = downscale16(m_relu32);
+    p->e_out = e_out;
+    p->e_relu = e_relu;
+    return QV_OK;
+}
+
+void qv_hard_swish_s8(const struct qv_kernel_ctx *c)
+{
+    const struct hswish_params *p = c->params;
+    const int8_t *x = c->in[0]->data;
+    int8_t *out = c->out[0]->data;
+    const int64_t n = qv_shape_elems(&c->in[0]->shape);
+    for (int64_t i = 0; i < n; i++) {
+        const int16_t v = (int16_t)(x[i] - p->z_in);
+        const int16_t hi = (int16_t)(v * (1 << 7));
+        const int16_t pre = qv_srdhm16(hi, p->m_out);
+        int16_t r = hi;
+        if (p->e_relu > 0)
+            r = sat_shl16(r, p->e_relu - 1);
+        r = qv_srdhm16(r, p->m_relu);
+        if (p->e_relu > 0)
+            r = sat_shl16(r, 1);
+        if (p->e_relu < 0)
+            r = qv_rdbpot16(r, -p->e_relu);
+        r = (int16_t)((r + (1 << 15)) >> 1);
+        const int16_t o = qv_sdhm16(r, pre);
+        /* TFLM adds the zero point in int16 (wraps), then clamps. */
+        int16_t ov = qv_rdbpot16(o, -p->e_out);
+        ov = (int16_t)(ov + p->z_out);
+        out[i] = (int8_t)(ov > 127 ? 127 : (ov < -128 ? -128 : ov));
+    }
+}

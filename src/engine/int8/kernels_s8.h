@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers shared by the int8 kernel files (src/engine/int8/<op>_s8.c): Prepare-time checks that
+ * name the op, node and violated constraint, the one-allocation params helper, broadcasting
+ * and the integer GEMM of the fast path. Private to libqvet.
+ */
+#ifndef QV_ENGINE_INT8_KERNELS_S8_H
+#define QV_ENGINE_INT8_KERNELS_S8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/int8/requant.h"
+#include "qvet/graph.h"
+
+/*
+ * Records <msg> (the violated constraint, naming tensors) as QV_E_INPUT with err->node =
+ * c->node_index; qv_engine_create prefixes "node N (OP, 'name'): ".
+ */
+enum qv_status qv_s8_fail(const struct qv_kernel_ctx *c, struct qv_error *err, const char *fmt,
+                          ...) QV_PRINTF(3, 4);
+
+/* Name of input/output k (never NULL). */
+const char *qv_s8_in_name(const struct qv_kernel_ctx *c, int32_t k);
+const char *qv_s8_out_name(const struct qv_kernel_ctx *c, int32_t k);
+
+/*
+ * Fails unless input k (out = false) or output k (out = true) is present, has dtype `dtype` and
+ * per-tensor quantization; returns scale[0] and zero_point[0]. `dtype` QV_DTYPE_COUNT accepts
+ * int8 only (the common case).
+ */
+enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                enum qv_dtype dtype, float *ret_scale, int32_t *ret_zp,
+                                struct qv_error *err);
+
+/* Fails unless input k / output k has dtype `dtype`. */
+enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                enum qv_dtype dtype, struct qv_error *err);
+
+/*
+ * calloc's `size` bytes as c->params (freed by the engine) and returns it; NULL after recording
+ * QV_E_NOMEM. Per-channel arrays go after the struct (one allocation).
+ */
+void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err);
+
+/* Rounds n up to a multiple of 64 (keeps arrays placed after a struct 64-byte aligned). */
+static inline size_t qv_s8_align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
+
+/*
+ * Per-channel (M, shift) for conv-like ops: M_c from (double)s_in * (double)s_w[c] /
+ * (double)s_out (PopulateConvolutionQuantizationParams), s_w broadcast when the filter has one
+ * scale. Fails when the filter is not quantized or has a scale count that is neither 1 nor
+ * `channels`.
+ */
+enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,
+                                         int64_t channels, float s_in, float s_out,
+                                         int32_t *mult, int32_t *shift, struct qv_error *err);
+
+/* ---- broadcasting (ADD, SUB, MUL) --------------------------------------------------------- */
+
+/* Output shape split into rows of the last dimension, with per-input element strides. */
+struct qv_bcast {
+    int32_t rank;                      /* >= 1 */
+    int64_t dims[QV_MAX_RANK];         /* output dims */
+    int64_t sa[QV_MAX_RANK], sb[QV_MAX_RANK]; /* element strides, 0 on broadcast dims */
+    bool same;                         /* a, b and out have equal shapes (flat loop) */
+};
+
+/* Prepares iteration of out = f(a, b) with numpy broadcasting (shapes already checked). */
+void qv_bcast_init(struct qv_bcast *bc, const struct qv_shape *a, const struct qv_shape *b,
+                   const struct qv_shape *out);
+/* Number of rows (product of all but the last dim) and the row length. */
+int64_t qv_bcast_rows(const struct qv_bcast *bc);
+/* Element offsets into a and b of the first element of output row r. */
+void qv_bcast_row_offsets(const struct qv_bcast *bc, int64_t r, int64_t *ret_a, int64_t *ret_b);
+
+/* ---- integer GEMM (fast path of CONV_2D and FULLY_CONNECTED; gemm_s8.c) ------------------- */
+
+/* Columns (output channels) per packed block. */
+#define QV_GEMM_NB 16
+
+/* Bytes of the packed form of n rows of k weights (k rounded up to even). */
+size_t qv_gemm_s8_packed_size(int64_t n, int64_t k);
+
+/*
+ * Packs W (n rows of k int8 weights, row stride ldw) plus w_offset into int16 blocks of
+ * QV_GEMM_NB columns: [block][kp/2][QV_GEMM_NB][2], zero-filled beyond n and k. Writes
+ * wsum[j] = sum_k (W[j][k] + w_offset) for j < n.
+ */
+void qv_gemm_s8_pack(const int8_t *w, int64_t n, int64_t k, int64_t ldw, int32_t w_offset,
+                     int16_t *packed, int32_t *wsum);
+
+/*
+ * C[i][j] = sum_k A[i][k] * Wp[j][k] for i < m, j < n, exactly in (wrapping) int32.
+ * A: m rows of kp int16 (kp even, row stride kp, padding columns multiplied by zero weights).
+ * C: row stride ldc. Uses AVX2 when the CPU has it, portable C otherwise.
+ */
+void qv_gemm_s8_run(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
+                    int32_t *c, int64_t ldc);
+
+/* Rounds k up to the even count the packed layout uses. */
+static inline int64_t qv_gemm_kp(int64_t k)
+{
+    return (k + 1) & ~(int64_t)1;
+}
+
+#endif

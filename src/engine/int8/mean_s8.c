@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * MEAN int8 (spec §5.15): TFLM reduce_common.cc (PrepareMeanOrSumHelper: double s_in / s_out;
+ * EvalIntegerMean) and reference_ops::QuantizedMeanOrSum: raw sums, then the multiplier
+ * readapted by 1/N with k = min(floor(log2 N), 32, 31 + shift). No activation.
+ */
+#include "core/op_impl.h"
+#include "engine/int8/kernels_s8.h"
+
+struct mean_params {
+    int32_t z_in, z_out, mult;
+    int shift;
+    bool reduced[QV_MAX_RANK];
+};
+
+enum qv_status qv_mean_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st;
+    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
+        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK ||
+        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I32, err)) != QV_OK)
+        return st;
+    const struct qv_tensor *at = c->in[1]->t;
+    if (!at->data)
+        return qv_s8_fail(c, err, "axis '%s' must be a constant", at->name);
+    const int32_t rank = c->in[0]->shape.rank;
+    struct mean_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    const int32_t *ax = at->data;
+    const int64_t n_ax = qv_shape_elems(&at->shape);
+    for (int64_t i = 0; i < n_ax; i++) {
+        const int32_t a = ax[i] < 0 ? ax[i] + rank : ax[i];
+        if (a < 0 || a >= rank)
+            return qv_s8_fail(c, err, "axis %d is outside the input rank %d", (int)ax[i],
+                              (int)rank);
+        p->reduced[a] = true;
+    }
+    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->mult, &p->shift);
+    p->z_in = z_in;
+    p->z_out = z_out;
+    c->scratch_size = (size_t)qv_shape_elems(&c->out[0]->shape) * sizeof(int32_t);
+    return QV_OK;
+}
+
+void qv_mean_s8(const struct qv_kernel_ctx *c)
+{
+    const struct mean_params *p = c->params;
+    const struct qv_shape *is = &c->in[0]->shape;
+    const int8_t *x = c->in[0]->data;
+    int8_t *out = c->out[0]->data;
+    const int64_t n_out = qv_shape_elems(&c->out[0]->shape);
+    int32_t *sum = c->scratch;
+    int64_t n_red = 1;
+    for (int32_t d = 0; d < is->rank; d++)
+        if (p->reduced[d])
+            n_red *= is->dims[d];
+    if (n_red == 0 || !sum)
+        return;
+    for (int64_t o = 0; o < n_out; o++)
+        sum[o] = 0;
+    /* Walk the input in order; the output index skips the reduced dims. */
+    int64_t idx[QV_MAX_RANK] = { 0 };
+    const int64_t n_in = qv_shape_elems(is);
+    for (int64_t i = 0; i < n_in; i++) {
+        int64_t o = 0;
+        for (int32_t d = 0; d < is->rank; d++)
+            if (!p->reduced[d])
+                o = o * is->dims[d] + idx[d];
+        sum[o] = qv_wrap_add(sum[o], x[i]);
+        for (int32_t d = is->rank - 1; d >= 0; d--) {
+            if (++idx[d] < is->dims[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    int k = 63 - __builtin_clzll((unsigned long long)n_red);
+    k = k < 32 ? k : 32;
+    k = k < 31 + p->shift ? k : 31 + p->shift;
+    const int32_t m = (int32_t)(((int64_t)p->mult << k) / n_red);
+    const int s = p->shift - k;
+    for (int64_t o = 0; o < n_out; o++) {
+        const int32_t shifted = qv_wrap_add(sum[o], -qv_wrap_mul(p->z_in, (int32_t)n_red));
+        const int32_t v = qv_mbqm(shifted, m, s, c->rounding) + p->z_out;
+        out[o] = (int8_t)qv_clamp_i32(v, -128, 127);
+    }
+}

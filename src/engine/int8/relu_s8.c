@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * RELU int8 standalone (spec §5.19): TFLM activations_common.cc (CalculateReluOpData,
+ * ReluQuantized). Requantizes: out = clamp(z_out + MBQM(q - z_in, M, s), max(-128, z_out), 127).
+ * The multiplier follows current TFLM: (double)s_in / (double)s_out; the spec (TFLM @90b983c2)
+ * has a float divide widened afterwards.
+ */
+#include <math.h>
+
+#include "core/op_impl.h"
+#include "engine/int8/kernels_s8.h"
+
+struct relu_params {
+    int32_t z_in, z_out, act_min, act_max, mult;
+    int shift;
+};
+
+enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st;
+    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
+        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+        return st;
+    struct relu_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->mult, &p->shift);
+    const int32_t lo = z_out + (int32_t)roundf(0.0f / s_out);
+    p->act_min = lo > -128 ? lo : -128;
+    p->act_max = 127;
+    p->z_in = z_in;
+    p->z_out = z_out;
+    return QV_OK;
+}
+
+void qv_relu_s8(const struct qv_kernel_ctx *c)
+{
+    const struct relu_params *p = c->params;
+    const int8_t *x = c->in[0]->data;
+    int8_t *out = c->out[0]->data;
+    const int64_t n = qv_shape_elems(&c->in[0]->shape);
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t v = p->z_out + qv_mbqm(x[i] - p->z_in, p->mult, p->shift, c->rounding);
+        out[i] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
+    }
+}
