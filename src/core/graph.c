@@ -417,14 +417,18 @@ static enum qv_status infer_all(struct qv_graph *g, struct qv_error *err)
         if (st != QV_OK) {
             if (err)
                 err->node = ni;
-            return qv_error_prefix(err, NULL, "node %d (%s, '%s')", ni, d->name, n->name);
+            /* op messages already start with "OP 'name'" (core/ops/ops_common.h) */
+            return qv_error_prefix(err, NULL, "node %d", ni);
         }
         for (int32_t k = 0; k < n->n_outputs; k++) {
             struct qv_tensor *t = &g->tensors[n->outputs[k]];
             st = qv_shape_check(&out[k], err);
-            if (st != QV_OK)
+            if (st != QV_OK) {
+                if (err)
+                    err->node = ni;
                 return qv_error_prefix(err, NULL, "node %d (%s, '%s'): output '%s'", ni,
                                        d->name, n->name, t->name);
+            }
             if (t->shape.rank == 0 && out[k].rank != 0) {
                 t->shape = out[k];
                 t->nbytes = (size_t)qv_shape_elems(&out[k]) * qv_dtype_size(t->dtype);
@@ -471,8 +475,10 @@ int64_t qv_graph_node_macs(const struct qv_graph *g, int32_t node)
 int64_t qv_graph_total_macs(const struct qv_graph *g)
 {
     int64_t total = 0;
-    for (int32_t i = 0; i < g->n_nodes; i++)
-        total += qv_graph_node_macs(g, i);
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        int64_t m = qv_graph_node_macs(g, i);   /* per-op counts saturate at INT64_MAX */
+        total = m > INT64_MAX - total ? INT64_MAX : total + m;
+    }
     return total;
 }
 
