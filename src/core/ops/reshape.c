@@ -96,16 +96,16 @@ enum qv_status qv_reshape_infer(const struct qv_graph *g, const struct qv_node *
         t[unknown] = elems / known;
         known = elems;
     }
-    out[0].rank = rank;
+    struct qv_shape o = { .rank = rank };
     for (int32_t i = 0; i < rank; i++)
-        out[0].dims[i] = t[i];
+        o.dims[i] = t[i];
     if (known != elems) {
         char b2[160];
         return qv_op_fail(g, n, err, "'%s' %s has %lld elements, target shape %s has %lld",
                           qv_op_in_name(g, n, 0), qv_shape_str(x, b1, sizeof(b1)),
-                          (long long)elems, qv_shape_str(&out[0], b2, sizeof(b2)),
-                          (long long)known);
+                          (long long)elems, qv_shape_str(&o, b2, sizeof(b2)), (long long)known);
     }
+    out[0] = o;
     return QV_OK;
 }
 
