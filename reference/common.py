@@ -123,7 +123,7 @@ def convert_keras(model, rep_data, mode="int8", per_tensor_fc=True):
         return y
 
     cf = serve.get_concrete_function()
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf], model)
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
     _configure(conv, rep_data, mode, per_tensor_fc)
     return bytes(conv.convert())
 
