@@ -699,7 +699,16 @@ enum qv_status qv_model_json_load(const char *json_path, struct qv_graph **ret_g
         return st;
     size_t skip = size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;   /* BOM */
     const char *end = NULL;
-    root = cJSON_ParseWithLengthOpts((const char *)text + skip, size - skip, &end, 1);
+    const uint8_t *nul = memchr(text, '\0', size);
+    if (nul) {
+        int32_t line, col;
+        line_col((const char *)text, (size_t)(nul - text), &line, &col);
+        st = qv_fail_line(err, QV_E_INPUT, json_path, line, col, "NUL byte in JSON text");
+        goto cleanup;
+    }
+    /* The length includes the terminating NUL that qv_file_read_all adds: cJSON's
+     * require_null_terminated check reads it. */
+    root = cJSON_ParseWithLengthOpts((const char *)text + skip, size - skip + 1, &end, 1);
     if (!root) {
         int32_t line, col;
         size_t at = end ? (size_t)(end - (const char *)text) : skip;
@@ -876,6 +885,67 @@ static cJSON *build_doc(struct builder *b, const struct qv_graph *g, const char 
     return root;
 }
 
+struct strbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sb_add(struct strbuf *sb, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (!text)
+        sb->oom = true;
+    if (sb->oom)
+        return;
+    if (sb->len + n + 1 > sb->cap) {
+        size_t cap = (sb->len + n + 1) * 2;
+        char *p = realloc(sb->s, cap);
+        if (!p) {
+            sb->oom = true;
+            return;
+        }
+        sb->s = p;
+        sb->cap = cap;
+    }
+    memcpy(sb->s + sb->len, text, n + 1);
+    sb->len += n;
+}
+
+/* One top-level key per line and one tensor or node per line: readable and diff-friendly. */
+static char *print_doc(const cJSON *root)
+{
+    struct strbuf sb = { 0 };
+    sb_add(&sb, "{");
+    for (const cJSON *c = root->child; c; c = c->next) {
+        sb_add(&sb, c == root->child ? "\n  \"" : ",\n  \"");
+        sb_add(&sb, c->string);   /* our own keys: nothing to escape */
+        sb_add(&sb, "\": ");
+        bool list = cJSON_IsArray(c) && (!strcmp(c->string, "tensors") ||
+                                         !strcmp(c->string, "nodes"));
+        if (!list || !c->child) {
+            char *v = cJSON_PrintUnformatted(c);
+            sb_add(&sb, v);
+            free(v);
+            continue;
+        }
+        sb_add(&sb, "[");
+        for (const cJSON *e = c->child; e; e = e->next) {
+            char *v = cJSON_PrintUnformatted(e);
+            sb_add(&sb, e == c->child ? "\n    " : ",\n    ");
+            sb_add(&sb, v);
+            free(v);
+        }
+        sb_add(&sb, "\n  ]");
+    }
+    sb_add(&sb, "\n}");
+    if (sb.oom) {
+        free(sb.s);
+        return NULL;
+    }
+    return sb.s;
+}
+
 enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_path,
                                   struct qv_error *err)
 {
@@ -924,7 +994,7 @@ enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_pat
         pos = offsets[i] + (int64_t)t->nbytes;
     }
     root = build_doc(&b, g, wname, offsets);
-    text = root && !b.oom ? cJSON_Print(root) : NULL;
+    text = root && !b.oom ? print_doc(root) : NULL;
     if (!text) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory formatting '%s'", json_path);
         goto cleanup;
