@@ -399,6 +399,39 @@ def run_litert(model_bytes, inputs, ref=False, want_tensors=True):
 
 
 # --------------------------------------------------------------------------
+# MACs
+# --------------------------------------------------------------------------
+
+def count_macs(model_bytes_or_t, per_op=False):
+    """Multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
+    (one MAC per weight tap per output element; biases, pools and elementwise
+    ops are not counted).  Works on float and int8 models."""
+    m = model_bytes_or_t
+    if not isinstance(m, S.ModelT):
+        m = load_model_t(m)
+    g = m.subgraphs[0]
+    total = 0
+    rows = []
+    for op in g.operators or []:
+        name = OP_NAMES[op_code(m, op)]
+        out = g.tensors[op.outputs[0]]
+        out_elems = int(np.prod(out.shape))
+        macs = 0
+        if name == "CONV_2D":
+            w = g.tensors[op.inputs[1]].shape       # [Cout, KH, KW, Cin/groups]
+            macs = out_elems * int(w[1]) * int(w[2]) * int(w[3])
+        elif name == "DEPTHWISE_CONV_2D":
+            w = g.tensors[op.inputs[1]].shape       # [1, KH, KW, Cout]
+            macs = out_elems * int(w[1]) * int(w[2])
+        elif name == "FULLY_CONNECTED":
+            w = g.tensors[op.inputs[1]].shape       # [units, depth]
+            macs = out_elems * int(w[1])
+        total += macs
+        rows.append((name, macs))
+    return (total, rows) if per_op else total
+
+
+# --------------------------------------------------------------------------
 # misc
 # --------------------------------------------------------------------------
 
