@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Check that a .tflite written by qvet computes exactly what its source does.
+
+Usage: check_roundtrip.py SOURCE.tflite QVET_WRITTEN.tflite INPUT.npy [--verbose]
+
+INPUT.npy holds the samples for the (single) model input, shape [N, ...] with
+the dtype of that input (a float32 file is quantized with the source model's
+input parameters when the model takes int8).  Both models run sample by sample
+in the TFLite Micro interpreter (reference kernels); every output tensor is
+compared byte for byte.
+
+Prints one line:  roundtrip PASS|FAIL: <k>/<N> samples byte-identical ...
+Exit status: 0 all samples identical, 1 some differ, 2 bad usage / a model
+cannot be loaded or run.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+from common import np, S  # noqa: E402
+
+
+def io_signature(mt):
+    g = mt.subgraphs[0]
+    sig = []
+    for ti in list(g.inputs) + list(g.outputs):
+        t = g.tensors[ti]
+        sig.append((tuple(int(x) for x in t.shape), int(t.type)))
+    return sig, len(g.inputs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("source")
+    ap.add_argument("written")
+    ap.add_argument("inputs")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    try:
+        src = open(a.source, "rb").read()
+        dst = open(a.written, "rb").read()
+        x = np.load(a.inputs, allow_pickle=False)
+        ms, md = C.load_model_t(src), C.load_model_t(dst)
+    except Exception as e:  # noqa: BLE001
+        print("roundtrip ERROR: %s" % e)
+        return 2
+    sig_s, nin_s = io_signature(ms)
+    sig_d, nin_d = io_signature(md)
+    if nin_s != 1:
+        print("roundtrip ERROR: %s has %d inputs; only single-input models are supported"
+              % (a.source, nin_s))
+        return 2
+    if sig_s != sig_d:
+        print("roundtrip FAIL: input/output shapes or types differ: %s vs %s" % (sig_s, sig_d))
+        return 1
+    g = ms.subgraphs[0]
+    tin = g.tensors[g.inputs[0]]
+    want = C.NP_DTYPES.get(tin.type)
+    if want is None:
+        print("roundtrip ERROR: unsupported input type %s" % C.TYPE_NAMES.get(tin.type))
+        return 2
+    if x.dtype != want:
+        if x.dtype == np.float32 and tin.type == S.TensorType.INT8 and C.tensor_quant(tin):
+            (s,), (z,) = [v[:1] for v in C.tensor_quant(tin)]
+            x = C.quantize_np(x, s, z)
+        else:
+            print("roundtrip ERROR: %s has dtype %s, model input is %s"
+                  % (a.inputs, x.dtype, np.dtype(want).name))
+            return 2
+    shape = tuple(int(v) for v in tin.shape)
+    if x.ndim == len(shape) - 1:
+        x = x[None]
+    if tuple(x.shape[1:]) != shape[1:]:
+        print("roundtrip ERROR: %s has shape %s, model input is %s"
+              % (a.inputs, list(x.shape), list(shape)))
+        return 2
+    try:
+        os_, _ = C.run_tflm(src, [x], want_tensors=False)
+    except Exception as e:  # noqa: BLE001
+        print("roundtrip ERROR: TFLM cannot run %s: %s" % (a.source, str(e).splitlines()[0]))
+        return 2
+    try:
+        od, _ = C.run_tflm(dst, [x], want_tensors=False)
+    except Exception as e:  # noqa: BLE001
+        print("roundtrip FAIL: TFLM cannot run %s: %s" % (a.written, str(e).splitlines()[0]))
+        return 1
+    n = x.shape[0]
+    same = 0
+    first_bad = None
+    worst = 0.0
+    for i in range(n):
+        ok = all(p[i].tobytes() == q[i].tobytes() for p, q in zip(os_, od))
+        if ok:
+            same += 1
+        else:
+            if first_bad is None:
+                first_bad = i
+            for p, q in zip(os_, od):
+                worst = max(worst, float(np.max(np.abs(p[i].astype(np.float64)
+                                                       - q[i].astype(np.float64)))))
+        if a.verbose:
+            print("sample %d: %s" % (i, "identical" if ok else "DIFFERENT"))
+    if same == n:
+        print("roundtrip PASS: %d/%d samples byte-identical (%d output%s, TFLM %s)"
+              % (same, n, len(os_), "" if len(os_) == 1 else "s", C.versions(False)["tflite_micro"]))
+        return 0
+    print("roundtrip FAIL: %d/%d samples byte-identical; first differing sample %d, "
+          "max abs diff %g" % (same, n, first_bad, worst))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
