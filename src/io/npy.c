@@ -339,10 +339,9 @@ static enum qv_status read_header(struct qv_npy *npy, struct qv_error *err)
     char *h = malloc(hlen ? hlen : 1);
     if (!h)
         return qv_fail(err, QV_E_NOMEM, "out of memory reading the header of '%s'", path);
-    memcpy(h, pre + prelude, got - prelude);
-    size_t have = got - prelude;
-    if (have > hlen)
-        have = hlen;
+    /* The prelude read may already hold the start of the header (or, for a tiny header, more). */
+    size_t have = got - prelude < hlen ? got - prelude : hlen;
+    memcpy(h, pre + prelude, have);
     if (have < hlen)
         have += fread(h + have, 1, hlen - have, npy->fp);
     enum qv_status st;

@@ -217,9 +217,10 @@ START_TEST(load_small_model)
     ck_assert_str_eq(g->nodes[0].name, "fc");
     qv_graph_free(g);
     /* A byte order mark is accepted. */
-    char *bom = malloc(strlen(text) + 4);
-    memcpy(bom, "\xEF\xBB\xBF", 3);
-    strcpy(bom + 3, text);
+    size_t bl = strlen(text) + 4;
+    char *bom = malloc(bl);
+    ck_assert_ptr_nonnull(bom);
+    snprintf(bom, bl, "\xEF\xBB\xBF%s", text);
     qvt_write_file(jp, bom, strlen(bom));
     g = load_ok(jp);
     qv_graph_free(g);

@@ -388,7 +388,7 @@ START_TEST(bad_prelude)
     char *dir = qvt_tmpdir();
     char *path = qvt_path(dir, "bad.npy");
     const char *ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (0,), }";
-    qvt_write_file(path, "PK\x03\x04 this is a zip", 20);
+    qvt_write_file(path, "PK\x03\x04 this is a zip", 19);
     expect_open_fails(path, 0, "bad magic");
     qvt_write_file(path, "\x93NUMPX\x01\x00\x10\x00", 10);
     expect_open_fails(path, 0, "bad magic");
