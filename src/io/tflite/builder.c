@@ -62,16 +62,15 @@ static bool reserve(struct qv_fbb *b, size_t n)
 
 static void push(struct qv_fbb *b, const void *data, size_t n)
 {
-    if (!reserve(b, n))
+    if (n == 0 || !reserve(b, n))
         return;
     b->used += n;
-    if (n)
-        memcpy(b->buf + b->cap - b->used, data, n);
+    memcpy(b->buf + b->cap - b->used, data, n);
 }
 
 static void pad(struct qv_fbb *b, size_t n)
 {
-    if (!reserve(b, n))
+    if (n == 0 || !reserve(b, n))
         return;
     b->used += n;
     memset(b->buf + b->cap - b->used, 0, n);
@@ -171,6 +170,12 @@ void qv_fbb_add_u32(struct qv_fbb *b, int slot, uint32_t v, uint32_t def)
 {
     if (v != def)
         add_scalar(b, slot, &v, 4);
+}
+
+void qv_fbb_add_u64(struct qv_fbb *b, int slot, uint64_t v, uint64_t def)
+{
+    if (v != def)
+        add_scalar(b, slot, &v, 8);
 }
 
 void qv_fbb_add_f32(struct qv_fbb *b, int slot, float v, float def)

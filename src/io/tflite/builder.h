@@ -62,6 +62,7 @@ void qv_fbb_start(struct qv_fbb *b);
 void qv_fbb_add_u8(struct qv_fbb *b, int slot, uint8_t v, uint8_t def);
 void qv_fbb_add_i32(struct qv_fbb *b, int slot, int32_t v, int32_t def);
 void qv_fbb_add_u32(struct qv_fbb *b, int slot, uint32_t v, uint32_t def);
+void qv_fbb_add_u64(struct qv_fbb *b, int slot, uint64_t v, uint64_t def);
 void qv_fbb_add_f32(struct qv_fbb *b, int slot, float v, float def);
 /* A reference field (table, vector or string); ref 0 = leave the field absent. */
 void qv_fbb_add_ref(struct qv_fbb *b, int slot, uint32_t ref);
