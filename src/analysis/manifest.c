@@ -249,7 +249,8 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
         if (st != QV_OK)
             goto cleanup;
         const char *parse_end = NULL;
-        root = cJSON_ParseWithLengthOpts((const char *)text, size, &parse_end, 1);
+        /* size + 1: the NUL qv_file_read_all appends, which require_null_terminated wants */
+        root = cJSON_ParseWithLengthOpts((const char *)text, size + 1, &parse_end, 1);
         if (!root) {
             int64_t off = parse_end ? (int64_t)(parse_end - (const char *)text) : -1;
             int32_t line = 1, col = 1;

@@ -139,12 +139,12 @@ START_TEST(inspect_text_and_json)
     ck_assert_int_eq(RUN(&out, NULL, "inspect", model), 0);
     ck_assert_ptr_nonnull(strstr(out, "FULLY_CONNECTED"));
     ck_assert_ptr_nonnull(strstr(out, "SOFTMAX"));
-    ck_assert_msg(strstr(out, "12 MACs") != NULL, "inspect: %s", out);
+    ck_assert_msg(strstr(out, "15 MACs") != NULL, "inspect: %s", out);  /* FC 12 + softmax 3 */
     free(out);
     ck_assert_int_eq(RUN(&out, NULL, "inspect", "--json", model), 0);
     cJSON *j = cJSON_Parse(out);
     ck_assert_msg(j != NULL, "inspect --json is not JSON: %s", out);
-    ck_assert_int_eq(cJSON_GetObjectItem(j, "total_macs")->valueint, 12);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "total_macs")->valueint, 15);
     ck_assert_int_eq(cJSON_GetObjectItem(j, "params")->valueint, 15);
     ck_assert_int_eq(cJSON_GetObjectItem(j, "weight_bytes")->valueint, 60);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "nodes")), 2);
