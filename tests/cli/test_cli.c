@@ -367,6 +367,93 @@ START_TEST(run_failed_gate_is_exit_1)
 }
 END_TEST
 
+/* The shipped example's int8 model through the emulator equals TFLM's outputs byte for byte. */
+START_TEST(eval_int8_matches_tflm_on_shipped_example)
+{
+    char *dir = qvt_tmpdir();
+    char *outs = qvt_path(dir, "out.npy"), *pred = qvt_path(dir, "pred.csv");
+    char model[4096], data[4096], want_path[4096];
+    snprintf(model, sizeof(model), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    snprintf(want_path, sizeof(want_path), "%s",
+             qvt_source("datasets/digits/expected/output_int8_tflm.npy"));
+    char *errs = NULL;
+    int rc = RUN(NULL, &errs, "eval", "--engine", "int8", "-o", pred, "--save-outputs", outs,
+                 model, data);
+    ck_assert_msg(rc == 0, "eval exit %d: %s", rc, errs);
+    free(errs);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_npy *a = NULL, *b = NULL;
+    ck_assert_int_eq(qv_npy_open(outs, &a, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_open(want_path, &b, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_get_info(a)->dtype, QV_DTYPE_I8);
+    ck_assert_int_eq(qv_npy_get_info(b)->dtype, QV_DTYPE_I8);
+    ck_assert_int_eq(qv_npy_get_info(a)->shape.dims[0], qv_npy_get_info(b)->shape.dims[0]);
+    int64_t n = qv_npy_get_info(a)->shape.dims[0] * qv_npy_get_info(a)->row_elems, ra, rb;
+    int8_t *ga = malloc((size_t)n), *gb = malloc((size_t)n);
+    ck_assert_int_eq(qv_npy_read_rows(a, 1 << 20, ga, false, &ra, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_read_rows(b, 1 << 20, gb, false, &rb, &err), QV_OK);
+    qvt_assert_bytes_equal("digits int8 outputs vs TFLM", ga, gb, (size_t)n, 1);
+    qv_npy_close(a);
+    qv_npy_close(b);
+    free(ga);
+    free(gb);
+    free(outs);
+    free(pred);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(compare_roundings_and_saved_tensors)
+{
+    char *dir = qvt_tmpdir();
+    char *tens = qvt_path(dir, "tensors"), *pred = qvt_path(dir, "pred.csv");
+    char model[4096], data[4096];
+    snprintf(model, sizeof(model), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    char *out = NULL, *errs = NULL;
+    /* double vs single rounding: a per-layer table over all 360 samples */
+    int rc = RUN(&out, &errs, "compare", "--json", model, data);
+    ck_assert_msg(rc == 0, "compare exit %d: %s", rc, errs);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_msg(j != NULL, "compare --json: %s", out);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "samples")->valueint, 360);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "layers")), 8);
+    double total = cJSON_GetObjectItem(j, "elements")->valuedouble;
+    double parts = cJSON_GetObjectItem(j, "same")->valuedouble +
+                   cJSON_GetObjectItem(j, "off_by_one")->valuedouble +
+                   cJSON_GetObjectItem(j, "more")->valuedouble;
+    ck_assert_double_eq(total, parts);
+    cJSON_Delete(j);
+    free(out);
+    free(errs);
+    /* saved tensors of the same engine compare identical, element for element */
+    rc = RUN(NULL, &errs, "eval", "--engine", "int8", "-o", pred, "--save-tensors", tens, model,
+             data);
+    ck_assert_msg(rc == 0, "eval exit %d: %s", rc, errs);
+    free(errs);
+    rc = RUN(&out, &errs, "compare", "--fail-on-diff", "--against", tens, model, data);
+    ck_assert_msg(rc == 0, "compare --against exit %d: %s %s", rc, out, errs);
+    ck_assert_msg(strstr(out, "0 off by 1 LSB, 0 by more") != NULL, "%s", out);
+    free(out);
+    free(errs);
+    /* double-rounded tensors against a single-rounding run: the ±1 LSB differences engineers
+     * see between builds (counts measured once and frozen: a change means the arithmetic moved) */
+    rc = RUN(&out, &errs, "compare", "--fail-on-diff", "--vs-rounding", "single", "--against",
+             tens, model, data);
+    ck_assert_msg(rc == 1, "compare exit %d: %s", rc, errs);
+    ck_assert_msg(strstr(out, "787783 identical, 2773 off by 1 LSB, 4 by more") != NULL, "%s",
+                  out);
+    free(out);
+    free(errs);
+    free(tens);
+    free(pred);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -380,6 +467,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, hostile_inputs_exit_2);
     tcase_add_test(tc, run_shipped_example_passes_and_reports);
     tcase_add_test(tc, run_failed_gate_is_exit_1);
+    tcase_add_test(tc, eval_int8_matches_tflm_on_shipped_example);
+    tcase_add_test(tc, compare_roundings_and_saved_tensors);
     suite_add_tcase(s, tc);
     return s;
 }
