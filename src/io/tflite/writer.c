@@ -196,6 +196,7 @@ enum qv_status qv_tflite_write(const struct qv_graph *g, uint8_t **ret_buf, size
     enum qv_status st;
     size_t n = (size_t)(g->n_tensors > g->n_nodes ? g->n_tensors : g->n_nodes) + 1;
     qv_fbb_init(&w.b);
+    w.b.minalign = 16; /* the file size a multiple of 16 too, like the converter's */
     w.tensor_buffer = malloc(n * sizeof(int32_t));
     w.refs = malloc(n * sizeof(uint32_t));
     w.opcodes = malloc(n * sizeof(struct opcode));
