@@ -26,6 +26,7 @@ struct conv_params {
     int64_t k, kp, block_rows;   /* taps per output, even taps, pixels per im2col block */
     int16_t *packed;             /* [groups][qv_gemm_s8_packed_size(cout/groups, k) / 2] */
     int32_t *wsum;               /* [cout] */
+    int32_t *fold;               /* [cout]: in_offset * wsum + bias, added to each GEMM sum */
 };
 
 enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
@@ -50,12 +51,14 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
                           qv_s8_in_name(c, 1), (long long)fcin, (long long)x->dims[3]);
     const int64_t cout_g = cout / groups, k = w->dims[1] * w->dims[2] * fcin;
     const int64_t kp = qv_gemm_kp(k);
-    const bool fast = c->in[1]->t->data != NULL;
+    const bool has_bias = c->n_in > 2 && c->in[2];
+    const bool fast = c->in[1]->t->data != NULL && (!has_bias || c->in[2]->t->data != NULL);
     const size_t pack_g = fast ? qv_gemm_s8_packed_size(cout_g, k) : 0;
     size_t off_mult = qv_s8_align64(sizeof(struct conv_params));
     size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
     size_t off_wsum = off_shift + qv_s8_align64((size_t)cout * 4);
-    size_t off_pack = off_wsum + qv_s8_align64((size_t)cout * 4);
+    size_t off_fold = off_wsum + qv_s8_align64((size_t)cout * 4);
+    size_t off_pack = off_fold + qv_s8_align64((size_t)cout * 4);
     struct conv_params *p = qv_s8_params_alloc(c, off_pack + pack_g * (size_t)groups, err);
     if (!p)
         return QV_E_NOMEM;
@@ -63,6 +66,7 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     p->mult = (int32_t *)(base + off_mult);
     p->shift = (int32_t *)(base + off_shift);
     p->wsum = (int32_t *)(base + off_wsum);
+    p->fold = (int32_t *)(base + off_fold);
     p->packed = fast ? (int16_t *)(base + off_pack) : NULL;
     if ((st = qv_s8_channel_multipliers(c, 1, cout, s_in, s_out, p->mult, p->shift, err)) != QV_OK)
         return st;
@@ -90,6 +94,9 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
             qv_gemm_s8_pack(wd + g * cout_g * k, cout_g, k, k, 0,
                             (int16_t *)((char *)p->packed + pack_g * (size_t)g),
                             p->wsum + g * cout_g);
+        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
+        for (int64_t oc = 0; oc < cout; oc++)
+            p->fold[oc] = qv_wrap_add(qv_wrap_mul(-z_in, p->wsum[oc]), bias ? bias[oc] : 0);
         /* About 256 KB of im2col rows per block, at least 4 and at most 1024 pixels. */
         int64_t rows = (int64_t)(256 * 1024) / (kp * 2);
         rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
@@ -154,6 +161,14 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
     const int64_t oh = os->dims[1], ow = os->dims[2];
     const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
     const int16_t zin = (int16_t)(-p->in_offset);
+    if (p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
+        p->pad_w == 0 && p->groups == 1 && p->kp == p->k && oh == h && ow == wd) {
+        /* Pointwise: the rows are the input pixels themselves. */
+        const int8_t *src = x + p0 * cin;
+        for (int64_t i = 0; i < rows * cin; i++)
+            a[i] = src[i];
+        return;
+    }
     for (int64_t r = 0; r < rows; r++) {
         const int64_t pix = p0 + r, b = pix / (oh * ow), rem = pix % (oh * ow);
         const int64_t oy = rem / ow, ox = rem % ow;
@@ -182,7 +197,6 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
 static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *os = &c->out[0]->shape;
-    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
     int8_t *out = c->out[0]->data;
     const int64_t cout = p->cout, cout_g = cout / p->groups;
     const int64_t pixels = os->dims[0] * os->dims[1] * os->dims[2];
@@ -196,18 +210,10 @@ static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c
             im2col(p, c, g, p0, rows, a);
             qv_gemm_s8_run(a, rows, p->kp, (const int16_t *)((const char *)p->packed + pack_g * g),
                            cout_g, acc, cout_g);
-            for (int64_t r = 0; r < rows; r++) {
-                int8_t *o = out + (p0 + r) * cout + g * cout_g;
-                const int32_t *ar = acc + r * cout_g;
-                for (int64_t j = 0; j < cout_g; j++) {
-                    const int64_t oc = g * cout_g + j;
-                    int32_t v = qv_wrap_add(ar[j], qv_wrap_mul(p->in_offset, p->wsum[oc]));
-                    if (bias)
-                        v = qv_wrap_add(v, bias[oc]);
-                    v = qv_mbqm(v, p->mult[oc], p->shift[oc], c->rounding) + p->out_offset;
-                    o[j] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
-                }
-            }
+            for (int64_t r = 0; r < rows; r++)
+                qv_requant_row_s8(acc + r * cout_g, p->fold + g * cout_g, p->mult + g * cout_g,
+                                  p->shift + g * cout_g, cout_g, p->out_offset, p->act_min,
+                                  p->act_max, c->rounding, out + (p0 + r) * cout + g * cout_g);
         }
     }
 }

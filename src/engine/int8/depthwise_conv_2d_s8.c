@@ -65,7 +65,8 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
     qv_compute_padding(x->dims[2], (int32_t)p->kw, a->stride_w, a->dilation_w, a->padding, NULL,
                        &p->pad_w);
     if (!c->plain_loops)
-        c->scratch_size = (size_t)cout * sizeof(int32_t);
+        c->scratch_size = qv_s8_align64((size_t)cout * sizeof(int32_t)) +
+                          2 * (size_t)(p->kh * p->kw) * sizeof(const int8_t *);
     return QV_OK;
 }
 
@@ -118,14 +119,16 @@ static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
     const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
     const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
     const int32_t off = p->in_offset;
-    uint32_t *acc = c->scratch;
+    int32_t *acc = c->scratch;
+    const int8_t **tap_x = (const int8_t **)((char *)c->scratch + qv_s8_align64((size_t)cout * 4));
+    const int8_t **tap_w = tap_x + p->kh * p->kw;
     for (int64_t b = 0; b < os->dims[0]; b++)
         for (int64_t oy = 0; oy < oh; oy++) {
             const int64_t iy0 = oy * p->stride_h - p->pad_h;
             for (int64_t ox = 0; ox < ow; ox++) {
                 const int64_t ix0 = ox * p->stride_w - p->pad_w;
-                for (int64_t oc = 0; oc < cout; oc++)
-                    acc[oc] = 0;
+                /* Gather the in-image taps (at most taps_max, fixed at prepare). */
+                int32_t nt = 0;
                 for (int64_t ky = 0; ky < p->kh; ky++) {
                     const int64_t iy = iy0 + p->dil_h * ky;
                     if (iy < 0 || iy >= h)
@@ -134,23 +137,26 @@ static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
                         const int64_t ix = ix0 + p->dil_w * kx;
                         if (ix < 0 || ix >= wd)
                             continue;
-                        const int8_t *xr = x + ((b * h + iy) * wd + ix) * cin;
-                        const int8_t *wr = w + (ky * p->kw + kx) * cout;
-                        if (p->dm == 1) {
-                            for (int64_t ch = 0; ch < cout; ch++)
-                                acc[ch] += (uint32_t)(wr[ch] * (xr[ch] + off));
-                        } else {
-                            for (int64_t ic = 0; ic < cin; ic++) {
-                                const int32_t xv = xr[ic] + off;
-                                for (int64_t m = 0; m < p->dm; m++)
-                                    acc[ic * p->dm + m] += (uint32_t)(wr[ic * p->dm + m] * xv);
-                            }
-                        }
+                        tap_x[nt] = x + ((b * h + iy) * wd + ix) * cin;
+                        tap_w[nt] = w + (ky * p->kw + kx) * cout;
+                        nt++;
                     }
                 }
-                int8_t *o = out + ((b * oh + oy) * ow + ox) * cout;
-                for (int64_t oc = 0; oc < cout; oc++)
-                    o[oc] = finish(p, c, (int32_t)acc[oc], bias, oc);
+                if (p->dm == 1) {
+                    qv_dw_pixel_s8(acc, tap_x, tap_w, nt, off, cout);
+                } else {
+                    for (int64_t oc = 0; oc < cout; oc++)
+                        acc[oc] = 0;
+                    for (int32_t t = 0; t < nt; t++)
+                        for (int64_t ic = 0; ic < cin; ic++) {
+                            const int32_t xv = tap_x[t][ic] + off;
+                            for (int64_t m = 0; m < p->dm; m++)
+                                acc[ic * p->dm + m] = qv_wrap_add(acc[ic * p->dm + m],
+                                                                  tap_w[t][ic * p->dm + m] * xv);
+                        }
+                }
+                qv_requant_row_s8(acc, bias, p->mult, p->shift, cout, p->out_offset, p->act_min,
+                                  p->act_max, c->rounding, out + ((b * oh + oy) * ow + ox) * cout);
             }
         }
 }

@@ -23,6 +23,7 @@ struct fc_params {
     int32_t *mult, *shift;  /* [units] (per-tensor: all equal) */
     int16_t *packed;        /* NULL when the weights are not constant */
     int32_t *wsum;          /* [units] */
+    int32_t *fold;          /* [units]: in_offset * wsum + bias */
 };
 
 enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
@@ -66,12 +67,13 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
                               "%g by more than 2%% of the output scale %g (TFLM's bias-scale "
                               "check)", bt->name, s_b, prod, (double)s_out);
     }
-    const bool fast = wt->data != NULL;
+    const bool fast = wt->data != NULL && (!has_bias || c->in[2]->t->data != NULL);
     const int64_t kp = qv_gemm_kp(depth);
     size_t off_mult = qv_s8_align64(sizeof(struct fc_params));
     size_t off_shift = off_mult + qv_s8_align64((size_t)units * 4);
     size_t off_wsum = off_shift + qv_s8_align64((size_t)units * 4);
-    size_t off_pack = off_wsum + qv_s8_align64((size_t)units * 4);
+    size_t off_fold = off_wsum + qv_s8_align64((size_t)units * 4);
+    size_t off_pack = off_fold + qv_s8_align64((size_t)units * 4);
     size_t size = off_pack + (fast ? qv_gemm_s8_packed_size(units, depth) : 0);
     struct fc_params *p = qv_s8_params_alloc(c, size, err);
     if (!p)
@@ -79,6 +81,7 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     p->mult = (int32_t *)((char *)p + off_mult);
     p->shift = (int32_t *)((char *)p + off_shift);
     p->wsum = (int32_t *)((char *)p + off_wsum);
+    p->fold = (int32_t *)((char *)p + off_fold);
     p->packed = fast ? (int16_t *)((char *)p + off_pack) : NULL;
     if (per_channel) {
         if ((st = qv_s8_channel_multipliers(c, 1, units, s_in, s_out, p->mult, p->shift, err)) !=
@@ -105,6 +108,9 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     qv_activation_range_s8(c->node->attrs.act, s_out, z_out, &p->act_min, &p->act_max);
     if (fast) {
         qv_gemm_s8_pack(wt->data, units, depth, depth, p->filter_offset, p->packed, p->wsum);
+        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
+        for (int64_t u = 0; u < units; u++)
+            p->fold[u] = qv_wrap_add(qv_wrap_mul(-z_in, p->wsum[u]), bias ? bias[u] : 0);
         int64_t rows = (int64_t)(256 * 1024) / (kp * 2 > 0 ? kp * 2 : 1);
         rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
         if (rows > batches)
@@ -139,7 +145,6 @@ static void fc_plain(const struct fc_params *p, const struct qv_kernel_ctx *c, i
 static void fc_fast(const struct fc_params *p, const struct qv_kernel_ctx *c, int64_t batches)
 {
     const int8_t *x = c->in[0]->data;
-    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
     int8_t *out = c->out[0]->data;
     int16_t *a = c->scratch;
     int32_t *acc = (int32_t *)((char *)c->scratch +
@@ -156,13 +161,9 @@ static void fc_fast(const struct fc_params *p, const struct qv_kernel_ctx *c, in
         }
         qv_gemm_s8_run(a, rows, p->kp, p->packed, p->units, acc, p->units);
         for (int64_t r = 0; r < rows; r++)
-            for (int64_t u = 0; u < p->units; u++) {
-                int32_t v = qv_wrap_add(acc[r * p->units + u], qv_wrap_mul(p->in_offset, p->wsum[u]));
-                if (bias)
-                    v = qv_wrap_add(v, bias[u]);
-                v = qv_mbqm(v, p->mult[u], p->shift[u], c->rounding) + p->out_offset;
-                out[(b0 + r) * p->units + u] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
-            }
+            qv_requant_row_s8(acc + r * p->units, p->fold, p->mult, p->shift, p->units,
+                              p->out_offset, p->act_min, p->act_max, c->rounding,
+                              out + (b0 + r) * p->units);
     }
 }
 

@@ -102,6 +102,28 @@ void qv_gemm_s8_pack(const int8_t *w, int64_t n, int64_t k, int64_t ldw, int32_t
 void qv_gemm_s8_run(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
                     int32_t *c, int64_t ldc);
 
+/*
+ * out[j] = clamp(MBQM(acc[j] + add[j], mult[j], shift[j]) + zp, lo, hi) for j < n (add may be
+ * NULL); exactly the scalar per-element formula, vectorized (AVX2) for double rounding with
+ * mult[j] >= 0.
+ */
+void qv_requant_row_s8(const int32_t *acc, const int32_t *add, const int32_t *mult,
+                       const int32_t *shift, int64_t n, int32_t zp, int32_t lo, int32_t hi,
+                       enum qv_rounding r, int8_t *out);
+
+/* acc[j] += w[j] * (x[j] + off) for j < n (wrapping int32); |off| <= 255. */
+void qv_dw_accumulate_s8(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off, int64_t n);
+
+/*
+ * acc[j] = sum_t ws[t][j] * (xs[t][j] + off) for j < n: one depthwise output pixel with depth
+ * multiplier 1 over its n_taps in-image taps (xs: input rows, ws: filter rows).
+ */
+void qv_dw_pixel_s8(int32_t *acc, const int8_t *const *xs, const int8_t *const *ws, int32_t n_taps,
+                    int32_t off, int64_t n);
+
+/* True when the CPU runs AVX2 (the fast kernels' run-time dispatch). */
+bool qv_have_avx2(void);
+
 /* Rounds k up to the even count the packed layout uses. */
 static inline int64_t qv_gemm_kp(int64_t k)
 {
