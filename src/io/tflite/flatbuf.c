@@ -53,11 +53,11 @@ enum qv_status qv_fb_init(struct qv_fb *fb, const uint8_t *data, size_t size, co
     return QV_OK;
 }
 
-enum qv_status qv_fb_table_at(struct qv_fb *fb, uint64_t pos, struct qv_fb_table *ret_table,
-                              struct qv_error *err)
+enum qv_status qv_fb_table_at(struct qv_fb *fb, uint64_t pos, uint64_t from,
+                              struct qv_fb_table *ret_table, struct qv_error *err)
 {
     if (pos + 4 > fb->size)
-        return fail(fb, err, pos, "table lies outside the file");
+        return fail(fb, err, from, "table lies outside the file");
     enum qv_status st = charge(fb, 1, pos, err);
     if (st != QV_OK)
         return st;
@@ -85,7 +85,7 @@ enum qv_status qv_fb_root(struct qv_fb *fb, const char *ident, struct qv_fb_tabl
     if (ident && memcmp(fb->data + 4, ident, 4) != 0)
         return qv_fail_at(err, QV_E_INPUT, fb->path, 4,
                           "not a TFLite model: file identifier is not \"%.4s\"", ident);
-    return qv_fb_table_at(fb, qv_fb_load_u32(fb->data), ret_table, err);
+    return qv_fb_table_at(fb, qv_fb_load_u32(fb->data), 0, ret_table, err);
 }
 
 enum qv_status qv_fb_field(const struct qv_fb *fb, const struct qv_fb_table *t, int slot,
@@ -200,16 +200,17 @@ enum qv_status qv_fb_subtable(struct qv_fb *fb, const struct qv_fb_table *t, int
     *ret_present = false;
     if (st != QV_OK || !field)
         return st;
-    st = qv_fb_table_at(fb, target, ret_table, err);
+    st = qv_fb_table_at(fb, target, field, ret_table, err);
     *ret_present = st == QV_OK;
     return st;
 }
 
-static enum qv_status vector_at(struct qv_fb *fb, uint64_t pos, uint32_t elem_size,
-                                struct qv_fb_vec *ret_vec, struct qv_error *err)
+static enum qv_status vector_at(struct qv_fb *fb, uint64_t pos, uint64_t from,
+                                uint32_t elem_size, struct qv_fb_vec *ret_vec,
+                                struct qv_error *err)
 {
     if (pos + 4 > fb->size)
-        return fail(fb, err, pos, "vector length lies outside the file");
+        return fail(fb, err, from, "vector length lies outside the file");
     uint32_t len = qv_fb_load_u32(fb->data + pos);
     if (pos + 4 + (uint64_t)len * elem_size > fb->size)
         return qv_fail_at(err, QV_E_INPUT, fb->path, (int64_t)pos,
@@ -231,7 +232,7 @@ enum qv_status qv_fb_vector(struct qv_fb *fb, const struct qv_fb_table *t, int s
     *ret_vec = (struct qv_fb_vec){ .pos = 0, .len = 0, .at = t->pos };
     if (st != QV_OK || !field)
         return st;
-    return vector_at(fb, target, elem_size, ret_vec, err);
+    return vector_at(fb, target, field, elem_size, ret_vec, err);
 }
 
 enum qv_status qv_fb_string(struct qv_fb *fb, const struct qv_fb_table *t, int slot,
@@ -244,7 +245,7 @@ enum qv_status qv_fb_string(struct qv_fb *fb, const struct qv_fb_table *t, int s
     *ret_str = NULL;
     if (st != QV_OK || !field)
         return st;
-    st = vector_at(fb, target, 1, &v, err);
+    st = vector_at(fb, target, field, 1, &v, err);
     if (st != QV_OK)
         return st;
     if ((uint64_t)v.pos + v.len >= fb->size || fb->data[v.pos + v.len] != 0)
@@ -260,7 +261,7 @@ enum qv_status qv_fb_vec_table(struct qv_fb *fb, const struct qv_fb_vec *v, uint
     uint64_t target = at + qv_fb_load_u32(fb->data + at);
     if (target >= fb->size)
         return fail(fb, err, at, "offset points outside the file");
-    return qv_fb_table_at(fb, target, ret_table, err);
+    return qv_fb_table_at(fb, target, at, ret_table, err);
 }
 
 uint8_t qv_fb_vec_u8(const struct qv_fb *fb, const struct qv_fb_vec *v, uint32_t i)

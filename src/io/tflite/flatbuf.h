@@ -57,9 +57,12 @@ enum qv_status qv_fb_init(struct qv_fb *fb, const uint8_t *data, size_t size, co
 enum qv_status qv_fb_root(struct qv_fb *fb, const char *ident, struct qv_fb_table *ret_table,
                           struct qv_error *err);
 
-/* Opens the table at absolute position pos (checks its vtable and object size). */
-enum qv_status qv_fb_table_at(struct qv_fb *fb, uint64_t pos, struct qv_fb_table *ret_table,
-                              struct qv_error *err);
+/*
+ * Opens the table at absolute position pos (checks its vtable and object size). `from` is the
+ * position of the offset that led there, reported when pos lies outside the file.
+ */
+enum qv_status qv_fb_table_at(struct qv_fb *fb, uint64_t pos, uint64_t from,
+                              struct qv_fb_table *ret_table, struct qv_error *err);
 
 /*
  * Position of field `slot` (0-based) holding `width` bytes, or 0 when the field is absent. The

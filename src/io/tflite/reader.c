@@ -45,7 +45,7 @@ static const char *type_str(int32_t type, char *buf, size_t size)
     if (name)
         snprintf(buf, size, "%s", name);
     else
-        snprintf(buf, size, "unknown type %d", type);
+        snprintf(buf, size, "%d (unknown)", type);
     return buf;
 }
 
@@ -280,9 +280,9 @@ static enum qv_status read_tensor(struct reader *r, uint32_t ti)
     return st;
 }
 
-/* Tensor index list of an operator or the subgraph: -1 allowed only where optional is. */
+/* Tensor index list of an operator or the subgraph: -1 (omitted) allowed from entry omit_from. */
 static enum qv_status read_indices(struct reader *r, const struct qv_fb_table *t, int slot,
-                                   int32_t max, bool allow_omitted, const char *what,
+                                   int32_t max, int32_t omit_from, const char *what,
                                    int32_t *ret_n, int32_t *out)
 {
     struct qv_fb_vec v;
@@ -294,7 +294,7 @@ static enum qv_status read_indices(struct reader *r, const struct qv_fb_table *t
                           v.len, max);
     for (uint32_t i = 0; i < v.len; i++) {
         int32_t x = qv_fb_vec_i32(&r->fb, &v, i);
-        if ((x == -1 && allow_omitted) || (x >= 0 && (uint32_t)x < r->tensors.len)) {
+        if ((x == -1 && (int64_t)i >= omit_from) || (x >= 0 && (uint32_t)x < r->tensors.len)) {
             out[i] = x;
             continue;
         }
@@ -370,11 +370,11 @@ static enum qv_status read_operator(struct reader *r, const struct qv_fb_vec *op
         return st;
     const struct qv_op_def *d = &qv_op_defs[op];
     snprintf(what, sizeof(what), "operator %u (%s) inputs", oi, d->name);
-    st = read_indices(r, &t, QV_TFL_OP_INPUTS, QV_MAX_INPUTS, true, what, &n_in, in);
+    st = read_indices(r, &t, QV_TFL_OP_INPUTS, QV_MAX_INPUTS, d->min_inputs, what, &n_in, in);
     if (st != QV_OK)
         return st;
     snprintf(what, sizeof(what), "operator %u (%s) outputs", oi, d->name);
-    st = read_indices(r, &t, QV_TFL_OP_OUTPUTS, QV_MAX_OUTPUTS, false, what, &n_out, out);
+    st = read_indices(r, &t, QV_TFL_OP_OUTPUTS, QV_MAX_OUTPUTS, INT32_MAX, what, &n_out, out);
     if (st == QV_OK)
         st = qv_fb_vector(&r->fb, &t, QV_TFL_OP_CUSTOM_OPTIONS, 1, &custom, r->err);
     if (st != QV_OK)
@@ -492,10 +492,10 @@ static enum qv_status parse(struct reader *r)
     if (!in || !out)
         st = qv_fail(r->err, QV_E_NOMEM, "out of memory reading the subgraph inputs");
     if (st == QV_OK)
-        st = read_indices(r, &sg, QV_TFL_SG_INPUTS, (int32_t)r->tensors.len, false,
+        st = read_indices(r, &sg, QV_TFL_SG_INPUTS, (int32_t)r->tensors.len, INT32_MAX,
                           "subgraph inputs", &n_in, in);
     if (st == QV_OK)
-        st = read_indices(r, &sg, QV_TFL_SG_OUTPUTS, (int32_t)r->tensors.len, false,
+        st = read_indices(r, &sg, QV_TFL_SG_OUTPUTS, (int32_t)r->tensors.len, INT32_MAX,
                           "subgraph outputs", &n_out, out);
     if (st == QV_OK) {
         st = qv_graph_set_io(r->g, n_in, in, n_out, out, r->err);
