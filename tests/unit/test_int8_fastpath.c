@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/int8/kernels_s8.h"
 #include "support.h"
 
 static uint64_t rng = 0x243F6A8885A308D3ull;
@@ -255,6 +256,41 @@ START_TEST(large_shapes)
 }
 END_TEST
 
+/* The vectorized requantization row equals the scalar formula for any M >= 0 and shift. */
+START_TEST(requant_row_equals_scalar)
+{
+    enum { N = 1003 };
+    static int32_t acc[N], add[N], mult[N], shift[N];
+    static int8_t out[N];
+    for (int rep = 0; rep < 200; rep++) {
+        const int32_t zp = rint_in(-128, 127), lo = rint_in(-128, 0), hi = rint_in(0, 127);
+        for (int j = 0; j < N; j++) {
+            acc[j] = (int32_t)(((uint32_t)rnd() << 16) ^ rnd()) >> rint_in(0, 31);
+            add[j] = rint_in(-100000, 100000);
+            mult[j] = rnd() % 16 == 0 ? 0 : (int32_t)((1u << 30) + (rnd() % (1u << 30)) * 2 + rnd() % 2);
+            if (mult[j] < 0)
+                mult[j] = INT32_MAX;
+            shift[j] = rint_in(-31, 12);
+        }
+        for (int r = 0; r < QV_ROUNDING_COUNT; r++) {
+            const int64_t n = rint_in(1, N);
+            const bool use_add = rnd() % 2;
+            qv_requant_row_s8(acc, use_add ? add : NULL, mult, shift, n, zp, lo, hi,
+                              (enum qv_rounding)r, out);
+            for (int64_t j = 0; j < n; j++) {
+                if (r == QV_ROUNDING_SINGLE && shift[j] > 30)
+                    continue;
+                const int32_t v = use_add ? (int32_t)((uint32_t)acc[j] + (uint32_t)add[j]) : acc[j];
+                const int32_t want = qv_clamp_i32(qv_mbqm(v, mult[j], shift[j], (enum qv_rounding)r) + zp,
+                                                  lo, hi);
+                ck_assert_msg(out[j] == want, "lane %lld: acc %d M %d shift %d: got %d want %d",
+                              (long long)j, v, mult[j], shift[j], out[j], want);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *int8_fastpath_suite(void)
 {
     Suite *s = suite_create("int8_fastpath");
@@ -264,6 +300,7 @@ static Suite *int8_fastpath_suite(void)
     tcase_add_loop_test(tc, depthwise_fast_equals_plain, 0, 200);
     tcase_add_loop_test(tc, fc_fast_equals_plain, 0, 200);
     tcase_add_test(tc, large_shapes);
+    tcase_add_test(tc, requant_row_equals_scalar);
     suite_add_tcase(s, tc);
     return s;
 }
