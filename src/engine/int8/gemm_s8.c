@@ -9,13 +9,13 @@
  *
  * The AVX2 micro-kernel computes 4 rows x 16 channels; it is selected at run time with
  * __builtin_cpu_supports (no -march flags: the library stays portable). The portable C
- * kernel computes the same sums.
+ * kernel computes the same sums (build with -DQV_INT8_NO_SIMD to test it on x86).
  */
 #include <string.h>
 
 #include "engine/int8/kernels_s8.h"
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(QV_INT8_NO_SIMD)
 #define QV_GEMM_X86 1
 #include <immintrin.h>
 #endif
