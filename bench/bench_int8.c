@@ -289,9 +289,8 @@ int main(int argc, char **argv)
         }
     }
     const struct qv_tensor *in_t = &g->tensors[g->inputs[0]];
-    const size_t row = (size_t)qv_shape_elems(&in_t->shape) /
-                       (size_t)(in_t->shape.rank > 0 && in_t->shape.dims[0] > 0 ? in_t->shape.dims[0] : 1) *
-                       qv_dtype_size(in_t->dtype);
+    const int64_t d0 = in_t->shape.rank > 0 && in_t->shape.dims[0] > 0 ? in_t->shape.dims[0] : 1;
+    const size_t row = (size_t)(qv_shape_elems(&in_t->shape) / d0) * qv_dtype_size(in_t->dtype);
     int64_t n_avail = 64;
     uint8_t *inputs = NULL;
     if (!random_inputs) {

@@ -145,7 +145,8 @@ static void coords(const struct qv_shape *s, int64_t flat, char *buf, size_t siz
     }
     size_t used = (size_t)snprintf(buf, size, "[");
     for (int32_t i = 0; i < s->rank && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", (long long)idx[i]);
+        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "",
+                                 (long long)idx[i]);
     if (used < size)
         snprintf(buf + used, size - used, "]");
 }
@@ -286,7 +287,8 @@ START_TEST(int8_matches_tflm)
         if (is_op_case)
             snprintf(path, sizeof(path), "%s/input_%d.npy", fc->dir, i);
         else
-            snprintf(path, sizeof(path), "%s/%s", fc->dir, fio ? "input_f32.npy" : "input_int8.npy");
+            snprintf(path, sizeof(path), "%s/%s", fc->dir,
+                     fio ? "input_f32.npy" : "input_int8.npy");
         ck_assert_msg(load_npy(path, &inputs[i]), "%s: cannot read %s", fc->label, path);
     }
     /* Expectations: intermediate tensors, then graph outputs (output_<k>.npy wins). */
@@ -321,9 +323,11 @@ START_TEST(int8_matches_tflm)
     int64_t c1 = 0, c2 = 0;
     const int64_t bad_plain = run_config(fc, g, inputs, expected, true, 1, &c1);
     const int64_t bad_fast = run_config(fc, g, inputs, expected, false, n, &c2);
+    const int64_t ok1 = c1 - (bad_plain > 0 ? bad_plain : 0);
+    const int64_t ok2 = c2 - (bad_fast > 0 ? bad_fast : 0);
     printf("%-40s %s plain %lld/%lld fast %lld/%lld identical\n", fc->label,
-           bad_plain == 0 && bad_fast == 0 ? "PASS" : "FAIL", (long long)(c1 - (bad_plain > 0 ? bad_plain : 0)),
-           (long long)c1, (long long)(c2 - (bad_fast > 0 ? bad_fast : 0)), (long long)c2);
+           bad_plain == 0 && bad_fast == 0 ? "PASS" : "FAIL", (long long)ok1, (long long)c1,
+           (long long)ok2, (long long)c2);
     fflush(stdout);
     for (int32_t i = 0; i < g->n_tensors; i++)
         free(expected[i].data);

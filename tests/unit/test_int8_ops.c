@@ -32,8 +32,8 @@ static void begin(void)
     CK(qv_graph_create(&T.g, &T.err));
 }
 
-static int32_t tensor(const char *name, enum qv_dtype dt, int rank, const int64_t *dims, float scale,
-                      int32_t zp)
+static int32_t tensor(const char *name, enum qv_dtype dt, int rank, const int64_t *dims,
+                      float scale, int32_t zp)
 {
     struct qv_shape s = { rank, { 0 } };
     for (int i = 0; i < rank; i++)

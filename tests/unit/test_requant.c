@@ -235,8 +235,8 @@ START_TEST(random_properties)
         /* gemmlowp's nudge-and-truncate formulation */
         const int64_t p = (int64_t)a * b;
         const int64_t nudge = p >= 0 ? (1 << 30) : (1 - (1 << 30));
-        const int32_t ref = (a == INT32_MIN && b == INT32_MIN) ? INT32_MAX
-                                                                : (int32_t)((p + nudge) / (1ll << 31));
+        const bool sat = a == INT32_MIN && b == INT32_MIN;
+        const int32_t ref = sat ? INT32_MAX : (int32_t)((p + nudge) / (1ll << 31));
         ck_assert_int_eq(qv_srdhm(a, b), ref);
         const int e = (int)(rnd() % 32);
         /* round half away from zero of a / 2^e, exactly */
@@ -257,7 +257,8 @@ START_TEST(random_properties)
     }
     /* QuantizeMultiplier reconstructs d to 31 bits. */
     for (int i = 0; i < 100000; i++) {
-        const double d = ldexp((double)(rnd() >> 11) / 9007199254740992.0 + 0.5, (int)(rnd() % 60) - 40);
+        const double frac = (double)(rnd() >> 11) / 9007199254740992.0 + 0.5;
+        const double d = ldexp(frac, (int)(rnd() % 60) - 40);
         int32_t m;
         int s;
         qv_quantize_multiplier(d, QV_ROUNDING_DOUBLE, &m, &s);

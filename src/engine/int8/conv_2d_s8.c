@@ -106,7 +106,8 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
             rows = pixels > 0 ? pixels : 1;
         p->block_rows = rows;
         if (!c->plain_loops)
-            c->scratch_size = (size_t)rows * (size_t)kp * 2 + 64 + (size_t)rows * (size_t)cout_g * 4;
+            c->scratch_size = qv_s8_align64((size_t)rows * (size_t)kp * 2) +
+                              (size_t)rows * (size_t)cout_g * 4;
     }
     return QV_OK;
 }

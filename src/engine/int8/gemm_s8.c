@@ -75,7 +75,7 @@ static void tile_c(const int16_t *a, int64_t mr, int64_t kp, const int16_t *b,
             const int32_t a0 = ar[2 * k2], a1 = ar[2 * k2 + 1];
             const int16_t *bk = b + k2 * QV_GEMM_NB * 2;
             for (int j = 0; j < QV_GEMM_NB; j++)
-                acc[j] = (int32_t)((uint32_t)acc[j] + (uint32_t)(a0 * bk[2 * j] + a1 * bk[2 * j + 1]));
+                acc[j] = qv_wrap_add(acc[j], a0 * bk[2 * j] + a1 * bk[2 * j + 1]);
         }
         for (int j = 0; j < QV_GEMM_NB; j++)
             out[r][j] = acc[j];
@@ -215,8 +215,8 @@ __attribute__((target("avx2"))) static void dw_acc_avx2(int32_t *acc, const int8
         const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1));
         _mm256_storeu_si256((__m256i *)(acc + j),
                             _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + j)), lo));
-        _mm256_storeu_si256((__m256i *)(acc + j + 8),
-                            _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + j + 8)), hi));
+        const __m256i old_hi = _mm256_loadu_si256((const __m256i *)(acc + j + 8));
+        _mm256_storeu_si256((__m256i *)(acc + j + 8), _mm256_add_epi32(old_hi, hi));
     }
     if (j < n)
         dw_acc_c(acc + j, x + j, w + j, off, n - j);

@@ -45,7 +45,8 @@ void qv_mul_s8(const struct qv_kernel_ctx *c)
         int64_t oa, ob;
         qv_bcast_row_offsets(&bc, r, &oa, &ob);
         for (int64_t i = 0; i < len; i++) {
-            const int32_t prod = (a[oa + i * sa] + p->in1_offset) * (b[ob + i * sb] + p->in2_offset);
+            const int32_t prod =
+                (a[oa + i * sa] + p->in1_offset) * (b[ob + i * sb] + p->in2_offset);
             const int32_t v = qv_mbqm(prod, p->m, p->shift, c->rounding) + p->out_offset;
             out[r * len + i] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * QUANTIZE (spec §5.11): TFLM quantize_common.cc (PrepareQuantizeReference, EvalQuantizeReference).
+ * QUANTIZE (spec §5.11): TFLM quantize_common.cc (PrepareQuantizeReference,
+ * EvalQuantizeReference).
  * float32 -> int8/uint8/int16: reference_ops::AffineQuantize, out = clamp(round(v / s) + z)
  * (float divide, round half away from zero). Integer -> integer (int8, uint8, int16 in; int8,
  * uint8, int16, int32 out): reference_ops::Requantize with (M, shift) from (double)s_in /
@@ -93,13 +94,15 @@ void qv_quantize_s8(const struct qv_kernel_ctx *c)
             const int32_t qi = q >= 2147483520.0f ? INT32_MAX
                                : (q <= -2147483648.0f ? INT32_MIN : (int32_t)q);
             const int64_t v = (int64_t)qi + p->z_out;
-            store(c->out[0]->data, ot, i, (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
+            store(c->out[0]->data, ot, i,
+                  (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
         }
         return;
     }
     for (int64_t i = 0; i < n; i++) {
         const int32_t v = load(c->in[0]->data, it, i) - p->z_in;
         const int64_t o = (int64_t)qv_mbqm(v, p->mult, p->shift, c->rounding) + p->z_out;
-        store(c->out[0]->data, ot, i, (int32_t)(o < p->qmin ? p->qmin : (o > p->qmax ? p->qmax : o)));
+        store(c->out[0]->data, ot, i,
+              (int32_t)(o < p->qmin ? p->qmin : (o > p->qmax ? p->qmax : o)));
     }
 }

@@ -18,7 +18,8 @@ enum qv_status qv_squeeze_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
 
 void qv_squeeze_s8(const struct qv_kernel_ctx *c)
 {
-    const size_t bytes = (size_t)qv_shape_elems(&c->in[0]->shape) * qv_dtype_size(c->in[0]->t->dtype);
+    const size_t bytes =
+        (size_t)qv_shape_elems(&c->in[0]->shape) * qv_dtype_size(c->in[0]->t->dtype);
     if (c->out[0]->data != c->in[0]->data)
         memmove(c->out[0]->data, c->in[0]->data, bytes);
 }

@@ -52,7 +52,8 @@ void qv_tanh_s8(const struct qv_kernel_ctx *c)
             if (a != 0) {
                 /* tanh_on_negative_values(-|a|): the raw Q4 value read as Q5 (x2). */
                 const int32_t n_abs = a < 0 ? a : -a;
-                const int32_t t = qv_one_minus_x_over_one_plus_x(qv_exp_on_negative_values(n_abs, 5));
+                const int32_t e = qv_exp_on_negative_values(n_abs, 5);
+                const int32_t t = qv_one_minus_x_over_one_plus_x(e);
                 y = a < 0 ? -t : t;
             }
             out[i] = (int8_t)qv_clamp_i32(qv_rdbpot(y, 24), -128, 127);
