@@ -135,7 +135,7 @@ int cmd_compare(int argc, char **argv)
         case OPT_FAIL: fail_on_diff = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("compare", "unknown option");
+        default: return cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int nargs = argc - optind;

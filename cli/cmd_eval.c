@@ -81,7 +81,7 @@ int cmd_eval(int argc, char **argv)
         case OPT_NONFINITE: eo.data.allow_nonfinite = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("eval", "unknown option");
+        default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int nargs = argc - optind;

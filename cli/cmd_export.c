@@ -39,7 +39,7 @@ int cmd_export(int argc, char **argv)
         case 'o': out = optarg; break;
         case OPT_NAME: name = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("export", "unknown option");
+        default: return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (strcmp(format, "tflite") && strcmp(format, "c") && strcmp(format, "json"))

@@ -153,7 +153,7 @@ int cmd_inspect(int argc, char **argv)
         switch (c) {
         case 'j': json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("inspect", "unknown option");
+        default: return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (argc - optind != 1)

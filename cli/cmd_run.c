@@ -80,7 +80,7 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("run", "unknown option");
+        default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int ndirs = argc - optind;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qvet: the command table, global options, and shared CLI helpers. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    opterr = 0;   /* commands print their own usage errors */
     if (argc < 2) {
         print_help(stderr);
         return CLI_EXIT_INPUT;

@@ -454,6 +454,57 @@ START_TEST(compare_roundings_and_saved_tensors)
 }
 END_TEST
 
+/* tests/fixtures/hostile/cases.txt: every hostile file through the binary. */
+START_TEST(hostile_cases)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", qvt_fixture("hostile/cases.txt"));
+    char *text = qvt_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    int cases = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#' || !line[0])
+            continue;
+        char *bar1 = strchr(line, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+        ck_assert_msg(bar2 != NULL, "cases.txt: malformed line '%s'", line);
+        *bar1 = *bar2 = '\0';
+        int want = atoi(line);
+        char *expect = bar1 + 1, *args = bar2 + 1;
+        while (*expect == ' ')
+            expect++;
+        for (char *e = expect + strlen(expect); e > expect && e[-1] == ' '; e--)
+            e[-1] = '\0';
+        const char *argv[16] = { 0 };
+        char resolved[16][4096];
+        int argc = 0;
+        for (char *save = NULL, *tok = strtok_r(args, " ", &save); tok && argc < 15;
+             tok = strtok_r(NULL, " ", &save)) {
+            if (strchr(tok, '.') && tok[0] != '-') {
+                snprintf(resolved[argc], sizeof(resolved[0]), "%s/%s",
+                         qvt_fixture("hostile"), tok);
+                argv[argc] = resolved[argc];
+            } else {
+                argv[argc] = tok;
+            }
+            argc++;
+        }
+        char *errs = NULL;
+        int rc = qvt_run_cli(argv, NULL, &errs);
+        ck_assert_msg(rc == want, "case '%s %s': exit %d, expected %d; stderr: %s", argv[0],
+                      argv[1], rc, want, errs);
+        ck_assert_msg(strstr(errs, expect) != NULL, "case '%s %s': stderr lacks '%s': %s",
+                      argv[0], argv[1], expect, errs);
+        ck_assert_msg(strncmp(errs, "qvet: error: ", 13) == 0 && strchr(errs, '\n') ==
+                      errs + strlen(errs) - 1, "case '%s %s': not one error line: %s", argv[0],
+                      argv[1], errs);
+        free(errs);
+        cases++;
+    }
+    ck_assert_int_ge(cases, 20);
+    free(text);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -465,6 +516,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, inspect_text_and_json);
     tcase_add_test(tc, eval_float_predictions_and_tensors);
     tcase_add_test(tc, hostile_inputs_exit_2);
+    tcase_add_test(tc, hostile_cases);
     tcase_add_test(tc, run_shipped_example_passes_and_reports);
     tcase_add_test(tc, run_failed_gate_is_exit_1);
     tcase_add_test(tc, eval_int8_matches_tflm_on_shipped_example);
