@@ -194,6 +194,47 @@ static enum qv_dtype held_own(const struct qv_tensor *t)
     return t->dtype;
 }
 
+/*
+ * Feeds the dataset through side a (engine ea, or the saved files when ea is NULL) and side b
+ * (engine eb) batch by batch; the observers accumulate the differences.
+ */
+static enum qv_status drive(struct cmp *c, struct qv_run_input *in, struct qv_engine *ea,
+                            struct qv_engine *eb, int64_t batch, int64_t max_samples,
+                            const char *where, int64_t *ret_total, struct qv_error *err)
+{
+    enum qv_status st = QV_OK;
+    int64_t total = 0;
+    for (;;) {
+        int64_t want = batch, n = 0;
+        if (max_samples > 0 && max_samples - total < want)
+            want = max_samples - total;
+        if (want <= 0)
+            break;
+        if ((st = qv_run_input_next(in, eb, want, &n, err)) != QV_OK || n == 0)
+            break;
+        if (ea) {
+            st = qv_engine_load_input(ea, 0, 0, n, in->x, qv_dataset_dtype(in->ds), err);
+            if (st == QV_OK)
+                st = qv_engine_run(ea, n, err);
+        }
+        for (int32_t i = 0; !ea && st == QV_OK && i < c->n_pairs; i++) {
+            int64_t got = 0;
+            st = qv_npy_read_rows(c->pairs[i].saved, n, c->pairs[i].rows_a, true, &got, err);
+            if (st == QV_OK && got != n)
+                st = qv_fail_at(err, QV_E_INPUT, where, -1, "t%d.npy holds %lld samples, the "
+                                "dataset more", c->pairs[i].tensor_b, (long long)(total + got));
+        }
+        if (st != QV_OK || (st = qv_engine_run(eb, n, err)) != QV_OK)
+            break;
+        total += n;
+    }
+    if (st == QV_OK && total == 0)
+        st = qv_fail_at(err, QV_E_INPUT, in->path, -1, "the dataset holds no samples");
+    if (st == QV_OK)
+        *ret_total = total;
+    return st;
+}
+
 enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *gb,
                               const char *data_path, const struct qv_compare_opts *opts,
                               struct qv_layer_diff **ret_diffs, int32_t *ret_n,
@@ -216,26 +257,20 @@ enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *
         goto cleanup;
     int64_t batch = qv_engine_max_batch(ea) < qv_engine_max_batch(eb) ? qv_engine_max_batch(ea)
                                                                        : qv_engine_max_batch(eb);
-    st = qv_run_input_open(&in, ga, data_path, &opts->data, opts->has_preprocess,
+    if (ga->n_inputs != 1 || gb->n_inputs != 1 ||
+        qv_shape_elems(&ga->tensors[ga->inputs[0]].shape) !=
+            qv_shape_elems(&gb->tensors[gb->inputs[0]].shape)) {
+        st = qv_fail(err, QV_E_INPUT, "the two models' inputs differ: compare needs one input "
+                     "of the same size in both");
+        goto cleanup;
+    }
+    /* the dataset feeds side b's engine; drive() copies it into side a's */
+    st = qv_run_input_open(&in, gb, data_path, &opts->data, opts->has_preprocess,
                            opts->pre_scale, opts->pre_offset, batch, err);
     if (st != QV_OK)
         goto cleanup;
     c.b_float = ob.kind == QV_ENGINE_FLOAT;
-    for (;;) {
-        int64_t want = batch, n = 0;
-        if (opts->max_samples > 0 && opts->max_samples - total < want)
-            want = opts->max_samples - total;
-        if (want <= 0)
-            break;
-        if ((st = qv_run_input_next(&in, ea, want, &n, err)) != QV_OK || n == 0)
-            break;
-        if ((st = qv_engine_load_input(eb, 0, 0, n, in.x, qv_dataset_dtype(in.ds), err)) ||
-            (st = qv_engine_run(ea, n, err)) || (st = qv_engine_run(eb, n, err)))
-            break;
-        total += n;
-    }
-    if (st == QV_OK && total == 0)
-        st = qv_fail_at(err, QV_E_INPUT, data_path, -1, "the dataset holds no samples");
+    st = drive(&c, &in, ea, eb, batch, opts->max_samples, data_path, &total, err);
     if (st == QV_OK)
         st = finish(&c, ret_diffs, ret_n, err);
     if (st == QV_OK)
@@ -307,30 +342,7 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
                                 opts->pre_scale, opts->pre_offset, batch, err)) != QV_OK)
         goto cleanup;
     c.b_float = ob.kind == QV_ENGINE_FLOAT;
-    for (;;) {
-        int64_t want = batch, n = 0;
-        if (opts->max_samples > 0 && opts->max_samples - total < want)
-            want = opts->max_samples - total;
-        if (want <= 0)
-            break;
-        if ((st = qv_run_input_next(&in, eb, want, &n, err)) != QV_OK || n == 0)
-            break;
-        for (int32_t i = 0; i < c.n_pairs; i++) {
-            int64_t got = 0;
-            st = qv_npy_read_rows(c.pairs[i].saved, n, c.pairs[i].rows_a, true, &got, err);
-            if (st == QV_OK && got != n)
-                st = qv_fail_at(err, QV_E_INPUT, tensors_dir, -1, "t%d.npy holds %lld samples, "
-                                "the dataset more", c.pairs[i].tensor_b,
-                                (long long)(total + got));
-            if (st != QV_OK)
-                break;
-        }
-        if (st != QV_OK || (st = qv_engine_run(eb, n, err)) != QV_OK)
-            break;
-        total += n;
-    }
-    if (st == QV_OK && total == 0)
-        st = qv_fail_at(err, QV_E_INPUT, data_path, -1, "the dataset holds no samples");
+    st = drive(&c, &in, NULL, eb, batch, opts->max_samples, tensors_dir, &total, err);
     if (st == QV_OK)
         st = finish(&c, ret_diffs, ret_n, err);
     if (st == QV_OK)
