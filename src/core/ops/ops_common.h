@@ -114,6 +114,9 @@ enum qv_status qv_pad_shape(const struct qv_graph *g, const struct qv_node *n,
                             const struct qv_shape *const in[], struct qv_shape out[],
                             struct qv_error *err);
 
+/* Which window reduction the engines' shared pool kernels run (AVERAGE_POOL_2D, MAX_POOL_2D). */
+enum qv_pool_kind { QV_POOL_AVERAGE, QV_POOL_MAX };
+
 /* Element count of n's stored output 0 (for MACs). */
 int64_t qv_op_out_elems(const struct qv_graph *g, const struct qv_node *n);
 

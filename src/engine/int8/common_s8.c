@@ -61,6 +61,16 @@ enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t
     return QV_OK;
 }
 
+enum qv_status qv_s8_need_unary_quant(const struct qv_kernel_ctx *c, float *ret_s_in,
+                                      int32_t *ret_z_in, float *ret_s_out, int32_t *ret_z_out,
+                                      struct qv_error *err)
+{
+    enum qv_status st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, ret_s_in, ret_z_in, err);
+    if (st != QV_OK)
+        return st;
+    return qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, ret_s_out, ret_z_out, err);
+}
+
 void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err)
 {
     void *p = calloc(1, size ? size : 1);

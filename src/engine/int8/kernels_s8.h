@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ops/ops_common.h"
 #include "engine/int8/requant.h"
 #include "qvet/graph.h"
 
@@ -33,6 +34,14 @@ const char *qv_s8_out_name(const struct qv_kernel_ctx *c, int32_t k);
 enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
                                 enum qv_dtype dtype, float *ret_scale, int32_t *ret_zp,
                                 struct qv_error *err);
+
+/*
+ * qv_s8_need_quant on input 0 and output 0 (both int8), in that order: the common check of the
+ * one-input ops.
+ */
+enum qv_status qv_s8_need_unary_quant(const struct qv_kernel_ctx *c, float *ret_s_in,
+                                      int32_t *ret_z_in, float *ret_s_out, int32_t *ret_z_out,
+                                      struct qv_error *err);
 
 /* Fails unless input k / output k has dtype `dtype`. */
 enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t k,
@@ -59,6 +68,16 @@ static inline size_t qv_s8_align64(size_t n)
 enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,
                                          int64_t channels, float s_in, float s_out,
                                          int32_t *mult, int32_t *shift, struct qv_error *err);
+
+/* ---- pooling (AVERAGE_POOL_2D, MAX_POOL_2D; pool_s8.c) ---------------------------------- */
+
+/*
+ * PoolingPrepare: int8 in/out with equal zero points and scales within 1e-6, rank 4; stores
+ * strides, window, leading padding and the activation range as c->params.
+ */
+enum qv_status qv_pool_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err);
+/* Walks every output cell's in-image window and reduces it as `kind` says, then clamps. */
+void qv_pool_s8(const struct qv_kernel_ctx *c, enum qv_pool_kind kind);
 
 /* ---- broadcasting (ADD, SUB, MUL) --------------------------------------------------------- */
 
