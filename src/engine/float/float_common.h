@@ -92,6 +92,13 @@ static inline void qv_f32_window_init(struct qv_f32_window *w, const struct qv_k
 enum qv_status qv_f32_check_window(const struct qv_kernel_ctx *c, bool dilation,
                                    struct qv_error *err);
 
+/*
+ * AVERAGE_POOL_2D / MAX_POOL_2D (pool_f32.c): checks the window, filter and channels; runs the
+ * window reduction `kind`.
+ */
+enum qv_status qv_f32_pool_prepare(struct qv_kernel_ctx *c, struct qv_error *err);
+void qv_f32_pool(const struct qv_kernel_ctx *c, enum qv_pool_kind kind);
+
 /* ADD / SUB / MUL with numpy broadcasting (binary_f32.c). */
 enum qv_f32_binop { QV_F32_ADD, QV_F32_SUB, QV_F32_MUL };
 enum qv_status qv_f32_binary_prepare(struct qv_kernel_ctx *c, struct qv_error *err);
