@@ -11,22 +11,7 @@ enum qv_status qv_average_pool_2d_infer(const struct qv_graph *g, const struct q
                                         const struct qv_shape *const in[], struct qv_shape out[],
                                         struct qv_error *err)
 {
-    const struct qv_attrs *a = &n->attrs;
-    enum qv_status st;
-    if ((st = qv_op_need_rank(g, n, in, 0, 4, err)) != QV_OK ||
-        (st = qv_op_check_act(g, n, err)) != QV_OK)
-        return st;
-    const struct qv_shape *x = in[0];
-    int64_t oh, ow;
-    if ((st = qv_window_infer(g, n, "height", x->dims[1], a->filter_h, a->stride_h, 1, &oh,
-                              err)) != QV_OK ||
-        (st = qv_window_infer(g, n, "width", x->dims[2], a->filter_w, a->stride_w, 1, &ow,
-                              err)) != QV_OK)
-        return st;
-    if (x->dims[3] < 1)
-        return qv_op_fail(g, n, err, "input '%s' has no channels", qv_op_in_name(g, n, 0));
-    out[0] = (struct qv_shape){ 4, { x->dims[0], oh, ow, x->dims[3] } };
-    return QV_OK;
+    return qv_pool_infer(g, n, in, out, err);
 }
 
 /* output elems * KH * KW: the window's adds (padding cells included, a nominal count). */

@@ -44,10 +44,8 @@ enum qv_status qv_conv_2d_infer(const struct qv_graph *g, const struct qv_node *
                               (long long)cout, wn, qv_shape_str(w, b2, sizeof(b2)));
     }
     int64_t oh, ow;
-    if ((st = qv_window_infer(g, n, "height", x->dims[1], (int32_t)kh, a->stride_h,
-                              a->dilation_h, &oh, err)) != QV_OK ||
-        (st = qv_window_infer(g, n, "width", x->dims[2], (int32_t)kw, a->stride_w,
-                              a->dilation_w, &ow, err)) != QV_OK)
+    if ((st = qv_window2d_infer(g, n, x, (int32_t)kh, (int32_t)kw, a->dilation_h, a->dilation_w,
+                                &oh, &ow, err)) != QV_OK)
         return st;
     out[0] = (struct qv_shape){ 4, { x->dims[0], oh, ow, cout } };
     return QV_OK;

@@ -137,6 +137,43 @@ enum qv_status qv_window_infer(const struct qv_graph *g, const struct qv_node *n
     return QV_OK;
 }
 
+enum qv_status qv_window2d_infer(const struct qv_graph *g, const struct qv_node *n,
+                                 const struct qv_shape *x, int32_t kh, int32_t kw, int32_t dil_h,
+                                 int32_t dil_w, int64_t *ret_oh, int64_t *ret_ow,
+                                 struct qv_error *err)
+{
+    const struct qv_attrs *a = &n->attrs;
+    int64_t oh, ow;
+    enum qv_status st;
+    if ((st = qv_window_infer(g, n, "height", x->dims[1], kh, a->stride_h, dil_h, &oh, err)) !=
+            QV_OK ||
+        (st = qv_window_infer(g, n, "width", x->dims[2], kw, a->stride_w, dil_w, &ow, err)) !=
+            QV_OK)
+        return st;
+    *ret_oh = oh;
+    *ret_ow = ow;
+    return QV_OK;
+}
+
+enum qv_status qv_pool_infer(const struct qv_graph *g, const struct qv_node *n,
+                             const struct qv_shape *const in[], struct qv_shape out[],
+                             struct qv_error *err)
+{
+    const struct qv_attrs *a = &n->attrs;
+    enum qv_status st;
+    if ((st = qv_op_need_rank(g, n, in, 0, 4, err)) != QV_OK ||
+        (st = qv_op_check_act(g, n, err)) != QV_OK)
+        return st;
+    const struct qv_shape *x = in[0];
+    int64_t oh, ow;
+    if ((st = qv_window2d_infer(g, n, x, a->filter_h, a->filter_w, 1, 1, &oh, &ow, err)) != QV_OK)
+        return st;
+    if (x->dims[3] < 1)
+        return qv_op_fail(g, n, err, "input '%s' has no channels", qv_op_in_name(g, n, 0));
+    out[0] = (struct qv_shape){ 4, { x->dims[0], oh, ow, x->dims[3] } };
+    return QV_OK;
+}
+
 enum qv_status qv_op_const_i32(const struct qv_graph *g, const struct qv_node *n, int32_t k,
                                const char *what, const int32_t **ret_data, int64_t *ret_count,
                                struct qv_error *err)

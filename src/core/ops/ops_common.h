@@ -88,6 +88,23 @@ enum qv_status qv_window_infer(const struct qv_graph *g, const struct qv_node *n
                                int64_t *ret_out, struct qv_error *err);
 
 /*
+ * qv_window_infer for "height" (x dim 1: kh, attrs stride_h, dil_h) then "width" (x dim 2: kw,
+ * stride_w, dil_w) of the NHWC input x (rank 4): the spatial output size of a conv or pool.
+ */
+enum qv_status qv_window2d_infer(const struct qv_graph *g, const struct qv_node *n,
+                                 const struct qv_shape *x, int32_t kh, int32_t kw, int32_t dil_h,
+                                 int32_t dil_w, int64_t *ret_oh, int64_t *ret_ow,
+                                 struct qv_error *err);
+
+/*
+ * AVERAGE_POOL_2D / MAX_POOL_2D shapes: x [N, H, W, C] (C >= 1), window filter_h x filter_w,
+ * dilation 1; out[0] = [N, OH, OW, C].
+ */
+enum qv_status qv_pool_infer(const struct qv_graph *g, const struct qv_node *n,
+                             const struct qv_shape *const in[], struct qv_shape out[],
+                             struct qv_error *err);
+
+/*
  * Returns the data of input k when it is a constant int32 tensor whose stored shape is one of
  * the accepted ones, else fails naming `what` ("paddings", "axis", ...). Sets *ret_count to the
  * element count.
