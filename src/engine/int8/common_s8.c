@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/int8/kernels_s8.h"
 
@@ -81,6 +82,25 @@ void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *
     }
     c->params = p;
     return p;
+}
+
+enum qv_status qv_s8_copy_prepare(const struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    const struct qv_tensor *in = c->in[0]->t, *out = c->out[0]->t;
+    if (in->dtype != out->dtype)
+        return qv_s8_fail(c, err, "input '%s' is %s but output '%s' is %s", in->name,
+                          qv_dtype_name(in->dtype), out->name, qv_dtype_name(out->dtype));
+    if (qv_shape_elems(&c->in[0]->shape) != qv_shape_elems(&c->out[0]->shape))
+        return qv_s8_fail(c, err, "input and output element counts differ");
+    return QV_OK;
+}
+
+void qv_s8_copy(const struct qv_kernel_ctx *c)
+{
+    const size_t bytes =
+        (size_t)qv_shape_elems(&c->in[0]->shape) * qv_dtype_size(c->in[0]->t->dtype);
+    if (c->out[0]->data != c->in[0]->data)
+        memmove(c->out[0]->data, c->in[0]->data, bytes);
 }
 
 enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,

@@ -53,6 +53,13 @@ enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t
  */
 void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err);
 
+/*
+ * RESHAPE / SQUEEZE: fails unless input 0 and output 0 have the same dtype and element count;
+ * qv_s8_copy then copies the bytes (nothing when the engine aliased the buffers).
+ */
+enum qv_status qv_s8_copy_prepare(const struct qv_kernel_ctx *c, struct qv_error *err);
+void qv_s8_copy(const struct qv_kernel_ctx *c);
+
 /* Rounds n up to a multiple of 64 (keeps arrays placed after a struct 64-byte aligned). */
 static inline size_t qv_s8_align64(size_t n)
 {
