@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Prepare-time helpers and broadcasting shared by the int8 kernels (kernels_s8.h). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,39 @@ void qv_s8_copy(const struct qv_kernel_ctx *c)
         (size_t)qv_shape_elems(&c->in[0]->shape) * qv_dtype_size(c->in[0]->t->dtype);
     if (c->out[0]->data != c->in[0]->data)
         memmove(c->out[0]->data, c->in[0]->data, bytes);
+}
+
+enum qv_status qv_s8_q4_prepare(struct qv_kernel_ctx *c, float s_in, int32_t z_in,
+                                struct qv_error *err)
+{
+    struct qv_q4_params_s8 *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->z_in = z_in;
+    const double real = (double)s_in * (double)(1 << (31 - 4));
+    const double q = frexp(real, &p->shift);
+    /* TFLM casts round(q * 2^31) to int32 without the 2^31 carry; keep it in range. */
+    const int64_t qf = (int64_t)round(q * (double)((int64_t)1 << 31));
+    p->mult = qf > INT32_MAX ? INT32_MAX : (int32_t)qf;
+    p->radius = qv_input_radius(4, p->shift);
+    return QV_OK;
+}
+
+void qv_s8_q4_map(const struct qv_kernel_ctx *c, int8_t (*f)(int32_t q4))
+{
+    const struct qv_q4_params_s8 *p = c->params;
+    const int8_t *x = c->in[0]->data;
+    int8_t *out = c->out[0]->data;
+    const int64_t n = qv_shape_elems(&c->in[0]->shape);
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t v = x[i] - p->z_in;
+        if (v <= -p->radius)
+            out[i] = -128;
+        else if (v >= p->radius)
+            out[i] = 127;
+        else
+            out[i] = f(qv_mbqm(v, p->mult, p->shift, c->rounding));
+    }
 }
 
 enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,

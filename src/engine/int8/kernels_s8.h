@@ -76,6 +76,29 @@ enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t 
                                          int64_t channels, float s_in, float s_out,
                                          int32_t *mult, int32_t *shift, struct qv_error *err);
 
+/* ---- Q4 gemmlowp activations (LOGISTIC, TANH) ------------------------------------------- */
+
+/* Input rescaling to a Q4 fixed-point value and the radius beyond which the output saturates. */
+struct qv_q4_params_s8 {
+    int32_t z_in, mult, radius;
+    int shift;
+};
+
+/*
+ * Allocates c->params as a struct qv_q4_params_s8 for input zero point z_in and scale s_in:
+ * (M, left shift) from the raw frexp of s_in * 2^27 (TFLM CalculateArithmeticOpData /
+ * ...Logistic; no 2^31 carry fix) and the radius for 4 integer bits.
+ */
+enum qv_status qv_s8_q4_prepare(struct qv_kernel_ctx *c, float s_in, int32_t z_in,
+                                struct qv_error *err);
+
+/*
+ * out[i] = -128 / 127 when x[i] - z_in is at or beyond -radius / radius, else
+ * f(MBQM(x[i] - z_in, M, shift)) on the Q4 value: the element loop of reference_integer_ops
+ * Logistic and Tanh.
+ */
+void qv_s8_q4_map(const struct qv_kernel_ctx *c, int8_t (*f)(int32_t q4));
+
 /* ---- pooling (AVERAGE_POOL_2D, MAX_POOL_2D; pool_s8.c) ---------------------------------- */
 
 /*
