@@ -17,9 +17,8 @@ enum qv_status qv_leaky_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
 {
     float s_in, s_out;
     int32_t z_in, z_out;
-    enum qv_status st;
-    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
-        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+    enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
         return st;
     struct leaky_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)

@@ -17,9 +17,8 @@ enum qv_status qv_softmax_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
 {
     float s_in, s_out;
     int32_t z_in, z_out;
-    enum qv_status st;
-    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
-        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+    enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
         return st;
     if (z_out != -128)
         return qv_s8_fail(c, err, "output '%s' zero point must be -128, is %d",
