@@ -127,6 +127,55 @@ int64_t qv_bcast_rows(const struct qv_bcast *bc);
 /* Element offsets into a and b of the first element of output row r. */
 void qv_bcast_row_offsets(const struct qv_bcast *bc, int64_t r, int64_t *ret_a, int64_t *ret_b);
 
+/* ---- ADD, SUB, MUL (binary_s8.c) --------------------------------------------------------- */
+
+/* Per-tensor scales and zero points of input 0 (s1, z1), input 1 (s2, z2) and output 0. */
+struct qv_s8_binary_quant {
+    float s1, s2, so;
+    int32_t z1, z2, zo;
+};
+
+/* qv_s8_need_quant on inputs 0 and 1 and output 0 (all int8), in that order. */
+enum qv_status qv_s8_need_binary_quant(const struct qv_kernel_ctx *c,
+                                       struct qv_s8_binary_quant *ret_q, struct qv_error *err);
+
+/* ADD / SUB: each input rescaled to a 2^20-shifted common scale, the sum rescaled to the output. */
+struct qv_addsub_params_s8 {
+    int32_t in1_offset, in2_offset, out_offset, act_min, act_max;
+    int32_t m1, m2, mo;
+    int sh1, sh2, sho;
+};
+
+/*
+ * Allocates c->params as a struct qv_addsub_params_s8 from the real multipliers the op computed
+ * in its own precision (r1, r2: inputs; ro: output), quantized with c->rounding. Fails unless
+ * ro is in (0, 1) (QuantizeMultiplierSmallerThanOneExp).
+ */
+enum qv_status qv_s8_addsub_prepare(struct qv_kernel_ctx *c, const struct qv_s8_binary_quant *q,
+                                    double r1, double r2, double ro, struct qv_error *err);
+
+/*
+ * out = f(c->params, c->rounding, a, b) elementwise with numpy broadcasting (rows of the last
+ * dimension; qv_bcast_*). Static inline so each op's f is inlined into its own loop.
+ */
+static inline void qv_s8_binary_map(const struct qv_kernel_ctx *c,
+                                    int8_t (*f)(const void *p, enum qv_rounding r, int8_t a,
+                                                int8_t b))
+{
+    const int8_t *a = c->in[0]->data, *b = c->in[1]->data;
+    int8_t *out = c->out[0]->data;
+    struct qv_bcast bc;
+    qv_bcast_init(&bc, &c->in[0]->shape, &c->in[1]->shape, &c->out[0]->shape);
+    const int64_t rows = qv_bcast_rows(&bc), len = bc.dims[bc.rank - 1];
+    const int64_t sa = bc.sa[bc.rank - 1], sb = bc.sb[bc.rank - 1];
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t oa, ob;
+        qv_bcast_row_offsets(&bc, r, &oa, &ob);
+        for (int64_t i = 0; i < len; i++)
+            out[r * len + i] = f(c->params, c->rounding, a[oa + i * sa], b[ob + i * sb]);
+    }
+}
+
 /* ---- integer GEMM (fast path of CONV_2D and FULLY_CONNECTED; gemm_s8.c) ------------------- */
 
 /* Columns (output channels) per packed block. */
