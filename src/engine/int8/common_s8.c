@@ -73,6 +73,20 @@ enum qv_status qv_s8_need_unary_quant(const struct qv_kernel_ctx *c, float *ret_
     return qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, ret_s_out, ret_z_out, err);
 }
 
+enum qv_status qv_s8_need_filter_op(const struct qv_kernel_ctx *c, float *ret_s_in,
+                                    int32_t *ret_z_in, float *ret_s_out, int32_t *ret_z_out,
+                                    struct qv_error *err)
+{
+    enum qv_status st;
+    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, ret_s_in, ret_z_in, err)) != QV_OK ||
+        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I8, err)) != QV_OK ||
+        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, ret_s_out, ret_z_out, err)) != QV_OK)
+        return st;
+    if (c->n_in > 2 && c->in[2])
+        return qv_s8_need_dtype(c, false, 2, QV_DTYPE_I32, err);
+    return QV_OK;
+}
+
 void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err)
 {
     void *p = calloc(1, size ? size : 1);

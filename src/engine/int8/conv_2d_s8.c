@@ -34,12 +34,8 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     const struct qv_attrs *a = &c->node->attrs;
     float s_in, s_out;
     int32_t z_in, z_out;
-    enum qv_status st;
-    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
-        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I8, err)) != QV_OK ||
-        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
-        return st;
-    if (c->n_in > 2 && c->in[2] && (st = qv_s8_need_dtype(c, false, 2, QV_DTYPE_I32, err)) != QV_OK)
+    enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
         return st;
     const struct qv_shape *x = &c->in[0]->shape, *w = &c->in[1]->shape;
     if (x->rank != 4 || w->rank != 4 || c->out[0]->shape.rank != 4)
@@ -94,16 +90,10 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
             qv_gemm_s8_pack(wd + g * cout_g * k, cout_g, k, k, 0,
                             (int16_t *)((char *)p->packed + pack_g * (size_t)g),
                             p->wsum + g * cout_g);
-        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
-        for (int64_t oc = 0; oc < cout; oc++)
-            p->fold[oc] = qv_wrap_add(qv_wrap_mul(-z_in, p->wsum[oc]), bias ? bias[oc] : 0);
+        qv_gemm_s8_fold(p->fold, p->wsum, has_bias ? c->in[2]->t->data : NULL, z_in, cout);
         /* About 256 KB of im2col rows per block, at least 4 and at most 1024 pixels. */
-        int64_t rows = (int64_t)(256 * 1024) / (kp * 2);
-        rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
         const struct qv_shape *o = &c->out[0]->shape;
-        const int64_t pixels = o->dims[0] * o->dims[1] * o->dims[2];
-        if (rows > pixels)
-            rows = pixels > 0 ? pixels : 1;
+        const int64_t rows = qv_gemm_s8_block_rows(kp, o->dims[0] * o->dims[1] * o->dims[2]);
         p->block_rows = rows;
         if (!c->plain_loops)
             c->scratch_size = qv_s8_align64((size_t)rows * (size_t)kp * 2) +

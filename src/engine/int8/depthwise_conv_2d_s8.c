@@ -26,12 +26,8 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
     const struct qv_attrs *a = &c->node->attrs;
     float s_in, s_out;
     int32_t z_in, z_out;
-    enum qv_status st;
-    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
-        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I8, err)) != QV_OK ||
-        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
-        return st;
-    if (c->n_in > 2 && c->in[2] && (st = qv_s8_need_dtype(c, false, 2, QV_DTYPE_I32, err)) != QV_OK)
+    enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
         return st;
     const struct qv_shape *x = &c->in[0]->shape, *w = &c->in[1]->shape, *o = &c->out[0]->shape;
     if (x->rank != 4 || w->rank != 4 || o->rank != 4)

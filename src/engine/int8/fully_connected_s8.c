@@ -30,14 +30,10 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
 {
     float s_in, s_out;
     int32_t z_in, z_out;
-    enum qv_status st;
-    if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
-        (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I8, err)) != QV_OK ||
-        (st = qv_s8_need_quant(c, true, 0, QV_DTYPE_I8, &s_out, &z_out, err)) != QV_OK)
+    enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
         return st;
     const bool has_bias = c->n_in > 2 && c->in[2];
-    if (has_bias && (st = qv_s8_need_dtype(c, false, 2, QV_DTYPE_I32, err)) != QV_OK)
-        return st;
     const struct qv_tensor *wt = c->in[1]->t;
     const struct qv_shape *w = &c->in[1]->shape, *o = &c->out[0]->shape;
     if (w->rank != 2 || o->rank < 1 || o->dims[o->rank - 1] != w->dims[0])
@@ -108,13 +104,8 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     qv_activation_range_s8(c->node->attrs.act, s_out, z_out, &p->act_min, &p->act_max);
     if (fast) {
         qv_gemm_s8_pack(wt->data, units, depth, depth, p->filter_offset, p->packed, p->wsum);
-        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
-        for (int64_t u = 0; u < units; u++)
-            p->fold[u] = qv_wrap_add(qv_wrap_mul(-z_in, p->wsum[u]), bias ? bias[u] : 0);
-        int64_t rows = (int64_t)(256 * 1024) / (kp * 2 > 0 ? kp * 2 : 1);
-        rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
-        if (rows > batches)
-            rows = batches > 0 ? batches : 1;
+        qv_gemm_s8_fold(p->fold, p->wsum, has_bias ? c->in[2]->t->data : NULL, z_in, units);
+        const int64_t rows = qv_gemm_s8_block_rows(kp, batches);
         p->block_rows = rows;
         if (!c->plain_loops)
             c->scratch_size = qv_s8_align64((size_t)rows * (size_t)kp * 2) +

@@ -43,6 +43,15 @@ enum qv_status qv_s8_need_unary_quant(const struct qv_kernel_ctx *c, float *ret_
                                       int32_t *ret_z_in, float *ret_s_out, int32_t *ret_z_out,
                                       struct qv_error *err);
 
+/*
+ * The tensor checks of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, in this order: input 0
+ * int8 quantized, filter (input 1) int8, output 0 int8 quantized, bias (input 2, when present)
+ * int32.
+ */
+enum qv_status qv_s8_need_filter_op(const struct qv_kernel_ctx *c, float *ret_s_in,
+                                    int32_t *ret_z_in, float *ret_s_out, int32_t *ret_z_out,
+                                    struct qv_error *err);
+
 /* Fails unless input k / output k has dtype `dtype`. */
 enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t k,
                                 enum qv_dtype dtype, struct qv_error *err);
@@ -218,6 +227,30 @@ void qv_dw_accumulate_s8(int32_t *acc, const int8_t *x, const int8_t *w, int32_t
  */
 void qv_dw_pixel_s8(int32_t *acc, const int8_t *const *xs, const int8_t *const *ws, int32_t n_taps,
                     int32_t off, int64_t n);
+
+/*
+ * fold[j] = -z_in * wsum[j] + bias[j] (bias may be NULL: 0), wrapping int32: the constant the
+ * GEMM fast path adds to each sum(w * x) to get sum(w * (x - z_in)) + bias.
+ */
+static inline void qv_gemm_s8_fold(int32_t *fold, const int32_t *wsum, const int32_t *bias,
+                                   int32_t z_in, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++)
+        fold[j] = qv_wrap_add(qv_wrap_mul(-z_in, wsum[j]), bias ? bias[j] : 0);
+}
+
+/*
+ * Rows (output pixels or batches) per im2col / input block of kp int16 taps: about 256 KB,
+ * at least 4 and at most 1024, at most `total` (itself at least 1).
+ */
+static inline int64_t qv_gemm_s8_block_rows(int64_t kp, int64_t total)
+{
+    int64_t rows = (int64_t)(256 * 1024) / (kp * 2 > 0 ? kp * 2 : 1);
+    rows = rows < 4 ? 4 : (rows > 1024 ? 1024 : rows);
+    if (rows > total)
+        rows = total > 0 ? total : 1;
+    return rows;
+}
 
 /* True when the CPU runs AVX2 (the fast kernels' run-time dispatch). */
 bool qv_have_avx2(void);
