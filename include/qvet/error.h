@@ -67,10 +67,11 @@ enum qv_status qv_fail_node(struct qv_error *err, enum qv_status status, int32_t
                             const char *fmt, ...) QV_PRINTF(4, 5);
 
 /*
- * Prepends "prefix: " to an already recorded message (at module boundaries, e.g. the model path).
- * Sets err->path when it is empty and path is not NULL. Returns err->status (QV_OK if err is NULL).
+ * Prepends "prefix: " to an already recorded message (at module boundaries, e.g. the model path)
+ * and sets err->path when it is empty and path is not NULL. err may be NULL. The caller returns
+ * the failure's status itself: `qv_error_prefix(err, path, "..."); return st;`.
  */
-enum qv_status qv_error_prefix(struct qv_error *err, const char *path, const char *fmt, ...)
+void qv_error_prefix(struct qv_error *err, const char *path, const char *fmt, ...)
     QV_PRINTF(3, 4);
 
 /* Formats the error as "PATH:LINE:COL: msg", "PATH: byte N: msg" or "msg" into buf. */

@@ -80,12 +80,12 @@ enum qv_status qv_fail_node(struct qv_error *err, enum qv_status status, int32_t
     return status;
 }
 
-enum qv_status qv_error_prefix(struct qv_error *err, const char *path, const char *fmt, ...)
+void qv_error_prefix(struct qv_error *err, const char *path, const char *fmt, ...)
 {
     char prefix[512], old[sizeof(err->msg)];
     va_list ap;
     if (!err)
-        return QV_OK;
+        return;
     if (path && !err->path[0])
         set_path(err, path);
     va_start(ap, fmt);
@@ -93,7 +93,6 @@ enum qv_status qv_error_prefix(struct qv_error *err, const char *path, const cha
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
     snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-    return err->status;
 }
 
 void qv_error_format(const struct qv_error *err, char *buf, size_t size)

@@ -80,8 +80,10 @@ enum qv_status qv_graph_add_tensor(struct qv_graph *g, const char *name, enum qv
     if ((unsigned)dtype >= QV_DTYPE_COUNT)
         return qv_fail(err, QV_E_INPUT, "tensor '%s': unknown dtype %d", name, (int)dtype);
     st = qv_shape_check(shape, err);
-    if (st != QV_OK)
-        return qv_error_prefix(err, NULL, "tensor '%s'", name);
+    if (st != QV_OK) {
+        qv_error_prefix(err, NULL, "tensor '%s'", name);
+        return st;
+    }
     st = grow((void **)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof(*g->tensors), err);
     if (st != QV_OK)
         return st;
@@ -270,15 +272,19 @@ static enum qv_status link_tensors(struct qv_graph *g, struct qv_error *err)
     for (int32_t i = 0; i < g->n_tensors; i++)
         g->tensors[i].producer = -1;
     for (int32_t i = 0; i < g->n_inputs; i++) {
-        if (check_tensor_index(g, g->inputs[i], err) != QV_OK)
-            return qv_error_prefix(err, NULL, "graph input %d", i);
+        if (check_tensor_index(g, g->inputs[i], err) != QV_OK) {
+            qv_error_prefix(err, NULL, "graph input %d", i);
+            return QV_E_INPUT;
+        }
         if (g->tensors[g->inputs[i]].data)
             return qv_fail(err, QV_E_INPUT, "graph input %d ('%s') is a constant", i,
                            g->tensors[g->inputs[i]].name);
     }
     for (int32_t i = 0; i < g->n_outputs; i++)
-        if (check_tensor_index(g, g->outputs[i], err) != QV_OK)
-            return qv_error_prefix(err, NULL, "graph output %d", i);
+        if (check_tensor_index(g, g->outputs[i], err) != QV_OK) {
+            qv_error_prefix(err, NULL, "graph output %d", i);
+            return QV_E_INPUT;
+        }
     for (int32_t ni = 0; ni < g->n_nodes; ni++) {
         struct qv_node *n = &g->nodes[ni];
         const char *opn = qv_op_defs[n->op].name;
@@ -418,7 +424,8 @@ static enum qv_status infer_all(struct qv_graph *g, struct qv_error *err)
             if (err)
                 err->node = ni;
             /* op messages already start with "OP 'name'" (core/ops/ops_common.h) */
-            return qv_error_prefix(err, NULL, "node %d", ni);
+            qv_error_prefix(err, NULL, "node %d", ni);
+            return st;
         }
         for (int32_t k = 0; k < n->n_outputs; k++) {
             struct qv_tensor *t = &g->tensors[n->outputs[k]];
@@ -426,8 +433,9 @@ static enum qv_status infer_all(struct qv_graph *g, struct qv_error *err)
             if (st != QV_OK) {
                 if (err)
                     err->node = ni;
-                return qv_error_prefix(err, NULL, "node %d (%s, '%s'): output '%s'", ni,
-                                       d->name, n->name, t->name);
+                qv_error_prefix(err, NULL, "node %d (%s, '%s'): output '%s'", ni, d->name,
+                                n->name, t->name);
+                return st;
             }
             if (t->shape.rank == 0 && out[k].rank != 0) {
                 t->shape = out[k];

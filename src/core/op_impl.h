@@ -3,7 +3,7 @@
  * Prototypes of every per-op function the op table may point at, generated from op_list.h so the
  * names cannot drift: qv_<low>_infer / _macs (src/core/ops/<op>.c), qv_<low>_f32_prepare /
  * qv_<low>_f32 (src/engine/float/<op>_f32.c), qv_<low>_s8_prepare / qv_<low>_s8
- * (src/engine/int8/<op>_s8.c), qv_<low>_tfl_read / _tfl_write (src/io/tflite_options.c).
+ * (src/engine/int8/<op>_s8.c), qv_<low>_tfl_read / _tfl_write (src/io/tflite/options.c).
  * Only the ones an op implements exist; the table names exactly those.
  */
 #ifndef QV_CORE_OP_IMPL_H

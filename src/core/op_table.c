@@ -7,7 +7,7 @@
  *   2. src/core/ops/<op>.c: attribute checks, shape inference (qv_<op>_infer), MACs (qv_<op>_macs);
  *   3. src/engine/float/<op>_f32.c: qv_<op>_f32 (and _f32_prepare when it needs parameters);
  *   4. src/engine/int8/<op>_s8.c: qv_<op>_s8_prepare + qv_<op>_s8, bit-exact with TFLM;
- *   5. src/io/tflite_options.c: the TFLite options table reader/writer, if the op has one;
+ *   5. src/io/tflite/options.c: the TFLite options table reader/writer, if the op has one;
  *   6. the entry below; 7. a reference/ script case and its fixtures; 8. tests; 9. the README row.
  * A NULL kernel means "unsupported in that engine": engine creation reports it with the node.
  */

@@ -173,7 +173,8 @@ static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
             if (st != QV_OK) {
                 if (err)
                     err->node = ni;
-                return qv_error_prefix(err, NULL, "node %d (%s, '%s')", ni, d->name, n->name);
+                qv_error_prefix(err, NULL, "node %d (%s, '%s')", ni, d->name, n->name);
+                return st;
             }
         }
         if (c->scratch_size > scratch)

@@ -475,8 +475,10 @@ static enum qv_status load_tensor(struct loader *L, const cJSON *j, const cJSON 
         return jfail(L, sub, "missing: a tensor with data needs a shape");
     }
     st = qv_graph_add_tensor(L->g, jn->valuestring, dtype, &shape, &t, L->err);
-    if (st != QV_OK)
-        return qv_error_prefix(L->err, L->path, "%s", jp);
+    if (st != QV_OK) {
+        qv_error_prefix(L->err, L->path, "%s", jp);
+        return st;
+    }
     if (jdata) {
         snprintf(sub, sizeof(sub), "%s.data", jp);
         st = load_data(L, jdata, weights, t, sub);
@@ -576,7 +578,8 @@ static enum qv_status load_node(struct loader *L, const cJSON *j, int32_t i)
     if (st != QV_OK) {
         if (L->err)
             L->err->node = i;
-        return qv_error_prefix(L->err, L->path, "%s", jp);
+        qv_error_prefix(L->err, L->path, "%s", jp);
+        return st;
     }
     return QV_OK;
 }

@@ -547,8 +547,10 @@ enum qv_status qv_npy_save(const char *path, enum qv_dtype dtype, const struct q
     if (st != QV_OK)
         return st;
     st = qv_shape_check(shape, err);
-    if (st != QV_OK)
-        return qv_error_prefix(err, path, "cannot write '%s'", path);
+    if (st != QV_OK) {
+        qv_error_prefix(err, path, "cannot write '%s'", path);
+        return st;
+    }
     size_t hl = format_header(dtype, shape, header, sizeof(header));
     if (!hl)
         return qv_fail_at(err, QV_E_INTERNAL, path, -1, "npy header does not fit");
@@ -585,7 +587,8 @@ enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
     st = qv_shape_check(row_shape, err);
     if (st != QV_OK) {
         free(w);
-        return qv_error_prefix(err, path, "cannot write '%s'", path);
+        qv_error_prefix(err, path, "cannot write '%s'", path);
+        return st;
     }
     w->row_bytes = (size_t)qv_shape_elems(row_shape) * qv_dtype_size(dtype);
     w->header_len = format_header(dtype, &w->shape, header, sizeof(header));
@@ -610,8 +613,10 @@ enum qv_status qv_npy_writer_append(struct qv_npy_writer *w, const void *rows, i
         return qv_fail(err, QV_E_USAGE, "qv_npy_writer_append: %lld rows", (long long)n_rows);
     struct qv_shape grown = w->shape;
     grown.dims[0] += n_rows;
-    if (qv_shape_check(&grown, err) != QV_OK)
-        return qv_error_prefix(err, w->f.path, "cannot append to '%s'", w->f.path);
+    if (qv_shape_check(&grown, err) != QV_OK) {
+        qv_error_prefix(err, w->f.path, "cannot append to '%s'", w->f.path);
+        return QV_E_INPUT;
+    }
     size_t bytes = (size_t)n_rows * w->row_bytes;
     if (bytes && fwrite(rows, 1, bytes, w->f.fp) != bytes)
         return qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
