@@ -333,19 +333,57 @@ static bool is_graph_input(const struct qv_graph *g, int32_t t)
     return false;
 }
 
-/* Kahn's algorithm, stable: among ready nodes the lowest index runs first. */
+/* Min-heap of node indices (the ready set of topo_sort). */
+static void heap_push(int32_t *h, int32_t *n, int32_t v)
+{
+    int32_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static int32_t heap_pop(int32_t *h, int32_t *n)
+{
+    int32_t top = h[0], last = h[--(*n)], i = 0;
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+    return top;
+}
+
+/*
+ * Kahn's algorithm with a min-heap of ready nodes: among ready nodes the lowest index runs first,
+ * so a graph already in order keeps it. O((nodes + edges) log nodes): hostile files with many
+ * operators stay fast.
+ */
 static enum qv_status topo_sort(struct qv_graph *g, struct qv_error *err)
 {
     enum qv_status st = QV_OK;
-    int32_t n = g->n_nodes;
+    int32_t n = g->n_nodes, nt = g->n_tensors, edges = 0;
+    for (int32_t ni = 0; ni < n; ni++)
+        edges += g->nodes[ni].n_inputs;
     int32_t *pending = calloc((size_t)n + 1, sizeof(int32_t));
-    uint8_t *done = calloc((size_t)n + 1, 1);
+    int32_t *heap = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *cons_start = calloc((size_t)nt + 2, sizeof(int32_t));
+    int32_t *cons = malloc(((size_t)edges + 1) * sizeof(int32_t));
     free(g->order);
     g->order = malloc(((size_t)n + 1) * sizeof(int32_t));
-    if (!pending || !done || !g->order) {
+    if (!pending || !heap || !cons_start || !cons || !g->order) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory ordering %d nodes", n);
         goto cleanup;
     }
+    /* consumers of each produced tensor, as compressed rows */
     for (int32_t ni = 0; ni < n; ni++) {
         const struct qv_node *nd = &g->nodes[ni];
         for (int32_t k = 0; k < nd->n_inputs; k++) {
@@ -353,9 +391,10 @@ static enum qv_status topo_sort(struct qv_graph *g, struct qv_error *err)
             if (t < 0)
                 continue;
             const struct qv_tensor *ts = &g->tensors[t];
-            if (ts->producer >= 0)
+            if (ts->producer >= 0) {
                 pending[ni]++;
-            else if (!ts->data && !is_graph_input(g, t)) {
+                cons_start[t + 1]++;
+            } else if (!ts->data && !is_graph_input(g, t)) {
                 st = qv_fail_node(err, QV_E_INPUT, ni,
                                   "node %d (%s): input tensor '%s' (%d) is never produced", ni,
                                   qv_op_defs[nd->op].name, ts->name, t);
@@ -363,44 +402,62 @@ static enum qv_status topo_sort(struct qv_graph *g, struct qv_error *err)
             }
         }
     }
-    /* O(n^2) worst case is fine: graphs for microcontrollers have hundreds of nodes at most. */
-    int32_t placed = 0;
-    while (placed < n) {
-        int32_t pick = -1;
-        for (int32_t ni = 0; ni < n; ni++) {
-            if (!done[ni] && pending[ni] == 0) {
-                pick = ni;
-                break;
-            }
+    for (int32_t t = 0; t < nt; t++)
+        cons_start[t + 1] += cons_start[t];
+    /* place each consumer at the next free slot of its tensor's row */
+    int32_t *fill = calloc((size_t)nt + 1, sizeof(int32_t));
+    if (!fill) {
+        st = qv_fail(err, QV_E_NOMEM, "out of memory ordering %d nodes", n);
+        goto cleanup;
+    }
+    for (int32_t ni = 0; ni < n; ni++) {
+        const struct qv_node *nd = &g->nodes[ni];
+        for (int32_t k = 0; k < nd->n_inputs; k++) {
+            int32_t t = nd->inputs[k];
+            if (t >= 0 && g->tensors[t].producer >= 0)
+                cons[cons_start[t] + fill[t]++] = ni;
         }
-        if (pick < 0) {
-            for (int32_t ni = 0; ni < n; ni++) {
-                if (!done[ni]) {
-                    st = qv_fail_node(err, QV_E_INPUT, ni,
-                                      "node %d (%s, '%s') is part of a cycle", ni,
-                                      qv_op_defs[g->nodes[ni].op].name, g->nodes[ni].name);
-                    goto cleanup;
+    }
+    free(fill);
+    int32_t ready = 0, placed = 0;
+    for (int32_t ni = 0; ni < n; ni++)
+        if (pending[ni] == 0)
+            heap_push(heap, &ready, ni);
+    while (ready > 0) {
+        int32_t pick = heap_pop(heap, &ready);
+        g->order[placed++] = pick;
+        const struct qv_node *pn = &g->nodes[pick];
+        for (int32_t o = 0; o < pn->n_outputs; o++) {
+            int32_t t = pn->outputs[o];
+            for (int32_t c = cons_start[t]; c < cons_start[t + 1]; c++)
+                if (--pending[cons[c]] == 0)
+                    heap_push(heap, &ready, cons[c]);
+        }
+    }
+    if (placed < n) {
+        /* every unplaced node waits on an unplaced producer: walking producers n times from
+         * any of them ends on a node of the cycle, which the message names */
+        int32_t cur = 0;
+        while (pending[cur] == 0)
+            cur++;
+        for (int32_t step = 0; step < n; step++) {
+            const struct qv_node *nd = &g->nodes[cur];
+            for (int32_t k = 0; k < nd->n_inputs; k++) {
+                int32_t t = nd->inputs[k];
+                if (t >= 0 && g->tensors[t].producer >= 0 && pending[g->tensors[t].producer] > 0) {
+                    cur = g->tensors[t].producer;
+                    break;
                 }
             }
         }
-        done[pick] = 1;
-        g->order[placed++] = pick;
-        const struct qv_node *pn = &g->nodes[pick];
-        for (int32_t ni = 0; ni < n; ni++) {
-            if (done[ni])
-                continue;
-            const struct qv_node *nd = &g->nodes[ni];
-            for (int32_t k = 0; k < nd->n_inputs; k++) {
-                int32_t t = nd->inputs[k];
-                for (int32_t o = 0; t >= 0 && o < pn->n_outputs; o++)
-                    if (pn->outputs[o] == t)
-                        pending[ni]--;
-            }
-        }
+        st = qv_fail_node(err, QV_E_INPUT, cur, "node %d (%s, '%s') is part of a cycle", cur,
+                          qv_op_defs[g->nodes[cur].op].name, g->nodes[cur].name);
     }
 cleanup:
     free(pending);
-    free(done);
+    free(heap);
+    free(cons_start);
+    free(cons);
     return st;
 }
 
