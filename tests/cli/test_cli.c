@@ -505,6 +505,61 @@ START_TEST(hostile_cases)
 }
 END_TEST
 
+/* export → eval gives the same int8 outputs as the source model, in every form. */
+START_TEST(export_round_trips)
+{
+    char *dir = qvt_tmpdir();
+    char model[4096], data[4096];
+    snprintf(model, sizeof(model), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    char *tfl = qvt_path(dir, "rt.tflite"), *json = qvt_path(dir, "rt.json");
+    char *pred = qvt_path(dir, "p.csv");
+    char *o_src = qvt_path(dir, "src.npy"), *o_tfl = qvt_path(dir, "tfl.npy");
+    char *o_json = qvt_path(dir, "json.npy");
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "export", "--format", "tflite", "-o", tfl, model), 0);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "export", "--format", "json", "-o", json, model), 0);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "export", "--format", "c", "--name", "digits_model", "-o",
+                         dir, model), 0);
+    free(errs);
+    const char *pairs[3][2] = { { model, o_src }, { tfl, o_tfl }, { json, o_json } };
+    for (int i = 0; i < 3; i++) {
+        int rc = RUN(NULL, &errs, "eval", "--engine", "int8", "-o", pred, "--save-outputs",
+                     pairs[i][1], pairs[i][0], data);
+        ck_assert_msg(rc == 0, "eval %s: exit %d: %s", pairs[i][0], rc, errs);
+        free(errs);
+    }
+    size_t n0, n1, n2;
+    char *a = qvt_read_file(o_src, &n0), *b = qvt_read_file(o_tfl, &n1);
+    char *c = qvt_read_file(o_json, &n2);
+    ck_assert(a && b && c && n0 == n1 && n0 == n2);
+    qvt_assert_bytes_equal("exported .tflite outputs", b, a, n0, 1);
+    qvt_assert_bytes_equal("exported .json outputs", c, a, n0, 1);
+    free(a);
+    free(b);
+    free(c);
+    char *h = qvt_path(dir, "digits_model.h"), *cc = qvt_path(dir, "digits_model.c");
+    char *htext = qvt_read_file(h, NULL), *ctext = qvt_read_file(cc, NULL);
+    ck_assert(htext && ctext);
+    ck_assert_ptr_nonnull(strstr(htext, "digits_model_len"));
+    ck_assert_ptr_nonnull(strstr(ctext, "digits_model[]"));
+    free(htext);
+    free(ctext);
+    free(h);
+    free(cc);
+    free(tfl);
+    free(json);
+    free(pred);
+    free(o_src);
+    free(o_tfl);
+    free(o_json);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -521,6 +576,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, run_failed_gate_is_exit_1);
     tcase_add_test(tc, eval_int8_matches_tflm_on_shipped_example);
     tcase_add_test(tc, compare_roundings_and_saved_tensors);
+    tcase_add_test(tc, export_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }
