@@ -249,6 +249,13 @@ struct qv_op_def {
                                        struct qv_error *err);
     enum qv_status (*tfl_write_options)(void *writer_ctx, const struct qv_node *n,
                                         uint32_t *ret_offset, struct qv_error *err);
+    /*
+     * Operator version the exporter writes: [0] for float32 inputs, [1] for int8 (what the
+     * TFLite converter writes; TFLM ignores it, full TFLite needs a registered one).
+     * tfl_version, when set, decides from the node's attributes instead.
+     */
+    int32_t tfl_versions[2];
+    int32_t (*tfl_version)(const struct qv_graph *g, const struct qv_node *n);
 };
 
 extern const struct qv_op_def qv_op_defs[QV_OP_COUNT];

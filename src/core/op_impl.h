@@ -23,7 +23,8 @@
     enum qv_status qv_##low##_tfl_read(const void *reader_ctx, struct qv_node *n,                \
                                        struct qv_error *err);                                    \
     enum qv_status qv_##low##_tfl_write(void *writer_ctx, const struct qv_node *n,               \
-                                        uint32_t *ret_offset, struct qv_error *err);
+                                        uint32_t *ret_offset, struct qv_error *err);             \
+    int32_t qv_##low##_tfl_version(const struct qv_graph *g, const struct qv_node *n);
 #include "qvet/op_list.h"
 #undef QV_OP
 

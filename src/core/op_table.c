@@ -24,6 +24,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_add_s8_prepare, .eval_s8 = qv_add_s8,
         .tfl_options_type = 11, .tfl_read_options = qv_add_tfl_read,
         .tfl_write_options = qv_add_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_AVERAGE_POOL_2D] = {
         .name = "AVERAGE_POOL_2D", .tflite_code = 1, .min_inputs = 1, .max_inputs = 1,
@@ -32,6 +33,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_average_pool_2d_s8_prepare, .eval_s8 = qv_average_pool_2d_s8,
         .tfl_options_type = 5, .tfl_read_options = qv_average_pool_2d_tfl_read,
         .tfl_write_options = qv_average_pool_2d_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_CONCATENATION] = {
         .name = "CONCATENATION", .tflite_code = 2, .min_inputs = 1, .max_inputs = 10,
@@ -40,6 +42,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_concatenation_s8_prepare, .eval_s8 = qv_concatenation_s8,
         .tfl_options_type = 10, .tfl_read_options = qv_concatenation_tfl_read,
         .tfl_write_options = qv_concatenation_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_CONV_2D] = {
         .name = "CONV_2D", .tflite_code = 3, .min_inputs = 2, .max_inputs = 3,
@@ -48,6 +51,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_conv_2d_s8_prepare, .eval_s8 = qv_conv_2d_s8,
         .tfl_options_type = 1, .tfl_read_options = qv_conv_2d_tfl_read,
         .tfl_write_options = qv_conv_2d_tfl_write,
+        .tfl_versions = { 1, 3 },
     },
     [QV_OP_DEPTHWISE_CONV_2D] = {
         .name = "DEPTHWISE_CONV_2D", .tflite_code = 4, .min_inputs = 2, .max_inputs = 3,
@@ -56,6 +60,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_depthwise_conv_2d_s8_prepare, .eval_s8 = qv_depthwise_conv_2d_s8,
         .tfl_options_type = 2, .tfl_read_options = qv_depthwise_conv_2d_tfl_read,
         .tfl_write_options = qv_depthwise_conv_2d_tfl_write,
+        .tfl_versions = { 1, 3 }, .tfl_version = qv_depthwise_conv_2d_tfl_version,
     },
     [QV_OP_DEQUANTIZE] = {
         .name = "DEQUANTIZE", .tflite_code = 6, .min_inputs = 1, .max_inputs = 1,
@@ -64,6 +69,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_dequantize_s8_prepare, .eval_s8 = qv_dequantize_s8,
         .tfl_options_type = 38, .tfl_read_options = qv_dequantize_tfl_read,
         .tfl_write_options = qv_dequantize_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_FULLY_CONNECTED] = {
         .name = "FULLY_CONNECTED", .tflite_code = 9, .min_inputs = 2, .max_inputs = 3,
@@ -72,6 +78,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_fully_connected_s8_prepare, .eval_s8 = qv_fully_connected_s8,
         .tfl_options_type = 8, .tfl_read_options = qv_fully_connected_tfl_read,
         .tfl_write_options = qv_fully_connected_tfl_write,
+        .tfl_versions = { 1, 4 }, .tfl_version = qv_fully_connected_tfl_version,
     },
     [QV_OP_LOGISTIC] = {
         .name = "LOGISTIC", .tflite_code = 14, .min_inputs = 1, .max_inputs = 1,
@@ -79,6 +86,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_f32 = qv_logistic_f32_prepare, .eval_f32 = qv_logistic_f32,
         .prepare_s8 = qv_logistic_s8_prepare, .eval_s8 = qv_logistic_s8,
         .tfl_options_type = 0, /* TFLite: no options table */
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_MAX_POOL_2D] = {
         .name = "MAX_POOL_2D", .tflite_code = 17, .min_inputs = 1, .max_inputs = 1,
@@ -87,6 +95,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_max_pool_2d_s8_prepare, .eval_s8 = qv_max_pool_2d_s8,
         .tfl_options_type = 5, .tfl_read_options = qv_max_pool_2d_tfl_read,
         .tfl_write_options = qv_max_pool_2d_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_MUL] = {
         .name = "MUL", .tflite_code = 18, .min_inputs = 2, .max_inputs = 2,
@@ -95,6 +104,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_mul_s8_prepare, .eval_s8 = qv_mul_s8,
         .tfl_options_type = 21, .tfl_read_options = qv_mul_tfl_read,
         .tfl_write_options = qv_mul_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_RELU] = {
         .name = "RELU", .tflite_code = 19, .min_inputs = 1, .max_inputs = 1,
@@ -102,6 +112,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_f32 = qv_relu_f32_prepare, .eval_f32 = qv_relu_f32,
         .prepare_s8 = qv_relu_s8_prepare, .eval_s8 = qv_relu_s8,
         .tfl_options_type = 0, /* TFLite: no options table */
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_RELU6] = {
         .name = "RELU6", .tflite_code = 21, .min_inputs = 1, .max_inputs = 1,
@@ -109,6 +120,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_f32 = qv_relu6_f32_prepare, .eval_f32 = qv_relu6_f32,
         .prepare_s8 = qv_relu6_s8_prepare, .eval_s8 = qv_relu6_s8,
         .tfl_options_type = 0, /* TFLite: no options table */
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_RESHAPE] = {
         .name = "RESHAPE", .tflite_code = 22, .min_inputs = 1, .max_inputs = 2,
@@ -117,6 +129,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_reshape_s8_prepare, .eval_s8 = qv_reshape_s8,
         .tfl_options_type = 17, .tfl_read_options = qv_reshape_tfl_read,
         .tfl_write_options = qv_reshape_tfl_write,
+        .tfl_versions = { 1, 1 },
     },
     [QV_OP_SOFTMAX] = {
         .name = "SOFTMAX", .tflite_code = 25, .min_inputs = 1, .max_inputs = 1,
@@ -125,6 +138,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_softmax_s8_prepare, .eval_s8 = qv_softmax_s8,
         .tfl_options_type = 9, .tfl_read_options = qv_softmax_tfl_read,
         .tfl_write_options = qv_softmax_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_TANH] = {
         .name = "TANH", .tflite_code = 28, .min_inputs = 1, .max_inputs = 1,
@@ -132,6 +146,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_f32 = qv_tanh_f32_prepare, .eval_f32 = qv_tanh_f32,
         .prepare_s8 = qv_tanh_s8_prepare, .eval_s8 = qv_tanh_s8,
         .tfl_options_type = 0, /* TFLite: no options table */
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_PAD] = {
         .name = "PAD", .tflite_code = 34, .min_inputs = 2, .max_inputs = 2,
@@ -140,6 +155,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_pad_s8_prepare, .eval_s8 = qv_pad_s8,
         .tfl_options_type = 22, .tfl_read_options = qv_pad_tfl_read,
         .tfl_write_options = qv_pad_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_MEAN] = {
         .name = "MEAN", .tflite_code = 40, .min_inputs = 2, .max_inputs = 2,
@@ -148,6 +164,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_mean_s8_prepare, .eval_s8 = qv_mean_s8,
         .tfl_options_type = 27, .tfl_read_options = qv_mean_tfl_read,
         .tfl_write_options = qv_mean_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_SUB] = {
         .name = "SUB", .tflite_code = 41, .min_inputs = 2, .max_inputs = 2,
@@ -156,6 +173,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_sub_s8_prepare, .eval_s8 = qv_sub_s8,
         .tfl_options_type = 28, .tfl_read_options = qv_sub_tfl_read,
         .tfl_write_options = qv_sub_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_SQUEEZE] = {
         .name = "SQUEEZE", .tflite_code = 43, .min_inputs = 1, .max_inputs = 1,
@@ -164,6 +182,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_squeeze_s8_prepare, .eval_s8 = qv_squeeze_s8,
         .tfl_options_type = 30, .tfl_read_options = qv_squeeze_tfl_read,
         .tfl_write_options = qv_squeeze_tfl_write,
+        .tfl_versions = { 1, 1 },
     },
     [QV_OP_PADV2] = {
         .name = "PADV2", .tflite_code = 60, .min_inputs = 2, .max_inputs = 3,
@@ -172,6 +191,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_padv2_s8_prepare, .eval_s8 = qv_padv2_s8,
         .tfl_options_type = 43, .tfl_read_options = qv_padv2_tfl_read,
         .tfl_write_options = qv_padv2_tfl_write,
+        .tfl_versions = { 1, 2 },
     },
     [QV_OP_LEAKY_RELU] = {
         .name = "LEAKY_RELU", .tflite_code = 98, .min_inputs = 1, .max_inputs = 1,
@@ -180,6 +200,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_leaky_relu_s8_prepare, .eval_s8 = qv_leaky_relu_s8,
         .tfl_options_type = 75, .tfl_read_options = qv_leaky_relu_tfl_read,
         .tfl_write_options = qv_leaky_relu_tfl_write,
+        .tfl_versions = { 1, 1 },
     },
     [QV_OP_QUANTIZE] = {
         .name = "QUANTIZE", .tflite_code = 114, .min_inputs = 1, .max_inputs = 1,
@@ -188,6 +209,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_quantize_s8_prepare, .eval_s8 = qv_quantize_s8,
         .tfl_options_type = 89, .tfl_read_options = qv_quantize_tfl_read,
         .tfl_write_options = qv_quantize_tfl_write,
+        .tfl_versions = { 1, 1 },
     },
     [QV_OP_HARD_SWISH] = {
         .name = "HARD_SWISH", .tflite_code = 117, .min_inputs = 1, .max_inputs = 1,
@@ -196,6 +218,7 @@ const struct qv_op_def qv_op_defs[QV_OP_COUNT] = {
         .prepare_s8 = qv_hard_swish_s8_prepare, .eval_s8 = qv_hard_swish_s8,
         .tfl_options_type = 91, .tfl_read_options = qv_hard_swish_tfl_read,
         .tfl_write_options = qv_hard_swish_tfl_write,
+        .tfl_versions = { 1, 1 },
     },
 };
 

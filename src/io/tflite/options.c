@@ -454,39 +454,25 @@ enum qv_status qv_leaky_relu_tfl_write(void *ctx, const struct qv_node *n, uint3
     return QV_OK;
 }
 
-/* ---- operator versions ---------------------------------------------------------------------- */
-
-static enum qv_dtype in_dtype(const struct qv_graph *g, const struct qv_node *n, int32_t k)
-{
-    if (k >= n->n_inputs || n->inputs[k] < 0)
-        return QV_DTYPE_COUNT;
-    return g->tensors[n->inputs[k]].dtype;
-}
+/* ---- operator versions (the table's tfl_versions; these two depend on attributes) ---------- */
 
 /*
- * The versions the TFLite converter (2.21) writes for the float32 and int8 signatures qvet
- * exports, as seen in tests/fixtures (tensorflow/lite/tools/versioning/op_version.cc). TFLM
- * ignores versions; full TFLite needs one its op resolver registers.
+ * The versions the TFLite converter (2.21) writes, as seen in tests/fixtures
+ * (tensorflow/lite/tools/versioning/op_version.cc): dilation bumps float DEPTHWISE_CONV_2D to 2,
+ * keep_num_dims bumps FULLY_CONNECTED to 5.
  */
-int32_t qv_tfl_op_version(const struct qv_graph *g, const struct qv_node *n)
+static bool input_is_i8(const struct qv_graph *g, const struct qv_node *n)
 {
-    bool i8 = in_dtype(g, n, 0) == QV_DTYPE_I8;
+    return n->n_inputs > 0 && n->inputs[0] >= 0 && g->tensors[n->inputs[0]].dtype == QV_DTYPE_I8;
+}
+
+int32_t qv_depthwise_conv_2d_tfl_version(const struct qv_graph *g, const struct qv_node *n)
+{
     bool dilated = n->attrs.dilation_w != 1 || n->attrs.dilation_h != 1;
-    switch (n->op) {
-    case QV_OP_CONV_2D:
-        return i8 ? 3 : 1;
-    case QV_OP_DEPTHWISE_CONV_2D:
-        return i8 ? 3 : dilated ? 2 : 1;
-    case QV_OP_FULLY_CONNECTED:
-        return n->attrs.keep_num_dims ? 5 : i8 ? 4 : 1;
-    case QV_OP_QUANTIZE:
-    case QV_OP_RESHAPE:
-    case QV_OP_SQUEEZE:
-    case QV_OP_LEAKY_RELU:
-    case QV_OP_HARD_SWISH:
-        return 1;
-    default:
-        /* ADD SUB MUL pools CONCATENATION SOFTMAX LOGISTIC TANH PAD(V2) MEAN RELU(6) DEQUANTIZE */
-        return i8 ? 2 : 1;
-    }
+    return input_is_i8(g, n) ? 3 : dilated ? 2 : 1;
+}
+
+int32_t qv_fully_connected_tfl_version(const struct qv_graph *g, const struct qv_node *n)
+{
+    return n->attrs.keep_num_dims ? 5 : input_is_i8(g, n) ? 4 : 1;
 }

@@ -62,9 +62,6 @@ struct qv_tfl_opts_out {
 enum qv_status qv_tflite_parse(const uint8_t *buf, size_t size, const char *path,
                                struct qv_graph **ret_graph, struct qv_error *err);
 
-/* The OperatorCode.version the TFLite converter writes for node n (tensor types and options). */
-int32_t qv_tfl_op_version(const struct qv_graph *g, const struct qv_node *n);
-
 /* "CONV_2D" for 3, NULL for codes the schema does not name. */
 const char *qv_tfl_builtin_name(int32_t code);
 /* "FLOAT32" for 0, NULL for unknown types. */

@@ -114,7 +114,10 @@ static enum qv_status write_operator(struct writer *w, int32_t ni, uint32_t *ret
 {
     const struct qv_node *n = &w->g->nodes[ni];
     const struct qv_op_def *d = &qv_op_defs[n->op];
-    int32_t opcode = opcode_index(w, d->tflite_code, qv_tfl_op_version(w->g, n));
+    bool i8 = n->n_inputs > 0 && n->inputs[0] >= 0 &&
+              w->g->tensors[n->inputs[0]].dtype == QV_DTYPE_I8;
+    int32_t version = d->tfl_version ? d->tfl_version(w->g, n) : d->tfl_versions[i8];
+    int32_t opcode = opcode_index(w, d->tflite_code, version);
     uint32_t opts = 0;
     if (d->tfl_options_type != 0 && d->tfl_write_options) {
         struct qv_tfl_opts_out ctx = { .b = &w->b, .g = w->g };
