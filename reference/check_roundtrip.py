@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Check that a .tflite written by qvet computes exactly what its source does.
 
-Usage: check_roundtrip.py SOURCE.tflite QVET_WRITTEN.tflite INPUT.npy [--verbose]
+Usage: check_roundtrip.py SOURCE.tflite QVET_WRITTEN.tflite INPUT.npy [INPUT.npy ...] [--verbose]
 
-INPUT.npy holds the samples for the (single) model input, shape [N, ...] with
-the dtype of that input (a float32 file is quantized with the source model's
-input parameters when the model takes int8).  Both models run sample by sample
+One INPUT.npy per model input, in order; each holds the samples for that input,
+shape [N, ...] with the dtype of that input (a float32 file is quantized with the
+source model's input parameters when the input is int8).  Both models run sample by sample
 in the TFLite Micro interpreter (reference kernels); every output tensor is
 compared byte for byte.
 
@@ -36,58 +36,61 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("source")
     ap.add_argument("written")
-    ap.add_argument("inputs")
+    ap.add_argument("inputs", nargs="+")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     try:
         src = open(a.source, "rb").read()
         dst = open(a.written, "rb").read()
-        x = np.load(a.inputs, allow_pickle=False)
+        xs = [np.load(p, allow_pickle=False) for p in a.inputs]
         ms, md = C.load_model_t(src), C.load_model_t(dst)
     except Exception as e:  # noqa: BLE001
         print("roundtrip ERROR: %s" % e)
         return 2
     sig_s, nin_s = io_signature(ms)
     sig_d, nin_d = io_signature(md)
-    if nin_s != 1:
-        print("roundtrip ERROR: %s has %d inputs; only single-input models are supported"
-              % (a.source, nin_s))
+    if nin_s != len(xs):
+        print("roundtrip ERROR: %s has %d inputs, %d input files given"
+              % (a.source, nin_s, len(xs)))
         return 2
     if sig_s != sig_d:
         print("roundtrip FAIL: input/output shapes or types differ: %s vs %s" % (sig_s, sig_d))
         return 1
     g = ms.subgraphs[0]
-    tin = g.tensors[g.inputs[0]]
-    want = C.NP_DTYPES.get(tin.type)
-    if want is None:
-        print("roundtrip ERROR: unsupported input type %s" % C.TYPE_NAMES.get(tin.type))
-        return 2
-    if x.dtype != want:
-        if x.dtype == np.float32 and tin.type == S.TensorType.INT8 and C.tensor_quant(tin):
-            (s,), (z,) = [v[:1] for v in C.tensor_quant(tin)]
-            x = C.quantize_np(x, s, z)
-        else:
-            print("roundtrip ERROR: %s has dtype %s, model input is %s"
-                  % (a.inputs, x.dtype, np.dtype(want).name))
+    for k, path in enumerate(a.inputs):
+        tin = g.tensors[g.inputs[k]]
+        x = xs[k]
+        want = C.NP_DTYPES.get(tin.type)
+        if want is None:
+            print("roundtrip ERROR: unsupported input type %s" % C.TYPE_NAMES.get(tin.type))
             return 2
-    shape = tuple(int(v) for v in tin.shape)
-    if x.ndim == len(shape) - 1:
-        x = x[None]
-    if tuple(x.shape[1:]) != shape[1:]:
-        print("roundtrip ERROR: %s has shape %s, model input is %s"
-              % (a.inputs, list(x.shape), list(shape)))
-        return 2
+        if x.dtype != want:
+            if x.dtype == np.float32 and tin.type == S.TensorType.INT8 and C.tensor_quant(tin):
+                (s_,), (z,) = [v[:1] for v in C.tensor_quant(tin)]
+                x = C.quantize_np(x, s_, z)
+            else:
+                print("roundtrip ERROR: %s has dtype %s, model input is %s"
+                      % (path, x.dtype, np.dtype(want).name))
+                return 2
+        shape = tuple(int(v) for v in tin.shape)
+        if x.ndim == len(shape) - 1:
+            x = x[None]
+        if tuple(x.shape[1:]) != shape[1:]:
+            print("roundtrip ERROR: %s has shape %s, model input is %s"
+                  % (path, list(x.shape), list(shape)))
+            return 2
+        xs[k] = x
     try:
-        os_, _ = C.run_tflm(src, [x], want_tensors=False)
+        os_, _ = C.run_tflm(src, xs, want_tensors=False)
     except Exception as e:  # noqa: BLE001
         print("roundtrip ERROR: TFLM cannot run %s: %s" % (a.source, str(e).splitlines()[0]))
         return 2
     try:
-        od, _ = C.run_tflm(dst, [x], want_tensors=False)
+        od, _ = C.run_tflm(dst, xs, want_tensors=False)
     except Exception as e:  # noqa: BLE001
         print("roundtrip FAIL: TFLM cannot run %s: %s" % (a.written, str(e).splitlines()[0]))
         return 1
-    n = x.shape[0]
+    n = xs[0].shape[0]
     same = 0
     first_bad = None
     worst = 0.0

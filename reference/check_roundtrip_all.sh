@@ -3,7 +3,6 @@
 # reference/check_roundtrip.py that TFLite Micro computes byte-identical outputs for the source
 # and the written model.
 #   reference/check_roundtrip_all.sh [BUILD_DIR]      (default: build; QVET_BIN overrides)
-# Models with more than one input are skipped (check_roundtrip.py runs single-input models).
 # Exit status: 0 all pass, 1 something failed.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 skip=0
 
-check() { # MODEL INPUT.npy
+check() { # MODEL INPUT.npy [INPUT.npy ...]
     if [ ! -f "$2" ]; then
         skip=$((skip + 1))
         return
@@ -25,25 +24,23 @@ check() { # MODEL INPUT.npy
         fail=$((fail + 1))
         return
     fi
-    line=$("$py" "$root/reference/check_roundtrip.py" "$1" "$tmp/out.tflite" "$2" 2>&1 | tail -1)
+    model=$1
+    shift
+    line=$("$py" "$root/reference/check_roundtrip.py" "$model" "$tmp/out.tflite" "$@" 2>&1 | tail -1)
     case $line in
     "roundtrip PASS"*) pass=$((pass + 1)) ;;
-    *) echo "FAIL $1: $line"; fail=$((fail + 1)) ;;
+    *) echo "FAIL $model: $line"; fail=$((fail + 1)) ;;
     esac
 }
 
 for d in "$fx"/int8_ops/*/; do
     [ -f "$d/model.tflite" ] || continue
-    if [ -f "$d/input_1.npy" ]; then
-        skip=$((skip + 1))
-        continue
-    fi
-    check "$d/model.tflite" "$d/input_0.npy"
+    check "$d/model.tflite" "$d"input_*.npy
 done
 for d in "$fx"/tflite/*/; do
     check "$d/model_f32.tflite" "$d/input_f32.npy"
     check "$d/model_int8.tflite" "$d/input_int8.npy"
     check "$d/model_int8_fio.tflite" "$d/input_f32.npy"
 done
-echo "roundtrip: $pass passed, $fail failed, $skip skipped (multi-input or no input file)"
+echo "roundtrip: $pass passed, $fail failed, $skip skipped (no input file)"
 [ "$fail" -eq 0 ]
