@@ -27,6 +27,7 @@ struct conv_params {
     int16_t *packed;             /* [groups][qv_gemm_s8_packed_size(cout/groups, k) / 2] */
     int32_t *wsum;               /* [cout] */
     int32_t *fold;               /* [cout]: in_offset * wsum + bias, added to each GEMM sum */
+    struct qv_rq_s8 rq;          /* fold, mult, shift, out_offset and activation range */
 };
 
 enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
@@ -54,7 +55,8 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
     size_t off_wsum = off_shift + qv_s8_align64((size_t)cout * 4);
     size_t off_fold = off_wsum + qv_s8_align64((size_t)cout * 4);
-    size_t off_pack = off_fold + qv_s8_align64((size_t)cout * 4);
+    size_t off_rq = off_fold + qv_s8_align64((size_t)cout * 4);
+    size_t off_pack = off_rq + (fast ? qv_rq_s8_size(cout) : 0);
     struct conv_params *p = qv_s8_params_alloc(c, off_pack + pack_g * (size_t)groups, err);
     if (!p)
         return QV_E_NOMEM;
@@ -91,13 +93,14 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
                             (int16_t *)((char *)p->packed + pack_g * (size_t)g),
                             p->wsum + g * cout_g);
         qv_gemm_s8_fold(p->fold, p->wsum, has_bias ? c->in[2]->t->data : NULL, z_in, cout);
+        qv_rq_s8_init(&p->rq, (int32_t *)(base + off_rq), cout, p->fold, p->mult, p->shift,
+                      p->out_offset, p->act_min, p->act_max, c->rounding);
         /* About 256 KB of im2col rows per block, at least 4 and at most 1024 pixels. */
         const struct qv_shape *o = &c->out[0]->shape;
         const int64_t rows = qv_gemm_s8_block_rows(kp, o->dims[0] * o->dims[1] * o->dims[2]);
         p->block_rows = rows;
         if (!c->plain_loops)
-            c->scratch_size = qv_s8_align64((size_t)rows * (size_t)kp * 2) +
-                              (size_t)rows * (size_t)cout_g * 4;
+            c->scratch_size = (size_t)rows * (size_t)kp * 2;
     }
     return QV_OK;
 }
@@ -155,21 +158,28 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
     if (p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
         p->pad_w == 0 && p->groups == 1 && p->kp == p->k && oh == h && ow == wd) {
         /* Pointwise: the rows are the input pixels themselves. */
-        const int8_t *src = x + p0 * cin;
-        for (int64_t i = 0; i < rows * cin; i++)
-            a[i] = src[i];
+        qv_s8_widen(x + p0 * cin, a, rows * cin);
         return;
     }
+    /* Taps of one kernel row are one contiguous run of kw * cin input bytes when undilated. */
+    const bool runs = p->dil_w == 1 && p->groups == 1;
     for (int64_t r = 0; r < rows; r++) {
         const int64_t pix = p0 + r, b = pix / (oh * ow), rem = pix % (oh * ow);
         const int64_t oy = rem / ow, ox = rem % ow;
         const int64_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+        const bool x_inside = ix0 >= 0 && ix0 + p->kw <= wd;
         int16_t *row = a + r * p->kp;
         for (int64_t ky = 0; ky < p->kh; ky++) {
             const int64_t iy = iy0 + p->dil_h * ky;
-            for (int64_t kx = 0; kx < p->kw; kx++) {
+            int16_t *dst = row + ky * p->kw * p->fcin;
+            if (runs && x_inside && iy >= 0 && iy < h) {
+                const int8_t *src = x + ((b * h + iy) * wd + ix0) * cin;
+                for (int64_t i = 0; i < p->kw * cin; i++)
+                    dst[i] = src[i];
+                continue;
+            }
+            for (int64_t kx = 0; kx < p->kw; kx++, dst += p->fcin) {
                 const int64_t ix = ix0 + p->dil_w * kx;
-                int16_t *dst = row + (ky * p->kw + kx) * p->fcin;
                 if (ix < 0 || ix >= wd || iy < 0 || iy >= h) {
                     for (int64_t ic = 0; ic < p->fcin; ic++)
                         dst[ic] = zin;
@@ -193,18 +203,13 @@ static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c
     const int64_t pixels = os->dims[0] * os->dims[1] * os->dims[2];
     const size_t pack_g = qv_gemm_s8_packed_size(cout_g, p->k);
     int16_t *a = c->scratch;
-    int32_t *acc = (int32_t *)((char *)c->scratch +
-                               qv_s8_align64((size_t)p->block_rows * (size_t)p->kp * 2));
     for (int64_t p0 = 0; p0 < pixels; p0 += p->block_rows) {
         const int64_t rows = pixels - p0 < p->block_rows ? pixels - p0 : p->block_rows;
         for (int64_t g = 0; g < p->groups; g++) {
             im2col(p, c, g, p0, rows, a);
-            qv_gemm_s8_run(a, rows, p->kp, (const int16_t *)((const char *)p->packed + pack_g * g),
-                           cout_g, acc, cout_g);
-            for (int64_t r = 0; r < rows; r++)
-                qv_requant_row_s8(acc + r * cout_g, p->fold + g * cout_g, p->mult + g * cout_g,
-                                  p->shift + g * cout_g, cout_g, p->out_offset, p->act_min,
-                                  p->act_max, c->rounding, out + (p0 + r) * cout + g * cout_g);
+            qv_gemm_s8_run_rq(a, rows, p->kp,
+                              (const int16_t *)((const char *)p->packed + pack_g * g), cout_g,
+                              &p->rq, g * cout_g, out + p0 * cout + g * cout_g, cout);
         }
     }
 }

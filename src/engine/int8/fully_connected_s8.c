@@ -24,6 +24,7 @@ struct fc_params {
     int16_t *packed;        /* NULL when the weights are not constant */
     int32_t *wsum;          /* [units] */
     int32_t *fold;          /* [units]: in_offset * wsum + bias */
+    struct qv_rq_s8 rq;     /* fold, mult, shift, out_offset and activation range */
 };
 
 enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
@@ -69,7 +70,8 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     size_t off_shift = off_mult + qv_s8_align64((size_t)units * 4);
     size_t off_wsum = off_shift + qv_s8_align64((size_t)units * 4);
     size_t off_fold = off_wsum + qv_s8_align64((size_t)units * 4);
-    size_t off_pack = off_fold + qv_s8_align64((size_t)units * 4);
+    size_t off_rq = off_fold + qv_s8_align64((size_t)units * 4);
+    size_t off_pack = off_rq + (fast ? qv_rq_s8_size(units) : 0);
     size_t size = off_pack + (fast ? qv_gemm_s8_packed_size(units, depth) : 0);
     struct fc_params *p = qv_s8_params_alloc(c, size, err);
     if (!p)
@@ -105,11 +107,12 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     if (fast) {
         qv_gemm_s8_pack(wt->data, units, depth, depth, p->filter_offset, p->packed, p->wsum);
         qv_gemm_s8_fold(p->fold, p->wsum, has_bias ? c->in[2]->t->data : NULL, z_in, units);
+        qv_rq_s8_init(&p->rq, (int32_t *)((char *)p + off_rq), units, p->fold, p->mult, p->shift,
+                      p->out_offset, p->act_min, p->act_max, c->rounding);
         const int64_t rows = qv_gemm_s8_block_rows(kp, batches);
         p->block_rows = rows;
         if (!c->plain_loops)
-            c->scratch_size = qv_s8_align64((size_t)rows * (size_t)kp * 2) +
-                              (size_t)rows * (size_t)units * 4;
+            c->scratch_size = (size_t)rows * (size_t)kp * 2;
     }
     return QV_OK;
 }
@@ -138,23 +141,16 @@ static void fc_fast(const struct fc_params *p, const struct qv_kernel_ctx *c, in
     const int8_t *x = c->in[0]->data;
     int8_t *out = c->out[0]->data;
     int16_t *a = c->scratch;
-    int32_t *acc = (int32_t *)((char *)c->scratch +
-                               qv_s8_align64((size_t)p->block_rows * (size_t)p->kp * 2));
     for (int64_t b0 = 0; b0 < batches; b0 += p->block_rows) {
         const int64_t rows = batches - b0 < p->block_rows ? batches - b0 : p->block_rows;
         for (int64_t r = 0; r < rows; r++) {
-            const int8_t *src = x + (b0 + r) * p->depth;
             int16_t *dst = a + r * p->kp;
-            for (int64_t d = 0; d < p->depth; d++)
-                dst[d] = src[d];
+            qv_s8_widen(x + (b0 + r) * p->depth, dst, p->depth);
             if (p->kp > p->depth)
                 dst[p->depth] = 0;
         }
-        qv_gemm_s8_run(a, rows, p->kp, p->packed, p->units, acc, p->units);
-        for (int64_t r = 0; r < rows; r++)
-            qv_requant_row_s8(acc + r * p->units, p->fold, p->mult, p->shift, p->units,
-                              p->out_offset, p->act_min, p->act_max, c->rounding,
-                              out + (b0 + r) * p->units);
+        qv_gemm_s8_run_rq(a, rows, p->kp, p->packed, p->units, &p->rq, 0, out + b0 * p->units,
+                          p->units);
     }
 }
 

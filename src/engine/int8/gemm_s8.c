@@ -7,8 +7,9 @@
  * prepare, into blocks of QV_GEMM_NB output channels with k pairs interleaved:
  * packed[block][k / 2][QV_GEMM_NB][2].
  *
- * The AVX2 micro-kernel computes 4 rows x 16 channels; it is selected at run time with
- * __builtin_cpu_supports (no -march flags: the library stays portable). The portable C
+ * The AVX2 micro-kernel computes 4 rows x 16 channels, starting from the channels' folded
+ * constants, and requantizes the tile while it is in registers; it is selected at run time
+ * with __builtin_cpu_supports (no -march flags: the library stays portable). The portable C
  * kernel computes the same sums (build with -DQV_INT8_NO_SIMD to test it on x86).
  */
 #include <string.h>
@@ -61,6 +62,59 @@ void qv_gemm_s8_pack(const int8_t *w, int64_t n, int64_t k, int64_t ldw, int32_t
     (void)blocks;
 }
 
+size_t qv_rq_s8_size(int64_t n)
+{
+    const int64_t npad = ((n + 15) & ~(int64_t)15) + 16;
+    return qv_s8_align64((size_t)QV_RQ_FIELD_COUNT * (size_t)npad * sizeof(int32_t));
+}
+
+void qv_rq_s8_init(struct qv_rq_s8 *rq, int32_t *mem, int64_t n, const int32_t *add,
+                   const int32_t *mult, const int32_t *shift, int32_t zp, int32_t lo, int32_t hi,
+                   enum qv_rounding r)
+{
+    const int64_t npad = ((n + 15) & ~(int64_t)15) + 16;
+    memset(mem, 0, qv_rq_s8_size(n));
+    rq->v = mem;
+    rq->n = n;
+    rq->npad = npad;
+    rq->zp = zp;
+    rq->lo = lo;
+    rq->hi = hi;
+    rq->rounding = r;
+    rq->vec = r == QV_ROUNDING_DOUBLE;
+    rq->left = false;
+    int32_t *row[QV_RQ_FIELD_COUNT];
+    for (int f = 0; f < QV_RQ_FIELD_COUNT; f++)
+        row[f] = mem + (int64_t)f * npad;
+    for (int64_t j = 0; j < n; j++) {
+        const int32_t sh = shift[j], right = sh > 0 ? 0 : -sh;
+        row[QV_RQ_ADD][j] = add ? add[j] : 0;
+        row[QV_RQ_MULT][j] = mult[j];
+        row[QV_RQ_SHIFT][j] = sh;
+        if (j > 0)
+            row[QV_RQ_MODD][j - 1] = mult[j]; /* any start offset: lane 2i holds M[j + 2i + 1] */
+        row[QV_RQ_LEFT][j] = sh > 0 ? sh : 0;
+        row[QV_RQ_RIGHT][j] = right;
+        row[QV_RQ_MASK][j] = (int32_t)(((uint32_t)1 << right) - 1);
+        row[QV_RQ_HALF][j] = row[QV_RQ_MASK][j] >> 1;
+        rq->vec = rq->vec && mult[j] >= 0;
+        rq->left = rq->left || sh > 0;
+    }
+}
+
+/* out[j] = requantized(acc[j] + add) for channels j0 .. j0 + n of rq (the scalar formula). */
+static void rq_row_c(const struct qv_rq_s8 *rq, const int32_t *acc, int64_t j0, int64_t n,
+                     int8_t *out)
+{
+    const int32_t *add = qv_rq_s8_row(rq, QV_RQ_ADD) + j0;
+    const int32_t *mult = qv_rq_s8_row(rq, QV_RQ_MULT) + j0;
+    const int32_t *shift = qv_rq_s8_row(rq, QV_RQ_SHIFT) + j0;
+    for (int64_t j = 0; j < n; j++) {
+        const int32_t v = qv_mbqm(qv_wrap_add(acc[j], add[j]), mult[j], shift[j], rq->rounding);
+        out[j] = (int8_t)qv_clamp_i32(v + rq->zp, rq->lo, rq->hi);
+    }
+}
+
 /* One tile: rows a[0..mr) (stride kp) x block of QV_GEMM_NB packed columns -> out[MR][NB]. */
 static void tile_c(const int16_t *a, int64_t mr, int64_t kp, const int16_t *b,
                    int32_t out[MR][QV_GEMM_NB])
@@ -91,17 +145,85 @@ static inline int32_t pair32(const int16_t *p)
     return v;
 }
 
-__attribute__((target("avx2"))) static void tile_avx2(const int16_t *a, int64_t mr, int64_t kp,
-                                                      const int16_t *b,
-                                                      int32_t out[MR][QV_GEMM_NB])
+/*
+ * Double-rounding MBQM on 8 lanes, without the final zero point and clamp. x << left wraps
+ * like the scalar multiply. SRDHM: two 64-bit _mm256_mul_epi32 (even lanes, and the odd lanes
+ * moved down, with their M in modd), + 2^30; the low 32 bits of >> 31 are the result (even:
+ * a logical shift right by 31; odd: a shift left by 1 puts bits 31..62 in the high half). M >= 0,
+ * so the INT32_MIN * INT32_MIN saturation cannot occur. RDBPOT: (s >> e) + (rem > thr), with
+ * mask = 2^e - 1, thr = mask / 2 + (s < 0), exactly as qv_rdbpot.
+ */
+__attribute__((target("avx2"))) static inline __m256i mbqm8(__m256i x, __m256i m, __m256i modd,
+                                                             __m256i right, __m256i mask,
+                                                             __m256i half)
 {
-    /* Rows past mr read row 0 again (valid memory) and are discarded by the caller. */
+    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
+    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), modd), nudge);
+    const __m256i s = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_add_epi64(po, po),
+                                         0xAA);
+    const __m256i thr = _mm256_sub_epi32(half, _mm256_srai_epi32(s, 31));
+    const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(s, mask), thr);
+    return _mm256_sub_epi32(_mm256_srav_epi32(s, right), up);
+}
+
+/* mbqm8 with the constants of channels j .. j + 8 of rq (acc already holds the add row). */
+__attribute__((target("avx2"))) static inline __m256i rq8(const struct qv_rq_s8 *rq, __m256i x,
+                                                           int64_t j)
+{
+    const int32_t *v = rq->v + j;
+    const int64_t np = rq->npad;
+#define QV_RQ_LOAD(f) _mm256_loadu_si256((const __m256i *)(v + (int64_t)(f) * np))
+    if (rq->left)
+        x = _mm256_sllv_epi32(x, QV_RQ_LOAD(QV_RQ_LEFT));
+    x = mbqm8(x, QV_RQ_LOAD(QV_RQ_MULT), QV_RQ_LOAD(QV_RQ_MODD), QV_RQ_LOAD(QV_RQ_RIGHT),
+              QV_RQ_LOAD(QV_RQ_MASK), QV_RQ_LOAD(QV_RQ_HALF));
+#undef QV_RQ_LOAD
+    x = _mm256_add_epi32(x, _mm256_set1_epi32(rq->zp));
+    return _mm256_min_epi32(_mm256_max_epi32(x, _mm256_set1_epi32(rq->lo)),
+                            _mm256_set1_epi32(rq->hi));
+}
+
+/* Saturating pack of 16 int32 lanes (already in [-128, 127]) to 16 bytes in channel order. */
+__attribute__((target("avx2"))) static inline __m128i pack16(__m256i v0, __m256i v1)
+{
+    const __m256i p16 = _mm256_packs_epi32(v0, v1);
+    const __m256i p8 = _mm256_packs_epi16(p16, p16);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(p8, order));
+}
+
+/* Requantizes channels j .. j + nc (nc <= 16) held in c0, c1 and stores nc bytes. */
+__attribute__((target("avx2"))) static inline void store_rq16(const struct qv_rq_s8 *rq,
+                                                               __m256i c0, __m256i c1, int64_t j,
+                                                               int64_t nc, int8_t *out)
+{
+    const __m128i b = pack16(rq8(rq, c0, j), rq8(rq, c1, j + 8));
+    if (nc == 16) {
+        _mm_storeu_si128((__m128i *)out, b);
+    } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b);
+        memcpy(out, tmp, (size_t)nc);
+    }
+}
+
+/*
+ * One tile, requantized: rows a[0..mr) (stride kp) x block of QV_GEMM_NB packed columns,
+ * channels j .. j + nc of rq, to out (row stride ldo). Rows past mr read row 0 again (valid
+ * memory) and are not stored.
+ */
+__attribute__((target("avx2"))) static void tile_rq_avx2(const int16_t *a, int64_t mr, int64_t kp,
+                                                         const int16_t *b,
+                                                         const struct qv_rq_s8 *rq, int64_t j,
+                                                         int64_t nc, int8_t *out, int64_t ldo)
+{
     const int16_t *a0 = a, *a1 = mr > 1 ? a + kp : a, *a2 = mr > 2 ? a + 2 * kp : a;
     const int16_t *a3 = mr > 3 ? a + 3 * kp : a;
-    __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
-    __m256i c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256();
-    __m256i c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256();
-    __m256i c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256();
+    const int32_t *add = qv_rq_s8_row(rq, QV_RQ_ADD) + j;
+    __m256i c00 = _mm256_loadu_si256((const __m256i *)add);
+    __m256i c01 = _mm256_loadu_si256((const __m256i *)(add + 8));
+    __m256i c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
     for (int64_t k = 0; k < kp; k += 2) {
         const __m256i b0 = _mm256_loadu_si256((const __m256i *)(b + k * QV_GEMM_NB));
         const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + k * QV_GEMM_NB + 16));
@@ -119,17 +241,41 @@ __attribute__((target("avx2"))) static void tile_avx2(const int16_t *a, int64_t 
         c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
     }
     /* Pair layout: column j of the block occupies int32 lane j (b holds [k/2][16][2]). */
-    _mm256_storeu_si256((__m256i *)&out[0][0], c00);
-    _mm256_storeu_si256((__m256i *)&out[0][8], c01);
-    _mm256_storeu_si256((__m256i *)&out[1][0], c10);
-    _mm256_storeu_si256((__m256i *)&out[1][8], c11);
-    _mm256_storeu_si256((__m256i *)&out[2][0], c20);
-    _mm256_storeu_si256((__m256i *)&out[2][8], c21);
-    _mm256_storeu_si256((__m256i *)&out[3][0], c30);
-    _mm256_storeu_si256((__m256i *)&out[3][8], c31);
+    store_rq16(rq, c00, c01, j, nc, out);
+    if (mr > 1)
+        store_rq16(rq, c10, c11, j, nc, out + ldo);
+    if (mr > 2)
+        store_rq16(rq, c20, c21, j, nc, out + 2 * ldo);
+    if (mr > 3)
+        store_rq16(rq, c30, c31, j, nc, out + 3 * ldo);
 }
 
+/* int8 to int16, 32 per step. */
+__attribute__((target("avx2"))) static void widen_avx2(const int8_t *src, int16_t *dst, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i)));
+        const __m256i hi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i + 16)));
+        _mm256_storeu_si256((__m256i *)(dst + i), lo);
+        _mm256_storeu_si256((__m256i *)(dst + i + 16), hi);
+    }
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
 #endif
+
+void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n)
+{
+#ifdef QV_GEMM_X86
+    if (have_avx2()) {
+        widen_avx2(src, dst, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
 
 /* Scalar requantization of one row (both rounding flavours). */
 static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t *mult,
@@ -143,11 +289,7 @@ static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t 
 }
 
 #ifdef QV_GEMM_X86
-/*
- * Double-rounding MBQM on 8 lanes: x << left (wrapping), SRDHM through two 64-bit
- * _mm256_mul_epi32 (even and odd lanes; the low 32 bits of (p + 2^30) >> 31 need only a
- * logical shift), then RDBPOT with per-lane masks. M >= 0 here, so SRDHM never saturates.
- */
+/* requant_row_c on 8 lanes per step (double rounding, M >= 0): mbqm8 with per-lane constants. */
 __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
                                                              const int32_t *add,
                                                              const int32_t *mult,
@@ -156,7 +298,6 @@ __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
                                                              int8_t *out)
 {
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
     const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo);
     const __m256i vhi = _mm256_set1_epi32(hi);
     int64_t j = 0;
@@ -166,20 +307,11 @@ __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
             x = _mm256_add_epi32(x, _mm256_loadu_si256((const __m256i *)(add + j)));
         const __m256i sh = _mm256_loadu_si256((const __m256i *)(shift + j));
         const __m256i m = _mm256_loadu_si256((const __m256i *)(mult + j));
-        const __m256i left = _mm256_max_epi32(sh, zero);
         const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero);
-        x = _mm256_sllv_epi32(x, left);
-        __m256i pe = _mm256_mul_epi32(x, m);
-        __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32));
-        pe = _mm256_srli_epi64(_mm256_add_epi64(pe, nudge), 31);
-        po = _mm256_srli_epi64(_mm256_add_epi64(po, nudge), 31);
-        const __m256i srd = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
         const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-        const __m256i rem = _mm256_and_si256(srd, mask);
-        const __m256i thr = _mm256_add_epi32(_mm256_srli_epi32(mask, 1),
-                                             _mm256_and_si256(_mm256_cmpgt_epi32(zero, srd), one));
-        __m256i v = _mm256_add_epi32(_mm256_srav_epi32(srd, right),
-                                     _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
+        x = _mm256_sllv_epi32(x, _mm256_max_epi32(sh, zero));
+        __m256i v = mbqm8(x, m, _mm256_srli_epi64(m, 32), right, mask,
+                          _mm256_srli_epi32(mask, 1));
         v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, vzp), vlo), vhi);
         const __m256i v16 = _mm256_packs_epi32(v, v);
         const __m256i v8 = _mm256_packs_epi16(v16, v16);
@@ -295,28 +427,29 @@ void qv_requant_row_s8(const int32_t *acc, const int32_t *add, const int32_t *mu
     requant_row_c(acc, add, mult, shift, n, zp, lo, hi, r, out);
 }
 
-void qv_gemm_s8_run(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
-                    int32_t *c, int64_t ldc)
+void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
+                       const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo)
 {
     const int64_t blocks = (n + QV_GEMM_NB - 1) / QV_GEMM_NB;
 #ifdef QV_GEMM_X86
-    const bool avx2 = have_avx2();
+    const bool avx2 = have_avx2() && rq->vec;
 #endif
     int32_t tile[MR][QV_GEMM_NB];
     for (int64_t blk = 0; blk < blocks; blk++) {
         const int16_t *b = packed + blk * kp * QV_GEMM_NB;
-        const int64_t j0 = blk * QV_GEMM_NB;
-        const int64_t nc = n - j0 < QV_GEMM_NB ? n - j0 : QV_GEMM_NB;
+        const int64_t jb = blk * QV_GEMM_NB;
+        const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
         for (int64_t i = 0; i < m; i += MR) {
             const int64_t mr = m - i < MR ? m - i : MR;
 #ifdef QV_GEMM_X86
-            if (avx2)
-                tile_avx2(a + i * kp, mr, kp, b, tile);
-            else
+            if (avx2) {
+                tile_rq_avx2(a + i * kp, mr, kp, b, rq, j0 + jb, nc, out + i * ldo + jb, ldo);
+                continue;
+            }
 #endif
-                tile_c(a + i * kp, mr, kp, b, tile);
+            tile_c(a + i * kp, mr, kp, b, tile);
             for (int64_t r = 0; r < mr; r++)
-                memcpy(c + (i + r) * ldc + j0, tile[r], (size_t)nc * sizeof(int32_t));
+                rq_row_c(rq, tile[r], j0 + jb, nc, out + (i + r) * ldo + jb);
         }
     }
 }

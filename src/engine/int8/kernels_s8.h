@@ -185,6 +185,43 @@ static inline void qv_s8_binary_map(const struct qv_kernel_ctx *c,
     }
 }
 
+/* ---- requantization constants of the fast paths (gemm_s8.c) ----------------------------- */
+
+/*
+ * Per-channel constants of out = clamp(MBQM(acc + add, M, shift) + zp, lo, hi), derived once at
+ * prepare so the vector kernels only load them: rows of v (each npad int32, zero beyond n):
+ * add, M, shift, M of the next channel (the odd lanes moved down, for _mm256_mul_epi32), max(shift, 0), max(-shift, 0),
+ * 2^max(-shift,0) - 1 and half of it.
+ */
+enum qv_rq_field {
+    QV_RQ_ADD, QV_RQ_MULT, QV_RQ_SHIFT, QV_RQ_MODD, QV_RQ_LEFT, QV_RQ_RIGHT, QV_RQ_MASK,
+    QV_RQ_HALF, QV_RQ_FIELD_COUNT
+};
+
+struct qv_rq_s8 {
+    int32_t *v;                /* [QV_RQ_FIELD_COUNT][npad] */
+    int64_t n, npad;           /* channels; row length (n rounded up to 16, plus 16) */
+    int32_t zp, lo, hi;
+    enum qv_rounding rounding;
+    bool vec;                  /* double rounding and every M >= 0: the AVX2 formula is exact */
+    bool left;                 /* some shift > 0 */
+};
+
+/* Bytes of the v rows for n channels (a multiple of 64). */
+size_t qv_rq_s8_size(int64_t n);
+
+/*
+ * Fills rq for n channels; mem holds qv_rq_s8_size(n) bytes (kept by rq). add may be NULL (0).
+ */
+void qv_rq_s8_init(struct qv_rq_s8 *rq, int32_t *mem, int64_t n, const int32_t *add,
+                   const int32_t *mult, const int32_t *shift, int32_t zp, int32_t lo, int32_t hi,
+                   enum qv_rounding r);
+
+static inline const int32_t *qv_rq_s8_row(const struct qv_rq_s8 *rq, enum qv_rq_field f)
+{
+    return rq->v + (int64_t)f * rq->npad;
+}
+
 /* ---- integer GEMM (fast path of CONV_2D and FULLY_CONNECTED; gemm_s8.c) ------------------- */
 
 /* Columns (output channels) per packed block. */
@@ -202,12 +239,17 @@ void qv_gemm_s8_pack(const int8_t *w, int64_t n, int64_t k, int64_t ldw, int32_t
                      int16_t *packed, int32_t *wsum);
 
 /*
- * C[i][j] = sum_k A[i][k] * Wp[j][k] for i < m, j < n, exactly in (wrapping) int32.
+ * out[i * ldo + j] = requantized(sum_k A[i][k] * Wp[j][k]) for i < m, j < n, with the constants
+ * of channel j0 + j of rq (whose add row carries the folded bias and input offset): the exact
+ * integer GEMM with the requantization fused into its tile epilogue.
  * A: m rows of kp int16 (kp even, row stride kp, padding columns multiplied by zero weights).
- * C: row stride ldc. Uses AVX2 when the CPU has it, portable C otherwise.
+ * Uses AVX2 when the CPU has it, portable C otherwise.
  */
-void qv_gemm_s8_run(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
-                    int32_t *c, int64_t ldc);
+void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
+                       const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo);
+
+/* dst[i] = src[i] for i < n: int8 to int16 (the GEMM's A rows). */
+void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n);
 
 /*
  * out[j] = clamp(MBQM(acc[j] + add[j], mult[j], shift[j]) + zp, lo, hi) for j < n (add may be
