@@ -43,7 +43,4 @@ bool cli_parse_rounding(const char *cmd, const char *text, enum qv_rounding *ret
 /* int8 when the model's first input or any activation is int8/uint8/int16, else float. */
 enum qv_engine_kind cli_default_engine(const struct qv_graph *g);
 
-/* JSON string literal of s (quotes and escapes) to f. */
-void cli_json_string(FILE *f, const char *s);
-
 #endif

@@ -50,7 +50,7 @@ static void print_table(const struct qv_graph *g, const struct qv_layer_diff *d,
         for (int32_t i = 0; i < n; i++) {
             printf("%s\n  {\"node\": %d, \"op\": \"%s\", \"tensor\": ", i ? "," : "", d[i].node,
                    qv_op_name(g->nodes[d[i].node].op));
-            cli_json_string(stdout, g->tensors[d[i].tensor].name);
+            qv_json_fputs(stdout, g->tensors[d[i].tensor].name);
             printf(", \"elements\": %lld, \"same\": %lld, \"off_by_one\": %lld, \"more\": %lld, "
                    "\"max_abs\": %.9g, \"sqnr_db\": ", (long long)d[i].elems, (long long)d[i].same,
                    (long long)d[i].off_by_one, (long long)d[i].more, d[i].max_abs);

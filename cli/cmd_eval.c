@@ -125,15 +125,15 @@ int cmd_eval(int argc, char **argv)
     const char *engine = eo.engine.kind == QV_ENGINE_FLOAT ? "float" : "int8";
     if (rc == CLI_EXIT_OK && json) {
         printf("{\"model\": ");
-        cli_json_string(stdout, model);
+        qv_json_fputs(stdout, model);
         printf(", \"data\": ");
-        cli_json_string(stdout, data);
+        qv_json_fputs(stdout, data);
         printf(", \"engine\": \"%s\", \"rounding\": \"%s\", \"samples\": %lld", engine,
                eo.engine.rounding == QV_ROUNDING_DOUBLE ? "double" : "single", (long long)r.n);
         if (r.has_labels)
             printf(", \"correct\": %lld, \"accuracy\": %.6f", (long long)r.correct, r.accuracy);
         printf(", \"predictions\": ");
-        cli_json_string(stdout, out);
+        qv_json_fputs(stdout, out);
         printf("}\n");
     } else if (rc == CLI_EXIT_OK) {
         printf("%s engine: %lld samples", engine, (long long)r.n);

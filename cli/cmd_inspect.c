@@ -36,7 +36,7 @@ static void json_tensor(FILE *f, const struct qv_graph *g, int32_t ti)
 {
     const struct qv_tensor *t = &g->tensors[ti];
     fprintf(f, "{\"index\": %d, \"name\": ", ti);
-    cli_json_string(f, t->name);
+    qv_json_fputs(f, t->name);
     fprintf(f, ", \"dtype\": \"%s\", \"shape\": ", qv_dtype_name(t->dtype));
     json_shape(f, &t->shape);
     if (t->quant.count) {
@@ -55,7 +55,7 @@ static void print_json(const struct qv_graph *g, const char *path)
 {
     FILE *f = stdout;
     fprintf(f, "{\"model\": ");
-    cli_json_string(f, path);
+    qv_json_fputs(f, path);
     fprintf(f, ", \"tensors\": %d, \"inputs\": [", g->n_tensors);
     for (int32_t i = 0; i < g->n_inputs; i++) {
         fprintf(f, "%s", i ? ", " : "");
@@ -72,7 +72,7 @@ static void print_json(const struct qv_graph *g, const char *path)
         const struct qv_node *n = &g->nodes[ni];
         fprintf(f, "%s\n  {\"index\": %d, \"op\": \"%s\", \"name\": ", oi ? "," : "", ni,
                 qv_op_name(n->op));
-        cli_json_string(f, n->name);
+        qv_json_fputs(f, n->name);
         fprintf(f, ", \"inputs\": [");
         for (int32_t k = 0; k < n->n_inputs; k++)
             fprintf(f, "%s%d", k ? ", " : "", n->inputs[k]);

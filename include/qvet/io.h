@@ -40,6 +40,8 @@ enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret
                                 size_t *ret_size, struct qv_error *err);
 /* mkdir -p. */
 enum qv_status qv_mkdir_p(const char *path, struct qv_error *err);
+/* Writes s as a JSON string literal (quotes, escapes for '"', '\\' and control bytes). */
+void qv_json_fputs(FILE *f, const char *s);
 
 /* ---- .npy ---------------------------------------------------------------------------------- */
 

@@ -235,3 +235,17 @@ enum qv_status qv_mkdir_p(const char *path, struct qv_error *err)
     }
     return mkdir_one(buf, path, err);
 }
+
+void qv_json_fputs(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}

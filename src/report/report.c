@@ -15,20 +15,6 @@ static const char *gate_state_name(enum qv_gate_state s)
     return s == QV_GATE_PASS ? "pass" : (s == QV_GATE_FAIL ? "fail" : "skipped");
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* JSON has no NaN/Inf: null for NaN, +-1e999-style strings are not JSON either, so null. */
 static void json_num(FILE *f, double v)
 {
@@ -36,6 +22,23 @@ static void json_num(FILE *f, double v)
         fprintf(f, "%.6f", v);
     else
         fprintf(f, "null");
+}
+
+/* "float": {model, macs, weight_bytes, accuracy} or null. */
+static void json_engine(FILE *f, const char *key, bool has, const char *model, int64_t macs,
+                        size_t weight_bytes, double accuracy)
+{
+    fprintf(f, "  \"%s\": ", key);
+    if (!has) {
+        fprintf(f, "null,\n");
+        return;
+    }
+    fprintf(f, "{\"model\": ");
+    qv_json_fputs(f, model);
+    fprintf(f, ", \"macs\": %lld, \"weight_bytes\": %zu, \"accuracy\": ", (long long)macs,
+            weight_bytes);
+    json_num(f, accuracy);
+    fprintf(f, "},\n");
 }
 
 static void xml_str(FILE *f, const char *s)
@@ -55,39 +58,21 @@ static void write_summary_json(FILE *f, const struct qv_run_result *r)
 {
     const struct qv_manifest *m = &r->manifest;
     fprintf(f, "{\n  \"qvet_version\": \"%s\",\n  \"name\": ", QV_VERSION_STRING);
-    json_str(f, m->name);
+    qv_json_fputs(f, m->name);
     fprintf(f, ",\n  \"task\": \"%s\",\n  \"rounding\": \"%s\",\n  \"passed\": %s,\n",
             qv_task_name(m->task), r->rounding == QV_ROUNDING_SINGLE ? "single" : "double",
             r->passed ? "true" : "false");
     fprintf(f, "  \"samples\": %lld,\n", (long long)(r->has_float ? r->f.n : r->q.n));
-    fprintf(f, "  \"float\": ");
-    if (r->has_float) {
-        fprintf(f, "{\"model\": ");
-        json_str(f, m->model);
-        fprintf(f, ", \"macs\": %lld, \"weight_bytes\": %zu, \"accuracy\": ",
-                (long long)r->float_macs, r->float_weight_bytes);
-        json_num(f, r->has_labels ? r->f.accuracy : NAN);
-        fprintf(f, "},\n");
-    } else {
-        fprintf(f, "null,\n");
-    }
-    fprintf(f, "  \"int8\": ");
-    if (r->has_int8) {
-        fprintf(f, "{\"model\": ");
-        json_str(f, m->int8_model);
-        fprintf(f, ", \"macs\": %lld, \"weight_bytes\": %zu, \"accuracy\": ",
-                (long long)r->int8_macs, r->int8_weight_bytes);
-        json_num(f, r->has_labels ? r->q.accuracy : NAN);
-        fprintf(f, "},\n");
-    } else {
-        fprintf(f, "null,\n");
-    }
+    json_engine(f, "float", r->has_float, m->model, r->float_macs, r->float_weight_bytes,
+                r->has_labels ? r->f.accuracy : NAN);
+    json_engine(f, "int8", r->has_int8, m->int8_model, r->int8_macs, r->int8_weight_bytes,
+                r->has_labels ? r->q.accuracy : NAN);
     fprintf(f, "  \"agreement\": ");
     json_num(f, r->has_float && r->has_int8 ? r->agreement : NAN);
     fprintf(f, ",\n  \"output_sqnr_db\": ");
     json_num(f, r->has_float && r->has_int8 ? r->output_sqnr_db : NAN);
     fprintf(f, ",\n  \"note\": ");
-    json_str(f, r->note);
+    qv_json_fputs(f, r->note);
     fprintf(f, ",\n  \"gates\": [");
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
@@ -97,7 +82,7 @@ static void write_summary_json(FILE *f, const struct qv_run_result *r)
         fprintf(f, ", \"threshold\": ");
         json_num(f, g->threshold);
         fprintf(f, ", \"detail\": ");
-        json_str(f, g->detail);
+        qv_json_fputs(f, g->detail);
         fprintf(f, "}");
     }
     fprintf(f, "%s]\n}\n", r->n_gates ? "\n  " : "");
