@@ -2,8 +2,7 @@
 # Builds the libFuzzer harness with clang (ASan + UBSan, coverage on the whole library) and fuzzes
 # the TFLite reader/writer for SECONDS (default 60) from the seed corpus in fuzz/corpus/tflite.
 #   fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
-# QVET_FUZZ_BUILD: build directory (default build-fuzz). -Wno-unknown-warning-option: the project
-# passes GCC's -Wno-format-truncation, which clang does not know. Findings land in the build directory
+# QVET_FUZZ_BUILD: build directory (default build-fuzz). Findings land in the build directory
 # (crash-*, leak-*, timeout-*) and make the script exit non-zero.
 set -eu
 secs=${1:-60}
