@@ -6,20 +6,64 @@
  * [N, OH, OW, Cout] with Cout = Cin * depth_multiplier (the multiplier from the options).
  * Output channel oc = ic * dm + m reads input channel ic with filter column oc.
  *
- * Fast path: per output pixel, accumulate every channel at once over the in-image taps (a
- * contiguous, vectorizable loop over channels), then requantize. Same sums, same order of
- * int32 wrapping additions is irrelevant (addition is associative modulo 2^32).
+ * Fast path: per output pixel, accumulate every channel at once over the taps (a contiguous,
+ * vectorizable loop over channels), then requantize. Same sums; the order of int32 wrapping
+ * additions is irrelevant (addition is associative modulo 2^32).
+ * With AVX2 (depth multiplier 1, constant weights): sum(w * x) over every tap, where a tap
+ * outside the image reads a row of z_in (so its w * (x - z_in) is 0), two taps per
+ * _mm256_madd_epi16 on weights interleaved at prepare; -z_in * sum(w) + bias is folded in
+ * once, and the requantization (struct qv_rq_s8) runs on the registers.
  */
+#include <string.h>
+
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/simd_s8.h"
 
 struct dw_params {
     int32_t in_offset, out_offset, act_min, act_max;
     int32_t stride_h, stride_w, dil_h, dil_w, dm;
     int64_t pad_h, pad_w, kh, kw;
     int32_t *mult, *shift; /* [cout] */
+    /* AVX2 path (wpack == NULL: not used) */
+    int64_t pairs;         /* ceil(kh * kw / 2): taps per madd, the odd last one with zero weights */
+    int64_t *tap_off;      /* [kh * kw]: input offset of each tap from the window's corner */
+    int16_t *wpack;        /* per 16 channels [pairs][2][16], then per last 8 [pairs][16] */
+    int32_t *fold;         /* [cout]: bias - z_in * sum over taps of w */
+    struct qv_rq_s8 rq;
 };
+
+/* Bytes of wpack for cout channels and `pairs` tap pairs. */
+static size_t wpack_size(int64_t cout, int64_t pairs)
+{
+    return (size_t)((cout / 16) * 32 + (cout % 16 >= 8 ? 16 : 0)) * (size_t)pairs * 2;
+}
+
+/*
+ * Interleaves the weights of taps 2t and 2t + 1 for _mm256_madd_epi16 on the int16 rows
+ * unpacklo/unpackhi_epi16(tap 2t, tap 2t + 1): in each 128-bit half h of a block of 16
+ * channels, lo holds channels 8h + 0..3 and hi channels 8h + 4..7, each as (w[2t], w[2t + 1]).
+ * A last block of 8 channels is interleaved for unpacklo_epi8 of the int8 rows: channel e / 2.
+ */
+static void pack_weights(struct dw_params *p, const int8_t *w, int64_t cout)
+{
+    const int64_t taps = p->kh * p->kw;
+    int16_t *dst = p->wpack;
+    int64_t c0 = 0;
+    for (; c0 + 16 <= cout; c0 += 16)
+        for (int64_t t = 0; t < p->pairs; t++)
+            for (int64_t e = 0; e < 32; e++) {
+                const int64_t part = e / 16, h = (e % 16) / 8, q = e % 8;
+                const int64_t ch = c0 + 8 * h + 4 * part + q / 2, tap = 2 * t + q % 2;
+                *dst++ = (int16_t)(tap < taps ? w[tap * cout + ch] : 0);
+            }
+    if (cout - c0 >= 8)
+        for (int64_t t = 0; t < p->pairs; t++)
+            for (int64_t e = 0; e < 16; e++) {
+                const int64_t ch = c0 + e / 2, tap = 2 * t + e % 2;
+                *dst++ = (int16_t)(tap < taps ? w[tap * cout + ch] : 0);
+            }
+}
 
 enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -37,13 +81,23 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
         return qv_s8_fail(c, err, "input depth %lld x depth_multiplier %d must equal the filter's "
                           "and output's depth %lld", (long long)x->dims[3],
                           (int)a->depth_multiplier, (long long)cout);
+    const bool has_bias = c->n_in > 2 && c->in[2];
+    const bool fast = a->depth_multiplier == 1 && c->in[1]->t->data != NULL &&
+                      (!has_bias || c->in[2]->t->data != NULL);
+    const int64_t taps = w->dims[1] * w->dims[2], pairs = (taps + 1) / 2;
     size_t off_mult = qv_s8_align64(sizeof(struct dw_params));
     size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
-    struct dw_params *p = qv_s8_params_alloc(c, off_shift + (size_t)cout * 4, err);
+    size_t off_fold = off_shift + qv_s8_align64((size_t)cout * 4);
+    size_t off_tap = off_fold + (fast ? qv_s8_align64((size_t)cout * 4) : 0);
+    size_t off_rq = off_tap + (fast ? qv_s8_align64((size_t)taps * sizeof(int64_t)) : 0);
+    size_t off_pack = off_rq + (fast ? qv_rq_s8_size(cout) : 0);
+    size_t size = off_pack + (fast ? wpack_size(cout, pairs) : 0);
+    struct dw_params *p = qv_s8_params_alloc(c, size, err);
     if (!p)
         return QV_E_NOMEM;
-    p->mult = (int32_t *)((char *)p + off_mult);
-    p->shift = (int32_t *)((char *)p + off_shift);
+    char *base = (char *)p;
+    p->mult = (int32_t *)(base + off_mult);
+    p->shift = (int32_t *)(base + off_shift);
     if ((st = qv_s8_channel_multipliers(c, 1, cout, s_in, s_out, p->mult, p->shift, err)) != QV_OK)
         return st;
     p->in_offset = -z_in;
@@ -60,9 +114,31 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
                        &p->pad_h);
     qv_compute_padding(x->dims[2], (int32_t)p->kw, a->stride_w, a->dilation_w, a->padding, NULL,
                        &p->pad_w);
+    if (fast) {
+        const int8_t *wd = c->in[1]->t->data;
+        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
+        p->pairs = pairs;
+        p->fold = (int32_t *)(base + off_fold);
+        p->tap_off = (int64_t *)(base + off_tap);
+        p->wpack = (int16_t *)(base + off_pack);
+        for (int64_t ky = 0; ky < p->kh; ky++)
+            for (int64_t kx = 0; kx < p->kw; kx++)
+                p->tap_off[ky * p->kw + kx] = (ky * p->dil_h * x->dims[2] + kx * p->dil_w) *
+                                              x->dims[3];
+        for (int64_t oc = 0; oc < cout; oc++) {
+            int32_t sum = 0;
+            for (int64_t t = 0; t < taps; t++)
+                sum = qv_wrap_add(sum, wd[t * cout + oc]);
+            p->fold[oc] = qv_wrap_add(qv_wrap_mul(-z_in, sum), bias ? bias[oc] : 0);
+        }
+        pack_weights(p, wd, cout);
+        qv_rq_s8_init(&p->rq, (int32_t *)(base + off_rq), cout, p->fold, p->mult, p->shift,
+                      p->out_offset, p->act_min, p->act_max, c->rounding);
+    }
     if (!c->plain_loops)
         c->scratch_size = qv_s8_align64((size_t)cout * sizeof(int32_t)) +
-                          2 * (size_t)(p->kh * p->kw) * sizeof(const int8_t *);
+                          qv_s8_align64(2 * (size_t)(pairs * 2) * sizeof(const int8_t *)) +
+                          (size_t)cout + 32;
     return QV_OK;
 }
 
@@ -105,6 +181,111 @@ static void dw_plain(const struct dw_params *p, const struct qv_kernel_ctx *c)
                         out[((b * oh + oy) * ow + ox) * cout + oc] = finish(p, c, acc, bias, oc);
                     }
 }
+
+#ifdef QV_S8_X86
+/* Requantizes the 8 channels c .. c + 8 held in acc (add row included) and stores 8 bytes. */
+__attribute__((target("avx2"))) static inline void store_rq8(const struct qv_rq_s8 *rq,
+                                                             __m256i acc, int64_t c, int8_t *out)
+{
+    const __m256i v = qv_rq8_avx2(rq, acc, c);
+    const __m256i v16 = _mm256_packs_epi32(v, v);
+    const __m256i v8 = _mm256_packs_epi16(v16, v16);
+    const int32_t w0 = _mm256_extract_epi32(v8, 0), w1 = _mm256_extract_epi32(v8, 4);
+    memcpy(out, &w0, 4);
+    memcpy(out + 4, &w1, 4);
+}
+
+/* One output pixel: taps[0 .. 2 * pairs) are its input rows (z_in rows outside the image). */
+__attribute__((target("avx2"))) static inline void dw_pixel_avx2(const struct dw_params *p,
+                                                                 const int8_t *w, int64_t cout,
+                                                                 const int8_t *const *taps,
+                                                                 int8_t *out)
+{
+    const int16_t *wp = p->wpack;
+    const int32_t *add = qv_rq_s8_row(&p->rq, QV_RQ_ADD);
+    int64_t c = 0;
+    for (; c + 16 <= cout; c += 16) {
+        __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+        for (int64_t t = 0; t < p->pairs; t++, wp += 32) {
+            const __m256i xa =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(taps[2 * t] + c)));
+            const __m256i xb =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(taps[2 * t + 1] + c)));
+            lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb),
+                                                        _mm256_loadu_si256((const __m256i *)wp)));
+            hi = _mm256_add_epi32(hi, _mm256_madd_epi16(
+                                          _mm256_unpackhi_epi16(xa, xb),
+                                          _mm256_loadu_si256((const __m256i *)(wp + 16))));
+        }
+        /* lo: channels 0..3 | 8..11, hi: 4..7 | 12..15. */
+        const __m256i a0 = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20),
+                                            _mm256_loadu_si256((const __m256i *)(add + c)));
+        const __m256i a1 = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31),
+                                            _mm256_loadu_si256((const __m256i *)(add + c + 8)));
+        qv_store_rq16_avx2(&p->rq, a0, a1, c, 16, out + c);
+    }
+    if (cout - c >= 8) {
+        __m256i acc = _mm256_loadu_si256((const __m256i *)(add + c));
+        for (int64_t t = 0; t < p->pairs; t++, wp += 16) {
+            const __m128i xa = _mm_loadl_epi64((const __m128i *)(taps[2 * t] + c));
+            const __m128i xb = _mm_loadl_epi64((const __m128i *)(taps[2 * t + 1] + c));
+            const __m256i xab = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(xa, xb));
+            acc = _mm256_add_epi32(acc,
+                                   _mm256_madd_epi16(xab, _mm256_loadu_si256((const __m256i *)wp)));
+        }
+        store_rq8(&p->rq, acc, c, out + c);
+        c += 8;
+    }
+    for (; c < cout; c++) {
+        int32_t acc = 0;
+        for (int64_t t = 0; t < p->kh * p->kw; t++)
+            acc = qv_wrap_add(acc, w[t * cout + c] * taps[t][c]);
+        qv_rq_s8_apply(&p->rq, &acc, c, 1, out + c);
+    }
+}
+
+__attribute__((target("avx2"))) static void dw_fast_avx2(const struct dw_params *p,
+                                                         const struct qv_kernel_ctx *c)
+{
+    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
+    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
+    int8_t *out = c->out[0]->data;
+    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
+    const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
+    const int64_t taps = p->kh * p->kw;
+    const int64_t span_h = (p->kh - 1) * p->dil_h, span_w = (p->kw - 1) * p->dil_w;
+    const int8_t **tap = (const int8_t **)((char *)c->scratch + qv_s8_align64((size_t)cout * 4));
+    int8_t *zrow = (int8_t *)tap + qv_s8_align64(2 * (size_t)(p->pairs * 2) * sizeof(*tap));
+    memset(zrow, -p->in_offset, (size_t)cout + 32);
+    for (int64_t t = taps; t < 2 * p->pairs; t++)
+        tap[t] = zrow;
+    for (int64_t b = 0; b < os->dims[0]; b++)
+        for (int64_t oy = 0; oy < oh; oy++) {
+            const int64_t iy0 = oy * p->stride_h - p->pad_h;
+            const bool y_inside = iy0 >= 0 && iy0 + span_h < h;
+            for (int64_t ox = 0; ox < ow; ox++) {
+                const int64_t ix0 = ox * p->stride_w - p->pad_w;
+                if (y_inside && ix0 >= 0 && ix0 + span_w < wd) {
+                    const int8_t *corner = x + ((b * h + iy0) * wd + ix0) * cin;
+                    for (int64_t t = 0; t < taps; t++)
+                        tap[t] = corner + p->tap_off[t];
+                } else {
+                    for (int64_t ky = 0; ky < p->kh; ky++) {
+                        const int64_t iy = iy0 + p->dil_h * ky;
+                        for (int64_t kx = 0; kx < p->kw; kx++) {
+                            const int64_t ix = ix0 + p->dil_w * kx;
+                            tap[ky * p->kw + kx] =
+                                ix < 0 || ix >= wd || iy < 0 || iy >= h
+                                    ? zrow
+                                    : x + ((b * h + iy) * wd + ix) * cin;
+                        }
+                    }
+                }
+                dw_pixel_avx2(p, w, cout, tap, out + ((b * oh + oy) * ow + ox) * cout);
+            }
+        }
+}
+#endif
 
 static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
 {
@@ -160,6 +341,12 @@ static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
 void qv_depthwise_conv_2d_s8(const struct qv_kernel_ctx *c)
 {
     const struct dw_params *p = c->params;
+#ifdef QV_S8_X86
+    if (!c->plain_loops && c->scratch && p->wpack && p->rq.vec && qv_have_avx2()) {
+        dw_fast_avx2(p, c);
+        return;
+    }
+#endif
     if (!c->plain_loops && c->scratch)
         dw_fast(p, c);
     else

@@ -16,14 +16,11 @@
 
 #include "engine/int8/kernels_s8.h"
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(QV_INT8_NO_SIMD)
-#define QV_GEMM_X86 1
-#include <immintrin.h>
-#endif
+#include "engine/int8/simd_s8.h"
 
 #define MR 4
 
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
 /* libgcc's constructor initializes the CPU model before main; no __builtin_cpu_init needed. */
 bool qv_have_avx2(void)
 {
@@ -102,8 +99,7 @@ void qv_rq_s8_init(struct qv_rq_s8 *rq, int32_t *mem, int64_t n, const int32_t *
     }
 }
 
-/* out[j] = requantized(acc[j] + add) for channels j0 .. j0 + n of rq (the scalar formula). */
-static void rq_row_c(const struct qv_rq_s8 *rq, const int32_t *acc, int64_t j0, int64_t n,
+void qv_rq_s8_apply(const struct qv_rq_s8 *rq, const int32_t *acc, int64_t j0, int64_t n,
                      int8_t *out)
 {
     const int32_t *add = qv_rq_s8_row(rq, QV_RQ_ADD) + j0;
@@ -136,76 +132,13 @@ static void tile_c(const int16_t *a, int64_t mr, int64_t kp, const int16_t *b,
     }
 }
 
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
 /* Two adjacent int16 of a row as one int32, broadcast to every lane. */
 static inline int32_t pair32(const int16_t *p)
 {
     int32_t v;
     memcpy(&v, p, sizeof(v));
     return v;
-}
-
-/*
- * Double-rounding MBQM on 8 lanes, without the final zero point and clamp. x << left wraps
- * like the scalar multiply. SRDHM: two 64-bit _mm256_mul_epi32 (even lanes, and the odd lanes
- * moved down, with their M in modd), + 2^30; the low 32 bits of >> 31 are the result (even:
- * a logical shift right by 31; odd: a shift left by 1 puts bits 31..62 in the high half). M >= 0,
- * so the INT32_MIN * INT32_MIN saturation cannot occur. RDBPOT: (s >> e) + (rem > thr), with
- * mask = 2^e - 1, thr = mask / 2 + (s < 0), exactly as qv_rdbpot.
- */
-__attribute__((target("avx2"))) static inline __m256i mbqm8(__m256i x, __m256i m, __m256i modd,
-                                                             __m256i right, __m256i mask,
-                                                             __m256i half)
-{
-    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
-    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
-    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), modd), nudge);
-    const __m256i s = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_add_epi64(po, po),
-                                         0xAA);
-    const __m256i thr = _mm256_sub_epi32(half, _mm256_srai_epi32(s, 31));
-    const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(s, mask), thr);
-    return _mm256_sub_epi32(_mm256_srav_epi32(s, right), up);
-}
-
-/* mbqm8 with the constants of channels j .. j + 8 of rq (acc already holds the add row). */
-__attribute__((target("avx2"))) static inline __m256i rq8(const struct qv_rq_s8 *rq, __m256i x,
-                                                           int64_t j)
-{
-    const int32_t *v = rq->v + j;
-    const int64_t np = rq->npad;
-#define QV_RQ_LOAD(f) _mm256_loadu_si256((const __m256i *)(v + (int64_t)(f) * np))
-    if (rq->left)
-        x = _mm256_sllv_epi32(x, QV_RQ_LOAD(QV_RQ_LEFT));
-    x = mbqm8(x, QV_RQ_LOAD(QV_RQ_MULT), QV_RQ_LOAD(QV_RQ_MODD), QV_RQ_LOAD(QV_RQ_RIGHT),
-              QV_RQ_LOAD(QV_RQ_MASK), QV_RQ_LOAD(QV_RQ_HALF));
-#undef QV_RQ_LOAD
-    x = _mm256_add_epi32(x, _mm256_set1_epi32(rq->zp));
-    return _mm256_min_epi32(_mm256_max_epi32(x, _mm256_set1_epi32(rq->lo)),
-                            _mm256_set1_epi32(rq->hi));
-}
-
-/* Saturating pack of 16 int32 lanes (already in [-128, 127]) to 16 bytes in channel order. */
-__attribute__((target("avx2"))) static inline __m128i pack16(__m256i v0, __m256i v1)
-{
-    const __m256i p16 = _mm256_packs_epi32(v0, v1);
-    const __m256i p8 = _mm256_packs_epi16(p16, p16);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(p8, order));
-}
-
-/* Requantizes channels j .. j + nc (nc <= 16) held in c0, c1 and stores nc bytes. */
-__attribute__((target("avx2"))) static inline void store_rq16(const struct qv_rq_s8 *rq,
-                                                               __m256i c0, __m256i c1, int64_t j,
-                                                               int64_t nc, int8_t *out)
-{
-    const __m128i b = pack16(rq8(rq, c0, j), rq8(rq, c1, j + 8));
-    if (nc == 16) {
-        _mm_storeu_si128((__m128i *)out, b);
-    } else {
-        int8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, b);
-        memcpy(out, tmp, (size_t)nc);
-    }
 }
 
 /*
@@ -241,13 +174,13 @@ __attribute__((target("avx2"))) static void tile_rq_avx2(const int16_t *a, int64
         c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
     }
     /* Pair layout: column j of the block occupies int32 lane j (b holds [k/2][16][2]). */
-    store_rq16(rq, c00, c01, j, nc, out);
+    qv_store_rq16_avx2(rq, c00, c01, j, nc, out);
     if (mr > 1)
-        store_rq16(rq, c10, c11, j, nc, out + ldo);
+        qv_store_rq16_avx2(rq, c10, c11, j, nc, out + ldo);
     if (mr > 2)
-        store_rq16(rq, c20, c21, j, nc, out + 2 * ldo);
+        qv_store_rq16_avx2(rq, c20, c21, j, nc, out + 2 * ldo);
     if (mr > 3)
-        store_rq16(rq, c30, c31, j, nc, out + 3 * ldo);
+        qv_store_rq16_avx2(rq, c30, c31, j, nc, out + 3 * ldo);
 }
 
 /* int8 to int16, 32 per step. */
@@ -267,7 +200,7 @@ __attribute__((target("avx2"))) static void widen_avx2(const int8_t *src, int16_
 
 void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n)
 {
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
     if (have_avx2()) {
         widen_avx2(src, dst, n);
         return;
@@ -288,8 +221,8 @@ static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t 
     }
 }
 
-#ifdef QV_GEMM_X86
-/* requant_row_c on 8 lanes per step (double rounding, M >= 0): mbqm8 with per-lane constants. */
+#ifdef QV_S8_X86
+/* requant_row_c on 8 lanes per step (double rounding, M >= 0): qv_mbqm8_avx2 with per-lane constants. */
 __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
                                                              const int32_t *add,
                                                              const int32_t *mult,
@@ -310,7 +243,7 @@ __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
         const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero);
         const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
         x = _mm256_sllv_epi32(x, _mm256_max_epi32(sh, zero));
-        __m256i v = mbqm8(x, m, _mm256_srli_epi64(m, 32), right, mask,
+        __m256i v = qv_mbqm8_avx2(x, m, _mm256_srli_epi64(m, 32), right, mask,
                           _mm256_srli_epi32(mask, 1));
         v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, vzp), vlo), vhi);
         const __m256i v16 = _mm256_packs_epi32(v, v);
@@ -331,7 +264,7 @@ static void dw_acc_c(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off
         acc[j] = qv_wrap_add(acc[j], w[j] * (x[j] + off));
 }
 
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
 /* 16 channels per step: (x + off) fits int16 (|.| <= 255), w * (x + off) too (<= 32640). */
 __attribute__((target("avx2"))) static void dw_acc_avx2(int32_t *acc, const int8_t *x,
                                                        const int8_t *w, int32_t off, int64_t n)
@@ -355,7 +288,7 @@ __attribute__((target("avx2"))) static void dw_acc_avx2(int32_t *acc, const int8
 }
 #endif
 
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
 /*
  * One depthwise output pixel (depth multiplier 1), 16 channels per step kept in registers
  * across the taps: acc = sum over taps of w * (x + off); taps[t] are the in-image input rows.
@@ -391,7 +324,7 @@ __attribute__((target("avx2"))) static void dw_pixel_avx2(int32_t *acc, const in
 void qv_dw_pixel_s8(int32_t *acc, const int8_t *const *xs, const int8_t *const *ws, int32_t n_taps,
                     int32_t off, int64_t n)
 {
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
     if (have_avx2()) {
         dw_pixel_avx2(acc, xs, ws, n_taps, off, n);
         return;
@@ -405,7 +338,7 @@ void qv_dw_pixel_s8(int32_t *acc, const int8_t *const *xs, const int8_t *const *
 
 void qv_dw_accumulate_s8(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off, int64_t n)
 {
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
     if (have_avx2()) {
         dw_acc_avx2(acc, x, w, off, n);
         return;
@@ -418,7 +351,7 @@ void qv_requant_row_s8(const int32_t *acc, const int32_t *add, const int32_t *mu
                        const int32_t *shift, int64_t n, int32_t zp, int32_t lo, int32_t hi,
                        enum qv_rounding r, int8_t *out)
 {
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
     if (r == QV_ROUNDING_DOUBLE && have_avx2()) {
         requant_row_avx2(acc, add, mult, shift, n, zp, lo, hi, out);
         return;
@@ -431,7 +364,7 @@ void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *p
                        const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo)
 {
     const int64_t blocks = (n + QV_GEMM_NB - 1) / QV_GEMM_NB;
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
     const bool avx2 = have_avx2() && rq->vec;
 #endif
     int32_t tile[MR][QV_GEMM_NB];
@@ -441,7 +374,7 @@ void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *p
         const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
         for (int64_t i = 0; i < m; i += MR) {
             const int64_t mr = m - i < MR ? m - i : MR;
-#ifdef QV_GEMM_X86
+#ifdef QV_S8_X86
             if (avx2) {
                 tile_rq_avx2(a + i * kp, mr, kp, b, rq, j0 + jb, nc, out + i * ldo + jb, ldo);
                 continue;
@@ -449,7 +382,7 @@ void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *p
 #endif
             tile_c(a + i * kp, mr, kp, b, tile);
             for (int64_t r = 0; r < mr; r++)
-                rq_row_c(rq, tile[r], j0 + jb, nc, out + (i + r) * ldo + jb);
+                qv_rq_s8_apply(rq, tile[r], j0 + jb, nc, out + (i + r) * ldo + jb);
         }
     }
 }

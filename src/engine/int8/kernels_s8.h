@@ -217,6 +217,10 @@ void qv_rq_s8_init(struct qv_rq_s8 *rq, int32_t *mem, int64_t n, const int32_t *
                    const int32_t *mult, const int32_t *shift, int32_t zp, int32_t lo, int32_t hi,
                    enum qv_rounding r);
 
+/* out[j] = requantized(acc[j] + add) for channels j0 .. j0 + n of rq: the scalar formula. */
+void qv_rq_s8_apply(const struct qv_rq_s8 *rq, const int32_t *acc, int64_t j0, int64_t n,
+                    int8_t *out);
+
 static inline const int32_t *qv_rq_s8_row(const struct qv_rq_s8 *rq, enum qv_rq_field f)
 {
     return rq->v + (int64_t)f * rq->npad;
