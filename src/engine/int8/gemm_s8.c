@@ -198,6 +198,33 @@ __attribute__((target("avx2"))) static void widen_avx2(const int8_t *src, int16_
 }
 #endif
 
+#ifdef QV_S8_X86
+__attribute__((target("avx2"))) static void accumulate_avx2(int32_t *sum, const int8_t *x,
+                                                            int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(x + i)));
+        _mm256_storeu_si256((__m256i *)(sum + i),
+                            _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(sum + i)), v));
+    }
+    for (; i < n; i++)
+        sum[i] = qv_wrap_add(sum[i], x[i]);
+}
+#endif
+
+void qv_s8_accumulate(int32_t *sum, const int8_t *x, int64_t n)
+{
+#ifdef QV_S8_X86
+    if (have_avx2()) {
+        accumulate_avx2(sum, x, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        sum[i] = qv_wrap_add(sum[i], x[i]);
+}
+
 void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n)
 {
 #ifdef QV_S8_X86

@@ -252,6 +252,9 @@ void qv_gemm_s8_pack(const int8_t *w, int64_t n, int64_t k, int64_t ldw, int32_t
 void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
                        const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo);
 
+/* sum[i] += x[i] for i < n (wrapping int32): MEAN's row sums. */
+void qv_s8_accumulate(int32_t *sum, const int8_t *x, int64_t n);
+
 /* dst[i] = src[i] for i < n: int8 to int16 (the GEMM's A rows). */
 void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n);
 

@@ -60,19 +60,43 @@ void qv_mean_s8(const struct qv_kernel_ctx *c)
         return;
     for (int64_t o = 0; o < n_out; o++)
         sum[o] = 0;
-    /* Walk the input in order; the output index skips the reduced dims. */
-    int64_t idx[QV_MAX_RANK] = { 0 };
-    const int64_t n_in = qv_shape_elems(is);
-    for (int64_t i = 0; i < n_in; i++) {
-        int64_t o = 0;
-        for (int32_t d = 0; d < is->rank; d++)
-            if (!p->reduced[d])
-                o = o * is->dims[d] + idx[d];
-        sum[o] = qv_wrap_add(sum[o], x[i]);
-        for (int32_t d = is->rank - 1; d >= 0; d--) {
-            if (++idx[d] < is->dims[d])
-                break;
-            idx[d] = 0;
+    /*
+     * Fast path, reduced dims forming one contiguous run [d0, d1): sum[outer][i] +=
+     * x[outer][r][i] row by row. Same wrapping sums as the element walk below.
+     */
+    int32_t d0 = 0, d1;
+    while (d0 < is->rank && !p->reduced[d0])
+        d0++;
+    d1 = d0;
+    while (d1 < is->rank && p->reduced[d1])
+        d1++;
+    bool run = !c->plain_loops;
+    for (int32_t d = d1; d < is->rank; d++)
+        run = run && !p->reduced[d];
+    if (run) {
+        int64_t outer = 1, inner = 1;
+        for (int32_t d = 0; d < d0; d++)
+            outer *= is->dims[d];
+        for (int32_t d = d1; d < is->rank; d++)
+            inner *= is->dims[d];
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t r = 0; r < n_red; r++)
+                qv_s8_accumulate(sum + o * inner, x + (o * n_red + r) * inner, inner);
+    } else {
+        /* Walk the input in order; the output index skips the reduced dims. */
+        int64_t idx[QV_MAX_RANK] = { 0 };
+        const int64_t n_in = qv_shape_elems(is);
+        for (int64_t i = 0; i < n_in; i++) {
+            int64_t o = 0;
+            for (int32_t d = 0; d < is->rank; d++)
+                if (!p->reduced[d])
+                    o = o * is->dims[d] + idx[d];
+            sum[o] = qv_wrap_add(sum[o], x[i]);
+            for (int32_t d = is->rank - 1; d >= 0; d--) {
+                if (++idx[d] < is->dims[d])
+                    break;
+                idx[d] = 0;
+            }
         }
     }
     int k = 63 - __builtin_clzll((unsigned long long)n_red);

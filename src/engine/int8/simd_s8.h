@@ -25,7 +25,7 @@
  * so the INT32_MIN * INT32_MIN saturation cannot occur. RDBPOT: (s >> e) + (rem > thr), with
  * mask = 2^e - 1, thr = mask / 2 + (s < 0), exactly as qv_rdbpot.
  */
-__attribute__((target("avx2"))) static inline __m256i qv_mbqm8_avx2(__m256i x, __m256i m, __m256i modd,
+__attribute__((target("avx2"), always_inline)) static inline __m256i qv_mbqm8_avx2(__m256i x, __m256i m, __m256i modd,
                                                              __m256i right, __m256i mask,
                                                              __m256i half)
 {
@@ -40,7 +40,7 @@ __attribute__((target("avx2"))) static inline __m256i qv_mbqm8_avx2(__m256i x, _
 }
 
 /* qv_mbqm8_avx2 with the constants of channels j .. j + 8 of rq (acc already holds the add row). */
-__attribute__((target("avx2"))) static inline __m256i qv_rq8_avx2(const struct qv_rq_s8 *rq, __m256i x,
+__attribute__((target("avx2"), always_inline)) static inline __m256i qv_rq8_avx2(const struct qv_rq_s8 *rq, __m256i x,
                                                            int64_t j)
 {
     const int32_t *v = rq->v + j;
@@ -57,7 +57,7 @@ __attribute__((target("avx2"))) static inline __m256i qv_rq8_avx2(const struct q
 }
 
 /* Saturating pack of 16 int32 lanes (already in [-128, 127]) to 16 bytes in channel order. */
-__attribute__((target("avx2"))) static inline __m128i qv_pack16_avx2(__m256i v0, __m256i v1)
+__attribute__((target("avx2"), always_inline)) static inline __m128i qv_pack16_avx2(__m256i v0, __m256i v1)
 {
     const __m256i p16 = _mm256_packs_epi32(v0, v1);
     const __m256i p8 = _mm256_packs_epi16(p16, p16);
@@ -66,7 +66,7 @@ __attribute__((target("avx2"))) static inline __m128i qv_pack16_avx2(__m256i v0,
 }
 
 /* Requantizes channels j .. j + nc (nc <= 16) held in c0, c1 and stores nc bytes. */
-__attribute__((target("avx2"))) static inline void qv_store_rq16_avx2(const struct qv_rq_s8 *rq,
+__attribute__((target("avx2"), always_inline)) static inline void qv_store_rq16_avx2(const struct qv_rq_s8 *rq,
                                                                __m256i c0, __m256i c1, int64_t j,
                                                                int64_t nc, int8_t *out)
 {
