@@ -146,6 +146,13 @@ static void conv_plain(const struct conv_params *p, const struct qv_kernel_ctx *
     }
 }
 
+/* A short int8 -> int16 copy (restrict: the int8 source cannot alias the destination). */
+static inline void widen(int16_t *restrict dst, const int8_t *restrict src, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
 /* im2col of output pixels [p0, p0 + rows) of group g into int16 rows of kp. */
 static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, int64_t g,
                    int64_t p0, int64_t rows, int16_t *a)
@@ -163,9 +170,15 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
     }
     /* Taps of one kernel row are one contiguous run of kw * cin input bytes when undilated. */
     const bool runs = p->dil_w == 1 && p->groups == 1;
-    for (int64_t r = 0; r < rows; r++) {
-        const int64_t pix = p0 + r, b = pix / (oh * ow), rem = pix % (oh * ow);
-        const int64_t oy = rem / ow, ox = rem % ow;
+    int64_t b = p0 / (oh * ow), oy = p0 % (oh * ow) / ow, ox = p0 % ow;
+    for (int64_t r = 0; r < rows; r++, ox++) {
+        if (ox == ow) {
+            ox = 0;
+            if (++oy == oh) {
+                oy = 0;
+                b++;
+            }
+        }
         const int64_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
         const bool x_inside = ix0 >= 0 && ix0 + p->kw <= wd;
         int16_t *row = a + r * p->kp;
@@ -173,9 +186,7 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
             const int64_t iy = iy0 + p->dil_h * ky;
             int16_t *dst = row + ky * p->kw * p->fcin;
             if (runs && x_inside && iy >= 0 && iy < h) {
-                const int8_t *src = x + ((b * h + iy) * wd + ix0) * cin;
-                for (int64_t i = 0; i < p->kw * cin; i++)
-                    dst[i] = src[i];
+                qv_s8_widen(x + ((b * h + iy) * wd + ix0) * cin, dst, p->kw * cin);
                 continue;
             }
             for (int64_t kx = 0; kx < p->kw; kx++, dst += p->fcin) {
@@ -184,9 +195,7 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
                     for (int64_t ic = 0; ic < p->fcin; ic++)
                         dst[ic] = zin;
                 } else {
-                    const int8_t *src = x + ((b * h + iy) * wd + ix) * cin + g * p->fcin;
-                    for (int64_t ic = 0; ic < p->fcin; ic++)
-                        dst[ic] = src[ic];
+                    widen(dst, x + ((b * h + iy) * wd + ix) * cin + g * p->fcin, p->fcin);
                 }
             }
         }
