@@ -398,12 +398,13 @@ void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *p
     const bool avx2 = have_avx2() && rq->vec;
 #endif
     int32_t tile[MR][QV_GEMM_NB];
-    for (int64_t blk = 0; blk < blocks; blk++) {
-        const int16_t *b = packed + blk * kp * QV_GEMM_NB;
-        const int64_t jb = blk * QV_GEMM_NB;
-        const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
-        for (int64_t i = 0; i < m; i += MR) {
-            const int64_t mr = m - i < MR ? m - i : MR;
+    /* Rows outer: the 4 rows of A stay in L1 while every block of packed weights passes. */
+    for (int64_t i = 0; i < m; i += MR) {
+        const int64_t mr = m - i < MR ? m - i : MR;
+        for (int64_t blk = 0; blk < blocks; blk++) {
+            const int16_t *b = packed + blk * kp * QV_GEMM_NB;
+            const int64_t jb = blk * QV_GEMM_NB;
+            const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
 #ifdef QV_S8_X86
             if (avx2) {
                 tile_rq_avx2(a + i * kp, mr, kp, b, rq, j0 + jb, nc, out + i * ldo + jb, ldo);
