@@ -26,7 +26,7 @@ struct dw_params {
     int64_t pad_h, pad_w, kh, kw;
     int32_t *mult, *shift; /* [cout] */
     /* AVX2 path (wpack == NULL: not used) */
-    int64_t pairs;         /* ceil(kh * kw / 2): taps per madd, the odd last one with zero weights */
+    int64_t pairs;         /* ceil(kh * kw / 2); an odd last tap pairs with zero weights */
     int64_t *tap_off;      /* [kh * kw]: input offset of each tap from the window's corner */
     int16_t *wpack;        /* per 16 channels [pairs][2][16], then per last 8 [pairs][16] */
     int32_t *fold;         /* [cout]: bias - z_in * sum over taps of w */

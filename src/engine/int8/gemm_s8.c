@@ -252,7 +252,8 @@ static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t 
 }
 
 #ifdef QV_S8_X86
-/* requant_row_c on 8 lanes per step (double rounding, M >= 0): qv_mbqm8_avx2 with per-lane constants. */
+/* requant_row_c on 8 lanes per step (double rounding, M >= 0): qv_mbqm8_avx2 on constants
+ * derived per call. */
 __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
                                                              const int32_t *add,
                                                              const int32_t *mult,

@@ -190,8 +190,8 @@ static inline void qv_s8_binary_map(const struct qv_kernel_ctx *c,
 /*
  * Per-channel constants of out = clamp(MBQM(acc + add, M, shift) + zp, lo, hi), derived once at
  * prepare so the vector kernels only load them: rows of v (each npad int32, zero beyond n):
- * add, M, shift, M of the next channel (the odd lanes moved down, for _mm256_mul_epi32), max(shift, 0), max(-shift, 0),
- * 2^max(-shift,0) - 1 and half of it.
+ * add, M, shift, M of the next channel (the odd lanes moved down, for _mm256_mul_epi32),
+ * max(shift, 0), max(-shift, 0), 2^max(-shift,0) - 1 and half of it.
  */
 enum qv_rq_field {
     QV_RQ_ADD, QV_RQ_MULT, QV_RQ_SHIFT, QV_RQ_MODD, QV_RQ_LEFT, QV_RQ_RIGHT, QV_RQ_MASK,
