@@ -22,11 +22,12 @@
 
 /*
  * Double-rounding MBQM on 8 lanes, without the final zero point and clamp; x is already shifted
- * left by max(shift, 0) (wrapping, like the scalar multiply). SRDHM: two 64-bit
- * _mm256_mul_epi32 (even lanes, and the odd lanes moved down, with their M in modd), + 2^30; the low 32 bits of >> 31 are the result (even:
- * a logical shift right by 31; odd: a shift left by 1 puts bits 31..62 in the high half). M >= 0,
- * so the INT32_MIN * INT32_MIN saturation cannot occur. RDBPOT: (s >> e) + (rem > thr), with
- * mask = 2^e - 1, thr = mask / 2 + (s < 0), exactly as qv_rdbpot.
+ * left by max(shift, 0) (wrapping, like the scalar multiply).
+ * SRDHM: two 64-bit _mm256_mul_epi32 (even lanes, and the odd lanes moved down, with their M in
+ * modd), + 2^30; the low 32 bits of >> 31 are the result (even: a logical shift right by 31;
+ * odd: a shift left by 1 puts bits 31..62 in the high half). M >= 0, so the INT32_MIN *
+ * INT32_MIN saturation cannot occur.
+ * RDBPOT: (s >> e) + (rem > thr), mask = 2^e - 1, thr = mask / 2 + (s < 0), as qv_rdbpot.
  */
 QV_AVX2_INLINE __m256i qv_mbqm8_avx2(__m256i x, __m256i m, __m256i modd, __m256i right,
                                      __m256i mask, __m256i half)
