@@ -150,7 +150,7 @@ static void build(int kind, struct built *b)
             cin = groups * (big ? rint_in(16, 64) : rint_in(1, 9));
             cout = groups * (big ? rint_in(16, 80) : rint_in(1, 12));
         } else {
-            a.depth_multiplier = rnd() % 3 == 0 ? rint_in(2, 3) : 1;
+            a.depth_multiplier = rnd() % 3 == 0 ? rint_in(2, 4) : 1;
             cin = big ? rint_in(16, 96) : rint_in(1, 20);
             cout = cin * a.depth_multiplier;
         }

@@ -9,7 +9,10 @@
  * Fast path: per output pixel, accumulate every channel at once over the taps (a contiguous,
  * vectorizable loop over channels), then requantize. Same sums; the order of int32 wrapping
  * additions is irrelevant (addition is associative modulo 2^32).
- * With AVX2 (depth multiplier 1, constant weights): sum(w * x) over every tap, where a tap
+ * Depth multiplier dm > 1: each input sample is first expanded to [H, W, Cout] with
+ * xe[.., ic * dm + m] = x[.., ic] (scratch), which turns the op into depth multiplier 1 on Cout
+ * channels; the kernels below then see rows of Cout channels either way.
+ * With AVX2 (constant weights): sum(w * x) over every tap, where a tap
  * outside the image reads a row of z_in (so its w * (x - z_in) is 0), two taps per
  * _mm256_madd_epi16 on weights interleaved at prepare; -z_in * sum(w) + bias is folded in
  * once, and the requantization (struct qv_rq_s8) runs on the registers.
@@ -27,7 +30,8 @@ struct dw_params {
     int32_t *mult, *shift; /* [cout] */
     /* AVX2 path (wpack == NULL: not used) */
     int64_t pairs;         /* ceil(kh * kw / 2); an odd last tap pairs with zero weights */
-    int64_t *tap_off;      /* [kh * kw]: input offset of each tap from the window's corner */
+    int64_t *tap_off;      /* [kh * kw]: offset of each tap from the window's corner (in a
+                              row of Cout channels: the input, or its expansion when dm > 1) */
     int16_t *wpack;        /* per 16 channels [pairs][2][16], then per last 8 [pairs][16] */
     int32_t *fold;         /* [cout]: bias - z_in * sum over taps of w */
     struct qv_rq_s8 rq;
@@ -82,7 +86,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
                           "and output's depth %lld", (long long)x->dims[3],
                           (int)a->depth_multiplier, (long long)cout);
     const bool has_bias = c->n_in > 2 && c->in[2];
-    const bool fast = a->depth_multiplier == 1 && c->in[1]->t->data != NULL &&
+    const bool fast = c->in[1]->t->data != NULL &&
                       (!has_bias || c->in[2]->t->data != NULL);
     const int64_t taps = w->dims[1] * w->dims[2], pairs = (taps + 1) / 2;
     size_t off_mult = qv_s8_align64(sizeof(struct dw_params));
@@ -124,7 +128,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
         for (int64_t ky = 0; ky < p->kh; ky++)
             for (int64_t kx = 0; kx < p->kw; kx++)
                 p->tap_off[ky * p->kw + kx] = (ky * p->dil_h * x->dims[2] + kx * p->dil_w) *
-                                              x->dims[3];
+                                              cout;
         for (int64_t oc = 0; oc < cout; oc++) {
             int32_t sum = 0;
             for (int64_t t = 0; t < taps; t++)
@@ -138,7 +142,8 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
     if (!c->plain_loops)
         c->scratch_size = qv_s8_align64((size_t)cout * sizeof(int32_t)) +
                           qv_s8_align64(2 * (size_t)(pairs * 2) * sizeof(const int8_t *)) +
-                          (size_t)cout + 32;
+                          qv_s8_align64((size_t)cout + 32) +
+                          (p->dm > 1 ? (size_t)(x->dims[1] * x->dims[2] * cout) : 0);
     return QV_OK;
 }
 
@@ -182,7 +187,63 @@ static void dw_plain(const struct dw_params *p, const struct qv_kernel_ctx *c)
                     }
 }
 
+/* The fast paths' scratch: acc [cout] int32, tap pointers, the z_in row, the expansion. */
+struct dw_scratch {
+    int32_t *acc;
+    const int8_t **tap; /* [2 * 2 * pairs] */
+    int8_t *zrow;       /* [cout + 32] */
+    int8_t *xe;         /* [H * W * cout] when dm > 1 */
+};
+
+static struct dw_scratch dw_scratch(const struct dw_params *p, const struct qv_kernel_ctx *c,
+                                    int64_t cout)
+{
+    const int64_t pairs = (p->kh * p->kw + 1) / 2;
+    char *s = c->scratch;
+    struct dw_scratch r;
+    r.acc = (int32_t *)s;
+    s += qv_s8_align64((size_t)cout * 4);
+    r.tap = (const int8_t **)s;
+    s += qv_s8_align64(2 * (size_t)(pairs * 2) * sizeof(*r.tap));
+    r.zrow = (int8_t *)s;
+    s += qv_s8_align64((size_t)cout + 32);
+    r.xe = (int8_t *)s;
+    return r;
+}
+
+/* dst[i * dm + m] = x[i] for i < n, m < dm: one sample's input as depth multiplier 1 rows. */
+static void expand_scalar(const int8_t *x, int64_t n, int32_t dm, int8_t *dst)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t m = 0; m < dm; m++)
+            dst[i * dm + m] = x[i];
+}
+
 #ifdef QV_S8_X86
+/* expand_scalar with 32-byte steps for dm 2 and 4. */
+__attribute__((target("avx2"))) static void expand_avx2(const int8_t *x, int64_t n, int32_t dm,
+                                                        int8_t *dst)
+{
+    int64_t i = 0;
+    if (dm == 2) {
+        for (; i + 16 <= n; i += 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(x + i));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi8(v, v));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i + 16), _mm_unpackhi_epi8(v, v));
+        }
+    } else if (dm == 4) {
+        for (; i + 16 <= n; i += 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(x + i));
+            const __m128i lo = _mm_unpacklo_epi8(v, v), hi = _mm_unpackhi_epi8(v, v);
+            _mm_storeu_si128((__m128i *)(dst + 4 * i), _mm_unpacklo_epi16(lo, lo));
+            _mm_storeu_si128((__m128i *)(dst + 4 * i + 16), _mm_unpackhi_epi16(lo, lo));
+            _mm_storeu_si128((__m128i *)(dst + 4 * i + 32), _mm_unpacklo_epi16(hi, hi));
+            _mm_storeu_si128((__m128i *)(dst + 4 * i + 48), _mm_unpackhi_epi16(hi, hi));
+        }
+    }
+    expand_scalar(x + i, n - i, dm, dst + i * dm);
+}
+
 /* Requantizes the 8 channels c .. c + 8 held in acc (add row included) and stores 8 bytes. */
 __attribute__((target("avx2"))) static inline void store_rq8(const struct qv_rq_s8 *rq,
                                                              __m256i acc, int64_t c, int8_t *out)
@@ -254,19 +315,26 @@ __attribute__((target("avx2"))) static void dw_fast_avx2(const struct dw_params 
     const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
     const int64_t taps = p->kh * p->kw;
     const int64_t span_h = (p->kh - 1) * p->dil_h, span_w = (p->kw - 1) * p->dil_w;
-    const int8_t **tap = (const int8_t **)((char *)c->scratch + qv_s8_align64((size_t)cout * 4));
-    int8_t *zrow = (int8_t *)tap + qv_s8_align64(2 * (size_t)(p->pairs * 2) * sizeof(*tap));
+    const struct dw_scratch s = dw_scratch(p, c, cout);
+    const int8_t **tap = s.tap;
+    int8_t *zrow = s.zrow;
     memset(zrow, -p->in_offset, (size_t)cout + 32);
     for (int64_t t = taps; t < 2 * p->pairs; t++)
         tap[t] = zrow;
-    for (int64_t b = 0; b < os->dims[0]; b++)
+    for (int64_t b = 0; b < os->dims[0]; b++) {
+        /* Rows of cout channels of sample b. */
+        const int8_t *xb = x + b * h * wd * cin;
+        if (p->dm > 1) {
+            expand_avx2(xb, h * wd * cin, p->dm, s.xe);
+            xb = s.xe;
+        }
         for (int64_t oy = 0; oy < oh; oy++) {
             const int64_t iy0 = oy * p->stride_h - p->pad_h;
             const bool y_inside = iy0 >= 0 && iy0 + span_h < h;
             for (int64_t ox = 0; ox < ow; ox++) {
                 const int64_t ix0 = ox * p->stride_w - p->pad_w;
                 if (y_inside && ix0 >= 0 && ix0 + span_w < wd) {
-                    const int8_t *corner = x + ((b * h + iy0) * wd + ix0) * cin;
+                    const int8_t *corner = xb + (iy0 * wd + ix0) * cout;
                     for (int64_t t = 0; t < taps; t++)
                         tap[t] = corner + p->tap_off[t];
                 } else {
@@ -277,13 +345,14 @@ __attribute__((target("avx2"))) static void dw_fast_avx2(const struct dw_params 
                             tap[ky * p->kw + kx] =
                                 ix < 0 || ix >= wd || iy < 0 || iy >= h
                                     ? zrow
-                                    : x + ((b * h + iy) * wd + ix) * cin;
+                                    : xb + (iy * wd + ix) * cout;
                         }
                     }
                 }
                 dw_pixel_avx2(p, w, cout, tap, out + ((b * oh + oy) * ow + ox) * cout);
             }
         }
+    }
 }
 #endif
 
@@ -296,10 +365,17 @@ static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
     const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
     const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
     const int32_t off = p->in_offset;
-    int32_t *acc = c->scratch;
-    const int8_t **tap_x = (const int8_t **)((char *)c->scratch + qv_s8_align64((size_t)cout * 4));
+    const struct dw_scratch s = dw_scratch(p, c, cout);
+    int32_t *acc = s.acc;
+    const int8_t **tap_x = s.tap;
     const int8_t **tap_w = tap_x + p->kh * p->kw;
-    for (int64_t b = 0; b < os->dims[0]; b++)
+    for (int64_t b = 0; b < os->dims[0]; b++) {
+        /* Rows of cout channels of sample b. */
+        const int8_t *xb = x + b * h * wd * cin;
+        if (p->dm > 1) {
+            expand_scalar(xb, h * wd * cin, p->dm, s.xe);
+            xb = s.xe;
+        }
         for (int64_t oy = 0; oy < oh; oy++) {
             const int64_t iy0 = oy * p->stride_h - p->pad_h;
             for (int64_t ox = 0; ox < ow; ox++) {
@@ -314,28 +390,17 @@ static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
                         const int64_t ix = ix0 + p->dil_w * kx;
                         if (ix < 0 || ix >= wd)
                             continue;
-                        tap_x[nt] = x + ((b * h + iy) * wd + ix) * cin;
+                        tap_x[nt] = xb + (iy * wd + ix) * cout;
                         tap_w[nt] = w + (ky * p->kw + kx) * cout;
                         nt++;
                     }
                 }
-                if (p->dm == 1) {
-                    qv_dw_pixel_s8(acc, tap_x, tap_w, nt, off, cout);
-                } else {
-                    for (int64_t oc = 0; oc < cout; oc++)
-                        acc[oc] = 0;
-                    for (int32_t t = 0; t < nt; t++)
-                        for (int64_t ic = 0; ic < cin; ic++) {
-                            const int32_t xv = tap_x[t][ic] + off;
-                            for (int64_t m = 0; m < p->dm; m++)
-                                acc[ic * p->dm + m] = qv_wrap_add(acc[ic * p->dm + m],
-                                                                  tap_w[t][ic * p->dm + m] * xv);
-                        }
-                }
+                qv_dw_pixel_s8(acc, tap_x, tap_w, nt, off, cout);
                 qv_requant_row_s8(acc, bias, p->mult, p->shift, cout, p->out_offset, p->act_min,
                                   p->act_max, c->rounding, out + ((b * oh + oy) * ow + ox) * cout);
             }
         }
+    }
 }
 
 void qv_depthwise_conv_2d_s8(const struct qv_kernel_ctx *c)
