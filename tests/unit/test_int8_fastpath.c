@@ -4,7 +4,8 @@
  * of DEPTHWISE_CONV_2D) against the plain reference loops on randomized single-op graphs: odd
  * sizes, borders, SAME/VALID, strides, dilations, groups, depth multipliers, per-tensor and
  * per-channel scales, FC filter zero points, omitted biases, every fused activation, batch > 1,
- * and both rounding flavours. Outputs must be byte-identical.
+ * and both rounding flavours; and the channel-inner MAX_POOL_2D / AVERAGE_POOL_2D loops. Outputs
+ * must be byte-identical.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +101,40 @@ static int32_t add_bias(struct qv_graph *g, int64_t n, float s_in, const float *
     return t;
 }
 
-/* Random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED graph; kind 0, 1, 2. */
+/* Random MAX_POOL_2D (kind 3) / AVERAGE_POOL_2D (kind 4) graph: channels 1..70, windows 1..5. */
+static void build_pool(int kind, struct built *b)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    CK(qv_graph_create(&b->g, &err));
+    struct qv_graph *g = b->g;
+    struct qv_attrs a;
+    qv_attrs_init(&a);
+    a.act = (enum qv_act)rint_in(0, 3);
+    const float s = rscale();
+    const int32_t z = rint_in(-128, 127);
+    const int64_t h = rint_in(1, 13), w = rint_in(1, 13), ch = rint_in(1, 70);
+    a.filter_h = rint_in(1, 5);
+    a.filter_w = rint_in(1, 5);
+    a.stride_h = rint_in(1, 3);
+    a.stride_w = rint_in(1, 3);
+    a.padding = rnd() % 2 ? QV_PADDING_SAME : QV_PADDING_VALID;
+    if (a.padding == QV_PADDING_VALID && (a.filter_h > h || a.filter_w > w))
+        a.padding = QV_PADDING_SAME;
+    const int64_t xd[4] = { 1, h, w, ch };
+    int32_t x = add_q(g, "x", QV_DTYPE_I8, 4, xd, s, z, &err);
+    int32_t y = add_q(g, "y", QV_DTYPE_I8, 0, NULL, s, z, &err);
+    b->in_bytes = h * w * ch;
+    snprintf(b->desc, sizeof(b->desc), "%s in %lldx%lldx%lld f %dx%d s %d,%d %s act %d",
+             kind == 3 ? "MAX" : "AVG", (long long)h, (long long)w, (long long)ch, a.filter_h,
+             a.filter_w, a.stride_h, a.stride_w, a.padding == QV_PADDING_SAME ? "SAME" : "VALID",
+             a.act);
+    CK(qv_graph_add_node(g, kind == 3 ? QV_OP_MAX_POOL_2D : QV_OP_AVERAGE_POOL_2D, "pool", 1, &x,
+                         1, &y, &a, NULL, &err));
+    CK(qv_graph_set_io(g, 1, &x, 1, &y, &err));
+    CK(qv_graph_finalize(g, &err));
+}
+
+/* Random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED graph; kind 0, 1, 2 (3, 4: pooling). */
 static void build(int kind, struct built *b)
 {
     struct qv_error err = QV_ERROR_INIT;
@@ -209,7 +243,10 @@ static void check_case(int kind, int i)
     struct built b = { 0 };
     rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(kind * 100003 + i) * 0xBF58476D1CE4E5B9ull);
     rnd();
-    build(kind, &b);
+    if (kind >= 3)
+        build_pool(kind, &b);
+    else
+        build(kind, &b);
     const int64_t n = rint_in(1, 5);
     int8_t *input = malloc((size_t)(n * b.in_bytes));
     for (int64_t k = 0; k < n * b.in_bytes; k++)
@@ -238,6 +275,12 @@ END_TEST
 START_TEST(depthwise_fast_equals_plain)
 {
     check_case(1, _i);
+}
+END_TEST
+
+START_TEST(pool_fast_equals_plain)
+{
+    check_case(3 + _i % 2, _i);
 }
 END_TEST
 
@@ -373,6 +416,7 @@ static Suite *int8_fastpath_suite(void)
     tcase_add_loop_test(tc, conv_fast_equals_plain, 0, 300);
     tcase_add_loop_test(tc, depthwise_fast_equals_plain, 0, 200);
     tcase_add_loop_test(tc, fc_fast_equals_plain, 0, 200);
+    tcase_add_loop_test(tc, pool_fast_equals_plain, 0, 200);
     tcase_add_test(tc, large_shapes);
     tcase_add_test(tc, requant_row_equals_scalar);
     tcase_add_test(tc, mbqm8_equals_scalar_full_int32);
