@@ -186,7 +186,11 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
             const int64_t iy = iy0 + p->dil_h * ky;
             int16_t *dst = row + ky * p->kw * p->fcin;
             if (runs && x_inside && iy >= 0 && iy < h) {
-                qv_s8_widen(x + ((b * h + iy) * wd + ix0) * cin, dst, p->kw * cin);
+                /* Short runs (few input channels): inline, no call and dispatch per run. */
+                if (p->kw * cin < 32)
+                    widen(dst, x + ((b * h + iy) * wd + ix0) * cin, p->kw * cin);
+                else
+                    qv_s8_widen(x + ((b * h + iy) * wd + ix0) * cin, dst, p->kw * cin);
                 continue;
             }
             for (int64_t kx = 0; kx < p->kw; kx++, dst += p->fcin) {
