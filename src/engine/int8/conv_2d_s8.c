@@ -9,12 +9,15 @@
  * rows whose out-of-image taps hold z_in, so that (x - z_in) = 0 there exactly; an int16 GEMM
  * against prepacked weights gives sum(w * x); the input offset is folded in with the per-channel
  * weight sum: sum(w * (x - z_in)) = sum(w * x) - z_in * sum(w). Identical to the plain loops.
+ * Short kernel rows (one group, undilated columns, kw * Cin <= 16, not pointwise): each sample
+ * is first copied into a z_in-bordered image (scratch), so every tap row is one run of
+ * kw * Cin bytes without bounds checks (AVX2: one 16-byte widen per run).
  */
 #include <string.h>
 
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/simd_s8.h"
 
 struct conv_params {
     int32_t in_offset, out_offset, act_min, act_max;
@@ -24,6 +27,9 @@ struct conv_params {
     int32_t *mult, *shift;       /* [cout] */
     /* fast path (packed == NULL: plain loops only) */
     int64_t k, kp, block_rows;   /* taps per output, even taps, pixels per im2col block */
+    bool pointwise;              /* 1x1, stride 1, no padding, one group: rows are the pixels */
+    bool padded;                 /* im2col from a z_in-bordered copy of each sample */
+    int64_t hp, wp;              /* its rows and columns (padded coordinates 0 = -pad) */
     int16_t *packed;             /* [groups][qv_gemm_s8_packed_size(cout/groups, k) / 2] */
     int32_t *wsum;               /* [cout] */
     int32_t *fold;               /* [cout]: in_offset * wsum + bias, added to each GEMM sum */
@@ -99,8 +105,18 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
         const struct qv_shape *o = &c->out[0]->shape;
         const int64_t rows = qv_gemm_s8_block_rows(kp, o->dims[0] * o->dims[1] * o->dims[2]);
         p->block_rows = rows;
+        p->pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+                       p->pad_h == 0 && p->pad_w == 0 && groups == 1 && kp == k &&
+                       o->dims[1] == x->dims[1] && o->dims[2] == x->dims[2];
+        p->padded = !p->pointwise && groups == 1 && p->dil_w == 1 && p->kw * fcin <= 16 &&
+                    o->dims[1] > 0 && o->dims[2] > 0;
+        p->hp = (o->dims[1] - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
+        p->wp = (o->dims[2] - 1) * p->stride_w + p->kw;
         if (!c->plain_loops)
-            c->scratch_size = (size_t)rows * (size_t)kp * 2;
+            c->scratch_size = (size_t)rows * (size_t)kp * 2 +
+                              (p->padded ? qv_s8_align64(32) +
+                                               (size_t)(p->hp * p->wp * fcin) + 16
+                                         : 0);
     }
     return QV_OK;
 }
@@ -162,8 +178,7 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
     const int64_t oh = os->dims[1], ow = os->dims[2];
     const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
     const int16_t zin = (int16_t)(-p->in_offset);
-    if (p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
-        p->pad_w == 0 && p->groups == 1 && p->kp == p->k && oh == h && ow == wd) {
+    if (p->pointwise) {
         /* Pointwise: the rows are the input pixels themselves. */
         qv_s8_widen(x + p0 * cin, a, rows * cin);
         return;
@@ -208,6 +223,86 @@ static void im2col(const struct conv_params *p, const struct qv_kernel_ctx *c, i
     }
 }
 
+/* Sample b of x with z_in borders: hp rows x wp columns x cin, from (-pad_h, -pad_w). */
+static void pad_sample(const struct conv_params *p, const struct qv_kernel_ctx *c, int64_t b,
+                       int8_t *img)
+{
+    const struct qv_shape *xs = &c->in[0]->shape;
+    const int8_t *x = c->in[0]->data;
+    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
+    const int64_t x0 = p->pad_w, x1 = p->pad_w + wd < p->wp ? p->pad_w + wd : p->wp;
+    memset(img, -p->in_offset, (size_t)(p->hp * p->wp * cin));
+    for (int64_t py = 0; py < p->hp && x1 > x0; py++) {
+        const int64_t iy = py - p->pad_h;
+        if (iy >= 0 && iy < h)
+            memcpy(img + (py * p->wp + x0) * cin, x + (b * h + iy) * wd * cin,
+                   (size_t)((x1 - x0) * cin));
+    }
+}
+
+/*
+ * Walks output pixels [p0, p0 + rows) as (b, oy, ox), refreshing img (pad_sample) when b differs
+ * from *img_b, and sets src to the pixel's window corner in img.
+ */
+#define QV_PADDED_PIXELS(body)                                                                    \
+    do {                                                                                          \
+        const int64_t oh_ = c->out[0]->shape.dims[1], ow_ = c->out[0]->shape.dims[2];            \
+        const int64_t cin_ = p->fcin;                                                             \
+        int64_t b_ = p0 / (oh_ * ow_), oy_ = p0 % (oh_ * ow_) / ow_, ox_ = p0 % ow_;             \
+        for (int64_t r = 0; r < rows; r++, ox_++) {                                               \
+            if (ox_ == ow_) {                                                                     \
+                ox_ = 0;                                                                          \
+                if (++oy_ == oh_) {                                                               \
+                    oy_ = 0;                                                                      \
+                    b_++;                                                                         \
+                }                                                                                 \
+            }                                                                                     \
+            if (b_ != *img_b) {                                                                   \
+                pad_sample(p, c, b_, img);                                                        \
+                *img_b = b_;                                                                      \
+            }                                                                                     \
+            const int8_t *src = img + (oy_ * p->stride_h * p->wp + ox_ * p->stride_w) * cin_;    \
+            int16_t *row = a + r * p->kp;                                                         \
+            body;                                                                                 \
+            if (p->kp > p->k)                                                                     \
+                row[p->k] = 0;                                                                    \
+        }                                                                                         \
+    } while (0)
+
+/* im2col (one group) from the bordered copy: kh runs of kw * cin bytes per row. */
+static void im2col_padded(const struct conv_params *p, const struct qv_kernel_ctx *c, int64_t p0,
+                          int64_t rows, int16_t *a, int8_t *img, int64_t *img_b)
+{
+    const int64_t run = p->kw * p->fcin, step = p->dil_h * p->wp * p->fcin;
+    QV_PADDED_PIXELS({
+        for (int64_t ky = 0; ky < p->kh; ky++)
+            widen(row + ky * run, src + ky * step, run);
+    });
+}
+
+#ifdef QV_S8_X86
+/*
+ * im2col_padded with one 16-byte widen per run (run <= 16): a run's 32-byte store spills into
+ * the next run's or row's place, written afterwards, and the block's last one into the scratch's
+ * 32-byte slack; img has 16 bytes of slack for the loads.
+ */
+__attribute__((target("avx2"))) static void im2col_padded_avx2(const struct conv_params *p,
+                                                               const struct qv_kernel_ctx *c,
+                                                               int64_t p0, int64_t rows,
+                                                               int16_t *a, int8_t *img,
+                                                               int64_t *img_b)
+{
+    const int64_t run = p->kw * p->fcin, step = p->dil_h * p->wp * p->fcin;
+    QV_PADDED_PIXELS({
+        for (int64_t ky = 0; ky < p->kh; ky++)
+            _mm256_storeu_si256((__m256i *)(row + ky * run),
+                                _mm256_cvtepi8_epi16(
+                                    _mm_loadu_si128((const __m128i *)(src + ky * step))));
+    });
+}
+#endif
+#undef QV_PADDED_PIXELS
+
 static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *os = &c->out[0]->shape;
@@ -216,10 +311,23 @@ static void conv_fast(const struct conv_params *p, const struct qv_kernel_ctx *c
     const int64_t pixels = os->dims[0] * os->dims[1] * os->dims[2];
     const size_t pack_g = qv_gemm_s8_packed_size(cout_g, p->k);
     int16_t *a = c->scratch;
+    int8_t *img = (int8_t *)c->scratch + (size_t)p->block_rows * (size_t)p->kp * 2 +
+                  qv_s8_align64(32);
+    int64_t img_b = -1; /* sample held by img */
+#ifdef QV_S8_X86
+    const bool avx2 = qv_have_avx2();
+#endif
     for (int64_t p0 = 0; p0 < pixels; p0 += p->block_rows) {
         const int64_t rows = pixels - p0 < p->block_rows ? pixels - p0 : p->block_rows;
         for (int64_t g = 0; g < p->groups; g++) {
-            im2col(p, c, g, p0, rows, a);
+            if (!p->padded)
+                im2col(p, c, g, p0, rows, a);
+#ifdef QV_S8_X86
+            else if (avx2)
+                im2col_padded_avx2(p, c, p0, rows, a, img, &img_b);
+#endif
+            else
+                im2col_padded(p, c, p0, rows, a, img, &img_b);
             qv_gemm_s8_run_rq(a, rows, p->kp,
                               (const int16_t *)((const char *)p->packed + pack_g * g), cout_g,
                               &p->rq, g * cout_g, out + p0 * cout + g * cout_g, cout);
