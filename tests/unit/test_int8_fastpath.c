@@ -333,6 +333,7 @@ START_TEST(requant_row_equals_scalar)
 }
 END_TEST
 
+#ifdef QV_S8_X86
 /*
  * The AVX2 double-rounding core against the scalar MBQM on the full int32 result (no clamp to
  * hide an error), with inputs aimed at the edges: INT32_MIN/MAX accumulators, powers of two
@@ -363,7 +364,6 @@ static int32_t edge_m(void)
     }
 }
 
-#ifdef QV_S8_X86
 __attribute__((target("avx2"))) static int64_t mbqm8_mismatches(int64_t rounds, char *first,
                                                                 size_t size)
 {
