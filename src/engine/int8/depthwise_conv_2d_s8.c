@@ -86,8 +86,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
                           "and output's depth %lld", (long long)x->dims[3],
                           (int)a->depth_multiplier, (long long)cout);
     const bool has_bias = c->n_in > 2 && c->in[2];
-    const bool fast = c->in[1]->t->data != NULL &&
-                      (!has_bias || c->in[2]->t->data != NULL);
+    const bool fast = c->in[1]->t->data != NULL && (!has_bias || c->in[2]->t->data != NULL);
     const int64_t taps = w->dims[1] * w->dims[2], pairs = (taps + 1) / 2;
     size_t off_mult = qv_s8_align64(sizeof(struct dw_params));
     size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
@@ -127,8 +126,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
         p->wpack = (int16_t *)(base + off_pack);
         for (int64_t ky = 0; ky < p->kh; ky++)
             for (int64_t kx = 0; kx < p->kw; kx++)
-                p->tap_off[ky * p->kw + kx] = (ky * p->dil_h * x->dims[2] + kx * p->dil_w) *
-                                              cout;
+                p->tap_off[ky * p->kw + kx] = (ky * p->dil_h * x->dims[2] + kx * p->dil_w) * cout;
         for (int64_t oc = 0; oc < cout; oc++) {
             int32_t sum = 0;
             for (int64_t t = 0; t < taps; t++)
