@@ -9,6 +9,8 @@ source model's input parameters when the input is int8).  Both models run sample
 in the TFLite Micro interpreter (reference kernels); every output tensor is
 compared byte for byte.
 
+With --litert, both also run in ai-edge-litert (BUILTIN_REF kernels) and must agree there too.
+
 Prints one line:  roundtrip PASS|FAIL: <k>/<N> samples byte-identical ...
 Exit status: 0 all samples identical, 1 some differ, 2 bad usage / a model
 cannot be loaded or run.
@@ -38,6 +40,8 @@ def main():
     ap.add_argument("written")
     ap.add_argument("inputs", nargs="+")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--litert", action="store_true",
+                    help="also require byte-identical outputs in ai-edge-litert (reference kernels)")
     a = ap.parse_args()
     try:
         src = open(a.source, "rb").read()
@@ -91,9 +95,33 @@ def main():
         print("roundtrip FAIL: TFLM cannot run %s: %s" % (a.written, str(e).splitlines()[0]))
         return 1
     n = xs[0].shape[0]
-    same = 0
-    first_bad = None
-    worst = 0.0
+    same, first_bad, worst = compare(os_, od, n, a.verbose)
+    if same != n:
+        print("roundtrip FAIL: %d/%d samples byte-identical in TFLM; first differing sample %d, "
+              "max abs diff %g" % (same, n, first_bad, worst))
+        return 1
+    where = "TFLM %s" % C.versions(False)["tflite_micro"]
+    if a.litert:
+        try:
+            ls, _ = C.run_litert(src, xs, ref=True, want_tensors=False)
+            ld, _ = C.run_litert(dst, xs, ref=True, want_tensors=False)
+        except Exception as e:  # noqa: BLE001
+            print("roundtrip FAIL: ai-edge-litert cannot run them: %s" % str(e).splitlines()[0])
+            return 1
+        lsame, first_bad, worst = compare(ls, ld, n, a.verbose)
+        if lsame != n:
+            print("roundtrip FAIL: %d/%d samples byte-identical in ai-edge-litert; first "
+                  "differing sample %d, max abs diff %g" % (lsame, n, first_bad, worst))
+            return 1
+        where += " and ai-edge-litert reference kernels"
+    print("roundtrip PASS: %d/%d samples byte-identical (%d output%s, %s)"
+          % (same, n, len(os_), "" if len(os_) == 1 else "s", where))
+    return 0
+
+
+def compare(os_, od, n, verbose):
+    """Samples whose every output is byte-identical; the first that is not; the worst gap."""
+    same, first_bad, worst = 0, None, 0.0
     for i in range(n):
         ok = all(p[i].tobytes() == q[i].tobytes() for p, q in zip(os_, od))
         if ok:
@@ -104,16 +132,9 @@ def main():
             for p, q in zip(os_, od):
                 worst = max(worst, float(np.max(np.abs(p[i].astype(np.float64)
                                                        - q[i].astype(np.float64)))))
-        if a.verbose:
+        if verbose:
             print("sample %d: %s" % (i, "identical" if ok else "DIFFERENT"))
-    if same == n:
-        print("roundtrip PASS: %d/%d samples byte-identical (%d output%s, TFLM %s)"
-              % (same, n, len(os_), "" if len(os_) == 1 else "s", C.versions(False)["tflite_micro"]))
-        return 0
-    print("roundtrip FAIL: %d/%d samples byte-identical; first differing sample %d, "
-          "max abs diff %g" % (same, n, first_bad, worst))
-    return 1
-
+    return same, first_bad, worst
 
 if __name__ == "__main__":
     sys.exit(main())

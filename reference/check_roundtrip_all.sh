@@ -1,7 +1,7 @@
 #!/bin/sh
 # Round-trips every fixture model through `qvet export --format tflite` and checks with
 # reference/check_roundtrip.py that TFLite Micro computes byte-identical outputs for the source
-# and the written model.
+# and the written model, and ai-edge-litert (reference kernels) too.
 #   reference/check_roundtrip_all.sh [BUILD_DIR]      (default: build; QVET_BIN overrides)
 # Exit status: 0 all pass, 1 something failed.
 set -u
@@ -26,7 +26,7 @@ check() { # MODEL INPUT.npy [INPUT.npy ...]
     fi
     model=$1
     shift
-    line=$("$py" "$root/reference/check_roundtrip.py" "$model" "$tmp/out.tflite" "$@" 2>&1 | tail -1)
+    line=$("$py" "$root/reference/check_roundtrip.py" --litert "$model" "$tmp/out.tflite" "$@" 2>&1 | tail -1)
     case $line in
     "roundtrip PASS"*) pass=$((pass + 1)) ;;
     *) echo "FAIL $model: $line"; fail=$((fail + 1)) ;;
