@@ -560,6 +560,48 @@ START_TEST(export_round_trips)
 }
 END_TEST
 
+/*
+ * Against tensors saved by the real interpreters (tests/fixtures/tflite, made by reference/):
+ * every node output equals TFLM's; TFLite's own reference kernels differ by one LSB in one
+ * element of the per-tensor FULLY_CONNECTED output — the ±1 engineers see between Python and
+ * the board, located by layer.
+ */
+START_TEST(compare_against_interpreter_tensors)
+{
+    char model[4096], data[4096], tflm[4096], litert[4096];
+    snprintf(model, sizeof(model), "%s", qvt_fixture("tflite/branchy/model_int8.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_fixture("tflite/branchy/input_int8.npy"));
+    snprintf(tflm, sizeof(tflm), "%s", qvt_fixture("tflite/branchy/expected/int8_tflm/tensors"));
+    snprintf(litert, sizeof(litert), "%s",
+             qvt_fixture("tflite/branchy/expected/int8_litert_ref/tensors"));
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "compare", "--fail-on-diff", "--against", tflm, model, data);
+    ck_assert_msg(rc == 0, "vs TFLM: exit %d\n%s%s", rc, out, errs);
+    ck_assert_msg(strstr(out, "32752 identical, 0 off by 1 LSB, 0 by more"), "%s", out);
+    free(out);
+    free(errs);
+    rc = RUN(&out, &errs, "compare", "--json", "--fail-on-diff", "--against", litert, model, data);
+    ck_assert_msg(rc == 1, "vs litert-ref: exit %d\n%s%s", rc, out, errs);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "off_by_one")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "more")->valueint, 0);
+    const cJSON *layer;
+    int differing = 0;
+    cJSON_ArrayForEach(layer, cJSON_GetObjectItem(j, "layers"))
+    {
+        if (cJSON_GetObjectItem(layer, "off_by_one")->valueint == 0)
+            continue;
+        differing++;
+        ck_assert_str_eq(cJSON_GetObjectItem(layer, "op")->valuestring, "FULLY_CONNECTED");
+    }
+    ck_assert_int_eq(differing, 1);
+    cJSON_Delete(j);
+    free(out);
+    free(errs);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -577,6 +619,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, eval_int8_matches_tflm_on_shipped_example);
     tcase_add_test(tc, compare_roundings_and_saved_tensors);
     tcase_add_test(tc, export_round_trips);
+    tcase_add_test(tc, compare_against_interpreter_tensors);
     suite_add_tcase(s, tc);
     return s;
 }
