@@ -227,3 +227,29 @@ void qvt_assert_f32_close(const char *what, const float *got, const float *want,
                   "expected %.9g", what, (long long)bad, (long long)n, (long long)worst,
                   worst >= 0 ? (double)got[worst] : 0.0, worst >= 0 ? (double)want[worst] : 0.0);
 }
+
+void *qvt_load_npy(const char *path, enum qv_dtype dtype, bool allow_nonfinite,
+                   int64_t *ret_rows, int64_t *ret_row_elems)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_npy *npy = NULL;
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return NULL;
+    fclose(probe);
+    if (qv_npy_open(path, &npy, &err) != QV_OK)
+        ck_abort_msg("%s: %s", path, err.msg);
+    const struct qv_npy_info *info = qv_npy_get_info(npy);
+    ck_assert_msg(info->dtype == dtype, "%s holds %s, expected %s", path,
+                  qv_dtype_name(info->dtype), qv_dtype_name(dtype));
+    int64_t rows = info->shape.dims[0], got = 0;
+    void *buf = malloc((size_t)(rows * info->row_elems + 1) * qv_dtype_size(dtype));
+    ck_assert_ptr_nonnull(buf);
+    if (qv_npy_read_rows(npy, rows, buf, allow_nonfinite, &got, &err) != QV_OK)
+        ck_abort_msg("%s: %s", path, err.msg);
+    ck_assert_int_eq(got, rows);
+    *ret_rows = rows;
+    *ret_row_elems = info->row_elems;
+    qv_npy_close(npy);
+    return buf;
+}

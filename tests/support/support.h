@@ -4,6 +4,7 @@
 #define QV_TEST_SUPPORT_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,13 @@ char *qvt_path(const char *dir, const char *name);
 void qvt_write_file(const char *path, const void *data, size_t size);
 /* Whole file (malloc'd, NUL-terminated); NULL when missing. */
 char *qvt_read_file(const char *path, size_t *ret_size);
+
+/*
+ * A whole .npy file (malloc'd, all rows) whose dtype must be `dtype`; NULL when the file does
+ * not exist. Fails the test on any read error. *ret_rows and *ret_row_elems describe it.
+ */
+void *qvt_load_npy(const char *path, enum qv_dtype dtype, bool allow_nonfinite,
+                   int64_t *ret_rows, int64_t *ret_row_elems);
 
 /*
  * Runs $QVET_BIN with args (args[0] is the first argument after "qvet", NULL-terminated).

@@ -32,25 +32,9 @@ static int read_cases(char names[][96], int max)
     return n;
 }
 
-/* Whole .npy as float32 (malloc'd); sets the row count and elements per row. */
 static float *load_npy(const char *path, int64_t *ret_rows, int64_t *ret_row_elems)
 {
-    struct qv_error err = QV_ERROR_INIT;
-    struct qv_npy *npy = NULL;
-    if (qv_npy_open(path, &npy, &err) != QV_OK)
-        ck_abort_msg("%s: %s", path, err.msg);
-    const struct qv_npy_info *info = qv_npy_get_info(npy);
-    ck_assert_int_eq(info->dtype, QV_DTYPE_F32);
-    int64_t rows = info->shape.dims[0], got = 0;
-    float *buf = malloc((size_t)(rows * info->row_elems + 1) * sizeof(float));
-    ck_assert_ptr_nonnull(buf);
-    if (qv_npy_read_rows(npy, rows, buf, false, &got, &err) != QV_OK)
-        ck_abort_msg("%s: %s", path, err.msg);
-    ck_assert_int_eq(got, rows);
-    *ret_rows = rows;
-    *ret_row_elems = info->row_elems;
-    qv_npy_close(npy);
-    return buf;
+    return qvt_load_npy(path, QV_DTYPE_F32, false, ret_rows, ret_row_elems);
 }
 
 static void run_case(const char *name, bool plain)
