@@ -345,8 +345,9 @@ static int32_t edge_x(void)
     switch (rnd() % 8) {
     case 0: return (int32_t)(((uint32_t)rnd() << 16) ^ rnd());
     case 1: return (int32_t)(((uint32_t)rnd() << 16) ^ rnd()) >> (rnd() % 32);
-    case 2: return (int32_t)((uint32_t)1 << e) + rint_in(-2, 2);
-    case 3: return (int32_t)(0u - ((uint32_t)1 << e)) + rint_in(-2, 2);
+    /* +-2^e +- 2, wrapping at e = 31 (computed unsigned: no signed overflow) */
+    case 2: return (int32_t)(((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
+    case 3: return (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
     case 4: return INT32_MIN + rint_in(0, 3);
     case 5: return INT32_MAX - rint_in(0, 3);
     default: return rint_in(-1000, 1000);
