@@ -32,8 +32,8 @@ static bool capture_observe(int32_t node, const struct qv_tensor_view *t, bool a
     return true;
 }
 
-static enum qv_status open_writers(struct capture *c, const struct qv_engine *e,
-                                   const struct qv_engine_opts *eo, struct qv_error *err)
+static enum qv_status open_writers(struct capture *c, const struct qv_engine_opts *eo,
+                                   struct qv_error *err)
 {
     const struct qv_graph *g = c->g;
     char path[QV_PATH_MAX + 32];
@@ -63,7 +63,6 @@ static enum qv_status open_writers(struct capture *c, const struct qv_engine *e,
         fprintf(index.fp, "t%d.npy,\"%s\",%d,%s,%s,\"%s\"\n", ti, t->name, ni,
                 qv_op_name(g->nodes[ni].op), qv_dtype_name(held), shape);
     }
-    (void)e;
     return qv_atomic_commit(&index, err);
 }
 
@@ -132,7 +131,7 @@ enum qv_status qv_eval_run(const struct qv_graph *g, const char *data_path,
                            opts->pre_scale, opts->pre_offset, qv_engine_max_batch(e), err);
     if (st != QV_OK)
         goto cleanup;
-    if (opts->save_tensors && (st = open_writers(&cap, e, &eo, err)) != QV_OK)
+    if (opts->save_tensors && (st = open_writers(&cap, &eo, err)) != QV_OK)
         goto cleanup;
     const struct qv_tensor *out_t = qv_engine_output_tensor(e, 0);
     r.out_elems = qv_shape_elems(&out_t->shape);
