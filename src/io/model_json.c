@@ -53,29 +53,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/model_json.h"
 #include "qvet/io.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "model_json.c copies little-endian weights in place: port it before using a big-endian host"
 #endif
 
-#define FORMAT_NAME "qvet-model"
-#define FORMAT_VERSION 1
-#define MAX_JSON_SIZE ((size_t)2 << 30)   /* 2 GiB */
-#define MAX_ITEMS (1 << 22)               /* tensors, nodes, scales: far beyond any MCU model */
-#define MAX_EXACT_INT 9007199254740992.0  /* 2^53: larger integers are not exact in a double */
-#define WEIGHT_ALIGN 16
-
 /* ---- attribute table (load and save) ------------------------------------------------------- */
 
-enum attr_kind { ATTR_INT, ATTR_BOOL, ATTR_FLOAT, ATTR_PADDING, ATTR_ACT, ATTR_LIST };
-
-static const struct attr_def {
-    const char *key;
-    enum attr_kind kind;
-    size_t off;                    /* of the field in struct qv_attrs */
-    size_t count_off;              /* ATTR_LIST: of its int32_t count */
-} attr_defs[] = {
+const struct attr_def qv_json_attr_defs[] = {
     { "padding", ATTR_PADDING, offsetof(struct qv_attrs, padding), 0 },
     { "stride_h", ATTR_INT, offsetof(struct qv_attrs, stride_h), 0 },
     { "stride_w", ATTR_INT, offsetof(struct qv_attrs, stride_w), 0 },
@@ -95,11 +82,11 @@ static const struct attr_def {
     { "new_shape", ATTR_LIST, offsetof(struct qv_attrs, new_shape),
       offsetof(struct qv_attrs, n_new_shape) },
 };
-#define N_ATTRS (sizeof(attr_defs) / sizeof(attr_defs[0]))
+const size_t qv_json_n_attrs = sizeof(qv_json_attr_defs) / sizeof(qv_json_attr_defs[0]);
 
-static const char *const padding_names[] = { [QV_PADDING_SAME] = "SAME",
+const char *const qv_json_padding_names[2] = { [QV_PADDING_SAME] = "SAME",
                                              [QV_PADDING_VALID] = "VALID" };
-static const char *const act_names[QV_ACT_COUNT] = {
+const char *const qv_json_act_names[QV_ACT_COUNT] = {
     [QV_ACT_NONE] = "NONE", [QV_ACT_RELU] = "RELU", [QV_ACT_RELU_N1_TO_1] = "RELU_N1_TO_1",
     [QV_ACT_RELU6] = "RELU6",
 };
@@ -234,9 +221,9 @@ static enum qv_status load_attrs(struct loader *L, const cJSON *j, const char *j
         return st;
     for (const cJSON *c = j->child; c; c = c->next) {
         const struct attr_def *d = NULL;
-        for (size_t k = 0; k < N_ATTRS && !d; k++)
-            if (strcmp(attr_defs[k].key, c->string) == 0)
-                d = &attr_defs[k];
+        for (size_t k = 0; k < qv_json_n_attrs && !d; k++)
+            if (strcmp(qv_json_attr_defs[k].key, c->string) == 0)
+                d = &qv_json_attr_defs[k];
         snprintf(sub, sizeof(sub), "%s.%s", jp, c->string);
         if (!d)
             return jfail(L, sub, "unknown key");
@@ -262,12 +249,12 @@ static enum qv_status load_attrs(struct loader *L, const cJSON *j, const char *j
                 *(float *)(void *)field = (float)c->valuedouble;
             break;
         case ATTR_PADDING:
-            st = get_name(L, c, sub, padding_names, 2, &e);
+            st = get_name(L, c, sub, qv_json_padding_names, 2, &e);
             if (st == QV_OK)
                 a->padding = (enum qv_padding)e;
             break;
         case ATTR_ACT:
-            st = get_name(L, c, sub, act_names, QV_ACT_COUNT, &e);
+            st = get_name(L, c, sub, qv_json_act_names, QV_ACT_COUNT, &e);
             if (st == QV_OK)
                 a->act = (enum qv_act)e;
             break;
@@ -747,279 +734,5 @@ cleanup:
     qv_graph_free(L.g);
     cJSON_Delete(root);
     free(text);
-    return st;
-}
-
-/* ---- saving ------------------------------------------------------------------------------- */
-
-/* cJSON reports allocation failures as NULL: count them and fail once at the end. */
-struct builder {
-    bool oom;
-};
-
-static cJSON *add(struct builder *b, cJSON *parent, const char *key, cJSON *item)
-{
-    if (!item) {
-        b->oom = true;
-        return NULL;
-    }
-    if (!parent) {
-        return item;
-    }
-    if (cJSON_IsArray(parent) ? !cJSON_AddItemToArray(parent, item)
-                              : !cJSON_AddItemToObject(parent, key, item)) {
-        cJSON_Delete(item);
-        b->oom = true;
-        return NULL;
-    }
-    return item;
-}
-
-static cJSON *int_array(struct builder *b, const int32_t *v, int32_t n)
-{
-    cJSON *a = add(b, NULL, NULL, cJSON_CreateArray());
-    for (int32_t i = 0; a && i < n; i++)
-        add(b, a, NULL, cJSON_CreateNumber(v[i]));
-    return a;
-}
-
-static void save_attrs(struct builder *b, cJSON *node, const struct qv_attrs *a)
-{
-    struct qv_attrs def;
-    qv_attrs_init(&def);
-    cJSON *ja = cJSON_CreateObject();
-    if (!ja) {
-        b->oom = true;
-        return;
-    }
-    for (size_t k = 0; k < N_ATTRS; k++) {
-        const struct attr_def *d = &attr_defs[k];
-        const char *f = (const char *)a + d->off, *fd = (const char *)&def + d->off;
-        switch (d->kind) {
-        case ATTR_INT:
-            if (*(const int32_t *)(const void *)f != *(const int32_t *)(const void *)fd)
-                add(b, ja, d->key, cJSON_CreateNumber(*(const int32_t *)(const void *)f));
-            break;
-        case ATTR_BOOL:
-            if (*(const bool *)f != *(const bool *)fd)
-                add(b, ja, d->key, cJSON_CreateBool(*(const bool *)f));
-            break;
-        case ATTR_FLOAT:
-            if (*(const float *)(const void *)f != *(const float *)(const void *)fd)
-                add(b, ja, d->key, cJSON_CreateNumber(*(const float *)(const void *)f));
-            break;
-        case ATTR_PADDING:
-            if (a->padding != def.padding)
-                add(b, ja, d->key, cJSON_CreateString(padding_names[a->padding == QV_PADDING_VALID]));
-            break;
-        case ATTR_ACT:
-            if (a->act != def.act && (unsigned)a->act < QV_ACT_COUNT)
-                add(b, ja, d->key, cJSON_CreateString(act_names[a->act]));
-            break;
-        case ATTR_LIST: {
-            int32_t n = *(const int32_t *)(const void *)((const char *)a + d->count_off);
-            if (n > 0)
-                add(b, ja, d->key, int_array(b, (const int32_t *)(const void *)f,
-                                             n > QV_MAX_RANK ? QV_MAX_RANK : n));
-            break;
-        }
-        }
-    }
-    if (ja->child)
-        add(b, node, "attrs", ja);
-    else
-        cJSON_Delete(ja);
-}
-
-static cJSON *build_doc(struct builder *b, const struct qv_graph *g, const char *weights_name,
-                        const int64_t *offsets)
-{
-    cJSON *root = add(b, NULL, NULL, cJSON_CreateObject());
-    if (!root)
-        return NULL;
-    add(b, root, "format", cJSON_CreateString(FORMAT_NAME));
-    add(b, root, "version", cJSON_CreateNumber(FORMAT_VERSION));
-    add(b, root, "name", cJSON_CreateString(g->name ? g->name : ""));
-    add(b, root, "weights", cJSON_CreateString(weights_name));
-    cJSON *jt = add(b, root, "tensors", cJSON_CreateArray());
-    for (int32_t i = 0; jt && i < g->n_tensors; i++) {
-        const struct qv_tensor *t = &g->tensors[i];
-        cJSON *o = add(b, jt, NULL, cJSON_CreateObject());
-        if (!o)
-            break;
-        add(b, o, "name", cJSON_CreateString(t->name ? t->name : ""));
-        add(b, o, "dtype", cJSON_CreateString(qv_dtype_name(t->dtype)));
-        cJSON *s = add(b, o, "shape", cJSON_CreateArray());
-        for (int32_t k = 0; s && k < t->shape.rank; k++)
-            add(b, s, NULL, cJSON_CreateNumber((double)t->shape.dims[k]));
-        if (t->data) {
-            cJSON *d = add(b, o, "data", cJSON_CreateObject());
-            if (d) {
-                add(b, d, "offset", cJSON_CreateNumber((double)offsets[i]));
-                add(b, d, "size", cJSON_CreateNumber((double)t->nbytes));
-            }
-        }
-        if (t->quant.count > 0) {
-            cJSON *q = add(b, o, "quant", cJSON_CreateObject());
-            cJSON *sc = q ? add(b, q, "scale", cJSON_CreateArray()) : NULL;
-            for (int32_t k = 0; sc && k < t->quant.count; k++)
-                add(b, sc, NULL, cJSON_CreateNumber(t->quant.scale[k]));
-            if (q)
-                add(b, q, "zero_point", int_array(b, t->quant.zero_point, t->quant.count));
-            if (q && t->quant.count > 1)
-                add(b, q, "axis", cJSON_CreateNumber(t->quant.axis));
-        }
-    }
-    cJSON *jn = add(b, root, "nodes", cJSON_CreateArray());
-    for (int32_t i = 0; jn && i < g->n_nodes; i++) {
-        const struct qv_node *n = &g->nodes[i];
-        cJSON *o = add(b, jn, NULL, cJSON_CreateObject());
-        if (!o)
-            break;
-        add(b, o, "op", cJSON_CreateString(qv_op_name(n->op)));
-        if (n->name && n->name[0])
-            add(b, o, "name", cJSON_CreateString(n->name));
-        add(b, o, "inputs", int_array(b, n->inputs, n->n_inputs));
-        add(b, o, "outputs", int_array(b, n->outputs, n->n_outputs));
-        save_attrs(b, o, &n->attrs);
-    }
-    add(b, root, "inputs", int_array(b, g->inputs, g->n_inputs));
-    add(b, root, "outputs", int_array(b, g->outputs, g->n_outputs));
-    return root;
-}
-
-struct strbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct strbuf *sb, const char *text)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (!text)
-        sb->oom = true;
-    if (sb->oom)
-        return;
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = (sb->len + n + 1) * 2;
-        char *p = realloc(sb->s, cap);
-        if (!p) {
-            sb->oom = true;
-            return;
-        }
-        sb->s = p;
-        sb->cap = cap;
-    }
-    memcpy(sb->s + sb->len, text, n + 1);
-    sb->len += n;
-}
-
-/* One top-level key per line and one tensor or node per line: readable and diff-friendly. */
-static char *print_doc(const cJSON *root)
-{
-    struct strbuf sb = { 0 };
-    sb_add(&sb, "{");
-    for (const cJSON *c = root->child; c; c = c->next) {
-        sb_add(&sb, c == root->child ? "\n  \"" : ",\n  \"");
-        sb_add(&sb, c->string);   /* our own keys: nothing to escape */
-        sb_add(&sb, "\": ");
-        bool list = cJSON_IsArray(c) && (!strcmp(c->string, "tensors") ||
-                                         !strcmp(c->string, "nodes"));
-        if (!list || !c->child) {
-            char *v = cJSON_PrintUnformatted(c);
-            sb_add(&sb, v);
-            free(v);
-            continue;
-        }
-        sb_add(&sb, "[");
-        for (const cJSON *e = c->child; e; e = e->next) {
-            char *v = cJSON_PrintUnformatted(e);
-            sb_add(&sb, e == c->child ? "\n    " : ",\n    ");
-            sb_add(&sb, v);
-            free(v);
-        }
-        sb_add(&sb, "\n  ]");
-    }
-    sb_add(&sb, "\n}");
-    if (sb.oom) {
-        free(sb.s);
-        return NULL;
-    }
-    return sb.s;
-}
-
-enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_path,
-                                  struct qv_error *err)
-{
-    enum qv_status st;
-    char wpath[1024], wname[512];
-    struct qv_atomic_file wf = { 0 }, jf = { 0 };
-    struct builder b = { false };
-    cJSON *root = NULL;
-    char *text = NULL;
-    int64_t *offsets = NULL;
-    static const uint8_t zeros[WEIGHT_ALIGN];
-
-    /* "<dir>/<stem>.json" -> weights "<stem>.bin" beside it. */
-    const char *base = strrchr(json_path, '/');
-    base = base ? base + 1 : json_path;
-    const char *dot = strrchr(base, '.');
-    size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    if (stem == 0 || stem > 400)
-        return qv_fail_at(err, QV_E_USAGE, json_path, -1, "cannot derive a weights file name "
-                          "from '%s'", json_path);
-    snprintf(wname, sizeof(wname), "%.*s.bin", (int)stem, base);
-    snprintf(wpath, sizeof(wpath), "%.*s%s", (int)(base - json_path), json_path, wname);
-    if (strcmp(wpath, json_path) == 0)
-        return qv_fail_at(err, QV_E_USAGE, json_path, -1, "'%s' would be its own weights file",
-                          json_path);
-
-    offsets = calloc((size_t)g->n_tensors + 1, sizeof(int64_t));
-    if (!offsets)
-        return qv_fail(err, QV_E_NOMEM, "out of memory saving '%s'", json_path);
-    st = qv_atomic_open(&wf, wpath, err);
-    if (st != QV_OK)
-        goto cleanup;
-    int64_t pos = 0;
-    for (int32_t i = 0; i < g->n_tensors; i++) {
-        const struct qv_tensor *t = &g->tensors[i];
-        if (!t->data)
-            continue;
-        size_t pad = (size_t)((WEIGHT_ALIGN - pos % WEIGHT_ALIGN) % WEIGHT_ALIGN);
-        if ((pad && fwrite(zeros, 1, pad, wf.fp) != pad) ||
-            (t->nbytes && fwrite(t->data, 1, t->nbytes, wf.fp) != t->nbytes)) {
-            st = qv_fail_at(err, QV_E_IO, wpath, -1, "cannot write '%s': %s", wpath,
-                            strerror(errno));
-            goto cleanup;
-        }
-        offsets[i] = pos + (int64_t)pad;
-        pos = offsets[i] + (int64_t)t->nbytes;
-    }
-    root = build_doc(&b, g, wname, offsets);
-    text = root && !b.oom ? print_doc(root) : NULL;
-    if (!text) {
-        st = qv_fail(err, QV_E_NOMEM, "out of memory formatting '%s'", json_path);
-        goto cleanup;
-    }
-    st = qv_atomic_open(&jf, json_path, err);
-    if (st != QV_OK)
-        goto cleanup;
-    size_t len = strlen(text);
-    if (fwrite(text, 1, len, jf.fp) != len || fputc('\n', jf.fp) == EOF) {
-        st = qv_fail_at(err, QV_E_IO, json_path, -1, "cannot write '%s': %s", json_path,
-                        strerror(errno));
-        goto cleanup;
-    }
-    /* Weights first: a JSON file never names weights that are not there yet. */
-    st = qv_atomic_commit(&wf, err);
-    if (st == QV_OK)
-        st = qv_atomic_commit(&jf, err);
-cleanup:
-    qv_atomic_abort(&wf);
-    qv_atomic_abort(&jf);
-    cJSON_Delete(root);
-    free(text);
-    free(offsets);
     return st;
 }
