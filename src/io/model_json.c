@@ -18,7 +18,8 @@
  * Keys (every object rejects keys not listed here, naming the key and its JSON path):
  *   format    "qvet-model" (required)          version  1 (required)
  *   name      string (optional, default "")    weights  file name, relative to the JSON's
- *                                                        directory (required when a tensor has data)
+ *                                                        directory (required when a tensor
+ *                                                        has data)
  *   tensors   array (required); per tensor:
  *     name    string (required)
  *     dtype   "float32" | "int8" | "uint8" | "int16" | "int32" (required)

@@ -13,7 +13,7 @@
 #include "qvet/io.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "model_json_save.c writes little-endian weights in place: port it before using a big-endian host"
+#error "model_json_save.c writes little-endian weights as they are: port it for big-endian hosts"
 #endif
 
 /* ---- saving ------------------------------------------------------------------------------- */
