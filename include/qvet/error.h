@@ -2,11 +2,11 @@
 /*
  * qvet error record.
  *
- * Every fallible function in libqvet returns an `enum qv_status` (QV_OK == 0, failures negative) and
- * takes a caller-owned `struct qv_error *err` as its last argument (NULL allowed). On failure the
- * record holds one human-readable message plus the position of the fault: the file, a byte offset or
- * a line/column, and the graph node. The message is stored inline (never allocated) so the
- * out-of-memory path can still report.
+ * Every fallible function in libqvet returns an `enum qv_status` (QV_OK == 0, failures
+ * negative) and takes a caller-owned `struct qv_error *err` as its last argument (NULL allowed).
+ * On failure the record holds one human-readable message plus the position of the fault: the
+ * file, a byte offset or a line/column, and the graph node. The message is stored inline (never
+ * allocated) so the out-of-memory path can still report.
  *
  *     struct qv_error err = QV_ERROR_INIT;
  *     if (qv_npy_open(path, &npy, &err) != QV_OK)

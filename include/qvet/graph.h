@@ -90,7 +90,7 @@ struct qv_tensor {
     int32_t producer;              /* producing node, -1 for graph inputs and constants */
 };
 
-/* Typed attributes of a node; each op reads the fields it documents, defaults from qv_attrs_init. */
+/* Typed attributes of a node; each op reads the fields it documents (defaults: qv_attrs_init). */
 struct qv_attrs {
     enum qv_padding padding;       /* CONV_2D, DEPTHWISE_CONV_2D, pools */
     int32_t stride_w, stride_h;    /* default 1 */

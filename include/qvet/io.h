@@ -35,7 +35,7 @@ void qv_atomic_abort(struct qv_atomic_file *f);
 /* Whole buffer to PATH atomically. */
 enum qv_status qv_file_write_atomic(const char *path, const void *data, size_t size,
                                     struct qv_error *err);
-/* Whole file into a malloc'd buffer (NUL-terminated one byte past *ret_size). max_size bounds it. */
+/* Whole file into a malloc'd buffer (a NUL one byte past *ret_size); max_size bounds it. */
 enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret_data,
                                 size_t *ret_size, struct qv_error *err);
 /* mkdir -p. */

@@ -89,7 +89,8 @@ static bool observe_a(int32_t node, const struct qv_tensor_view *t, bool ask, vo
     if (ask || pi < 0)
         return pi >= 0;
     struct pair *p = &c->pairs[pi];
-    memcpy(p->rows_a, t->data, (size_t)(t->shape.dims[0] * p->row_elems) * qv_dtype_size(p->dtype_a));
+    size_t bytes = (size_t)(t->shape.dims[0] * p->row_elems) * qv_dtype_size(p->dtype_a);
+    memcpy(p->rows_a, t->data, bytes);
     return true;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qvet.json: the manifest of a model directory (DESIGN §1). Every key optional; unknown keys fail. */
+/* qvet.json: the manifest of a model directory (DESIGN §1). Keys optional; unknown keys fail. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>

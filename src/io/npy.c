@@ -23,7 +23,7 @@
 #include "qvet/io.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "qvet reads and writes little-endian data in place: port npy.c before using a big-endian host"
+#error "qvet reads and writes little-endian data in place: port npy.c for big-endian hosts"
 #endif
 
 #define MAGIC "\x93NUMPY"
@@ -131,10 +131,11 @@ static bool hword(struct hparser *p, const char *w)
     if (p->n - p->i < n || memcmp(p->s + p->i, w, n) != 0)
         return false;
     /* "Truex" is not True. */
-    if (p->i + n < p->n && (p->s[p->i + n] == '_' || (p->s[p->i + n] >= 'a' && p->s[p->i + n] <= 'z')
-                            || (p->s[p->i + n] >= 'A' && p->s[p->i + n] <= 'Z')
-                            || (p->s[p->i + n] >= '0' && p->s[p->i + n] <= '9')))
-        return false;
+    if (p->i + n < p->n) {
+        const char c = p->s[p->i + n];
+        if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return false;
+    }
     p->i += n;
     return true;
 }
@@ -498,7 +499,8 @@ static size_t format_header(enum qv_dtype dtype, const struct qv_shape *shape, c
     for (int32_t i = 0; i < shape->rank; i++)
         dl += (size_t)snprintf(dims + dl, sizeof(dims) - dl, "%s%lld", i ? ", " : "",
                                (long long)shape->dims[i]);
-    int n = snprintf(dict, sizeof(dict), "{'descr': '%s', 'fortran_order': False, 'shape': (%s%s), }",
+    int n = snprintf(dict, sizeof(dict),
+                     "{'descr': '%s', 'fortran_order': False, 'shape': (%s%s), }",
                      descr_of(dtype), dims, shape->rank == 1 ? "," : "");
     if (n < 0 || (size_t)n >= sizeof(dict))
         return 0;

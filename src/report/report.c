@@ -99,7 +99,8 @@ static void md_value(FILE *f, bool has, double v, const char *fmt)
 static void write_summary_md(FILE *f, const struct qv_run_result *r)
 {
     const struct qv_manifest *m = &r->manifest;
-    fprintf(f, "## qvet: %s — %s\n\n", m->name, r->passed ? "✅ all gates pass" : "❌ a gate failed");
+    fprintf(f, "## qvet: %s — %s\n\n", m->name,
+            r->passed ? "✅ all gates pass" : "❌ a gate failed");
     fprintf(f, "| metric | float32 | int8 |\n|---|---|---|\n");
     fprintf(f, "| accuracy | ");
     md_value(f, r->has_float && r->has_labels, r->f.accuracy, "%.4f");
