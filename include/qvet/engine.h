@@ -75,11 +75,13 @@ enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *er
 
 /*
  * Fills rows [row, row + n) of graph input i from dataset values x ([n][sample elems], float32
- * holding values whose stored type was data_dtype):
- *  - engine input float32: integer data on a quantized input is dequantized, float data copied;
- *  - engine input int8/uint8/int16: integer data is taken as already quantized (out-of-range
- *    values are an error naming the row and element); float data is quantized with the input's
- *    scale and zero point (round half away from zero, clamp), as the TFLite converter's
+ * holding values whose stored type was data_dtype). Integer data whose dtype is the input
+ * tensor's own dtype is already quantized; any other data holds real values.
+ *  - engine input float32: already-quantized data on a quantized input is dequantized, real
+ *    values are copied;
+ *  - engine input int8/uint8/int16: already-quantized data is taken as it is (out-of-range
+ *    values are an error naming the row and element); real values are quantized with the
+ *    input's scale and zero point (round half away from zero, clamp), as the TFLite converter's
  *    reference quantization does.
  */
 enum qv_status qv_engine_load_input(struct qv_engine *e, int32_t i, int64_t row, int64_t n,

@@ -214,7 +214,7 @@ static enum qv_status drive(struct cmp *c, struct qv_run_input *in, struct qv_en
         if ((st = qv_run_input_next(in, eb, want, &n, err)) != QV_OK || n == 0)
             break;
         if (ea) {
-            st = qv_engine_load_input(ea, 0, 0, n, in->x, qv_dataset_dtype(in->ds), err);
+            st = qv_run_input_feed(in, ea, err);
             if (st == QV_OK)
                 st = qv_engine_run(ea, n, err);
         }

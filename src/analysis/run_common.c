@@ -34,7 +34,10 @@ enum qv_status qv_run_input_open(struct qv_run_input *in, const struct qv_graph 
     in->x = malloc((size_t)batch * (size_t)(in->sample_elems ? in->sample_elems : 1) *
                    sizeof(float));
     in->labels = malloc((size_t)batch * sizeof(double));
-    if (!in->x || !in->labels) {
+    if (has_preprocess)
+        in->xr = malloc((size_t)batch * (size_t)(in->sample_elems ? in->sample_elems : 1) *
+                        sizeof(float));
+    if (!in->x || !in->labels || (has_preprocess && !in->xr)) {
         qv_run_input_close(in);
         return qv_fail(err, QV_E_NOMEM, "out of memory for a batch of %lld samples",
                        (long long)batch);
@@ -51,28 +54,37 @@ enum qv_status qv_run_input_next(struct qv_run_input *in, struct qv_engine *e, i
                                         err);
     if (st != QV_OK)
         return st;
-    enum qv_dtype dt = qv_dataset_dtype(in->ds);
-    if (in->has_preprocess && dt == QV_DTYPE_F32) {
-        for (int64_t k = 0; k < n * in->sample_elems; k++)
-            in->x[k] = in->x[k] * in->pre_scale + in->pre_offset;
-    }
-    if (n > 0) {
-        st = qv_engine_load_input(e, 0, 0, n, in->x, dt, err);
-        if (st != QV_OK) {
-            qv_error_prefix(err, in->path, "%s: batch starting at sample %lld", in->path,
-                            (long long)in->done);
-            return st;
-        }
-    }
+    in->n = n;
+    if (n > 0 && (st = qv_run_input_feed(in, e, err)) != QV_OK)
+        return st;
     in->done += n;
     *ret_n = n;
     return QV_OK;
+}
+
+enum qv_status qv_run_input_feed(struct qv_run_input *in, struct qv_engine *e,
+                                 struct qv_error *err)
+{
+    enum qv_dtype dt = qv_dataset_dtype(in->ds);
+    const float *x = in->x;
+    if (in->has_preprocess && !(dt != QV_DTYPE_F32 && dt == qv_engine_input_tensor(e, 0)->dtype)) {
+        for (int64_t k = 0; k < in->n * in->sample_elems; k++)
+            in->xr[k] = in->x[k] * in->pre_scale + in->pre_offset;
+        x = in->xr;
+        dt = QV_DTYPE_F32;
+    }
+    enum qv_status st = qv_engine_load_input(e, 0, 0, in->n, x, dt, err);
+    if (st != QV_OK)
+        qv_error_prefix(err, in->path, "%s: batch starting at sample %lld", in->path,
+                        (long long)in->done);
+    return st;
 }
 
 void qv_run_input_close(struct qv_run_input *in)
 {
     qv_dataset_close(in->ds);
     free(in->x);
+    free(in->xr);
     free(in->labels);
     memset(in, 0, sizeof(*in));
 }

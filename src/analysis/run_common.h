@@ -11,7 +11,9 @@ struct qv_run_input {
     int64_t sample_elems;
     bool has_preprocess;
     float pre_scale, pre_offset;
-    float *x;           /* [batch][sample_elems] */
+    float *x;           /* [batch][sample_elems]: the batch as read */
+    float *xr;          /* the batch preprocessed to real values (when has_preprocess) */
+    int64_t n;          /* samples in the current batch */
     double *labels;     /* [batch] */
     int64_t done;       /* samples delivered so far */
 };
@@ -27,6 +29,13 @@ enum qv_status qv_run_input_open(struct qv_run_input *in, const struct qv_graph 
 /* Reads up to `want` samples into engine input 0 (rows from 0); *ret_n = 0 at the end. */
 enum qv_status qv_run_input_next(struct qv_run_input *in, struct qv_engine *e, int64_t want,
                                  int64_t *ret_n, struct qv_error *err);
+/*
+ * Loads the current batch into input 0 of engine e (a second engine in compare). Data already
+ * quantized for e's input (integer data in the input's own dtype) goes in as it is; anything
+ * else is first preprocessed (x * scale + offset) into real values.
+ */
+enum qv_status qv_run_input_feed(struct qv_run_input *in, struct qv_engine *e,
+                                 struct qv_error *err);
 void qv_run_input_close(struct qv_run_input *in);
 
 #endif

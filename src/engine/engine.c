@@ -352,7 +352,8 @@ enum qv_status qv_engine_load_input(struct qv_engine *e, int32_t i, int64_t row,
     const struct qv_tensor *t = qv_engine_input_tensor(e, i);
     enum qv_dtype held = qv_engine_input_dtype(e, i);
     int64_t elems = qv_shape_elems(&t->shape);
-    bool data_int = data_dtype != QV_DTYPE_F32;
+    /* integer data in the input's own dtype is already quantized; anything else is real */
+    bool data_int = data_dtype != QV_DTYPE_F32 && data_dtype == t->dtype;
     if (row < 0 || n < 0 || row + n > e->batch)
         return qv_fail(err, QV_E_USAGE, "rows %lld..%lld outside the batch of %lld",
                        (long long)row, (long long)(row + n), (long long)e->batch);

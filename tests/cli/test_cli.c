@@ -593,6 +593,91 @@ START_TEST(compare_against_interpreter_tensors)
 }
 END_TEST
 
+/*
+ * Raw uint8 data with "preprocess" in qvet.json: the digits pixels (0..16) as uint8 and a scale
+ * of 1/16 give exactly the golden float inputs, so both engines must predict exactly as with the
+ * float data; int8 data already quantized for the int8 model's input is fed as it is.
+ */
+START_TEST(run_preprocesses_raw_integer_data)
+{
+    char *dir = copy_digits();
+    ck_assert_msg(dir != NULL, "datasets/digits is missing");
+    char *golden = qvt_path(dir, "golden/inputs.npy");
+    int64_t rows, elems;
+    float *x = qvt_load_npy(golden, QV_DTYPE_F32, false, &rows, &elems);
+    ck_assert_ptr_nonnull(x);
+    uint8_t *raw = malloc((size_t)(rows * elems));
+    for (int64_t i = 0; i < rows * elems; i++) {
+        ck_assert_float_eq(x[i] * 16.0f, (float)(int)(x[i] * 16.0f));
+        raw[i] = (uint8_t)(x[i] * 16.0f);
+    }
+    char *out = NULL, *errs = NULL;
+    char *ref_dir = qvt_path(dir, "ref"), *raw_dir = qvt_path(dir, "raw");
+    ck_assert_int_eq(RUN(&out, &errs, "run", "-o", ref_dir, dir), 0);
+    free(out);
+    free(errs);
+    struct qv_error err = QV_ERROR_INIT;
+    char *raw_path = qvt_path(dir, "golden/raw.npy");
+    ck_assert_int_eq(qv_npy_save(raw_path, QV_DTYPE_U8,
+                                 &(struct qv_shape){ 4, { rows, 8, 8, 1 } }, raw, &err), QV_OK);
+    char *manifest = qvt_path(dir, "qvet.json");
+    const char *text = "{\"model\": \"model.tflite\", \"int8_model\": \"model_int8.tflite\", "
+                       "\"golden\": {\"inputs\": \"golden/raw.npy\", \"labels\": "
+                       "\"golden/labels.csv\"}, \"preprocess\": {\"scale\": 0.0625}, "
+                       "\"gates\": {\"min_agreement\": 0.97}}";
+    qvt_write_file(manifest, text, strlen(text));
+    int rc = RUN(&out, &errs, "run", "-o", raw_dir, dir);
+    ck_assert_msg(rc == 0, "run exit %d: %s %s", rc, out, errs);
+    char *p_ref = qvt_path(ref_dir, "predictions.csv");
+    char *p_raw = qvt_path(raw_dir, "predictions.csv");
+    char *a = qvt_read_file(p_ref, NULL), *b = qvt_read_file(p_raw, NULL);
+    ck_assert(a && b);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    free(out);
+    free(errs);
+    /* int8 data in the int8 model's own input quantization: taken as already quantized */
+    int8_t *q = malloc((size_t)(rows * elems));
+    for (int64_t i = 0; i < rows * elems; i++) {
+        /* input scale 1/255, zero point -128: q = round(x * 255) - 128 */
+        float r = x[i] / 0.00392156886f;
+        q[i] = (int8_t)((int)(r + 0.5f) - 128);
+    }
+    char *qpath = qvt_path(dir, "golden/q.npy");
+    ck_assert_int_eq(qv_npy_save(qpath, QV_DTYPE_I8, &(struct qv_shape){ 4, { rows, 8, 8, 1 } },
+                                 q, &err), QV_OK);
+    char model[4096];
+    snprintf(model, sizeof(model), "%s/model_int8.tflite", dir);
+    char *o1 = qvt_path(dir, "o1.npy"), *o2 = qvt_path(dir, "o2.npy");
+    char *pc = qvt_path(dir, "p.csv");
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-o", pc, "--save-outputs", o1, model, golden), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-o", pc, "--save-outputs", o2, model, qpath), 0);
+    size_t n1, n2;
+    char *b1 = qvt_read_file(o1, &n1), *b2 = qvt_read_file(o2, &n2);
+    ck_assert(b1 && b2 && n1 == n2);
+    qvt_assert_bytes_equal("int8 outputs from float vs pre-quantized data", b1, b2, n1, 1);
+    free(b1);
+    free(b2);
+    free(q);
+    free(qpath);
+    free(o1);
+    free(o2);
+    free(pc);
+    free(p_ref);
+    free(p_raw);
+    free(ref_dir);
+    free(raw_dir);
+    free(manifest);
+    free(raw_path);
+    free(raw);
+    free(x);
+    free(golden);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -607,6 +692,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, hostile_cases);
     tcase_add_test(tc, run_shipped_example_passes_and_reports);
     tcase_add_test(tc, run_failed_gate_is_exit_1);
+    tcase_add_test(tc, run_preprocesses_raw_integer_data);
     tcase_add_test(tc, eval_int8_matches_tflm_on_shipped_example);
     tcase_add_test(tc, compare_roundings_and_saved_tensors);
     tcase_add_test(tc, export_round_trips);
