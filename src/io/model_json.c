@@ -411,6 +411,21 @@ cleanup:
     return st;
 }
 
+/* A required string member: *ret_v = obj.key; sub receives its JSON path ("jp.key"). */
+static enum qv_status need_string(struct loader *L, const cJSON *obj, const char *jp,
+                                  const char *key, char *sub, size_t sub_size,
+                                  const cJSON **ret_v)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    snprintf(sub, sub_size, "%s.%s", jp, key);
+    if (!v)
+        return jfail(L, sub, "missing");
+    enum qv_status st = want_type(L, v, sub, cJSON_IsString(v), "a string");
+    if (st == QV_OK)
+        *ret_v = v;
+    return st;
+}
+
 static enum qv_status load_tensor(struct loader *L, const cJSON *j, const cJSON *weights,
                                   int32_t i)
 {
@@ -425,22 +440,12 @@ static enum qv_status load_tensor(struct loader *L, const cJSON *j, const cJSON 
         st = check_keys(L, j, jp, keys);
     if (st != QV_OK)
         return st;
-    const cJSON *jn = cJSON_GetObjectItemCaseSensitive(j, "name");
-    const cJSON *jd = cJSON_GetObjectItemCaseSensitive(j, "dtype");
+    const cJSON *jn = NULL, *jd = NULL;
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(j, "shape");
     const cJSON *jdata = cJSON_GetObjectItemCaseSensitive(j, "data");
     const cJSON *jq = cJSON_GetObjectItemCaseSensitive(j, "quant");
-    snprintf(sub, sizeof(sub), "%s.name", jp);
-    if (!jn)
-        return jfail(L, sub, "missing");
-    st = want_type(L, jn, sub, cJSON_IsString(jn), "a string");
-    if (st != QV_OK)
-        return st;
-    snprintf(sub, sizeof(sub), "%s.dtype", jp);
-    if (!jd)
-        return jfail(L, sub, "missing");
-    st = want_type(L, jd, sub, cJSON_IsString(jd), "a string");
-    if (st != QV_OK)
+    if ((st = need_string(L, j, jp, "name", sub, sizeof(sub), &jn)) != QV_OK ||
+        (st = need_string(L, j, jp, "dtype", sub, sizeof(sub), &jd)) != QV_OK)
         return st;
     if (!qv_dtype_from_name(jd->valuestring, &dtype))
         return jfail(L, sub, "unknown dtype '%s' (float32, int8, uint8, int16, int32)",
@@ -519,16 +524,12 @@ static enum qv_status load_node(struct loader *L, const cJSON *j, int32_t i)
         st = check_keys(L, j, jp, keys);
     if (st != QV_OK)
         return st;
-    const cJSON *jo = cJSON_GetObjectItemCaseSensitive(j, "op");
+    const cJSON *jo = NULL;
     const cJSON *jn = cJSON_GetObjectItemCaseSensitive(j, "name");
     const cJSON *ji = cJSON_GetObjectItemCaseSensitive(j, "inputs");
     const cJSON *jout = cJSON_GetObjectItemCaseSensitive(j, "outputs");
     const cJSON *ja = cJSON_GetObjectItemCaseSensitive(j, "attrs");
-    snprintf(sub, sizeof(sub), "%s.op", jp);
-    if (!jo)
-        return jfail(L, sub, "missing");
-    st = want_type(L, jo, sub, cJSON_IsString(jo), "a string");
-    if (st != QV_OK)
+    if ((st = need_string(L, j, jp, "op", sub, sizeof(sub), &jo)) != QV_OK)
         return st;
     if (!qv_op_from_name(jo->valuestring, &op))
         return jfail(L, sub, "unknown op '%s'", jo->valuestring);
