@@ -4,8 +4,10 @@
  * (CalculateOpDataFullyConnected, GetQuantizedConvolutionMultipler) and
  * reference_integer_ops::FullyConnected / FullyConnectedPerChannel.
  * Weights [units, depth]; input read as contiguous [batches, depth] with batches = output
- * elements / units. Per-tensor (one weight scale): M from (double)(float)(s_in * s_w) / s_out,
- * filter offset applied; per-channel (more scales): M_c from double products, no filter offset.
+ * elements / units. Per-tensor (one weight scale): M from (double)s_in * (double)s_w / s_out,
+ * filter offset applied; per-channel (more scales): the same double products per channel, no
+ * filter offset. The per-tensor product is double in the tflite-micro interpreter we check
+ * against (docs/int8-arithmetic.md, FULLY_CONNECTED), though older TFLite sources form it in float.
  * Prepare fails when |s_in*s_w - s_bias| / s_out > 0.02 (the bias-scale check).
  *
  * Fast path: the batch's input rows as int16 against prepacked (w - z_w) rows, an exact int16
@@ -87,8 +89,8 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
             return st;
         p->filter_offset = 0;
     } else {
-        /* Float product, then double divide (GetQuantizedConvolutionMultipler). */
-        const double real = (double)(float)(s_in * s_w) / (double)s_out;
+        /* Double product, then double divide: what the tflite-micro interpreter computes. */
+        const double real = (double)s_in * (double)s_w / (double)s_out;
         int32_t m;
         int shift;
         qv_quantize_multiplier(real, c->rounding, &m, &shift);
