@@ -26,6 +26,16 @@
 
 enum qv_engine_kind { QV_ENGINE_FLOAT = 0, QV_ENGINE_INT8 = 1, QV_ENGINE_KIND_COUNT };
 
+/* A tensor as an engine holds it: metadata from the graph, runtime shape and data. */
+struct qv_tensor_view {
+    const struct qv_tensor *t;     /* graph tensor (dtype, quant, name) */
+    struct qv_shape shape;         /* runtime shape: dims[0] carries the batch */
+    void *data;                    /* float engine: float32 for activations and for constants
+                                    * that are float or quantized (dequantized); raw data for
+                                    * unquantized integer constants (paddings, axes, shapes).
+                                    * int8 engine: the tensor's own dtype. */
+};
+
 /*
  * Per-layer capture (ggml's eval callback). Called once per node with ask = true while the engine
  * is created: return true to keep that node's outputs observable. Then, during every run, called

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The graph IR: tensors, nodes, and the op table that drives shape inference, MAC counting, both
- * engines and the TFLite importer/exporter.
+ * The graph IR: tensors, nodes, and core's op table (graph semantics: names, input counts, shape
+ * inference, MAC counts). Engines, the TFLite reader/writer and later passes keep their own
+ * per-op tables, indexed by the same enum qv_op.
  *
  * A graph is built by an importer (or by hand) and then finalized:
  *
@@ -218,14 +219,17 @@ int64_t qv_graph_total_macs(const struct qv_graph *g);
 int64_t qv_graph_param_count(const struct qv_graph *g);
 size_t qv_graph_weight_bytes(const struct qv_graph *g);
 
-/* ---- the op table ------------------------------------------------------------------------ */
+/* ---- the op table (graph semantics) --------------------------------------------------- */
 
-struct qv_kernel_ctx;
-
-/* One entry per op, indexed by enum qv_op (src/core/op_table.c is the only place it is filled). */
+/*
+ * One entry per op, indexed by enum qv_op: generated from op_list.h (src/core/op_table.c). Core
+ * holds only what the graph means; each module that acts per op owns its own [QV_OP_COUNT]
+ * table (the engine its kernels, io/tflite its options and versions, quant its rules, budget its
+ * costs), so adding a table never touches core.
+ */
 struct qv_op_def {
     const char *name;
-    int32_t tflite_code;
+    int32_t tflite_code;           /* TFLite BuiltinOperator */
     int32_t min_inputs, max_inputs;
     /*
      * Checks attributes, input ranks/shapes and constant inputs, and computes the output shapes.
@@ -237,25 +241,6 @@ struct qv_op_def {
                             struct qv_error *err);
     /* Multiply-accumulates for one run (stored shapes); 0 for data movement. */
     int64_t (*macs)(const struct qv_graph *g, const struct qv_node *n);
-    /* Float engine: optional prepare (params, scratch size), eval (cannot fail). */
-    enum qv_status (*prepare_f32)(struct qv_kernel_ctx *c, struct qv_error *err);
-    void (*eval_f32)(const struct qv_kernel_ctx *c);
-    /* int8 emulator: prepare derives multipliers/shifts and checks TFLM's constraints. */
-    enum qv_status (*prepare_s8)(struct qv_kernel_ctx *c, struct qv_error *err);
-    void (*eval_s8)(const struct qv_kernel_ctx *c);
-    /* TFLite builtin options: union type index and the reader/writer of the options table. */
-    int32_t tfl_options_type;
-    enum qv_status (*tfl_read_options)(const void *reader_ctx, struct qv_node *n,
-                                       struct qv_error *err);
-    enum qv_status (*tfl_write_options)(void *writer_ctx, const struct qv_node *n,
-                                        uint32_t *ret_offset, struct qv_error *err);
-    /*
-     * Operator version the exporter writes: [0] for float32 inputs, [1] for int8 (what the
-     * TFLite converter writes; TFLM ignores it, full TFLite needs a registered one).
-     * tfl_version, when set, decides from the node's attributes instead.
-     */
-    int32_t tfl_versions[2];
-    int32_t (*tfl_version)(const struct qv_graph *g, const struct qv_node *n);
 };
 
 extern const struct qv_op_def qv_op_defs[QV_OP_COUNT];
@@ -263,31 +248,5 @@ extern const struct qv_op_def qv_op_defs[QV_OP_COUNT];
 const char *qv_op_name(enum qv_op op);
 bool qv_op_from_name(const char *name, enum qv_op *ret_op);
 bool qv_op_from_tflite(int32_t builtin_code, enum qv_op *ret_op);
-
-/* ---- kernel context (what the engines hand to kernels) ----------------------------------- */
-
-/* A tensor as a kernel sees it: metadata from the graph, runtime shape and data. */
-struct qv_tensor_view {
-    const struct qv_tensor *t;     /* graph tensor (dtype, quant, name) */
-    struct qv_shape shape;         /* runtime shape: dims[0] carries the batch */
-    void *data;                    /* float engine: float32 for activations and for constants
-                                    * that are float or quantized (dequantized); raw data for
-                                    * unquantized integer constants (paddings, axes, shapes).
-                                    * int8 engine: the tensor's own dtype. */
-};
-
-struct qv_kernel_ctx {
-    const struct qv_graph *g;
-    const struct qv_node *node;
-    int32_t node_index;
-    int32_t n_in, n_out;
-    const struct qv_tensor_view *in[QV_MAX_INPUTS];  /* NULL for an omitted optional input */
-    struct qv_tensor_view *out[QV_MAX_OUTPUTS];
-    enum qv_rounding rounding;     /* int8 engine only */
-    bool plain_loops;              /* use the straightforward loops, not the fast path */
-    void *params;                  /* set by prepare (malloc); the engine free()s it */
-    size_t scratch_size;           /* set by prepare: bytes of scratch eval needs */
-    void *scratch;                 /* provided by the engine before eval, 64-byte aligned */
-};
 
 #endif

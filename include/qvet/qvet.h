@@ -4,7 +4,7 @@
  *
  * The umbrella header; the only include the CLI needs. Modules:
  *   error.h   status codes and the error record every fallible call fills
- *   graph.h   tensors, nodes, the op table and the kernel context
+ *   graph.h   tensors, nodes and the op table (graph semantics)
  *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
  *   engine.h  the float32 reference engine and the bit-exact int8 emulator
  *   analysis.h model directories, dataset runs, metrics, per-layer comparison

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The engine runner shared by the float32 reference engine and the int8 emulator: plans runtime
- * shapes for a batch of samples, owns every buffer, prepares each node through the op table and
+ * shapes for a batch of samples, owns every buffer, prepares each node through its kernel table and
  * runs the nodes in topological order.
  *
  * Batching: the graph inputs get dims[0] = B and every node's shape inference runs again on the
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/kernel.h"
 #include "qvet/engine.h"
 
 struct qv_engine {
@@ -23,6 +24,7 @@ struct qv_engine {
     bool *batched;                 /* [n_tensors]: dims[0] carries the batch */
     void **owned;                  /* [n_tensors]: buffers the engine allocated */
     struct qv_kernel_ctx *ctx;     /* [n_nodes] */
+    void (**kernels)(const struct qv_kernel_ctx *);  /* [n_nodes]: eval chosen at prepare */
     bool *keep;                    /* [n_nodes]: observed */
     void *scratch;
 };
@@ -151,6 +153,7 @@ static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
     for (int32_t ni = 0; ni < g->n_nodes; ni++) {
         const struct qv_node *n = &g->nodes[ni];
         const struct qv_op_def *d = &qv_op_defs[n->op];
+        const struct qv_kernel_def *k = is_float ? &qv_kernels_f32[n->op] : &qv_kernels_s8[n->op];
         struct qv_kernel_ctx *c = &e->ctx[ni];
         c->g = g;
         c->node = n;
@@ -163,13 +166,12 @@ static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
             c->out[k] = &e->views[n->outputs[k]];
         c->rounding = e->opts.rounding;
         c->plain_loops = e->opts.plain_loops;
-        if ((is_float ? (void *)d->eval_f32 : (void *)d->eval_s8) == NULL)
+        if (!k->eval)
             return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): not supported by the %s "
                                 "engine", ni, d->name, n->name, is_float ? "float" : "int8");
-        enum qv_status (*prep)(struct qv_kernel_ctx *, struct qv_error *) =
-            is_float ? d->prepare_f32 : d->prepare_s8;
-        if (prep) {
-            enum qv_status st = prep(c, err);
+        e->kernels[ni] = k->eval;
+        if (k->prepare) {
+            enum qv_status st = k->prepare(c, err);
             if (st != QV_OK) {
                 if (err)
                     err->node = ni;
@@ -215,8 +217,10 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     e->owned = calloc(nt, sizeof(*e->owned));
     e->ctx = calloc(nn, sizeof(*e->ctx));
     e->keep = calloc(nn, sizeof(*e->keep));
+    e->kernels = calloc(nn, sizeof(*e->kernels));
     shapes = calloc(nt, sizeof(*shapes));
-    if (!e->views || !e->batched || !e->owned || !e->ctx || !e->keep || !shapes) {
+    if (!e->views || !e->batched || !e->owned || !e->ctx || !e->keep || !e->kernels ||
+        !shapes) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
         goto fail;
     }
@@ -257,6 +261,7 @@ void qv_engine_free(struct qv_engine *e)
     free(e->owned);
     free(e->ctx);
     free(e->keep);
+    free(e->kernels);
     free(e);
 }
 
@@ -324,11 +329,7 @@ enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *er
     for (int32_t oi = 0; oi < g->n_nodes; oi++) {
         int32_t ni = g->order[oi];
         const struct qv_kernel_ctx *c = &e->ctx[ni];
-        const struct qv_op_def *d = &qv_op_defs[g->nodes[ni].op];
-        if (e->opts.kind == QV_ENGINE_FLOAT)
-            d->eval_f32(c);
-        else
-            d->eval_s8(c);
+        e->kernels[ni](c);
         if (!e->keep[ni])
             continue;
         struct qv_tensor_view v = *c->out[0];

@@ -41,8 +41,8 @@ START_TEST(op_table_matches_list)
 END_TEST
 
 /*
- * ggml's static_assert, as a test: an op without name, infer, macs, either engine's kernel or an
- * export version fails here.
+ * ggml's static_assert, as a test: an op without name, infer or macs fails here (the engine's
+ * kernel tables and the TFLite op table have their own completeness tests).
  */
 START_TEST(op_table_complete)
 {
@@ -51,10 +51,6 @@ START_TEST(op_table_complete)
         ck_assert_msg(d->name && d->name[0], "op %d has no name", i);
         ck_assert_msg(d->infer != NULL, "op %s has no shape inference", d->name);
         ck_assert_msg(d->macs != NULL, "op %s has no MAC count", d->name);
-        ck_assert_msg(d->eval_f32 != NULL, "op %s has no float kernel", d->name);
-        ck_assert_msg(d->eval_s8 != NULL, "op %s has no int8 kernel", d->name);
-        ck_assert_msg(d->tfl_versions[0] >= 1 && d->tfl_versions[1] >= 1,
-                      "op %s has no TFLite version", d->name);
     }
 }
 END_TEST

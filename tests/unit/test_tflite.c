@@ -497,6 +497,25 @@ START_TEST(load_names_the_path_on_semantic_errors)
 }
 END_TEST
 
+/* The reader/writer's own op table: every op has a version for both signatures, and an options
+ * reader exactly when it has an options table (the writer writes what the reader reads). */
+START_TEST(tflite_op_table_complete)
+{
+    for (int i = 0; i < QV_OP_COUNT; i++) {
+        const struct qv_tfl_op_def *d = &qv_tfl_ops[i];
+        const char *name = qv_op_name((enum qv_op)i);
+        ck_assert_msg(d->versions[0] >= 1 && d->versions[1] >= 1, "op %s has no TFLite version",
+                      name);
+        ck_assert_msg(d->options_type >= 0, "op %s: options type %d", name, d->options_type);
+        ck_assert_msg((d->options_type != 0) == (d->read_options != NULL),
+                      "op %s: options type %d but reader %s", name, d->options_type,
+                      d->read_options ? "set" : "missing");
+        ck_assert_msg((d->read_options != NULL) == (d->write_options != NULL),
+                      "op %s: reader and writer must come together", name);
+    }
+}
+END_TEST
+
 START_TEST(load_missing_file_is_io_error)
 {
     struct qv_error err = QV_ERROR_INIT;
@@ -528,6 +547,7 @@ Suite *tflite_suite(void)
     tcase_add_test(tc, unused_second_subgraph_is_accepted);
     tcase_add_test(tc, load_names_the_path_on_semantic_errors);
     tcase_add_test(tc, load_missing_file_is_io_error);
+    tcase_add_test(tc, tflite_op_table_complete);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,7 +5,7 @@
  * fused activation. Windows come from attrs filter_h/filter_w, stride and SAME/VALID
  * (pool_f32.c).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_average_pool_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

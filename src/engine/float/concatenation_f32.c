@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 static int32_t concat_axis(const struct qv_kernel_ctx *c)

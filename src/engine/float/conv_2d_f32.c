@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 #include "engine/float/gemm.h"
 

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_depthwise_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

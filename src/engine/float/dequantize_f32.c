@@ -4,7 +4,7 @@
  * quantized input is dequantized, a QUANTIZE upstream rounds onto the grid and returns real
  * values).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_dequantize_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -2,7 +2,7 @@
 /*
  * Helpers shared by the float32 reference kernels (src/engine/float/<op>_f32.c).
  *
- * Kernels see a struct qv_kernel_ctx (include/qvet/graph.h): in[k]->data is float32 for
+ * Kernels see a struct qv_kernel_ctx (src/engine/kernel.h): in[k]->data is float32 for
  * activations and for float or quantized constants (the engine dequantizes them), raw int32 for
  * unquantized integer constants (paddings, axes, shapes). Shapes are the runtime shapes: dims[0]
  * carries the batch. Prepare validates what eval assumes; eval cannot fail.
@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "core/ops/ops_common.h"
-#include "qvet/graph.h"
+#include "engine/kernel.h"
 
 /* Output range of a fused activation (TFLite CalculateActivationRange for float). */
 static inline void qv_f32_act_range(enum qv_act act, float *ret_lo, float *ret_hi)

@@ -7,7 +7,7 @@
  */
 #include <limits.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 #include "engine/float/gemm.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* HARD_SWISH, float32: out = x * min(6, max(0, x + 3)) / 6, in TFLite's evaluation order. */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_hard_swish_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

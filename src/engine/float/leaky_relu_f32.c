@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* LEAKY_RELU, float32: out = x > 0 ? x : alpha * x (TFLite reference_ops::LeakyRelu). */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_leaky_relu_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

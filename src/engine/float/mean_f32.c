@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 /* Which input dims are reduced; returns false for an axis outside the rank. */

@@ -4,7 +4,7 @@
  * of (before, after) per dim. The float engine pads with real 0.0, which is what the int8 model's
  * output zero point stands for (spec §5.16). qv_f32_pad_run is shared with PADV2.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_f32_pad_check(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -3,7 +3,7 @@
  * PADV2, float32: PAD with the value of the optional scalar input 2 (float, or quantized and
  * dequantized by the engine); 0.0 when it is omitted. See pad_f32.c.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 static const struct qv_tensor_view *pad_value(const struct qv_kernel_ctx *c)

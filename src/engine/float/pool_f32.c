@@ -6,7 +6,7 @@
  */
 #include <float.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_f32_pool_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

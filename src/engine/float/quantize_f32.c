@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 struct quantize_params {

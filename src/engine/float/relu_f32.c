@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RELU, float32: out = max(0, x). */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_relu_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -5,7 +5,7 @@
  */
 #include <math.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_softmax_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

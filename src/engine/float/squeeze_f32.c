@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SQUEEZE, float32: drops size-1 dims; the data is unchanged. */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_squeeze_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SUB: out = act(x - y) with numpy broadcasting (binary_f32.c). */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_sub_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

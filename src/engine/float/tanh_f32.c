@@ -2,7 +2,7 @@
 /* TANH, float32: out = tanhf(x) (TFLite uses std::tanh on float). */
 #include <math.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/float/float_common.h"
 
 enum qv_status qv_tanh_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -4,7 +4,7 @@
  * reference_integer_ops::AddElementwise / BroadcastAdd6DSlow. Broadcasting follows numpy up to
  * rank 8 with the same per-element function (binary_s8.c, qv_s8_binary_map).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_add_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

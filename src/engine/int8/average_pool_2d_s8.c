@@ -4,7 +4,7 @@
  * equal, scales within 1e-6) and reference_integer_ops::AveragePool. Averages raw q values over
  * the in-image cells only, rounding half away from zero with the sign-split formula (pool_s8.c).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "core/ops/ops_common.h"
 #include "engine/int8/kernels_s8.h"
 

@@ -4,7 +4,7 @@
  * three tensors and the ADD/SUB parameter block (TFLM add_common.cc / sub_common.cc after the
  * real multipliers, which each op computes in its own float/double precision).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_s8_need_binary_quant(const struct qv_kernel_ctx *c,

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct concat_params {

@@ -3,7 +3,7 @@
  * DEQUANTIZE (spec §5.12): TFLM dequantize_common.cc and reference_ops::Dequantize:
  * out = (float)((double)s * (q - z)), per-tensor. int8, uint8, int16 inputs; float32 output.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct dequantize_params {

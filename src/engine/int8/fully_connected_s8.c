@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct fc_params {

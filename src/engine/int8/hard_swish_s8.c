@@ -5,7 +5,7 @@
  * non-rounding SaturatingDoublingHighMul at the end). Prepare fails when the output multiplier
  * exponent is > 0.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct hswish_params {

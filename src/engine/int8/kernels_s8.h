@@ -13,7 +13,7 @@
 
 #include "core/ops/ops_common.h"
 #include "engine/int8/requant.h"
-#include "qvet/graph.h"
+#include "engine/kernel.h"
 
 /*
  * Records <msg> (the violated constraint, naming tensors) as QV_E_INPUT with err->node =

@@ -5,7 +5,7 @@
  * gives a negative alpha multiplier, used as is by MultiplyByQuantizedMultiplier (TFLM does not
  * negate; the spec's "±MBQM(v, |Ma|)" can differ from it on rounding ties).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct leaky_params {

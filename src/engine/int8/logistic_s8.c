@@ -5,7 +5,7 @@
  * a Q4 input). Prepare requires output zero point -128; the output scale is assumed 1/256.
  * The input rescaling and saturation are shared with TANH (qv_s8_q4_prepare, qv_s8_q4_map).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_logistic_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -5,7 +5,7 @@
  * fused activation clamp (pool_s8.c). No requantization: PoolingPrepare (shared with
  * AVERAGE_POOL_2D) requires equal zero points and scales within 1e-6.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "core/ops/ops_common.h"
 #include "engine/int8/kernels_s8.h"
 

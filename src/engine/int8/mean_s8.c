@@ -4,7 +4,7 @@
  * EvalIntegerMean) and reference_ops::QuantizedMeanOrSum: raw sums, then the multiplier
  * readapted by 1/N with k = min(floor(log2 N), 32, 31 + shift). No activation.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct mean_params {

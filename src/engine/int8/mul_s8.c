@@ -4,7 +4,7 @@
  * reference_integer_ops::MulElementwise / BroadcastMul6DSlow. Broadcasting follows numpy up to
  * rank 8 with the same per-element function (binary_s8.c, qv_s8_binary_map).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct mul_params {

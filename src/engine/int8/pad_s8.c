@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 #include "engine/int8/pad_s8.h"
 

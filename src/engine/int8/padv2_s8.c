@@ -4,7 +4,7 @@
  * padding and Prepare requires it to have the output's zero point and scale; without it, the
  * output zero point (as PAD).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 #include "engine/int8/pad_s8.h"
 

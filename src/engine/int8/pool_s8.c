@@ -12,7 +12,7 @@
  */
 #include <math.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "core/ops/ops_common.h"
 #include "engine/int8/simd_s8.h"
 

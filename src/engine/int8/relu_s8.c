@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct relu_params {

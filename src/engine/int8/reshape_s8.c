@@ -4,7 +4,7 @@
  * aliases the buffers); the shape comes from the output tensor. TFLM checks the element counts
  * only (the engine's shape inference already did). Shared with SQUEEZE (common_s8.c).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_reshape_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -5,7 +5,7 @@
  * fixed-point exp on Q5 differences, Q12 accumulation and the Newton reciprocal).
  * Prepare requires output zero point -128 and output scale exactly 1.0f / 256.
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 struct softmax_params {

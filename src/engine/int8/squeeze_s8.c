@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SQUEEZE int8: TFLM squeeze.cc. A byte copy, like RESHAPE (spec §5.13; common_s8.c). */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_squeeze_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -4,7 +4,7 @@
  * reference_ops::SubElementwise / BroadcastQuantSubSlow. Broadcasting follows numpy up to
  * rank 8 with the same per-element function (binary_s8.c, qv_s8_binary_map).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_sub_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -5,7 +5,7 @@
  * math assumes output scale 1/128 and zero point 0. The input rescaling and saturation are
  * shared with LOGISTIC (qv_s8_q4_prepare, qv_s8_q4_map).
  */
-#include "core/op_impl.h"
+#include "engine/kernel.h"
 #include "engine/int8/kernels_s8.h"
 
 enum qv_status qv_tanh_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TFLite builtin options: one reader and one writer per op that has an options table (spec §7.1),
- * named in the op table, and the operator version table of the writer.
+ * named in the TFLite op table (op_table.c), and the operator version table of the writer.
  *
  * Readers see a zeroed table when the model has none: every field then takes its schema default,
  * which is what TFLite's flatbuffer accessors return (TFLM leaves such params zero, so a missing
@@ -10,11 +10,8 @@
  */
 #include <math.h>
 
-#include "core/op_impl.h"
 #include "io/tflite/tflite_int.h"
 
-#define IN(ctx) ((const struct qv_tfl_opts_in *)(ctx))
-#define OUT(ctx) ((struct qv_tfl_opts_out *)(ctx))
 
 static enum qv_status bad(const struct qv_tfl_opts_in *in, const struct qv_node *n, int slot,
                           struct qv_error *err, const char *field, long long v,
@@ -111,25 +108,29 @@ static enum qv_status read_dims(const struct qv_tfl_opts_in *in, int slot, const
 /* ---- readers ------------------------------------------------------------------------------- */
 
 /* AddOptions / SubOptions / MulOptions: fused_activation_function (pot_scale_int16: int16 only). */
-enum qv_status qv_add_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_add_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                               struct qv_error *err)
 {
-    return read_act(IN(ctx), 0, n, err);
+    return read_act(ctx, 0, n, err);
 }
 
-enum qv_status qv_sub_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_sub_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                               struct qv_error *err)
 {
-    return read_act(IN(ctx), 0, n, err);
+    return read_act(ctx, 0, n, err);
 }
 
-enum qv_status qv_mul_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_mul_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                               struct qv_error *err)
 {
-    return read_act(IN(ctx), 0, n, err);
+    return read_act(ctx, 0, n, err);
 }
 
 /* Pool2DOptions: padding, stride_w, stride_h, filter_width, filter_height, activation. */
-static enum qv_status read_pool(const void *ctx, struct qv_node *n, struct qv_error *err)
+static enum qv_status read_pool(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     struct qv_attrs *a = &n->attrs;
     TRY(read_padding(in, 0, n, err));
     TRY(read_pos(in, 1, 0, "stride_w", n, &a->stride_w, err));
@@ -139,30 +140,32 @@ static enum qv_status read_pool(const void *ctx, struct qv_node *n, struct qv_er
     return read_act(in, 5, n, err);
 }
 
-enum qv_status qv_average_pool_2d_tfl_read(const void *ctx, struct qv_node *n,
+enum qv_status qv_average_pool_2d_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
                                            struct qv_error *err)
 {
     return read_pool(ctx, n, err);
 }
 
-enum qv_status qv_max_pool_2d_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_max_pool_2d_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                       struct qv_error *err)
 {
     return read_pool(ctx, n, err);
 }
 
 /* ConcatenationOptions: axis, fused_activation_function. */
-enum qv_status qv_concatenation_tfl_read(const void *ctx, struct qv_node *n,
+enum qv_status qv_concatenation_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
                                          struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     TRY(qv_fb_i32(in->fb, &in->t, 0, 0, &n->attrs.axis, err));
     return read_act(in, 1, n, err);
 }
 
 /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h (bias type). */
-enum qv_status qv_conv_2d_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_conv_2d_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                   struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     struct qv_attrs *a = &n->attrs;
     TRY(read_padding(in, 0, n, err));
     TRY(read_pos(in, 1, 0, "stride_w", n, &a->stride_w, err));
@@ -173,10 +176,10 @@ enum qv_status qv_conv_2d_tfl_read(const void *ctx, struct qv_node *n, struct qv
 }
 
 /* DepthwiseConv2DOptions: padding, strides, depth_multiplier, activation, dilations. */
-enum qv_status qv_depthwise_conv_2d_tfl_read(const void *ctx, struct qv_node *n,
+enum qv_status qv_depthwise_conv_2d_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
                                              struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     struct qv_attrs *a = &n->attrs;
     TRY(read_padding(in, 0, n, err));
     TRY(read_pos(in, 1, 0, "stride_w", n, &a->stride_w, err));
@@ -188,10 +191,10 @@ enum qv_status qv_depthwise_conv_2d_tfl_read(const void *ctx, struct qv_node *n,
 }
 
 /* FullyConnectedOptions: activation, weights_format (DEFAULT only), keep_num_dims. */
-enum qv_status qv_fully_connected_tfl_read(const void *ctx, struct qv_node *n,
+enum qv_status qv_fully_connected_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
                                            struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     int8_t fmt;
     TRY(read_act(in, 0, n, err));
     TRY(qv_fb_i8(in->fb, &in->t, 1, 0, &fmt, err));
@@ -201,53 +204,59 @@ enum qv_status qv_fully_connected_tfl_read(const void *ctx, struct qv_node *n,
 }
 
 /* ReshapeOptions: new_shape (optional). */
-enum qv_status qv_reshape_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_reshape_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                   struct qv_error *err)
 {
-    return read_dims(IN(ctx), 0, "new_shape", n, &n->attrs.n_new_shape, n->attrs.new_shape, err);
+    return read_dims(ctx, 0, "new_shape", n, &n->attrs.n_new_shape, n->attrs.new_shape, err);
 }
 
 /* SoftmaxOptions: beta. */
-enum qv_status qv_softmax_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_softmax_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                   struct qv_error *err)
 {
-    return read_float(IN(ctx), 0, "beta", n, &n->attrs.beta, err);
+    return read_float(ctx, 0, "beta", n, &n->attrs.beta, err);
 }
 
 /* ReducerOptions: keep_dims. */
-enum qv_status qv_mean_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_mean_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                struct qv_error *err)
 {
-    const struct qv_tfl_opts_in *in = IN(ctx);
+    const struct qv_tfl_opts_in *in = ctx;
     return qv_fb_bool(in->fb, &in->t, 0, false, &n->attrs.keep_dims, err);
 }
 
 /* SqueezeOptions: squeeze_dims. */
-enum qv_status qv_squeeze_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_squeeze_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                   struct qv_error *err)
 {
-    return read_dims(IN(ctx), 0, "squeeze_dims", n, &n->attrs.n_squeeze, n->attrs.squeeze_dims,
+    return read_dims(ctx, 0, "squeeze_dims", n, &n->attrs.n_squeeze, n->attrs.squeeze_dims,
                      err);
 }
 
 /* LeakyReluOptions: alpha. */
-enum qv_status qv_leaky_relu_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err)
+enum qv_status qv_leaky_relu_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
+                                      struct qv_error *err)
 {
-    return read_float(IN(ctx), 0, "alpha", n, &n->attrs.alpha, err);
+    return read_float(ctx, 0, "alpha", n, &n->attrs.alpha, err);
 }
 
 /* Empty tables: PadOptions, PadV2Options, QuantizeOptions, DequantizeOptions, HardSwishOptions. */
 #define EMPTY_OPTIONS(low)                                                                       \
-    enum qv_status qv_##low##_tfl_read(const void *ctx, struct qv_node *n, struct qv_error *err) \
+    enum qv_status qv_##low##_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,      \
+                                       struct qv_error *err)                                     \
     {                                                                                            \
         (void)ctx;                                                                               \
         (void)n;                                                                                 \
         (void)err;                                                                               \
         return QV_OK;                                                                            \
     }                                                                                            \
-    enum qv_status qv_##low##_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,\
-                                        struct qv_error *err)                                    \
+    enum qv_status qv_##low##_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,    \
+                                        uint32_t *ret_offset, struct qv_error *err)              \
     {                                                                                            \
         (void)n;                                                                                 \
         (void)err;                                                                               \
-        qv_fbb_start(OUT(ctx)->b);                                                               \
-        *ret_offset = qv_fbb_end(OUT(ctx)->b);                                                   \
+        qv_fbb_start(ctx->b);                                                                    \
+        *ret_offset = qv_fbb_end(ctx->b);                                                        \
         return QV_OK;                                                                            \
     }
 
@@ -259,15 +268,16 @@ EMPTY_OPTIONS(hard_swish)
 
 /* ---- writers (every field written explicitly or left at a schema default equal to it) ------- */
 
-static uint32_t act_only(void *ctx, const struct qv_node *n)
+static uint32_t act_only(struct qv_tfl_opts_out *ctx, const struct qv_node *n)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     qv_fbb_start(b);
     qv_fbb_add_u8(b, 0, (uint8_t)n->attrs.act, 0);
     return qv_fbb_end(b);
 }
 
-enum qv_status qv_add_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_add_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                uint32_t *ret_offset,
                                 struct qv_error *err)
 {
     (void)err;
@@ -275,7 +285,8 @@ enum qv_status qv_add_tfl_write(void *ctx, const struct qv_node *n, uint32_t *re
     return QV_OK;
 }
 
-enum qv_status qv_sub_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_sub_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                uint32_t *ret_offset,
                                 struct qv_error *err)
 {
     (void)err;
@@ -283,7 +294,8 @@ enum qv_status qv_sub_tfl_write(void *ctx, const struct qv_node *n, uint32_t *re
     return QV_OK;
 }
 
-enum qv_status qv_mul_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_mul_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                uint32_t *ret_offset,
                                 struct qv_error *err)
 {
     (void)err;
@@ -291,9 +303,9 @@ enum qv_status qv_mul_tfl_write(void *ctx, const struct qv_node *n, uint32_t *re
     return QV_OK;
 }
 
-static uint32_t write_pool(void *ctx, const struct qv_node *n)
+static uint32_t write_pool(struct qv_tfl_opts_out *ctx, const struct qv_node *n)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     const struct qv_attrs *a = &n->attrs;
     qv_fbb_start(b);
     qv_fbb_add_i32(b, 1, a->stride_w, 0);
@@ -305,7 +317,7 @@ static uint32_t write_pool(void *ctx, const struct qv_node *n)
     return qv_fbb_end(b);
 }
 
-enum qv_status qv_average_pool_2d_tfl_write(void *ctx, const struct qv_node *n,
+enum qv_status qv_average_pool_2d_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
                                             uint32_t *ret_offset, struct qv_error *err)
 {
     (void)err;
@@ -313,7 +325,8 @@ enum qv_status qv_average_pool_2d_tfl_write(void *ctx, const struct qv_node *n,
     return QV_OK;
 }
 
-enum qv_status qv_max_pool_2d_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_max_pool_2d_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                        uint32_t *ret_offset,
                                         struct qv_error *err)
 {
     (void)err;
@@ -321,10 +334,10 @@ enum qv_status qv_max_pool_2d_tfl_write(void *ctx, const struct qv_node *n, uint
     return QV_OK;
 }
 
-enum qv_status qv_concatenation_tfl_write(void *ctx, const struct qv_node *n,
+enum qv_status qv_concatenation_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
                                           uint32_t *ret_offset, struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     (void)err;
     qv_fbb_start(b);
     qv_fbb_add_i32(b, 0, n->attrs.axis, 0);
@@ -333,10 +346,11 @@ enum qv_status qv_concatenation_tfl_write(void *ctx, const struct qv_node *n,
     return QV_OK;
 }
 
-enum qv_status qv_conv_2d_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_conv_2d_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                    uint32_t *ret_offset,
                                     struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     const struct qv_attrs *a = &n->attrs;
     (void)err;
     qv_fbb_start(b);
@@ -350,10 +364,10 @@ enum qv_status qv_conv_2d_tfl_write(void *ctx, const struct qv_node *n, uint32_t
     return QV_OK;
 }
 
-enum qv_status qv_depthwise_conv_2d_tfl_write(void *ctx, const struct qv_node *n,
+enum qv_status qv_depthwise_conv_2d_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
                                               uint32_t *ret_offset, struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     const struct qv_attrs *a = &n->attrs;
     (void)err;
     qv_fbb_start(b);
@@ -368,10 +382,10 @@ enum qv_status qv_depthwise_conv_2d_tfl_write(void *ctx, const struct qv_node *n
     return QV_OK;
 }
 
-enum qv_status qv_fully_connected_tfl_write(void *ctx, const struct qv_node *n,
+enum qv_status qv_fully_connected_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
                                             uint32_t *ret_offset, struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     (void)err;
     qv_fbb_start(b);
     qv_fbb_add_u8(b, 0, (uint8_t)n->attrs.act, 0);
@@ -384,11 +398,12 @@ enum qv_status qv_fully_connected_tfl_write(void *ctx, const struct qv_node *n,
  * ReshapeOptions.new_shape from the IR; when the IR has none and there is no shape input, the
  * output's shape: full TFLite takes the target from these two places only (TFLM from the output).
  */
-enum qv_status qv_reshape_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_reshape_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                    uint32_t *ret_offset,
                                     struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
-    const struct qv_graph *g = OUT(ctx)->g;
+    struct qv_fbb *b = ctx->b;
+    const struct qv_graph *g = ctx->g;
     int32_t dims[QV_MAX_RANK];
     int32_t count = n->attrs.n_new_shape;
     (void)err;
@@ -408,10 +423,11 @@ enum qv_status qv_reshape_tfl_write(void *ctx, const struct qv_node *n, uint32_t
     return QV_OK;
 }
 
-enum qv_status qv_softmax_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_softmax_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                    uint32_t *ret_offset,
                                     struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     (void)err;
     qv_fbb_start(b);
     qv_fbb_add_f32(b, 0, n->attrs.beta, 0.0f);
@@ -419,10 +435,11 @@ enum qv_status qv_softmax_tfl_write(void *ctx, const struct qv_node *n, uint32_t
     return QV_OK;
 }
 
-enum qv_status qv_mean_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_mean_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                 uint32_t *ret_offset,
                                  struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     (void)err;
     qv_fbb_start(b);
     qv_fbb_add_u8(b, 0, n->attrs.keep_dims, 0);
@@ -430,10 +447,11 @@ enum qv_status qv_mean_tfl_write(void *ctx, const struct qv_node *n, uint32_t *r
     return QV_OK;
 }
 
-enum qv_status qv_squeeze_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_squeeze_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                    uint32_t *ret_offset,
                                     struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     int32_t count = n->attrs.n_squeeze;
     (void)err;
     uint32_t v = count > 0 ? qv_fbb_vector(b, n->attrs.squeeze_dims, (size_t)count, 4, 4) : 0;
@@ -443,10 +461,11 @@ enum qv_status qv_squeeze_tfl_write(void *ctx, const struct qv_node *n, uint32_t
     return QV_OK;
 }
 
-enum qv_status qv_leaky_relu_tfl_write(void *ctx, const struct qv_node *n, uint32_t *ret_offset,
+enum qv_status qv_leaky_relu_tfl_write(struct qv_tfl_opts_out *ctx, const struct qv_node *n,
+                                       uint32_t *ret_offset,
                                        struct qv_error *err)
 {
-    struct qv_fbb *b = OUT(ctx)->b;
+    struct qv_fbb *b = ctx->b;
     (void)err;
     qv_fbb_start(b);
     qv_fbb_add_f32(b, 0, n->attrs.alpha, 0.0f);

@@ -369,6 +369,7 @@ static enum qv_status read_operator(struct reader *r, const struct qv_fb_vec *op
     if (st != QV_OK)
         return st;
     const struct qv_op_def *d = &qv_op_defs[op];
+    const struct qv_tfl_op_def *td = &qv_tfl_ops[op];
     snprintf(what, sizeof(what), "operator %u (%s) inputs", oi, d->name);
     st = read_indices(r, &t, QV_TFL_OP_INPUTS, QV_MAX_INPUTS, d->min_inputs, what, &n_in, in);
     if (st != QV_OK)
@@ -388,24 +389,24 @@ static enum qv_status read_operator(struct reader *r, const struct qv_fb_vec *op
     memset(&n, 0, sizeof(n));
     n.op = op;
     qv_attrs_init(&n.attrs);
-    if (d->tfl_options_type != 0) {
+    if (td->options_type != 0) {
         uint8_t type;
         bool present;
         st = qv_fb_u8(&r->fb, &t, QV_TFL_OP_OPTIONS_TYPE, 0, &type, r->err);
         if (st != QV_OK)
             return st;
-        if (type != 0 && type != d->tfl_options_type)
+        if (type != 0 && type != td->options_type)
             return qv_fail_at(r->err, QV_E_INPUT, r->path,
                               qv_fb_where(&r->fb, &t, QV_TFL_OP_OPTIONS_TYPE),
                               "operator %u (%s): builtin_options has union type %u, expected %d",
-                              oi, d->name, type, d->tfl_options_type);
+                              oi, d->name, type, td->options_type);
         if (type != 0) {
             st = qv_fb_subtable(&r->fb, &t, QV_TFL_OP_OPTIONS, &ctx.t, &present, r->err);
             if (st != QV_OK)
                 return st;
         }
-        if (d->tfl_read_options) {
-            st = d->tfl_read_options(&ctx, &n, r->err);
+        if (td->read_options) {
+            st = td->read_options(&ctx, &n, r->err);
             if (st != QV_OK)
                 return locate(r, st, t.pos);
         }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the TFLite reader and writer: schema field slots, the contexts handed to the per-op
- * options readers/writers of the op table (qv_<op>_tfl_read / _tfl_write in options.c), and the
- * operator version table.
+ * options readers/writers (qv_<op>_tfl_read / _tfl_write in options.c), and the reader/writer's
+ * own op table (options and operator versions, op_table.c).
  *
  * Field slots are the 0-based field indices of schema.fbs (tensorflow/compiler/mlir/lite/schema);
  * the vtable entry of slot s is at byte 4 + 2 s.
@@ -57,6 +57,35 @@ struct qv_tfl_opts_out {
     struct qv_fbb *b;
     const struct qv_graph *g;
 };
+
+/*
+ * The reader/writer's per-op table, indexed by enum qv_op (src/io/tflite/op_table.c): the
+ * builtin options union type (0: the op has no options table), its reader and writer
+ * (src/io/tflite/options.c), and the operator version the exporter writes: versions[0] for
+ * float32 inputs, [1] for int8 (what the TFLite converter writes; TFLM ignores it, full TFLite
+ * needs a registered one); `version`, when set, decides from the node's attributes instead.
+ */
+struct qv_tfl_op_def {
+    int32_t options_type;
+    enum qv_status (*read_options)(const struct qv_tfl_opts_in *in, struct qv_node *n,
+                                   struct qv_error *err);
+    enum qv_status (*write_options)(struct qv_tfl_opts_out *out, const struct qv_node *n,
+                                    uint32_t *ret_offset, struct qv_error *err);
+    int32_t versions[2];
+    int32_t (*version)(const struct qv_graph *g, const struct qv_node *n);
+};
+
+extern const struct qv_tfl_op_def qv_tfl_ops[QV_OP_COUNT];
+
+/* Prototypes generated from op_list.h; only the ones an op implements exist. */
+#define QV_OP(id, low, name, tfl, nmin, nmax)                                                    \
+    enum qv_status qv_##low##_tfl_read(const struct qv_tfl_opts_in *in, struct qv_node *n,       \
+                                       struct qv_error *err);                                    \
+    enum qv_status qv_##low##_tfl_write(struct qv_tfl_opts_out *out, const struct qv_node *n,    \
+                                        uint32_t *ret_offset, struct qv_error *err);             \
+    int32_t qv_##low##_tfl_version(const struct qv_graph *g, const struct qv_node *n);
+#include "qvet/op_list.h"
+#undef QV_OP
 
 /* Builds the graph from subgraph 0 without finalizing it (qv_tflite_read finalizes). */
 enum qv_status qv_tflite_parse(const uint8_t *buf, size_t size, const char *path,

@@ -114,14 +114,15 @@ static enum qv_status write_operator(struct writer *w, int32_t ni, uint32_t *ret
 {
     const struct qv_node *n = &w->g->nodes[ni];
     const struct qv_op_def *d = &qv_op_defs[n->op];
+    const struct qv_tfl_op_def *td = &qv_tfl_ops[n->op];
     bool i8 = n->n_inputs > 0 && n->inputs[0] >= 0 &&
               w->g->tensors[n->inputs[0]].dtype == QV_DTYPE_I8;
-    int32_t version = d->tfl_version ? d->tfl_version(w->g, n) : d->tfl_versions[i8];
+    int32_t version = td->version ? td->version(w->g, n) : td->versions[i8];
     int32_t opcode = opcode_index(w, d->tflite_code, version);
     uint32_t opts = 0;
-    if (d->tfl_options_type != 0 && d->tfl_write_options) {
+    if (td->options_type != 0 && td->write_options) {
         struct qv_tfl_opts_out ctx = { .b = &w->b, .g = w->g };
-        enum qv_status st = d->tfl_write_options(&ctx, n, &opts, w->err);
+        enum qv_status st = td->write_options(&ctx, n, &opts, w->err);
         if (st != QV_OK) {
             if (w->err)
                 w->err->node = ni;
@@ -137,7 +138,7 @@ static enum qv_status write_operator(struct writer *w, int32_t ni, uint32_t *ret
     qv_fbb_add_ref(&w->b, QV_TFL_OP_OUTPUTS, out);
     qv_fbb_add_ref(&w->b, QV_TFL_OP_OPTIONS, opts);
     if (opts)
-        qv_fbb_add_u8(&w->b, QV_TFL_OP_OPTIONS_TYPE, (uint8_t)d->tfl_options_type, 0);
+        qv_fbb_add_u8(&w->b, QV_TFL_OP_OPTIONS_TYPE, (uint8_t)td->options_type, 0);
     *ret_ref = qv_fbb_end(&w->b);
     return QV_OK;
 }

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the engines hand to kernels, and the engine's kernel tables (the engine owns them; core's
+ * op table holds graph semantics only). Private to libqvet.
+ *
+ * Every kernel has a prepare (validates what eval assumes, derives parameters, sizes scratch;
+ * may fail with the node named) and an eval (cannot fail). A NULL eval means "unsupported in
+ * that engine": engine creation reports it with the node.
+ */
+#ifndef QV_ENGINE_KERNEL_H
+#define QV_ENGINE_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qvet/engine.h"
+#include "qvet/graph.h"
+
+struct qv_kernel_ctx {
+    const struct qv_graph *g;
+    const struct qv_node *node;
+    int32_t node_index;
+    int32_t n_in, n_out;
+    const struct qv_tensor_view *in[QV_MAX_INPUTS];  /* NULL for an omitted optional input */
+    struct qv_tensor_view *out[QV_MAX_OUTPUTS];
+    enum qv_rounding rounding;     /* int8 engine only */
+    bool plain_loops;              /* use the straightforward loops, not the fast path */
+    void *params;                  /* set by prepare (malloc); the engine free()s it */
+    size_t scratch_size;           /* set by prepare: bytes of scratch eval needs */
+    void *scratch;                 /* provided by the engine before eval, 64-byte aligned */
+};
+
+struct qv_kernel_def {
+    enum qv_status (*prepare)(struct qv_kernel_ctx *c, struct qv_error *err);   /* optional */
+    void (*eval)(const struct qv_kernel_ctx *c);
+};
+
+/* Float32 reference kernels and bit-exact int8 kernels, indexed by enum qv_op. */
+extern const struct qv_kernel_def qv_kernels_f32[QV_OP_COUNT];
+extern const struct qv_kernel_def qv_kernels_s8[QV_OP_COUNT];
+
+/* Prototypes generated from op_list.h: qv_<low>_f32[_prepare], qv_<low>_s8[_prepare]. */
+#define QV_OP(id, low, name, tfl, nmin, nmax)                                                    \
+    enum qv_status qv_##low##_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err);        \
+    void qv_##low##_f32(const struct qv_kernel_ctx *c);                                          \
+    enum qv_status qv_##low##_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err);         \
+    void qv_##low##_s8(const struct qv_kernel_ctx *c);
+#include "qvet/op_list.h"
+#undef QV_OP
+
+#endif
