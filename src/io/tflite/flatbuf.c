@@ -209,6 +209,9 @@ static enum qv_status vector_at(struct qv_fb *fb, uint64_t pos, uint64_t from,
                                 uint32_t elem_size, struct qv_fb_vec *ret_vec,
                                 struct qv_error *err)
 {
+    /* written on every path: callers read it only on success, but the compiler cannot see that
+     * the failure helpers never return QV_OK */
+    *ret_vec = (struct qv_fb_vec){ .pos = 0, .len = 0, .at = (uint32_t)from };
     if (pos + 4 > fb->size)
         return fail(fb, err, from, "vector length lies outside the file");
     uint32_t len = qv_fb_load_u32(fb->data + pos);
