@@ -5,6 +5,7 @@
  * The umbrella header; the only include the CLI needs. Modules:
  *   error.h   status codes and the error record every fallible call fills
  *   graph.h   tensors, nodes and the op table (graph semantics)
+ *   lifetime.h when each activation is alive (arena planning)
  *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
  *   engine.h  the float32 reference engine and the bit-exact int8 emulator
  *   analysis.h model directories, dataset runs, metrics, per-layer comparison
@@ -19,6 +20,7 @@
 
 #include "qvet/error.h"
 #include "qvet/graph.h"
+#include "qvet/lifetime.h"
 #include "qvet/io.h"
 #include "qvet/engine.h"
 #include "qvet/analysis.h"
