@@ -1,0 +1,138 @@
+#!/bin/sh
+# qvet beside its peers on the four MLPerf Tiny reference architectures (bench/mlperf_tiny/,
+# made by reference/make_mlperf_tiny.py), int8 and float, in one run. Run by hand, never a test.
+#
+#   sh bench/mlperf_tiny.sh            (about 5 minutes on a 2-core machine)
+#
+# For each model: qvet's samples/s over a generated N-sample .npy (default 2000) as a whole
+# process (`qvet eval`, with -j 1 and -j 2 when the CLI accepts -j), the int8 engine alone
+# (build/bench/bench_int8, one thread, batch 64), then ai-edge-litert (XNNPACK) at 1 and 2
+# threads and the tflite-micro interpreter (bench/peers_mlperf.py: whole process and
+# inference loop), and the ratios. Prints what the machine is first. A shared or busy machine
+# gives noisy figures: run it when the machine is quiet, and say so when it was not.
+#
+# Environment: PYTHON (default .venv/bin/python: the venv of reference/README.md), QVET
+# (default build/cli/qvet), SAMPLES (2000), TFLM_SAMPLES (200: the tflite-micro interpreter
+# runs only the first TFLM_SAMPLES samples, it is 20-100x slower; 0 = all), MODELS (default
+# all four: kws_dscnn vww_mobilenet ic_resnet8 ad_autoencoder), INPUTS (directory of the
+# generated inputs, default build/mlperf-inputs-SAMPLES; made when absent, never committed).
+set -eu
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+qvet=${QVET:-build/cli/qvet}
+samples=${SAMPLES:-2000}
+tflm_samples=${TFLM_SAMPLES:-200}
+models=${MODELS:-kws_dscnn vww_mobilenet ic_resnet8 ad_autoencoder}
+inputs=${INPUTS:-build/mlperf-inputs-$samples}
+[ -x "$py" ] || { echo "mlperf_tiny.sh: no Python venv at $py (set PYTHON): see reference/README.md" >&2; exit 2; }
+for m in $models; do
+    for k in f32 int8; do
+        [ -f "bench/mlperf_tiny/${m}_$k.tflite" ] || {
+            echo "mlperf_tiny.sh: bench/mlperf_tiny/${m}_$k.tflite missing: run reference/make_mlperf_tiny.py" >&2
+            exit 2
+        }
+    done
+done
+ninja -C build cli/qvet bench/bench_int8 >/dev/null
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
+
+# ---- the machine ---------------------------------------------------------------------------
+echo "== machine"
+echo "cpu:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "cores:  $(nproc) online ($(grep -c '^processor' /proc/cpuinfo) logical in /proc/cpuinfo)"
+echo "flags:  $(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr ' ' '\n' |
+    grep -E '^(avx2|fma|avx512.*|avx_vnni.*|amx.*)$' | tr '\n' ' ')"
+echo "memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; above ~0.5 the figures are noisy)"
+echo "qvet:   $("$qvet" --version 2>&1 | head -n 1); OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-unset}"
+"$py" -c 'from importlib import metadata as m; import tflite_micro as t
+print("peers:  ai-edge-litert %s, tflite_micro %s" % (m.version("ai-edge-litert"), t.__version__))'
+
+# ---- inputs and -j ---------------------------------------------------------------------------
+if [ ! -f "$inputs/done" ]; then
+    echo "== generating $samples inputs per model into $inputs"
+    "$py" bench/peers_mlperf.py inputs "$inputs" --samples "$samples" >/dev/null
+    : >"$inputs/done"
+fi
+if "$qvet" eval --help 2>&1 | grep -Eq -- '(^|[ ,])-j[ ,]|--jobs'; then
+    jobs="1 2"
+    echo "qvet eval accepts -j: timed with -j 1 and -j 2"
+else
+    jobs="-"
+    echo "qvet eval has no -j option yet: one run with its default threading (-j columns n/a)"
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+res=$tmp/results
+
+# ---- runs --------------------------------------------------------------------------------------
+for m in $models; do
+    for k in int8 f32; do
+        model=bench/mlperf_tiny/${m}_$k.tflite
+        data=$inputs/${m}_$k.npy
+        engine=float
+        [ "$k" = int8 ] && engine=int8
+        echo "== $m $k" >&2
+        for j in $jobs; do
+            jopt=""
+            [ "$j" = "-" ] || jopt="-j $j"
+            t0=$(now)
+            # shellcheck disable=SC2086
+            "$qvet" eval "$model" "$data" --engine "$engine" -o "$tmp/pred.csv" $jopt >/dev/null
+            t1=$(now)
+            r=$(rate "$samples" "$t0" "$t1")
+            echo "  qvet eval $jopt: $r samples/s" >&2
+            echo "$m $k qvet_j$j $r" >>"$res"
+        done
+        if [ "$k" = int8 ]; then
+            r=$(OPENBLAS_NUM_THREADS=1 build/bench/bench_int8 --model "$model" --input "$data" \
+                --batch 64 --seconds 1 --fast-only | awk '/^qvet int8 fast, batch 64/ { print $6 }')
+            echo "  qvet int8 engine only (1 thread, batch 64): $r samples/s" >&2
+            echo "$m $k qvet_engine $r" >>"$res"
+        fi
+        "$py" bench/peers_mlperf.py time "$model" "$data" --tflm-samples "$tflm_samples" |
+            while read -r _ name _ n _ _ _ _ _ whole _ infer; do
+                echo "  $name ($n samples): $whole samples/s whole process, $infer inference only" >&2
+                echo "$m $k ${name}_whole $whole" >>"$res"
+                echo "$m $k ${name}_infer $infer" >>"$res"
+            done
+    done
+done
+
+# ---- table ------------------------------------------------------------------------------------
+echo
+echo "== samples/s ($samples samples; tflite-micro: first $tflm_samples; whole = process wall time)"
+awk -v jobs="$jobs" '
+    { v[$1 " " $2 " " $3] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+    function g(m, k, key) { return ((m " " k " " key) in v) ? v[m " " k " " key] : "" }
+    function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2f", a / b) }
+    function show(x) { return x == "" ? "n/a" : x }
+    BEGIN {
+        printf "| model | type | qvet -j1 | qvet -j2 | qvet engine | litert 1T whole / infer | "
+        printf "litert 2T whole / infer | tflm whole / infer | qvet/litert 1T | qvet/litert 2T | "
+        printf "engine/litert 1T infer | qvet/tflm |\n"
+        printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    }
+    END {
+        for (i = 1; i <= n; i++) for (t = 1; t <= 2; t++) {
+            m = order[i]; k = (t == 1) ? "int8" : "f32"
+            q1 = (jobs == "-") ? g(m, k, "qvet_j-") : g(m, k, "qvet_j1")
+            q2 = (jobs == "-") ? "" : g(m, k, "qvet_j2")
+            e = g(m, k, "qvet_engine")
+            l1w = g(m, k, "litert1_whole"); l1i = g(m, k, "litert1_infer")
+            l2w = g(m, k, "litert2_whole"); l2i = g(m, k, "litert2_infer")
+            tw = g(m, k, "tflm_whole"); ti = g(m, k, "tflm_infer")
+            printf "| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s | %s | %s |\n",
+                m, k, show(q1), show(q2), show(e), show(l1w), show(l1i), show(l2w), show(l2i),
+                show(tw), show(ti), ratio(q1, l1w), ratio(q2 == "" ? q1 : q2, l2w),
+                ratio(e, l1i), ratio(q1, ti)
+        }
+    }' "$res"
+echo
+echo "qvet/litert 1T: qvet -j1 whole process over litert (XNNPACK, 1 thread) whole process;"
+echo "qvet/litert 2T: qvet -j2 (or its default when there is no -j) over litert at 2 threads;"
+echo "engine/litert 1T infer: qvet's int8 engine alone over litert's inference loop, 1 thread;"
+echo "qvet/tflm: qvet -j1 whole process over the tflite-micro interpreter's inference loop alone"
+echo "(conservative: the interpreter's start-up, large against $tflm_samples samples, is left out)."

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""qvet's peers on the MLPerf Tiny benchmark models (bench/mlperf_tiny/): times
+ai-edge-litert (default kernels = XNNPACK) at 1 and 2 threads and the tflite-micro
+interpreter (reference kernels) on the same inputs qvet gets.  Run by hand via
+bench/mlperf_tiny.sh, never a test.
+
+  peers_mlperf.py inputs DIR [--samples N]
+      writes DIR/<model>_f32.npy (float32) and DIR/<model>_int8.npy (the same samples
+      quantized with the int8 model's input parameters) for the four models: N (default
+      2000) deterministic samples of reference/mlperf_tiny_data.py (seed SEED_BENCH).
+  peers_mlperf.py time MODEL DATA [--peers litert1,litert2,tflm] [--tflm-samples N]
+      times each peer in a child process of its own; one line per peer:
+        peer NAME samples N whole_s S infer_s S whole_sps X infer_sps Y
+      whole = the child's wall time from spawn to exit (Python start, imports, loading
+      the model and DATA, interpreter set-up, every sample, exit); infer = the sample
+      loop only (set input, invoke, read output; one untimed warm-up invoke before).
+      The tflite-micro interpreter runs only the first --tflm-samples samples (default
+      200; 0 = all): it is 20-100x slower, and rates are per sample.
+  peers_mlperf.py child PEER THREADS MODEL DATA N      (internal: one timed peer)
+
+Needs numpy, tflite_micro and ai-edge-litert (no TensorFlow).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = os.path.join(HERE, "..", "reference")
+
+
+def child(peer, threads, model, data, n):
+    t_start = time.perf_counter()
+    sys.path.insert(0, REF)
+    import numpy as np
+    x = np.load(data, allow_pickle=False)
+    if n > 0:
+        x = x[:n]
+    x = np.ascontiguousarray(x)
+    mb = open(model, "rb").read()
+    if peer == "tflm":
+        from tflite_micro import runtime as tflm
+        ip = tflm.Interpreter.from_bytes(mb, arena_size=4 * len(mb) + 8 * 1024 * 1024,
+                                         intrepreter_config=tflm.InterpreterConfig
+                                         .kAllocationRecording)
+
+        def one(i):
+            ip.set_input(x[i:i + 1], 0)
+            ip.invoke()
+            ip.get_output(0)
+    else:
+        from ai_edge_litert import interpreter as lrt
+        ip = lrt.Interpreter(model_content=mb, num_threads=threads,
+                             experimental_op_resolver_type=lrt.OpResolverType.AUTO)
+        ip.allocate_tensors()
+        iidx = ip.get_input_details()[0]["index"]
+        oidx = ip.get_output_details()[0]["index"]
+
+        def one(i):
+            ip.set_tensor(iidx, x[i:i + 1])
+            ip.invoke()
+            ip.get_tensor(oidx)
+    want = np.dtype(np.int8) if "int8" in os.path.basename(model) else np.dtype(np.float32)
+    if x.dtype != want:
+        raise SystemExit("peers_mlperf: %s is %s, %s wants %s" % (data, x.dtype, model, want))
+    one(0)                                    # warm-up: allocation, XNNPACK packing
+    t0 = time.perf_counter()
+    for i in range(x.shape[0]):
+        one(i)
+    t1 = time.perf_counter()
+    print("infer_s %.6f samples %d setup_s %.6f" % (t1 - t0, x.shape[0], t0 - t_start),
+          flush=True)
+
+
+PEERS = {"litert1": ("litert", 1), "litert2": ("litert", 2), "tflm": ("tflm", 1)}
+
+
+def time_peers(model, data, peers, tflm_samples):
+    for name in peers:
+        kind, threads = PEERS[name]
+        n = tflm_samples if kind == "tflm" else 0
+        cmd = [sys.executable, os.path.abspath(__file__), "child", kind, str(threads),
+               model, data, str(n)]
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        whole = time.perf_counter() - t0
+        if r.returncode != 0:
+            sys.stderr.write(r.stderr)
+            raise SystemExit("peers_mlperf: %s failed on %s" % (name, model))
+        f = dict(zip(*[iter(r.stdout.split())] * 2))
+        infer, samples = float(f["infer_s"]), int(f["samples"])
+        print("peer %s samples %d whole_s %.4f infer_s %.4f whole_sps %.2f infer_sps %.2f"
+              % (name, samples, whole, infer, samples / whole, samples / infer), flush=True)
+
+
+def make_inputs(out, n):
+    sys.path.insert(0, REF)
+    import numpy as np
+    import mlperf_tiny_data as D
+    import common as C
+    os.makedirs(out, exist_ok=True)
+    for name in D.NAMES:
+        x = D.inputs(name, n, D.SEED_BENCH)
+        mt = C.load_model_t(open(D.model_path(name, "int8"), "rb").read())
+        g = mt.subgraphs[0]
+        (s,), (z,) = C.tensor_quant(g.tensors[g.inputs[0]])
+        for kind, arr in [("f32", x), ("int8", D.quantize(x, s, z))]:
+            path = os.path.join(out, "%s_%s.npy" % (name, kind))
+            tmp = path + ".tmp.npy"
+            np.save(tmp, arr, allow_pickle=False)
+            os.replace(tmp, path)
+        print("inputs %s %d samples" % (name, n), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a_in = sub.add_parser("inputs")
+    a_in.add_argument("dir")
+    a_in.add_argument("--samples", type=int, default=2000)
+    a_t = sub.add_parser("time")
+    a_t.add_argument("model")
+    a_t.add_argument("data")
+    a_t.add_argument("--peers", default="litert1,litert2,tflm")
+    a_t.add_argument("--tflm-samples", type=int, default=200)
+    a_c = sub.add_parser("child")
+    a_c.add_argument("peer", choices=["litert", "tflm"])
+    a_c.add_argument("threads", type=int)
+    a_c.add_argument("model")
+    a_c.add_argument("data")
+    a_c.add_argument("n", type=int)
+    a = ap.parse_args()
+    if a.cmd == "inputs":
+        make_inputs(a.dir, a.samples)
+    elif a.cmd == "time":
+        peers = [p for p in a.peers.split(",") if p]
+        bad = [p for p in peers if p not in PEERS]
+        if bad:
+            ap.error("unknown peer %s (known: %s)" % (bad[0], ", ".join(PEERS)))
+        time_peers(a.model, a.data, peers, a.tflm_samples)
+    else:
+        child(a.peer, a.threads, a.model, a.data, a.n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Check that qvet reads and runs the eight MLPerf Tiny benchmark models of
+bench/mlperf_tiny/ (made by make_mlperf_tiny.py) like the reference interpreters:
+
+- int8 models: `qvet eval --engine int8` outputs byte-identical to the tflite-micro
+  interpreter (reference kernels) on N deterministic samples; on a difference, every
+  intermediate tensor is compared too and the first differing node is named.  The count
+  of elements where ai-edge-litert's default (XNNPACK) kernels differ from TFLM is printed
+  for information.
+- float models: `qvet eval --engine float` within 1e-5 relative (plus 1e-6 absolute) of
+  ai-edge-litert's default kernels, element by element; where not (deep float32 models
+  whose outputs come from cancelling sums), qvet must be no farther from litert, relative
+  to each sample's output scale, than litert's XNNPACK and reference kernels are from each
+  other.  The largest errors are printed.
+
+Usage: .venv/bin/python reference/check_mlperf_tiny.py [QVET] [--samples N] [--only NAME]
+QVET defaults to build/cli/qvet.  Exit 0 when everything agrees, 1 otherwise.
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+from common import np  # noqa: E402
+import mlperf_tiny_data as D  # noqa: E402
+
+RTOL = 1e-5
+ATOL = 1e-6
+
+
+def qvet_eval(qvet, model, data, engine, tmp, tensors=False):
+    out = os.path.join(tmp, "out.npy")
+    cmd = [qvet, "eval", model, data, "--engine", engine, "--save-outputs", out,
+           "-o", os.path.join(tmp, "pred.csv")]
+    if tensors:
+        cmd += ["--save-tensors", os.path.join(tmp, "tensors")]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s\nexit %d: %s" % (" ".join(cmd), r.returncode, r.stderr))
+    return np.load(out)
+
+
+def first_difference(qvet, model_bytes, model, data, xq, tmp):
+    """Name the first node (in qvet's execution order) whose output differs from TFLM."""
+    qvet_eval(qvet, model, data, "int8", tmp, tensors=True)
+    _, tens = C.run_tflm(model_bytes, [xq], want_tensors=True)
+    tdir = os.path.join(tmp, "tensors")
+    with open(os.path.join(tdir, "index.csv")) as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: int(r["node"]))
+    for r in rows:
+        idx = int(r["file"][1:-4])
+        q = np.load(os.path.join(tdir, r["file"]))
+        t = tens[idx].reshape(q.shape)
+        if not np.array_equal(q, t):
+            d = np.abs(q.astype(np.int32) - t.astype(np.int32))
+            return ("node %s %s (tensor %d %s): %d of %d elements differ, max %d"
+                    % (r["node"], r["op"], idx, r["tensor"], int((d > 0).sum()), d.size,
+                       int(d.max())))
+    return "no intermediate tensor differs"
+
+
+def check_int8(qvet, name, n, tmp):
+    path = D.model_path(name, "int8")
+    mb = open(path, "rb").read()
+    mt = C.load_model_t(mb)
+    g = mt.subgraphs[0]
+    (s,), (z,) = C.tensor_quant(g.tensors[g.inputs[0]])
+    xq = D.quantize(D.inputs(name, n, D.SEED_CHECK), s, z)
+    data = os.path.join(tmp, "x_int8.npy")
+    np.save(data, xq)
+    (ref,), _ = C.run_tflm(mb, [xq], want_tensors=False)
+    (xnn,), _ = C.run_litert(mb, [xq], ref=False, want_tensors=False)
+    got = qvet_eval(qvet, path, data, "int8", tmp).reshape(ref.shape)
+    nx = int((xnn != ref).sum())
+    if np.array_equal(got, ref) and got.dtype == ref.dtype:
+        print("%-15s int8  identical to TFLM on %d samples (%d elements); "
+              "litert XNNPACK differs from TFLM in %d" % (name, n, ref.size, nx))
+        return True
+    nd = int((got != ref).sum())
+    print("%-15s int8  DIFFERS from TFLM: %d of %d output elements; first: %s"
+          % (name, nd, ref.size, first_difference(qvet, mb, path, data, xq, tmp)))
+    return False
+
+
+def _scaled_err(a, b):
+    """Largest |a - b| relative to the largest |b| of the same sample."""
+    e = np.abs(a.astype(np.float64) - b.astype(np.float64)).reshape(len(b), -1)
+    sc = np.maximum(np.abs(b.astype(np.float64)).reshape(len(b), -1).max(axis=1), 1e-30)
+    return float((e / sc[:, None]).max())
+
+
+def check_f32(qvet, name, n, tmp):
+    """Pass when every element is within RTOL relative (+ ATOL) of litert's default
+    kernels; failing that, when qvet's distance to litert, relative to each sample's
+    output scale, is no larger than the distance between litert's own two kernel sets
+    (XNNPACK and the reference kernels) - float32 summation-order noise, not a bug."""
+    path = D.model_path(name, "f32")
+    mb = open(path, "rb").read()
+    x = D.inputs(name, n, D.SEED_CHECK)
+    data = os.path.join(tmp, "x_f32.npy")
+    np.save(data, x)
+    (xnn,), _ = C.run_litert(mb, [x], ref=False, want_tensors=False)
+    (lref,), _ = C.run_litert(mb, [x], ref=True, want_tensors=False)
+    got = qvet_eval(qvet, path, data, "float", tmp).reshape(xnn.shape)
+    err = np.abs(got.astype(np.float64) - xnn.astype(np.float64))
+    rel = float(np.max(err / np.maximum(np.abs(xnn), 1e-30)))
+    strict = bool(np.all(err <= RTOL * np.abs(xnn) + ATOL))
+    q_x, x_r = _scaled_err(got, xnn), _scaled_err(xnn, lref)
+    ok = strict or q_x <= max(RTOL, x_r)
+    verdict = ("within 1e-5 rel of" if strict else
+               "as close as litert's own kernels are to each other, to" if ok else
+               "FARTHER than litert's own kernel sets from")
+    print("%-15s float %s litert on %d samples: max abs %.3g, max elementwise rel %.3g, "
+          "max rel to output scale %.3g (litert XNNPACK vs reference kernels %.3g)"
+          % (name, verdict, n, float(err.max()), rel, q_x, x_r))
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("qvet", nargs="?", default=os.path.join(C.REPO, "build", "cli", "qvet"))
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--only", choices=D.NAMES)
+    a = ap.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="qvet-mlperf-") as tmp:
+        for name in D.NAMES:
+            if a.only and name != a.only:
+                continue
+            ok &= check_int8(a.qvet, name, a.samples, tmp)
+            ok &= check_f32(a.qvet, name, a.samples, tmp)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
