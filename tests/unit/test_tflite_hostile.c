@@ -368,6 +368,23 @@ START_TEST(overflowing_shapes_fail)
 }
 END_TEST
 
+/*
+ * A fuzz finding: stored shapes within int32, but shape inference (finalize) widened an output to
+ * 4879030332 elements along one dimension; the reader accepted it and the writer then refused it.
+ * Every shape of an accepted model must fit TFLite's int32 dims.
+ */
+START_TEST(inferred_dims_beyond_int32_fail)
+{
+    const char *path = qvt_fixture("hostile/fuzz_dim_beyond_int32.tflite");
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    ck_assert_int_eq(qv_tflite_load(path, &g, &err), QV_E_INPUT);
+    ck_assert_ptr_null(g);
+    ck_assert_str_eq(err.path, path);
+    ck_assert_msg(strstr(err.msg, "4879030332, beyond TFLite's int32"), "'%s'", err.msg);
+}
+END_TEST
+
 /* ---- refused on purpose -------------------------------------------------------------------- */
 
 START_TEST(custom_and_unsupported_ops_are_named)
@@ -596,6 +613,7 @@ Suite *tflite_hostile_suite(void)
     tcase_add_test(tc, unterminated_string_fails);
     tcase_add_test(tc, shared_reference_blowup_is_bounded);
     tcase_add_test(tc, overflowing_shapes_fail);
+    tcase_add_test(tc, inferred_dims_beyond_int32_fail);
     suite_add_tcase(s, tc);
     tc = tcase_create("refused");
     tcase_add_test(tc, custom_and_unsupported_ops_are_named);

@@ -535,6 +535,17 @@ enum qv_status qv_tflite_read(const uint8_t *buf, size_t size, const char *path,
     if (st != QV_OK)
         return st;
     st = qv_graph_finalize(g, err);
+    /* TFLite stores int32 dims: a shape inferred beyond that is no model TFLite can hold */
+    for (int32_t ti = 0; st == QV_OK && ti < g->n_tensors; ti++) {
+        const struct qv_tensor *t = &g->tensors[ti];
+        for (int32_t r = 0; r < t->shape.rank; r++)
+            if (t->shape.dims[r] > INT32_MAX) {
+                st = qv_fail(err, QV_E_INPUT, "tensor %d ('%s'): dimension %d is %lld, beyond "
+                             "TFLite's int32 dimensions", ti, t->name, r,
+                             (long long)t->shape.dims[r]);
+                break;
+            }
+    }
     if (st != QV_OK) {
         if (err && !err->path[0])
             snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
