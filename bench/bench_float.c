@@ -7,8 +7,9 @@
  * avgpool -> FC 10; random weights, fixed seed), runs the float engine at batch 1 and batch 64
  * (warm-up, then at least `seconds` each, default 2) and prints samples/s and GFLOP/s
  * (2 * MACs * samples/s). For scale it also times raw cblas_sgemm on 512^3 and on the model's
- * biggest conv GEMM at batch 64. Everything runs once with 1 OpenBLAS thread and once with
- * OpenBLAS's default thread count.
+ * biggest conv GEMM at batch 64, beside the engine's own GEMM (each instruction-set variant
+ * this CPU runs) on the same shapes. The OpenBLAS figures run once with 1 thread and once with
+ * its default thread count; the engine never uses BLAS or threads.
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/float/gemm_f32.h"
 #include "qvet/qvet.h"
 
 #define CHECK(expr)                                                                              \
@@ -183,6 +185,42 @@ static double bench_sgemm(int64_t m, int64_t n, int64_t k, double min_secs)
     return 2.0 * (double)m * (double)n * (double)k * (double)iters / t / 1e9;
 }
 
+/* GFLOP/s of the engine's GEMM variant kv on the same form (weights packed once). */
+static double bench_qv_sgemm(const struct qv_sgemm_kernel *kv, int64_t m, int64_t n, int64_t k,
+                             double min_secs)
+{
+    float *a = malloc((size_t)(m * k) * sizeof(float));
+    float *b = malloc((size_t)(n * k) * sizeof(float));
+    float *bias = calloc((size_t)n, sizeof(float));
+    float *c = malloc((size_t)(m * n) * sizeof(float));
+    float *packed = malloc(qv_sgemm_packed_size(kv, n, k));
+    if (!a || !b || !bias || !c || !packed) {
+        fprintf(stderr, "bench_float: out of memory\n");
+        exit(1);
+    }
+    uint64_t seed = 7;
+    for (int64_t i = 0; i < m * k; i++)
+        a[i] = rnd(&seed, 1.0f);
+    for (int64_t i = 0; i < n * k; i++)
+        b[i] = rnd(&seed, 1.0f);
+    qv_sgemm_pack(kv, b, n, k, k, packed);
+    const struct qv_sgemm_epilogue ep = { bias, -3e38f, 3e38f };
+    qv_sgemm_run(kv, m, n, k, a, k, packed, &ep, c, n);
+    int64_t iters = 0;
+    double t0 = now(), t;
+    do {
+        qv_sgemm_run(kv, m, n, k, a, k, packed, &ep, c, n);
+        iters++;
+        t = now() - t0;
+    } while (t < min_secs);
+    free(a);
+    free(b);
+    free(bias);
+    free(c);
+    free(packed);
+    return 2.0 * (double)m * (double)n * (double)k * (double)iters / t / 1e9;
+}
+
 int main(int argc, char **argv)
 {
     double secs = argc > 1 ? atof(argv[1]) : 2.0;
@@ -212,6 +250,17 @@ int main(int argc, char **argv)
            (long long)macs, (double)macs / 1e6);
     printf("OpenBLAS: %s; default threads %d; >= %.1f s per figure\n", openblas_get_config(),
            default_threads, secs);
+    int n_kernels;
+    const struct qv_sgemm_kernel *const *kernels = qv_sgemm_kernels(&n_kernels);
+    printf("\n== the engine's GEMM (one thread, no BLAS) ==\n");
+    for (int v = 0; v < n_kernels; v++) {
+        char label[96];
+        snprintf(label, sizeof(label), "qvet sgemm %s 512x512x512:", kernels[v]->name);
+        printf("%-44s %8.2f GFLOP/s\n", label, bench_qv_sgemm(kernels[v], 512, 512, 512, secs));
+        snprintf(label, sizeof(label), "qvet sgemm %s %lldx%lldx%lld:", kernels[v]->name,
+                 (long long)gm, (long long)gn, (long long)gk);
+        printf("%-44s %8.2f GFLOP/s\n", label, bench_qv_sgemm(kernels[v], gm, gn, gk, secs));
+    }
     const int threads[2] = { 1, default_threads };
     for (int ti = 0; ti < (default_threads > 1 ? 2 : 1); ti++) {
         openblas_set_num_threads(threads[ti]);

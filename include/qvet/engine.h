@@ -78,8 +78,18 @@ void *qv_engine_input(struct qv_engine *e, int32_t i);
 const void *qv_engine_output(const struct qv_engine *e, int32_t i);
 
 /*
- * Runs n (1..max_batch) samples from the input buffers. The engine always computes max_batch
- * rows; rows n..max_batch-1 of every input are zeroed first and their results are ignored.
+ * Runs n (1..max_batch) samples: rows [0, n) of the input buffers to rows [0, n) of the
+ * outputs. Only those n rows are read and computed (a partial batch costs its own size); rows
+ * n..max_batch-1 of the buffers are left as they are.
+ *
+ * Guarantees others build on:
+ *  - Each output element is computed in an order that depends neither on n, max_batch nor the
+ *    row's position in the batch (float too: the float GEMM sums in a fixed order), so a
+ *    sample's outputs are byte-identical in any batch.
+ *  - An engine keeps all of its mutable state to itself and only reads the graph: several
+ *    engines may run on one const graph concurrently, one per thread (one engine must not be
+ *    used by two threads at once).
+ *  - An engine never starts threads (no BLAS; its kernels are its own).
  */
 enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *err);
 

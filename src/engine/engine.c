@@ -6,8 +6,13 @@
  *
  * Batching: the graph inputs get dims[0] = B and every node's shape inference runs again on the
  * runtime shapes. The graph is batchable when every activation then carries B in dims[0] where
- * its stored shape has 1, its other dims unchanged; otherwise the engine plans B = 1. A run always
- * computes all B rows (tail rows zeroed), so kernels never see a shape other than the planned one.
+ * its stored shape has 1, its other dims unchanged; otherwise the engine plans B = 1. Kernels are
+ * prepared for B rows (scratch and parameters are upper bounds); a run of n <= B samples sets
+ * dims[0] = n on every batched view first, so kernels compute n rows only.
+ *
+ * Concurrency: an engine holds all of its mutable state (views, buffers, parameters, scratch);
+ * the graph is only read. Several engines may run the same const graph in different threads.
+ * The engine starts no threads.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -322,20 +327,14 @@ enum qv_status qv_engine_run(struct qv_engine *e, int64_t n, struct qv_error *er
     if (n < 1 || n > e->batch)
         return qv_fail(err, QV_E_USAGE, "run of %lld samples on an engine planned for %lld",
                        (long long)n, (long long)e->batch);
-    for (int32_t i = 0; i < g->n_inputs && n < e->batch; i++) {
-        size_t row = qv_engine_input_bytes(e, i);
-        memset((char *)qv_engine_input(e, i) + (size_t)n * row, 0, (size_t)(e->batch - n) * row);
-    }
+    for (int32_t t = 0; t < g->n_tensors; t++)
+        if (e->batched[t])
+            e->views[t].shape.dims[0] = n;
     for (int32_t oi = 0; oi < g->n_nodes; oi++) {
         int32_t ni = g->order[oi];
         const struct qv_kernel_ctx *c = &e->ctx[ni];
         e->kernels[ni](c);
-        if (!e->keep[ni])
-            continue;
-        struct qv_tensor_view v = *c->out[0];
-        if (e->batched[g->nodes[ni].outputs[0]])
-            v.shape.dims[0] = n;
-        if (!e->opts.observe(ni, &v, false, e->opts.observe_user))
+        if (e->keep[ni] && !e->opts.observe(ni, c->out[0], false, e->opts.observe_user))
             return qv_fail_node(err, QV_E_USAGE, ni, "stopped by observer at node %d", ni);
     }
     return QV_OK;

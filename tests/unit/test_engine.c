@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The engine's own tables and invariants (kernels are tested per op in the *_ops suites). */
+/*
+ * The engine's own tables and the guarantees others build on (kernels are tested per op in the
+ * *_ops, *_fixtures and *_fastpath suites):
+ *  - every output byte is the same whatever the batch a sample runs in (1, 7, all samples, a
+ *    partial last batch), float and int8, fast path and plain loops, on every shipped model and
+ *    TFLite fixture;
+ *  - a run of n samples reads and writes rows [0, n) only;
+ *  - engines on one const graph run concurrently in threads with the same results.
+ */
 #include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/kernel.h"
 #include "support.h"
@@ -16,11 +28,229 @@ START_TEST(kernel_tables_complete)
 }
 END_TEST
 
+/* A model and the samples it runs: all files relative to the source tree. */
+struct model_case {
+    char model[160];
+    char input[160];
+    enum qv_dtype in_dtype;
+    enum qv_engine_kind kind;
+};
+
+#define MAX_MODEL_CASES 64
+static struct model_case mcases[MAX_MODEL_CASES];
+static int n_mcases;
+
+static void add_mcase(const char *model, const char *input, enum qv_dtype dt,
+                      enum qv_engine_kind kind)
+{
+    if (n_mcases >= MAX_MODEL_CASES)
+        return;
+    struct model_case *m = &mcases[n_mcases++];
+    snprintf(m->model, sizeof(m->model), "%s", model);
+    snprintf(m->input, sizeof(m->input), "%s", input);
+    m->in_dtype = dt;
+    m->kind = kind;
+}
+
+/* Every TFLite fixture model (float, int8, int8 with float I/O) and the shipped digits model. */
+static void collect_models(void)
+{
+    FILE *f = fopen(qvt_fixture("tflite/models.txt"), "r");
+    char line[4096];
+    while (f && fgets(line, sizeof(line), f)) {
+        char *colon = strchr(line, ':');
+        if (line[0] == '#' || !colon)
+            continue;
+        *colon = '\0';
+        char m[160], in[160];
+        snprintf(m, sizeof(m), "tests/fixtures/tflite/%s/model_f32.tflite", line);
+        snprintf(in, sizeof(in), "tests/fixtures/tflite/%s/input_f32.npy", line);
+        add_mcase(m, in, QV_DTYPE_F32, QV_ENGINE_FLOAT);
+        snprintf(m, sizeof(m), "tests/fixtures/tflite/%s/model_int8_fio.tflite", line);
+        add_mcase(m, in, QV_DTYPE_F32, QV_ENGINE_INT8);
+        snprintf(m, sizeof(m), "tests/fixtures/tflite/%s/model_int8.tflite", line);
+        snprintf(in, sizeof(in), "tests/fixtures/tflite/%s/input_int8.npy", line);
+        add_mcase(m, in, QV_DTYPE_I8, QV_ENGINE_INT8);
+    }
+    if (f)
+        fclose(f);
+    add_mcase("datasets/digits/model.tflite", "datasets/digits/golden/inputs.npy", QV_DTYPE_F32,
+              QV_ENGINE_FLOAT);
+}
+
+struct loaded {
+    struct qv_graph *g;
+    void *x;               /* all samples, the engine's input layout */
+    int64_t rows;
+    size_t row_bytes;
+};
+
+static void load_case(const struct model_case *m, struct loaded *l)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    if (qv_model_load(qvt_source(m->model), &l->g, &err) != QV_OK)
+        ck_abort_msg("%s: %s", m->model, err.msg);
+    ck_assert_int_eq(l->g->n_inputs, 1);
+    int64_t elems;
+    l->x = qvt_load_npy(qvt_source(m->input), m->in_dtype, false, &l->rows, &elems);
+    ck_assert_ptr_nonnull(l->x);
+    l->row_bytes = (size_t)elems * qv_dtype_size(m->in_dtype);
+    /* digits has 360 samples: 100 are enough here. */
+    if (l->rows > 100)
+        l->rows = 100;
+}
+
+/* All outputs of rows [0, rows) concatenated output by output, run in batches of `batch`. */
+static uint8_t *run_batches(const struct loaded *l, enum qv_engine_kind kind, bool plain,
+                            int64_t batch, size_t *ret_bytes)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    struct qv_engine *e = NULL;
+    o.kind = kind;
+    o.plain_loops = plain;
+    o.max_batch = batch;
+    if (qv_engine_create(l->g, &o, &e, &err) != QV_OK)
+        ck_abort_msg("engine: %s", err.msg);
+    ck_assert_uint_eq(qv_engine_input_bytes(e, 0), l->row_bytes);
+    size_t total = 0;
+    for (int32_t i = 0; i < l->g->n_outputs; i++)
+        total += qv_engine_output_bytes(e, i) * (size_t)l->rows;
+    uint8_t *out = malloc(total + 1);
+    ck_assert_ptr_nonnull(out);
+    const int64_t b = qv_engine_max_batch(e);
+    for (int64_t r0 = 0; r0 < l->rows; r0 += b) {
+        const int64_t n = l->rows - r0 < b ? l->rows - r0 : b;
+        memcpy(qv_engine_input(e, 0), (const uint8_t *)l->x + (size_t)r0 * l->row_bytes,
+               (size_t)n * l->row_bytes);
+        if (qv_engine_run(e, n, &err) != QV_OK)
+            ck_abort_msg("run: %s", err.msg);
+        size_t off = 0;
+        for (int32_t i = 0; i < l->g->n_outputs; i++) {
+            const size_t ob = qv_engine_output_bytes(e, i);
+            memcpy(out + off + (size_t)r0 * ob, qv_engine_output(e, i), (size_t)n * ob);
+            off += ob * (size_t)l->rows;
+        }
+    }
+    qv_engine_free(e);
+    *ret_bytes = total;
+    return out;
+}
+
+START_TEST(outputs_identical_for_any_batch)
+{
+    const struct model_case *m = &mcases[_i];
+    struct loaded l = { 0 };
+    load_case(m, &l);
+    for (int plain = 0; plain < 2; plain++) {
+        size_t nb1, nb;
+        uint8_t *one = run_batches(&l, m->kind, plain, 1, &nb1);
+        const int64_t batches[3] = { 7, 64, l.rows };
+        for (int k = 0; k < 3; k++) {
+            uint8_t *got = run_batches(&l, m->kind, plain, batches[k], &nb);
+            char what[300];
+            snprintf(what, sizeof(what), "%s (%s) batch %lld vs 1", m->model,
+                     plain ? "plain loops" : "fast path", (long long)batches[k]);
+            ck_assert_uint_eq(nb, nb1);
+            qvt_assert_bytes_equal(what, got, one, nb, 1);
+            free(got);
+        }
+        free(one);
+    }
+    free(l.x);
+    qv_graph_free(l.g);
+}
+END_TEST
+
+/* A run of n samples leaves the rows past n of every output untouched. */
+START_TEST(partial_batch_computes_its_rows_only)
+{
+    const struct model_case *m = &mcases[_i];
+    struct loaded l = { 0 };
+    load_case(m, &l);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    struct qv_engine *e = NULL;
+    o.kind = m->kind;
+    o.max_batch = 16;
+    ck_assert_int_eq(qv_engine_create(l.g, &o, &e, &err), QV_OK);
+    const int64_t b = qv_engine_max_batch(e), n = b > 1 ? 3 : 1;
+    for (int32_t i = 0; i < l.g->n_outputs; i++)
+        memset((void *)qv_engine_output(e, i), 0x5A, (size_t)b * qv_engine_output_bytes(e, i));
+    memcpy(qv_engine_input(e, 0), l.x, (size_t)n * l.row_bytes);
+    ck_assert_int_eq(qv_engine_run(e, n, &err), QV_OK);
+    for (int32_t i = 0; i < l.g->n_outputs; i++) {
+        const size_t ob = qv_engine_output_bytes(e, i);
+        const uint8_t *y = qv_engine_output(e, i);
+        for (size_t k = (size_t)n * ob; k < (size_t)b * ob; k++)
+            ck_assert_msg(y[k] == 0x5A, "%s: output %d byte %zu past row %lld was written",
+                          m->model, (int)i, k, (long long)n);
+    }
+    qv_engine_free(e);
+    free(l.x);
+    qv_graph_free(l.g);
+}
+END_TEST
+
+struct worker {
+    const struct loaded *l;
+    enum qv_engine_kind kind;
+    uint8_t *out;
+    size_t bytes;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    /* Check's assertions abort the process from any thread: a failure still fails the test. */
+    w->out = run_batches(w->l, w->kind, false, 5, &w->bytes);
+    return NULL;
+}
+
+START_TEST(engines_run_concurrently_on_one_graph)
+{
+    const struct model_case *m = &mcases[_i];
+    struct loaded l = { 0 };
+    load_case(m, &l);
+    size_t nb;
+    uint8_t *want = run_batches(&l, m->kind, false, 5, &nb);
+    struct worker w[3];
+    pthread_t th[3];
+    for (int t = 0; t < 3; t++) {
+        w[t] = (struct worker){ .l = &l, .kind = m->kind };
+        ck_assert_int_eq(pthread_create(&th[t], NULL, worker_main, &w[t]), 0);
+    }
+    for (int t = 0; t < 3; t++) {
+        ck_assert_int_eq(pthread_join(th[t], NULL), 0);
+        ck_assert_uint_eq(w[t].bytes, nb);
+        qvt_assert_bytes_equal(m->model, w[t].out, want, nb, 1);
+        free(w[t].out);
+    }
+    free(want);
+    free(l.x);
+    qv_graph_free(l.g);
+}
+END_TEST
+
+START_TEST(model_list_present)
+{
+    ck_assert_int_ge(n_mcases, 10);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("tables");
     tcase_add_test(tc, kernel_tables_complete);
+    suite_add_tcase(s, tc);
+    collect_models();
+    tc = tcase_create("guarantees");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, model_list_present);
+    tcase_add_loop_test(tc, outputs_identical_for_any_batch, 0, n_mcases);
+    tcase_add_loop_test(tc, partial_batch_computes_its_rows_only, 0, n_mcases);
+    tcase_add_loop_test(tc, engines_run_concurrently_on_one_graph, 0, n_mcases);
     suite_add_tcase(s, tc);
     return s;
 }

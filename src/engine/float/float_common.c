@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Checks and copies shared by several float kernels. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/float/float_common.h"
@@ -54,4 +55,17 @@ void qv_f32_copy(const struct qv_kernel_ctx *c)
     float *out = c->out[0]->data;
     if (in != out)
         memmove(out, in, (size_t)qv_shape_elems(&c->out[0]->shape) * sizeof(float));
+}
+
+void *qv_f32_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err)
+{
+    void *p = aligned_alloc(64, qv_f32_align64(size ? size : 1));
+    if (!p) {
+        qv_fail_node(err, QV_E_NOMEM, c->node_index, "out of memory preparing %s '%s'",
+                     qv_op_name(c->node->op), c->node->name ? c->node->name : "");
+        return NULL;
+    }
+    memset(p, 0, qv_f32_align64(size ? size : 1));
+    c->params = p;
+    return p;
 }

@@ -111,6 +111,18 @@ enum qv_status qv_f32_unary_prepare(struct qv_kernel_ctx *c, struct qv_error *er
 enum qv_status qv_f32_pad_check(struct qv_kernel_ctx *c, struct qv_error *err);
 void qv_f32_pad_run(const struct qv_kernel_ctx *c, float value);
 
+/*
+ * calloc's `size` bytes as c->params (the engine frees it) and returns it; NULL after recording
+ * QV_E_NOMEM with the node. Arrays go after the struct (one allocation, qv_f32_align64).
+ */
+void *qv_f32_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *err);
+
+/* Rounds n up to a multiple of 64 (keeps arrays placed after a struct 64-byte aligned). */
+static inline size_t qv_f32_align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
+
 /* Copies the input to the output unless they alias (RESHAPE, SQUEEZE, DEQUANTIZE). */
 void qv_f32_copy(const struct qv_kernel_ctx *c);
 

@@ -3,13 +3,25 @@
  * FULLY_CONNECTED, float32 (TFLite semantics): weights [U, D], optional bias [U]; the input is
  * read as rows of D values (every sample of the batch, and every leading row when keep_num_dims
  * keeps them), out[r][u] = act(sum_d in[r][d] * w[u][d] + bias[u]). keep_num_dims only changes
- * the output shape (shape inference). All rows of the batch go through one sgemm.
+ * the output shape (shape inference).
+ *
+ * Fast path (constant weights and bias): the weights are packed once at prepare for the float
+ * GEMM (gemm_f32.h), whose per-element order does not depend on the number of rows, so a
+ * sample's outputs are the same in any batch. Plain path: TFLite's loop (total += in * w in
+ * order, + bias, clamp).
  */
-#include <limits.h>
+#include <string.h>
 
 #include "engine/kernel.h"
 #include "engine/float/float_common.h"
-#include "engine/float/gemm.h"
+#include "engine/float/gemm_f32.h"
+
+/* Set by prepare; absent for the plain loops (non-constant weights or bias). */
+struct fc_params {
+    const struct qv_sgemm_kernel *kv;
+    float *packed;   /* weights packed for kv */
+    float *bias;     /* [units], zeros when the op has none */
+};
 
 enum qv_status qv_fully_connected_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -38,9 +50,22 @@ enum qv_status qv_fully_connected_f32_prepare(struct qv_kernel_ctx *c, struct qv
                             "FULLY_CONNECTED '%s': bias '%s' must hold %lld float or quantized "
                             "values",
                             n->name, b->t->name, (long long)units);
-    if (in_elems / depth > INT_MAX || depth > INT_MAX || units > INT_MAX)
-        return qv_fail_node(err, QV_E_INPUT, c->node_index,
-                            "FULLY_CONNECTED '%s': GEMM exceeds BLAS's int range", n->name);
+    const bool constant = w->t->data != NULL && (!b || b->t->data != NULL);
+    if (c->plain_loops || !constant)
+        return QV_OK;
+    const struct qv_sgemm_kernel *kv = qv_sgemm_select(units);
+    const size_t off_bias = qv_f32_align64(sizeof(struct fc_params));
+    const size_t off_pack = off_bias + qv_f32_align64((size_t)units * sizeof(float));
+    struct fc_params *p =
+        qv_f32_params_alloc(c, off_pack + qv_sgemm_packed_size(kv, units, depth), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->kv = kv;
+    p->bias = (float *)((char *)p + off_bias);
+    p->packed = (float *)((char *)p + off_pack);
+    qv_sgemm_pack(kv, w->data, units, depth, depth, p->packed);
+    if (b)
+        memcpy(p->bias, b->data, (size_t)units * sizeof(float));
     return QV_OK;
 }
 
@@ -55,7 +80,8 @@ void qv_fully_connected_f32(const struct qv_kernel_ctx *c)
     float lo, hi;
     qv_f32_act_range(c->node->attrs.act, &lo, &hi);
 
-    if (c->plain_loops) {
+    const struct fc_params *p = c->params;
+    if (!p) {
         for (int64_t r = 0; r < rows; r++) {
             for (int64_t u = 0; u < units; u++) {
                 float total = 0.0f;
@@ -66,8 +92,6 @@ void qv_fully_connected_f32(const struct qv_kernel_ctx *c)
         }
         return;
     }
-    qv_f32_gemm_nt(rows, units, depth, in, depth, w, depth, out, units);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t u = 0; u < units; u++)
-            out[r * units + u] = qv_f32_clamp(out[r * units + u] + (bias ? bias[u] : 0.0f), lo, hi);
+    const struct qv_sgemm_epilogue ep = { p->bias, lo, hi };
+    qv_sgemm_run(p->kv, rows, units, depth, in, depth, p->packed, &ep, out, units);
 }
