@@ -9,13 +9,15 @@ bench/mlperf_tiny.sh, never a test.
       quantized with the int8 model's input parameters) for the four models: N (default
       2000) deterministic samples of reference/mlperf_tiny_data.py (seed SEED_BENCH).
   peers_mlperf.py time MODEL DATA [--peers litert1,litert2,tflm] [--tflm-samples N]
+                       [--repeat R]
       times each peer in a child process of its own; one line per peer:
         peer NAME samples N whole_s S infer_s S whole_sps X infer_sps Y
       whole = the child's wall time from spawn to exit (Python start, imports, loading
       the model and DATA, interpreter set-up, every sample, exit); infer = the sample
       loop only (set input, invoke, read output; one untimed warm-up invoke before).
       The tflite-micro interpreter runs only the first --tflm-samples samples (default
-      200; 0 = all): it is 20-100x slower, and rates are per sample.
+      200; 0 = all): it is 20-100x slower, and rates are per sample.  --repeat R runs
+      each peer R times and keeps the best whole and the best infer time.
   peers_mlperf.py child PEER THREADS MODEL DATA N      (internal: one timed peer)
 
 Needs numpy, tflite_micro and ai-edge-litert (no TensorFlow).
@@ -77,20 +79,22 @@ def child(peer, threads, model, data, n):
 PEERS = {"litert1": ("litert", 1), "litert2": ("litert", 2), "tflm": ("tflm", 1)}
 
 
-def time_peers(model, data, peers, tflm_samples):
+def time_peers(model, data, peers, tflm_samples, repeat):
     for name in peers:
         kind, threads = PEERS[name]
         n = tflm_samples if kind == "tflm" else 0
         cmd = [sys.executable, os.path.abspath(__file__), "child", kind, str(threads),
                model, data, str(n)]
-        t0 = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        whole = time.perf_counter() - t0
-        if r.returncode != 0:
-            sys.stderr.write(r.stderr)
-            raise SystemExit("peers_mlperf: %s failed on %s" % (name, model))
-        f = dict(zip(*[iter(r.stdout.split())] * 2))
-        infer, samples = float(f["infer_s"]), int(f["samples"])
+        whole = infer = float("inf")
+        for _ in range(repeat):                # best of `repeat` runs, each timed alone
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            whole = min(whole, time.perf_counter() - t0)
+            if r.returncode != 0:
+                sys.stderr.write(r.stderr)
+                raise SystemExit("peers_mlperf: %s failed on %s" % (name, model))
+            f = dict(zip(*[iter(r.stdout.split())] * 2))
+            infer, samples = min(infer, float(f["infer_s"])), int(f["samples"])
         print("peer %s samples %d whole_s %.4f infer_s %.4f whole_sps %.2f infer_sps %.2f"
               % (name, samples, whole, infer, samples / whole, samples / infer), flush=True)
 
@@ -125,6 +129,7 @@ def main():
     a_t.add_argument("data")
     a_t.add_argument("--peers", default="litert1,litert2,tflm")
     a_t.add_argument("--tflm-samples", type=int, default=200)
+    a_t.add_argument("--repeat", type=int, default=1)
     a_c = sub.add_parser("child")
     a_c.add_argument("peer", choices=["litert", "tflm"])
     a_c.add_argument("threads", type=int)
@@ -139,7 +144,9 @@ def main():
         bad = [p for p in peers if p not in PEERS]
         if bad:
             ap.error("unknown peer %s (known: %s)" % (bad[0], ", ".join(PEERS)))
-        time_peers(a.model, a.data, peers, a.tflm_samples)
+        if a.repeat < 1:
+            ap.error("--repeat must be at least 1")
+        time_peers(a.model, a.data, peers, a.tflm_samples, a.repeat)
     else:
         child(a.peer, a.threads, a.model, a.data, a.n)
     return 0
