@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Graph construction, validation, topological order and shape inference. */
-#include <math.h>
+/* Graph construction, validation and topological order (shape inference: infer.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
-#include "qvet/graph.h"
+#include "core/graph_int.h"
 
 enum qv_status qv_graph_create(struct qv_graph **ret_graph, struct qv_error *err)
 {
@@ -18,6 +18,7 @@ enum qv_status qv_graph_create(struct qv_graph **ret_graph, struct qv_error *err
         return qv_fail(err, QV_E_NOMEM, "out of memory creating a graph");
     }
     g->name = "";
+    g->path = "";
     *ret_graph = g;
     return QV_OK;
 }
@@ -33,7 +34,7 @@ void qv_graph_free(struct qv_graph *g)
     free(g);
 }
 
-static void *arena_alloc(struct qv_graph *g, size_t size, struct qv_error *err)
+void *qv_graph_arena_alloc(struct qv_graph *g, size_t size, struct qv_error *err)
 {
     void *p = qv_arena_alloc(g->arena, size, 16);
     if (!p)
@@ -45,7 +46,7 @@ enum qv_status qv_graph_strdup(struct qv_graph *g, const char *s, const char **r
                                struct qv_error *err)
 {
     size_t n = strlen(s);
-    char *p = arena_alloc(g, n + 1, err);
+    char *p = qv_graph_arena_alloc(g, n + 1, err);
     if (!p)
         return QV_E_NOMEM;
     memcpy(p, s, n + 1);
@@ -116,7 +117,7 @@ enum qv_status qv_graph_alloc_data(struct qv_graph *g, int32_t t, void **ret_dat
         return st;
     struct qv_tensor *ts = &g->tensors[t];
     if (!ts->data) {
-        void *p = arena_alloc(g, ts->nbytes, err);
+        void *p = qv_graph_arena_alloc(g, ts->nbytes, err);
         if (!p)
             return QV_E_NOMEM;
         ts->data = p;
@@ -167,13 +168,21 @@ enum qv_status qv_graph_set_quant(struct qv_graph *g, int32_t t, int32_t count,
                            "tensor '%s': %d scales for quantized dimension %d of size %lld",
                            ts->name, count, axis, (long long)ts->shape.dims[axis]);
     }
+    char why[160];
     for (int32_t i = 0; i < count; i++) {
-        if (!isfinite(scale[i]) || scale[i] <= 0.0f)
-            return qv_fail(err, QV_E_INPUT, "tensor '%s': scale[%d] = %g is not finite and > 0",
-                           ts->name, i, (double)scale[i]);
+        const char *p = qv_quant_scale_problem(ts->dtype, scale[i], why, sizeof(why));
+        if (p)
+            return qv_fail(err, QV_E_INPUT, "tensor '%s': scale[%d] = %g %s", ts->name, i,
+                           (double)scale[i], p);
     }
-    float *s = arena_alloc(g, (size_t)count * sizeof(float), err);
-    int32_t *z = s ? arena_alloc(g, (size_t)count * sizeof(int32_t), err) : NULL;
+    for (int32_t i = 0; i < n_zp; i++) {
+        const char *p = qv_quant_zero_point_problem(ts->dtype, zero_point[i], why, sizeof(why));
+        if (p)
+            return qv_fail(err, QV_E_INPUT, "tensor '%s': zero_point[%d] = %d %s", ts->name, i,
+                           zero_point[i], p);
+    }
+    float *s = qv_graph_arena_alloc(g, (size_t)count * sizeof(float), err);
+    int32_t *z = s ? qv_graph_arena_alloc(g, (size_t)count * sizeof(int32_t), err) : NULL;
     if (!z)
         return QV_E_NOMEM;
     for (int32_t i = 0; i < count; i++) {
@@ -198,43 +207,71 @@ void qv_attrs_init(struct qv_attrs *a)
     a->alpha = 0.2f;
 }
 
-enum qv_status qv_graph_add_node(struct qv_graph *g, enum qv_op op, const char *name,
-                                 int32_t n_inputs, const int32_t *inputs, int32_t n_outputs,
-                                 const int32_t *outputs, const struct qv_attrs *attrs,
-                                 int32_t *ret_index, struct qv_error *err)
+enum qv_status qv_graph_build_node(struct qv_graph *g, int32_t idx, enum qv_op op,
+                                   const char *name, int32_t n_inputs, const int32_t *inputs,
+                                   int32_t n_outputs, const int32_t *outputs,
+                                   const struct qv_attrs *attrs, struct qv_node *n,
+                                   struct qv_error *err)
 {
-    enum qv_status st;
-    int32_t idx = g->n_nodes;
     if ((unsigned)op >= QV_OP_COUNT)
         return qv_fail_node(err, QV_E_INPUT, idx, "node %d: unknown op %d", idx, (int)op);
     const struct qv_op_def *d = &qv_op_defs[op];
+    if (op == QV_OP_UNSUPPORTED)
+        return qv_fail_node(err, QV_E_INPUT, idx, "node %d: an unsupported operator needs its "
+                            "source name (qv_graph_add_unsupported_node)", idx);
     if (n_inputs < d->min_inputs || n_inputs > d->max_inputs)
         return qv_fail_node(err, QV_E_INPUT, idx, "node %d (%s): %d inputs, expected %d..%d", idx,
                             d->name, n_inputs, d->min_inputs, d->max_inputs);
-    if (n_outputs != 1)
-        return qv_fail_node(err, QV_E_INPUT, idx, "node %d (%s): %d outputs, expected 1", idx,
-                            d->name, n_outputs);
-    st = grow((void **)&g->nodes, &g->cap_nodes, idx + 1, sizeof(*g->nodes), err);
-    if (st != QV_OK)
-        return st;
-    struct qv_node *n = &g->nodes[idx];
+    if (n_outputs < d->min_outputs || n_outputs > d->max_outputs) {
+        if (d->min_outputs == d->max_outputs)
+            return qv_fail_node(err, QV_E_INPUT, idx, "node %d (%s): %d outputs, expected %d",
+                                idx, d->name, n_outputs, d->min_outputs);
+        return qv_fail_node(err, QV_E_INPUT, idx, "node %d (%s): %d outputs, expected %d..%d",
+                            idx, d->name, n_outputs, d->min_outputs, d->max_outputs);
+    }
     memset(n, 0, sizeof(*n));
     n->op = op;
     n->n_inputs = n_inputs;
     n->n_outputs = n_outputs;
-    memcpy(n->inputs, inputs, (size_t)n_inputs * sizeof(int32_t));
-    memcpy(n->outputs, outputs, (size_t)n_outputs * sizeof(int32_t));
+    if (n_inputs)
+        memcpy(n->inputs, inputs, (size_t)n_inputs * sizeof(int32_t));
+    if (n_outputs)
+        memcpy(n->outputs, outputs, (size_t)n_outputs * sizeof(int32_t));
     if (attrs)
         n->attrs = *attrs;
     else
         qv_attrs_init(&n->attrs);
     n->name = "";
-    if (name) {
-        st = qv_graph_strdup(g, name, &n->name, err);
-        if (st != QV_OK)
-            return st;
-    }
+    n->source_code = -1;
+    n->source_name = NULL;
+    if (name)
+        return qv_graph_strdup(g, name, &n->name, err);
+    return QV_OK;
+}
+
+enum qv_status qv_graph_add_node(struct qv_graph *g, enum qv_op op, const char *name,
+                                 int32_t n_inputs, const int32_t *inputs, int32_t n_outputs,
+                                 const int32_t *outputs, const struct qv_attrs *attrs,
+                                 int32_t *ret_index, struct qv_error *err)
+{
+    struct qv_node n;
+    enum qv_status st = qv_graph_build_node(g, g->n_nodes, op, name, n_inputs, inputs,
+                                            n_outputs, outputs, attrs, &n, err);
+    if (st != QV_OK)
+        return st;
+    return qv_graph_append_node(g, &n, ret_index, err);
+}
+
+enum qv_status qv_graph_append_node(struct qv_graph *g, const struct qv_node *n,
+                                    int32_t *ret_index, struct qv_error *err)
+{
+    int32_t idx = g->n_nodes;
+    enum qv_status st = grow((void **)&g->nodes, &g->cap_nodes, idx + 1, sizeof(*g->nodes), err);
+    if (st != QV_OK)
+        return st;
+    g->nodes[idx] = *n;
     g->n_nodes++;
+    g->finalized = false;
     if (ret_index)
         *ret_index = idx;
     return QV_OK;
@@ -245,8 +282,8 @@ enum qv_status qv_graph_set_io(struct qv_graph *g, int32_t n_inputs, const int32
 {
     if (n_inputs < 1 || n_outputs < 1)
         return qv_fail(err, QV_E_INPUT, "a graph needs at least one input and one output");
-    int32_t *in = arena_alloc(g, (size_t)n_inputs * sizeof(int32_t), err);
-    int32_t *out = in ? arena_alloc(g, (size_t)n_outputs * sizeof(int32_t), err) : NULL;
+    int32_t *in = qv_graph_arena_alloc(g, (size_t)n_inputs * sizeof(int32_t), err);
+    int32_t *out = in ? qv_graph_arena_alloc(g, (size_t)n_outputs * sizeof(int32_t), err) : NULL;
     if (!out)
         return QV_E_NOMEM;
     memcpy(in, inputs, (size_t)n_inputs * sizeof(int32_t));
@@ -255,7 +292,19 @@ enum qv_status qv_graph_set_io(struct qv_graph *g, int32_t n_inputs, const int32
     g->outputs = out;
     g->n_inputs = n_inputs;
     g->n_outputs = n_outputs;
+    g->finalized = false;
     return QV_OK;
+}
+
+enum qv_status qv_graph_set_path(struct qv_graph *g, const char *path, struct qv_error *err)
+{
+    return qv_graph_strdup(g, path ? path : "", &g->path, err);
+}
+
+void qv_graph_error_locate(const struct qv_graph *g, struct qv_error *err)
+{
+    if (err && !err->path[0] && g && g->path && g->path[0])
+        snprintf(err->path, sizeof(err->path), "%s", g->path);
 }
 
 int32_t qv_graph_find_tensor(const struct qv_graph *g, const char *name)
@@ -287,7 +336,9 @@ static enum qv_status link_tensors(struct qv_graph *g, struct qv_error *err)
         }
     for (int32_t ni = 0; ni < g->n_nodes; ni++) {
         struct qv_node *n = &g->nodes[ni];
-        const char *opn = qv_op_defs[n->op].name;
+        const char *opn = qv_node_op_name(n);
+        if ((unsigned)n->op >= QV_OP_COUNT)
+            return qv_fail_node(err, QV_E_INPUT, ni, "node %d: unknown op %d", ni, (int)n->op);
         for (int32_t k = 0; k < n->n_inputs; k++) {
             int32_t t = n->inputs[k];
             if (t == -1 && k >= qv_op_defs[n->op].min_inputs)
@@ -308,6 +359,10 @@ static enum qv_status link_tensors(struct qv_graph *g, struct qv_error *err)
                 return qv_fail_node(err, QV_E_INPUT, ni,
                                     "node %d (%s): output tensor '%s' is a constant", ni, opn,
                                     ts->name);
+            if (ts->is_variable)
+                return qv_fail_node(err, QV_E_INPUT, ni,
+                                    "node %d (%s): output tensor '%s' is a variable", ni, opn,
+                                    ts->name);
             if (ts->producer >= 0)
                 return qv_fail_node(err, QV_E_INPUT, ni,
                                     "node %d (%s): tensor '%s' is already produced by node %d", ni,
@@ -319,7 +374,7 @@ static enum qv_status link_tensors(struct qv_graph *g, struct qv_error *err)
                                         opn, ts->name);
             ts->producer = ni;
         }
-        if (!n->name[0])
+        if (!n->name[0] && n->n_outputs > 0)
             n->name = g->tensors[n->outputs[0]].name;
     }
     return QV_OK;
@@ -394,10 +449,10 @@ static enum qv_status topo_sort(struct qv_graph *g, struct qv_error *err)
             if (ts->producer >= 0) {
                 pending[ni]++;
                 cons_start[t + 1]++;
-            } else if (!ts->data && !is_graph_input(g, t)) {
+            } else if (!ts->data && !ts->is_variable && !is_graph_input(g, t)) {
                 st = qv_fail_node(err, QV_E_INPUT, ni,
                                   "node %d (%s): input tensor '%s' (%d) is never produced", ni,
-                                  qv_op_defs[nd->op].name, ts->name, t);
+                                  qv_node_op_name(nd), ts->name, t);
                 goto cleanup;
             }
         }
@@ -451,7 +506,7 @@ static enum qv_status topo_sort(struct qv_graph *g, struct qv_error *err)
             }
         }
         st = qv_fail_node(err, QV_E_INPUT, cur, "node %d (%s, '%s') is part of a cycle", cur,
-                          qv_op_defs[g->nodes[cur].op].name, g->nodes[cur].name);
+                          qv_node_op_name(&g->nodes[cur]), g->nodes[cur].name);
     }
 cleanup:
     free(pending);
@@ -461,73 +516,49 @@ cleanup:
     return st;
 }
 
+/* The walk in strict mode, then empty stored shapes take the inferred ones. */
 static enum qv_status infer_all(struct qv_graph *g, struct qv_error *err)
 {
-    char want[160], got[160];
-    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
-        int32_t ni = g->order[oi];
-        struct qv_node *n = &g->nodes[ni];
-        const struct qv_op_def *d = &qv_op_defs[n->op];
-        const struct qv_shape *in[QV_MAX_INPUTS] = { 0 };
-        struct qv_shape out[QV_MAX_OUTPUTS];
-        memset(out, 0, sizeof(out));
-        for (int32_t k = 0; k < n->n_inputs; k++)
-            in[k] = n->inputs[k] >= 0 ? &g->tensors[n->inputs[k]].shape : NULL;
-        if (!d->infer)
-            return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s): op has no shape inference",
-                                ni, d->name);
-        enum qv_status st = d->infer(g, n, in, out, err);
-        if (st != QV_OK) {
-            if (err)
-                err->node = ni;
-            /* op messages already start with "OP 'name'" (core/ops/ops_common.h) */
-            qv_error_prefix(err, NULL, "node %d", ni);
-            return st;
-        }
-        for (int32_t k = 0; k < n->n_outputs; k++) {
-            struct qv_tensor *t = &g->tensors[n->outputs[k]];
-            st = qv_shape_check(&out[k], err);
-            if (st != QV_OK) {
-                if (err)
-                    err->node = ni;
-                qv_error_prefix(err, NULL, "node %d (%s, '%s'): output '%s'", ni, d->name,
-                                n->name, t->name);
-                return st;
-            }
-            if (t->shape.rank == 0 && out[k].rank != 0) {
-                t->shape = out[k];
-                t->nbytes = (size_t)qv_shape_elems(&out[k]) * qv_dtype_size(t->dtype);
-            } else if (!qv_shape_equal(&t->shape, &out[k])) {
-                qv_shape_format(&out[k], want, sizeof(want));
-                qv_shape_format(&t->shape, got, sizeof(got));
-                return qv_fail_node(err, QV_E_INPUT, ni,
-                                    "node %d (%s, '%s'): output '%s' has shape %s, the op gives %s",
-                                    ni, d->name, n->name, t->name, got, want);
-            }
+    struct qv_shape *shapes = malloc(((size_t)g->n_tensors + 1) * sizeof(*shapes));
+    if (!shapes)
+        return qv_fail(err, QV_E_NOMEM, "out of memory inferring %d shapes", g->n_tensors);
+    enum qv_status st = qv_graph_infer_walk(g, NULL, true, shapes, err);
+    for (int32_t t = 0; st == QV_OK && t < g->n_tensors; t++) {
+        struct qv_tensor *ts = &g->tensors[t];
+        if (ts->producer >= 0 && ts->shape.rank == 0 && shapes[t].rank != 0) {
+            ts->shape = shapes[t];
+            ts->nbytes = (size_t)qv_shape_elems(&shapes[t]) * qv_dtype_size(ts->dtype);
         }
     }
-    return QV_OK;
+    free(shapes);
+    return st;
 }
 
 enum qv_status qv_graph_finalize(struct qv_graph *g, struct qv_error *err)
 {
     enum qv_status st;
-    if (g->n_inputs < 1 || g->n_outputs < 1)
-        return qv_fail(err, QV_E_INPUT, "the graph declares no inputs or no outputs");
+    g->finalized = false;
+    if (g->n_inputs < 1 || g->n_outputs < 1) {
+        st = qv_fail(err, QV_E_INPUT, "the graph declares no inputs or no outputs");
+        qv_graph_error_locate(g, err);
+        return st;
+    }
     st = link_tensors(g, err);
     if (st == QV_OK)
         st = topo_sort(g, err);
     if (st == QV_OK)
         st = infer_all(g, err);
-    if (st == QV_OK) {
-        for (int32_t i = 0; i < g->n_outputs; i++) {
-            const struct qv_tensor *t = &g->tensors[g->outputs[i]];
-            if (t->producer < 0 && !is_graph_input(g, g->outputs[i]))
-                return qv_fail(err, QV_E_INPUT, "graph output '%s' is never produced", t->name);
-        }
+    for (int32_t i = 0; st == QV_OK && i < g->n_outputs; i++) {
+        const struct qv_tensor *t = &g->tensors[g->outputs[i]];
+        if (t->producer < 0 && !is_graph_input(g, g->outputs[i]))
+            st = qv_fail(err, QV_E_INPUT, "graph output '%s' is never produced", t->name);
     }
-    g->finalized = st == QV_OK;
-    return st;
+    if (st != QV_OK) {
+        qv_graph_error_locate(g, err);
+        return st;
+    }
+    g->finalized = true;
+    return QV_OK;
 }
 
 int64_t qv_graph_node_macs(const struct qv_graph *g, int32_t node)

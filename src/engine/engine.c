@@ -39,51 +39,13 @@ static bool is_activation(const struct qv_tensor *t)
     return t->data == NULL;
 }
 
-/* Runtime shapes for batch B; false (with shapes untouched in meaning) when B cannot be used. */
+/* Runtime shapes for batch B (core's shared inference); false when B cannot be used. */
 static bool plan_shapes(const struct qv_graph *g, int64_t batch, struct qv_shape *shapes,
                         bool *batched)
 {
-    struct qv_error scratch_err = QV_ERROR_INIT;
-    for (int32_t t = 0; t < g->n_tensors; t++) {
-        shapes[t] = g->tensors[t].shape;
-        batched[t] = false;
-    }
-    if (batch <= 1)
-        return true;
-    for (int32_t i = 0; i < g->n_inputs; i++) {
-        struct qv_shape *s = &shapes[g->inputs[i]];
-        if (s->rank < 1 || s->dims[0] != 1)
-            return false;
-        s->dims[0] = batch;
-        batched[g->inputs[i]] = true;
-    }
-    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
-        const struct qv_node *n = &g->nodes[g->order[oi]];
-        const struct qv_op_def *d = &qv_op_defs[n->op];
-        const struct qv_shape *in[QV_MAX_INPUTS] = { 0 };
-        struct qv_shape out[QV_MAX_OUTPUTS];
-        memset(out, 0, sizeof(out));
-        for (int32_t k = 0; k < n->n_inputs; k++)
-            in[k] = n->inputs[k] >= 0 ? &shapes[n->inputs[k]] : NULL;
-        if (d->infer(g, n, in, out, &scratch_err) != QV_OK)
-            return false;
-        for (int32_t k = 0; k < n->n_outputs; k++) {
-            int32_t t = n->outputs[k];
-            const struct qv_shape *stored = &g->tensors[t].shape;
-            if (out[k].rank != stored->rank || stored->rank < 1 || stored->dims[0] != 1 ||
-                out[k].dims[0] != batch)
-                return false;
-            for (int32_t r = 1; r < stored->rank; r++)
-                if (out[k].dims[r] != stored->dims[r])
-                    return false;
-            shapes[t] = out[k];
-            batched[t] = true;
-        }
-    }
-    for (int32_t i = 0; i < g->n_outputs; i++)
-        if (!batched[g->outputs[i]])
-            return false;
-    return true;
+    bool batchable = false;
+    return qv_graph_infer_batch(g, batch, shapes, batched, &batchable, NULL) == QV_OK &&
+           batchable;
 }
 
 /* real = scale[c] * (q - zp[c]) for a quantized constant, c the index along the quantized axis. */
@@ -208,6 +170,9 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     struct qv_shape *shapes = NULL;
     if (!g->finalized)
         return qv_fail(err, QV_E_INTERNAL, "engine created on a graph that is not finalized");
+    st = qv_graph_check_runnable(g, err);
+    if (st != QV_OK)
+        return st;
     if ((unsigned)opts->kind >= QV_ENGINE_KIND_COUNT ||
         (unsigned)opts->rounding >= QV_ROUNDING_COUNT)
         return qv_fail(err, QV_E_USAGE, "unknown engine kind or rounding");
@@ -245,6 +210,7 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
 fail:
     free(shapes);
     qv_engine_free(e);
+    qv_graph_error_locate(g, err);
     return st;
 }
 

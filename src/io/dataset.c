@@ -331,28 +331,18 @@ static bool grow_buf(void **buf, size_t *cap, size_t need)
 
 static void to_f32(enum qv_dtype dtype, const void *src, int64_t n, float *dst)
 {
-    switch (dtype) {
-    case QV_DTYPE_F32: memmove(dst, src, (size_t)n * sizeof(float)); break;
-    case QV_DTYPE_I8: for (int64_t i = 0; i < n; i++) dst[i] = ((const int8_t *)src)[i]; break;
-    case QV_DTYPE_U8: for (int64_t i = 0; i < n; i++) dst[i] = ((const uint8_t *)src)[i]; break;
-    case QV_DTYPE_I16: for (int64_t i = 0; i < n; i++) dst[i] = ((const int16_t *)src)[i]; break;
-    case QV_DTYPE_I32: for (int64_t i = 0; i < n; i++) dst[i] = (float)((const int32_t *)src)[i];
-        break;
-    case QV_DTYPE_COUNT: break;
+    if (dtype == QV_DTYPE_F32) {
+        memmove(dst, src, (size_t)n * sizeof(float));
+        return;
     }
+    const struct qv_dtype_traits *d = qv_dtype_get(dtype);
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = (float)d->load(src, i);
 }
 
 static double elem_f64(enum qv_dtype dtype, const void *src, int64_t i)
 {
-    switch (dtype) {
-    case QV_DTYPE_F32: return ((const float *)src)[i];
-    case QV_DTYPE_I8: return ((const int8_t *)src)[i];
-    case QV_DTYPE_U8: return ((const uint8_t *)src)[i];
-    case QV_DTYPE_I16: return ((const int16_t *)src)[i];
-    case QV_DTYPE_I32: return ((const int32_t *)src)[i];
-    case QV_DTYPE_COUNT: break;
-    }
-    return 0;
+    return qv_dtype_get(dtype)->load(src, i);
 }
 
 static enum qv_status labels_mismatch(struct qv_dataset *ds, bool more, struct qv_error *err)

@@ -228,6 +228,11 @@ enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_pat
     int64_t *offsets = NULL;
     static const uint8_t zeros[WEIGHT_ALIGN];
 
+    st = qv_graph_check_runnable(g, err);
+    if (st != QV_OK) {
+        qv_error_prefix(err, NULL, "cannot write it as a qvet model");
+        return st;
+    }
     /* "<dir>/<stem>.json" -> weights "<stem>.bin" beside it. */
     const char *base = strrchr(json_path, '/');
     base = base ? base + 1 : json_path;

@@ -59,6 +59,7 @@ static const struct {
     { "<f4", QV_DTYPE_F32 }, { "|i1", QV_DTYPE_I8 },  { "<i1", QV_DTYPE_I8 },
     { ">i1", QV_DTYPE_I8 },  { "|u1", QV_DTYPE_U8 },  { "<u1", QV_DTYPE_U8 },
     { ">u1", QV_DTYPE_U8 },  { "<i2", QV_DTYPE_I16 }, { "<i4", QV_DTYPE_I32 },
+    { "<i8", QV_DTYPE_I64 }, { "|b1", QV_DTYPE_BOOL }, { "<b1", QV_DTYPE_BOOL },
 };
 
 /* What np.save writes for each dtype (the first match in descrs[] above). */
@@ -281,11 +282,10 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
         if (descr_len == 3 && d[0] == '>')
             snprintf(msg, sizeof(msg), "big-endian dtype '%.*s' is not supported "
                      "(save with arr.astype(arr.dtype.newbyteorder('<')))", dl, d);
-        else if (descr_len == 3 && d[1] == 'b')
-            snprintf(msg, sizeof(msg), "boolean dtype '%.*s' is not supported", dl, d);
         else
             snprintf(msg, sizeof(msg), "unsupported dtype '%.*s' (qvet reads float32 '<f4', "
-                     "int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4')", dl, d);
+                     "int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', int64 '<i8', bool "
+                     "'|b1')", dl, d);
         return hfail(p, descr_at, msg);
     }
 

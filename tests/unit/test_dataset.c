@@ -29,7 +29,9 @@ START_TEST(every_dtype_converts_to_float)
     const int16_t i16[6] = { -32768, -5, 0, 5, 300, 32767 };
     const int32_t i32[6] = { -16777216, -7, 0, 7, 1000000, 16777216 };
     const float f32[6] = { -1.5f, 0, 0.25f, 1e-30f, 3e38f, 7 };
-    const void *src[QV_DTYPE_COUNT] = { f32, i8, u8, i16, i32 };
+    const int64_t i64[6] = { -16777216, -7, 0, 7, 1000000, 16777216 };
+    const uint8_t b[6] = { 0, 1, 1, 0, 0, 1 };
+    const void *src[QV_DTYPE_COUNT] = { f32, i8, u8, i16, i32, i64, b };
     for (int dt = 0; dt < QV_DTYPE_COUNT; dt++) {
         save(p, dt, (struct qv_shape){ 3, { 3, 2, 1 } }, src[dt]);
         struct qv_dataset *ds = open_ok(p, NULL);
@@ -52,6 +54,8 @@ START_TEST(every_dtype_converts_to_float)
             case QV_DTYPE_I8: want[i] = i8[i]; break;
             case QV_DTYPE_U8: want[i] = u8[i]; break;
             case QV_DTYPE_I16: want[i] = i16[i]; break;
+            case QV_DTYPE_I64: want[i] = (float)i64[i]; break;
+            case QV_DTYPE_BOOL: want[i] = b[i]; break;
             default: want[i] = (float)i32[i]; break;
             }
         }

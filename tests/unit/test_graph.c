@@ -23,8 +23,10 @@ static const struct {
 
 START_TEST(op_table_matches_list)
 {
-    ck_assert_int_eq(sizeof(op_list) / sizeof(op_list[0]), QV_OP_COUNT);
-    for (int i = 0; i < QV_OP_COUNT; i++) {
+    /* op_list.h, then QV_OP_UNSUPPORTED (not in the list) */
+    ck_assert_int_eq(sizeof(op_list) / sizeof(op_list[0]), QV_OP_UNSUPPORTED);
+    ck_assert_int_eq(QV_OP_UNSUPPORTED + 1, QV_OP_COUNT);
+    for (int i = 0; i < QV_OP_UNSUPPORTED; i++) {
         const struct qv_op_def *d = &qv_op_defs[op_list[i].op];
         ck_assert_int_eq(op_list[i].op, i);
         ck_assert_msg(d->name && strcmp(d->name, op_list[i].name) == 0, "op %d: name %s vs %s", i,
@@ -36,7 +38,14 @@ START_TEST(op_table_matches_list)
                       op_list[i].nmin, op_list[i].nmax);
         ck_assert_int_ge(d->min_inputs, 1);
         ck_assert_int_le(d->max_inputs, QV_MAX_INPUTS);
+        ck_assert_int_eq(d->min_outputs, 1);
+        ck_assert_int_eq(d->max_outputs, 1);
     }
+    const struct qv_op_def *u = &qv_op_defs[QV_OP_UNSUPPORTED];
+    ck_assert_str_eq(u->name, "UNSUPPORTED");
+    ck_assert_int_eq(u->tflite_code, -1);
+    ck_assert(u->min_inputs == 0 && u->max_inputs == QV_MAX_INPUTS);
+    ck_assert(u->min_outputs == 0 && u->max_outputs == QV_MAX_OUTPUTS);
 }
 END_TEST
 
@@ -57,7 +66,7 @@ END_TEST
 
 START_TEST(op_lookups)
 {
-    for (int i = 0; i < QV_OP_COUNT; i++) {
+    for (int i = 0; i < QV_OP_UNSUPPORTED; i++) {
         enum qv_op op = QV_OP_COUNT;
         ck_assert(qv_op_from_name(qv_op_name((enum qv_op)i), &op));
         ck_assert_int_eq(op, i);
@@ -73,6 +82,8 @@ START_TEST(op_lookups)
     ck_assert(!qv_op_from_name("add", &op));
     ck_assert(!qv_op_from_tflite(-1, &op));
     ck_assert(!qv_op_from_tflite(9999, &op));
+    ck_assert(!qv_op_from_name("UNSUPPORTED", &op));   /* never looked up */
+    ck_assert(!qv_op_from_tflite(39, &op));           /* TRANSPOSE: not qvet's */
     ck_assert_int_eq(op, QV_OP_ADD);      /* untouched on failure */
     ck_assert_str_eq(qv_op_name(QV_OP_COUNT), "?");
     ck_assert_str_eq(qv_op_name((enum qv_op)-1), "?");

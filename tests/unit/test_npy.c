@@ -60,6 +60,8 @@ static void fill_pattern(enum qv_dtype dt, void *buf, int64_t n)
         case QV_DTYPE_U8: ((uint8_t *)buf)[i] = (uint8_t)(i * 53); break;
         case QV_DTYPE_I16: ((int16_t *)buf)[i] = (int16_t)(i * 1009 - 30000); break;
         case QV_DTYPE_I32: ((int32_t *)buf)[i] = (int32_t)(i * 100003 - 2000000000); break;
+        case QV_DTYPE_I64: ((int64_t *)buf)[i] = i * 1000000007LL - 4000000000000LL; break;
+        case QV_DTYPE_BOOL: ((uint8_t *)buf)[i] = (uint8_t)(i % 3 == 1); break;
         default: break;
         }
     }
@@ -336,7 +338,7 @@ static const struct {
     { "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 44, "fortran_order is True" },
     { "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 20, "big-endian" },
     { "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", 20, "big-endian" },
-    { "{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", 20, "boolean" },
+    { "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype '<c8'" },
     { "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype '<f8'" },
     { "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype" },
     { "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 20, "structured" },

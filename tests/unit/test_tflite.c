@@ -498,10 +498,14 @@ START_TEST(load_names_the_path_on_semantic_errors)
 END_TEST
 
 /* The reader/writer's own op table: every op has a version for both signatures, and an options
- * reader exactly when it has an options table (the writer writes what the reader reads). */
+ * reader exactly when it has an options table (the writer writes what the reader reads).
+ * QV_OP_UNSUPPORTED's entry stays empty: the writer refuses such nodes. */
 START_TEST(tflite_op_table_complete)
 {
-    for (int i = 0; i < QV_OP_COUNT; i++) {
+    const struct qv_tfl_op_def *u = &qv_tfl_ops[QV_OP_UNSUPPORTED];
+    ck_assert(u->options_type == 0 && !u->read_options && !u->write_options && !u->version &&
+              u->versions[0] == 0 && u->versions[1] == 0);
+    for (int i = 0; i < QV_OP_UNSUPPORTED; i++) {
         const struct qv_tfl_op_def *d = &qv_tfl_ops[i];
         const char *name = qv_op_name((enum qv_op)i);
         ck_assert_msg(d->versions[0] >= 1 && d->versions[1] >= 1, "op %s has no TFLite version",

@@ -71,7 +71,7 @@ enum qv_status qv_op_fail(const struct qv_graph *g, const struct qv_node *n, str
     uintptr_t p = (uintptr_t)n, lo = (uintptr_t)g->nodes;
     if (g->nodes && p >= lo && p < lo + (uintptr_t)g->n_nodes * sizeof(*g->nodes))
         idx = (int32_t)((p - lo) / sizeof(*g->nodes));
-    return qv_fail_node(err, QV_E_INPUT, idx, "%s '%s': %s", qv_op_name(n->op),
+    return qv_fail_node(err, QV_E_INPUT, idx, "%s '%s': %s", qv_node_op_name(n),
                         n->name ? n->name : "", msg);
 }
 

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The TFLite reader/writer's op table: each op's builtin options table (union type, reader,
- * writer; src/io/tflite/options.c) and the operator version the exporter writes.
+ * The TFLite reader/writer's tables: the TensorType of each dtype, and per op its builtin options
+ * table (union type, reader, writer; src/io/tflite/options.c) and the operator version the
+ * exporter writes. QV_OP_UNSUPPORTED has no entry: the writer refuses such nodes.
  */
 #include "io/tflite/tflite_int.h"
+
+const int8_t qv_tfl_types[QV_DTYPE_COUNT] = {
+    [QV_DTYPE_F32] = QV_TFL_FLOAT32, [QV_DTYPE_I8] = QV_TFL_INT8,   [QV_DTYPE_U8] = QV_TFL_UINT8,
+    [QV_DTYPE_I16] = QV_TFL_INT16,   [QV_DTYPE_I32] = QV_TFL_INT32, [QV_DTYPE_I64] = QV_TFL_INT64,
+    [QV_DTYPE_BOOL] = QV_TFL_BOOL,
+};
 
 const struct qv_tfl_op_def qv_tfl_ops[QV_OP_COUNT] = {
     [QV_OP_ADD] = {

@@ -51,14 +51,13 @@ static const char *type_str(int32_t type, char *buf, size_t size)
 
 static bool map_type(int8_t type, enum qv_dtype *ret)
 {
-    switch (type) {
-    case QV_TFL_FLOAT32: *ret = QV_DTYPE_F32; return true;
-    case QV_TFL_INT8: *ret = QV_DTYPE_I8; return true;
-    case QV_TFL_UINT8: *ret = QV_DTYPE_U8; return true;
-    case QV_TFL_INT16: *ret = QV_DTYPE_I16; return true;
-    case QV_TFL_INT32: *ret = QV_DTYPE_I32; return true;
-    default: return false;
+    for (int d = 0; d < QV_DTYPE_COUNT; d++) {
+        if (qv_tfl_types[d] == type) {
+            *ret = (enum qv_dtype)d;
+            return true;
+        }
     }
+    return false;
 }
 
 /* shape and shape_signature (a -1 batch is read as 1; any other -1 is dynamic: refused). */
@@ -254,7 +253,7 @@ static enum qv_status read_tensor(struct reader *r, uint32_t ti)
     if (!map_type(type, &dtype))
         return qv_fail_at(r->err, QV_E_INPUT, r->path, qv_fb_where(&r->fb, &t, QV_TFL_TENSOR_TYPE),
                           "tensor %u ('%s'): type %s is not supported (FLOAT32, INT8, UINT8, "
-                          "INT16 and INT32 are)", ti, name, type_str(type, tb, sizeof(tb)));
+                          "INT16, INT32, INT64 and BOOL are)", ti, name, type_str(type, tb, sizeof(tb)));
     if (is_var)
         return qv_fail_at(r->err, QV_E_INPUT, r->path,
                           qv_fb_where(&r->fb, &t, QV_TFL_TENSOR_IS_VARIABLE),

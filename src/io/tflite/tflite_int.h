@@ -42,8 +42,11 @@ enum { QV_TFL_OP_OPCODE_INDEX, QV_TFL_OP_INPUTS, QV_TFL_OP_OUTPUTS, QV_TFL_OP_OP
 enum { QV_TFL_SIGDEF_SUBGRAPH_INDEX = 4 };
 
 /* TensorType values qvet maps onto its dtypes. */
-enum { QV_TFL_FLOAT32 = 0, QV_TFL_INT32 = 2, QV_TFL_UINT8 = 3, QV_TFL_INT16 = 7,
-       QV_TFL_INT8 = 9 };
+enum { QV_TFL_FLOAT32 = 0, QV_TFL_INT32 = 2, QV_TFL_UINT8 = 3, QV_TFL_INT64 = 4, QV_TFL_BOOL = 6,
+       QV_TFL_INT16 = 7, QV_TFL_INT8 = 9 };
+
+/* The TensorType of each dtype (op_table.c); the reader maps back through the same table. */
+extern const int8_t qv_tfl_types[QV_DTYPE_COUNT];
 
 /* What qv_<op>_tfl_read receives as reader_ctx. */
 struct qv_tfl_opts_in {

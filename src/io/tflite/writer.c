@@ -28,17 +28,6 @@ struct writer {
     int32_t n_opcodes;
 };
 
-static uint8_t tfl_type(enum qv_dtype d)
-{
-    switch (d) {
-    case QV_DTYPE_F32: return QV_TFL_FLOAT32;
-    case QV_DTYPE_I8: return QV_TFL_INT8;
-    case QV_DTYPE_U8: return QV_TFL_UINT8;
-    case QV_DTYPE_I16: return QV_TFL_INT16;
-    default: return QV_TFL_INT32;
-    }
-}
-
 /* Buffers: [0] empty, then one per constant tensor; data vectors are written first (file end). */
 static enum qv_status write_buffers(struct writer *w, uint32_t *ret_vec)
 {
@@ -96,7 +85,7 @@ static enum qv_status write_tensor(struct writer *w, int32_t i, uint32_t *ret_re
     qv_fbb_add_u32(&w->b, QV_TFL_TENSOR_BUFFER, (uint32_t)w->tensor_buffer[i], 0);
     qv_fbb_add_ref(&w->b, QV_TFL_TENSOR_NAME, name);
     qv_fbb_add_ref(&w->b, QV_TFL_TENSOR_QUANT, quant);
-    qv_fbb_add_u8(&w->b, QV_TFL_TENSOR_TYPE, tfl_type(t->dtype), 0);
+    qv_fbb_add_u8(&w->b, QV_TFL_TENSOR_TYPE, (uint8_t)qv_tfl_types[t->dtype], 0);
     *ret_ref = qv_fbb_end(&w->b);
     return QV_OK;
 }
@@ -196,8 +185,12 @@ enum qv_status qv_tflite_write(const struct qv_graph *g, uint8_t **ret_buf, size
 {
     if (!g->finalized)
         return qv_fail(err, QV_E_USAGE, "a graph must be finalized before it is written");
+    enum qv_status st = qv_graph_check_runnable(g, err);
+    if (st != QV_OK) {
+        qv_error_prefix(err, NULL, "cannot write it as TFLite");
+        return st;
+    }
     struct writer w = { .g = g, .err = err };
-    enum qv_status st;
     size_t n = (size_t)(g->n_tensors > g->n_nodes ? g->n_tensors : g->n_nodes) + 1;
     qv_fbb_init(&w.b);
     w.b.minalign = 16; /* the file size a multiple of 16 too, like the converter's */
