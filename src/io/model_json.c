@@ -715,6 +715,8 @@ enum qv_status qv_model_json_load(const char *json_path, struct qv_graph **ret_g
         goto cleanup;
     }
     st = qv_graph_create(&L.g, err);
+    if (st == QV_OK)
+        st = qv_graph_set_path(L.g, json_path, err);
     if (st != QV_OK)
         goto cleanup;
     st = load_doc(&L, root);

@@ -517,7 +517,9 @@ enum qv_status qv_tflite_parse(const uint8_t *buf, size_t size, const char *path
     st = qv_graph_create(&r.g, err);
     if (st != QV_OK)
         return st;
-    st = parse(&r);
+    st = qv_graph_set_path(r.g, r.path, err);
+    if (st == QV_OK)
+        st = parse(&r);
     if (st != QV_OK) {
         qv_graph_free(r.g);
         return st;
