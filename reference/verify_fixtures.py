@@ -5,7 +5,8 @@ or a hand-edited fixture).  No TensorFlow needed.
 
 Checks: tests/fixtures/int8_ops (TFLM outputs and tensors, litert-ref column),
 tests/fixtures/tflite (int8_tflm, int8_fio_tflm, int8_litert_ref exactly;
-f32_litert within 1e-5 relative), datasets/digits/expected.
+f32_litert within 1e-5 relative), and the expected/ outputs of datasets/digits,
+basic_motions, tecator and breast_cancer_ae.
 
 Usage: .venv/bin/python reference/verify_fixtures.py   (exit 0 = all match)
 """
@@ -91,20 +92,22 @@ def main():
             if bad:
                 fails += 1
                 print("FAIL tflite/%s/%s: %s" % (name, variant, ", ".join(bad[:5])))
-    dd = os.path.join(C.REPO, "datasets", "digits")
-    m8 = open(os.path.join(dd, "model_int8.tflite"), "rb").read()
-    m32 = open(os.path.join(dd, "model.tflite"), "rb").read()
-    xg = np.load(os.path.join(dd, "golden", "inputs.npy"))
-    g = C.load_model_t(m8).subgraphs[0]
-    (s,), (z,) = C.tensor_quant(C.load_model_t(m8).subgraphs[0].tensors[g.inputs[0]])
-    o8, _ = C.run_tflm(m8, [C.quantize_np(xg, s, z)], want_tensors=False)
-    o32, _ = C.run_litert(m32, [xg], want_tensors=False)
-    checked += 1
-    if not same(o8[0], np.load(os.path.join(dd, "expected", "output_int8_tflm.npy"))) or \
-            not np.allclose(o32[0], np.load(os.path.join(dd, "expected", "output_f32_litert.npy")),
-                            rtol=1e-5, atol=1e-6):
-        fails += 1
-        print("FAIL datasets/digits/expected")
+    for name in ["digits", "basic_motions", "tecator", "breast_cancer_ae"]:
+        dd = os.path.join(C.REPO, "datasets", name)
+        m8 = open(os.path.join(dd, "model_int8.tflite"), "rb").read()
+        m32 = open(os.path.join(dd, "model.tflite"), "rb").read()
+        xg = np.load(os.path.join(dd, "golden", "inputs.npy"))
+        g = C.load_model_t(m8).subgraphs[0]
+        (s,), (z,) = C.tensor_quant(g.tensors[g.inputs[0]])
+        o8, _ = C.run_tflm(m8, [C.quantize_np(xg, s, z)], want_tensors=False)
+        o32, _ = C.run_litert(m32, [xg], want_tensors=False)
+        checked += 1
+        ex = os.path.join(dd, "expected")
+        if not same(o8[0], np.load(os.path.join(ex, "output_int8_tflm.npy"))) or \
+                not np.allclose(o32[0], np.load(os.path.join(ex, "output_f32_litert.npy")),
+                                rtol=1e-5, atol=1e-6):
+            fails += 1
+            print("FAIL datasets/%s/expected" % name)
     print("%d passed, %d failed" % (checked - fails, fails))
     return 1 if fails else 0
 
