@@ -2,9 +2,9 @@
 """Check that qvet reads and runs the eight MLPerf Tiny benchmark models of
 bench/mlperf_tiny/ (made by make_mlperf_tiny.py) like the reference interpreters:
 
-- int8 models: `qvet eval --engine int8` outputs byte-identical to the tflite-micro
-  interpreter (reference kernels) on N deterministic samples; on a difference, every
-  intermediate tensor is compared too and the first differing node is named.  The count
+- int8 models: `qvet eval --engine int8` outputs and every intermediate tensor
+  (`--save-tensors`) byte-identical to the tflite-micro interpreter (reference kernels) on
+  N deterministic samples; on a difference the first differing node is named.  The count
   of elements where ai-edge-litert's default (XNNPACK) kernels differ from TFLM is printed
   for information.
 - float models: `qvet eval --engine float` within 1e-5 relative (plus 1e-6 absolute) of
@@ -31,6 +31,7 @@ from common import np  # noqa: E402
 import mlperf_tiny_data as D  # noqa: E402
 
 RTOL = 1e-5
+NO_DIFFERENCE = "no intermediate tensor differs"
 ATOL = 1e-6
 
 
@@ -62,7 +63,7 @@ def first_difference(qvet, model_bytes, model, data, xq, tmp):
             return ("node %s %s (tensor %d %s): %d of %d elements differ, max %d"
                     % (r["node"], r["op"], idx, r["tensor"], int((d > 0).sum()), d.size,
                        int(d.max())))
-    return "no intermediate tensor differs"
+    return NO_DIFFERENCE
 
 
 def check_int8(qvet, name, n, tmp):
@@ -79,9 +80,15 @@ def check_int8(qvet, name, n, tmp):
     got = qvet_eval(qvet, path, data, "int8", tmp).reshape(ref.shape)
     nx = int((xnn != ref).sum())
     if np.array_equal(got, ref) and got.dtype == ref.dtype:
-        print("%-15s int8  identical to TFLM on %d samples (%d elements); "
-              "litert XNNPACK differs from TFLM in %d" % (name, n, ref.size, nx))
-        return True
+        inner = first_difference(qvet, mb, path, data, xq, tmp)
+        if inner == NO_DIFFERENCE:
+            print("%-15s int8  identical to TFLM on %d samples (%d output elements, every "
+                  "intermediate tensor too); litert XNNPACK differs from TFLM in %d output "
+                  "elements" % (name, n, ref.size, nx))
+            return True
+        print("%-15s int8  outputs identical to TFLM, but an intermediate tensor DIFFERS: %s"
+              % (name, inner))
+        return False
     nd = int((got != ref).sum())
     print("%-15s int8  DIFFERS from TFLM: %d of %d output elements; first: %s"
           % (name, nd, ref.size, first_difference(qvet, mb, path, data, xq, tmp)))
