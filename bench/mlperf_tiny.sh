@@ -39,9 +39,6 @@ ninja -C build cli/qvet >/dev/null
 engine_bench=build/bench/bench_int8
 ninja -C build bench/bench_int8 >/dev/null 2>&1 || engine_bench=""   # a -Dbench=false build
 
-now() { date +%s.%N; }
-rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
-
 # ---- the machine ---------------------------------------------------------------------------
 echo "== machine"
 echo "cpu:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -82,19 +79,15 @@ for m in $models; do
         for j in $jobs; do
             jopt=""
             [ "$j" = "-" ] || jopt="-j $j"
-            r=0
-            i=0
-            while [ "$i" -lt "$repeat" ]; do        # best of REPEAT runs
-                t0=$(now)
-                # shellcheck disable=SC2086
-                "$qvet" eval "$model" "$data" --engine "$engine" -o "$tmp/pred.csv" $jopt >/dev/null
-                t1=$(now)
-                r=$(awk -v a="$r" -v b="$(rate "$samples" "$t0" "$t1")" \
-                    'BEGIN { print (b + 0 > a + 0) ? b : a }')
-                i=$((i + 1))
-            done
-            echo "  qvet eval $jopt: $r samples/s" >&2
+            # best of REPEAT runs: wall time and CPU time (user + system)
+            # shellcheck disable=SC2086
+            t=$("$py" bench/peers_mlperf.py run --repeat "$repeat" -- \
+                "$qvet" eval "$model" "$data" --engine "$engine" -o "$tmp/pred.csv" $jopt)
+            r=$(echo "$t" | awk -v n="$samples" '{ printf "%.1f", n / $2 }')
+            c=$(echo "$t" | awk -v n="$samples" '{ printf "%.1f", n / $4 }')
+            echo "  qvet eval $jopt: $r samples/s ($c per CPU-second)" >&2
             echo "$m $k qvet_j$j $r" >>"$res"
+            echo "$m $k qvet_cpu_j$j $c" >>"$res"
         done
         if [ "$k" = int8 ] && [ -n "$engine_bench" ]; then
             r=$(OPENBLAS_NUM_THREADS=1 "$engine_bench" --model "$model" --input "$data" \
@@ -104,10 +97,13 @@ for m in $models; do
         fi
         "$py" bench/peers_mlperf.py time "$model" "$data" --tflm-samples "$tflm_samples" \
             --repeat "$repeat" |
-            while read -r _ name _ n _ _ _ _ _ whole _ infer; do
-                echo "  $name ($n samples): $whole samples/s whole process, $infer inference only" >&2
+            while read -r _ name _ n _ _ _ _ _ whole _ infer _ whole_cpu _ infer_cpu; do
+                echo "  $name ($n samples): $whole samples/s whole process, $infer inference" \
+                    "only ($whole_cpu / $infer_cpu per CPU-second)" >&2
                 echo "$m $k ${name}_whole $whole" >>"$res"
                 echo "$m $k ${name}_infer $infer" >>"$res"
+                echo "$m $k ${name}_whole_cpu $whole_cpu" >>"$res"
+                echo "$m $k ${name}_infer_cpu $infer_cpu" >>"$res"
             done
     done
 done
@@ -142,8 +138,32 @@ awk -v jobs="$jobs" '
         }
     }' "$res"
 echo
+echo "== samples per CPU-second, one-thread runs (user + system time: on a shared machine close"
+echo "   to what the run would take alone; qvet: -j 1, or its default while it has no -j)"
+awk -v jobs="$jobs" '
+    { v[$1 " " $2 " " $3] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+    function g(m, k, key) { return ((m " " k " " key) in v) ? v[m " " k " " key] : "" }
+    function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2f", a / b) }
+    function show(x) { return x == "" ? "n/a" : x }
+    BEGIN {
+        printf "| model | type | qvet | litert 1T whole / infer | tflm whole / infer | "
+        printf "qvet/litert 1T whole | qvet/litert 1T infer | qvet/tflm infer |\n"
+        printf "|---|---|---|---|---|---|---|---|\n"
+    }
+    END {
+        for (i = 1; i <= n; i++) for (t = 1; t <= 2; t++) {
+            m = order[i]; k = (t == 1) ? "int8" : "f32"
+            q = (jobs == "-") ? g(m, k, "qvet_cpu_j-") : g(m, k, "qvet_cpu_j1")
+            lw = g(m, k, "litert1_whole_cpu"); li = g(m, k, "litert1_infer_cpu")
+            tw = g(m, k, "tflm_whole_cpu"); ti = g(m, k, "tflm_infer_cpu")
+            printf "| %s | %s | %s | %s / %s | %s / %s | %s | %s | %s |\n", m, k, show(q),
+                show(lw), show(li), show(tw), show(ti), ratio(q, lw), ratio(q, li), ratio(q, ti)
+        }
+    }' "$res"
+echo
 echo "qvet/litert 1T: qvet -j1 whole process over litert (XNNPACK, 1 thread) whole process;"
 echo "qvet/litert 2T: qvet -j2 (or its default when there is no -j) over litert at 2 threads;"
 echo "engine/litert 1T infer: qvet's int8 engine alone over litert's inference loop, 1 thread;"
 echo "qvet/tflm: qvet -j1 whole process over the tflite-micro interpreter's inference loop alone"
-echo "(conservative: the interpreter's start-up, large against $tflm_samples samples, is left out)."
+echo "(conservative: the interpreter's start-up, large against $tflm_samples samples, is left out);"
+echo "qvet/litert 1T infer (CPU table): qvet's whole process against litert's inference loop alone."
