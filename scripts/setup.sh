@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs what qvet needs from Debian's packages (only what is missing), then configures and
 # builds into build/. Idempotent. With --test, also what the test suite needs (clang and its
-# fuzzer runtime for the fuzz smoke run).
+# fuzzer runtime for the fuzz smoke run; chromium for the report.html browser test).
 set -eu
 cd "$(dirname "$0")/.."
 
 pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev check"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs clang libclang-rt-14-dev"
+    pkgs="$pkgs clang libclang-rt-14-dev chromium"
 fi
 
 missing=""

@@ -229,5 +229,9 @@ enum qv_status qv_report_write_all(const struct qv_run_result *r, struct qv_erro
         writers[i].write(af.fp, r);
         st = qv_atomic_commit(&af, err);
     }
+    if (st == QV_OK) {
+        snprintf(path, sizeof(path), "%s/report.html", r->out_dir);
+        st = qv_report_write_run_html(r, path, err);
+    }
     return st;
 }

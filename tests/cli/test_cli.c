@@ -311,7 +311,7 @@ START_TEST(run_shipped_example_passes_and_reports)
     int rc = RUN(&out, &errs, "run", dir);
     ck_assert_msg(rc == 0, "run exit %d\n%s\n%s", rc, out, errs);
     static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
-                                         "predictions.csv", "junit.xml" };
+                                         "predictions.csv", "junit.xml", "report.html" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char rel[64];
         snprintf(rel, sizeof(rel), "qvet-out/%s", files[i]);
