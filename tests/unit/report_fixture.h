@@ -73,8 +73,8 @@ static inline void report_fixture_init(struct report_fixture *fx)
         "RESHAPE", "FULLY_CONNECTED", "SOFTMAX" };
     static const char *const tensors[FX_LAYERS] = {
         "serving_default_input_1:0_int8",
-        "model/conv2d/Relu;model/batch_normalization/FusedBatchNormV3;"
-        "model/conv2d/BiasAdd/ReadVariableOp;model/conv2d/Conv2D",
+        ("model/conv2d/Relu;model/batch_normalization/FusedBatchNormV3;"
+         "model/conv2d/BiasAdd/ReadVariableOp;model/conv2d/Conv2D"),
         "model/depthwise_conv2d/Relu", "model/conv2d_1/Relu", "model/depthwise_conv2d_1/Relu",
         HOSTILE_TENSOR, "model/depthwise_conv2d_2/Relu", "model/conv2d_3/Relu",
         "model/depthwise_conv2d_3/Relu", "model/conv2d_4/Relu", "model/average_pooling2d/AvgPool",
