@@ -201,7 +201,12 @@ static enum qv_status fill(struct run_page *pg, const struct qv_run_result *r,
         }
     }
     int64_t classes = r->has_float ? r->f.out_elems : (r->has_int8 ? r->q.out_elems : 0);
-    if (classify && r->has_labels && classes >= 2 && classes <= 100000) {
+    if (classify && r->has_labels && classes > QV_REPORT_MAX_CLASSES) {
+        snprintf(pg->labels_note, sizeof(pg->labels_note), "The output has %lld values: too "
+                 "many classes for confusion matrices (at most %d).", (long long)classes,
+                 QV_REPORT_MAX_CLASSES);
+        add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
+    } else if (classify && r->has_labels && classes >= 2) {
         int64_t skipped = 0;
         rep->n_classes = (int32_t)classes;
         const struct qv_eval_result *ev[2] = { r->has_float ? &r->f : NULL,

@@ -46,6 +46,9 @@ enum qv_status qv_report_write_all(const struct qv_run_result *r, struct qv_erro
  *   struct that breaks this (QV_E_INTERNAL naming the field).
  */
 
+/* Largest confusion matrix accepted (a 4096 x 4096 matrix of counts is 128 MiB). */
+#define QV_REPORT_MAX_CLASSES 4096
+
 /* The models of a run, as columns of the tables. Detail sections (layers, confusion matrices,
  * flips) are about QV_REPORT_INT8 against QV_REPORT_FLOAT. */
 enum qv_report_model_slot {
@@ -226,7 +229,8 @@ struct qv_report {
 
     /* Confusion matrices (classification): row = true label, column = prediction. Per-class
      * precision, recall and F1 are derived from them on the page. */
-    int32_t n_classes;           /* 0: absent; the page draws heatmaps up to 64 classes */
+    int32_t n_classes;           /* 0: absent; at most QV_REPORT_MAX_CLASSES; the page draws
+                                  * heatmaps up to 64 classes and lists 100 classes at most */
     const char *const *class_names;   /* [n_classes] or NULL (class index shown) */
     const int64_t *confusion[QV_REPORT_MODELS];   /* [n_classes * n_classes] or NULL */
 

@@ -136,9 +136,9 @@ enum qv_status qv_report_validate(const struct qv_report *rep, struct qv_error *
     CHECK_ARRAY(rep->timeline.n_steps, rep->timeline.live_bytes, "timeline.live_bytes");
     CHECK_ARRAY(rep->n_options, rep->options, "options");
     CHECK_ARRAY(rep->n_artifacts, rep->artifacts, "artifacts");
-    if (rep->n_classes < 0 || rep->n_classes > 100000)
-        return qv_fail(err, QV_E_INTERNAL, "report.html input: n_classes %d out of [0, 100000]",
-                       (int)rep->n_classes);
+    if (rep->n_classes < 0 || rep->n_classes > QV_REPORT_MAX_CLASSES)
+        return qv_fail(err, QV_E_INTERNAL, "report.html input: n_classes %d out of [0, %d]",
+                       (int)rep->n_classes, QV_REPORT_MAX_CLASSES);
     if (rep->culprit < -1 || rep->culprit >= rep->n_layers)
         return qv_fail(err, QV_E_INTERNAL, "report.html input: culprit %d is not a layer index "
                        "(%d layers)", (int)rep->culprit, (int)rep->n_layers);

@@ -574,6 +574,42 @@ START_TEST(from_run_result)
 }
 END_TEST
 
+START_TEST(from_run_result_float_only)
+{
+    /* No int8 model and a regression task: the page says what was not evaluated. */
+    static struct qv_run_result r;
+    memset(&r, 0, sizeof(r));
+    static int32_t fp[4] = { 0, 0, 0, 0 };
+    static float fs[4] = { 1.5f, 2.5f, 0.5f, 3.0f }, fo[4] = { 1.5f, 2.5f, 0.5f, 3.0f };
+    static double lab[4] = { 1.4, 2.6, 0.5, 2.0 };
+    snprintf(r.manifest.name, sizeof(r.manifest.name), "tecator");
+    snprintf(r.manifest.model, sizeof(r.manifest.model), "m.tflite");
+    r.manifest.task = QV_TASK_REGRESSION;
+    r.has_float = r.has_labels = true;
+    r.f = (struct qv_eval_result){ 4, 1, true, fp, fs, lab, fo, 0, 0 };
+    r.passed = true;
+    snprintf(r.note, sizeof(r.note), "no int8 model in <dir>: int8 emulation was not evaluated");
+    char *dir = qvt_tmpdir();
+    char *path = qvt_path(dir, "report.html");
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_int_eq(qv_report_write_run_html(&r, path, &err), QV_OK);
+    char *html = qvt_read_file(path, NULL);
+    assert_clean(html);
+    ck_assert_ptr_nonnull(strstr(html, "<span class=\"badge\">NO GATES</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "no int8 model in &lt;dir&gt;"));
+    ck_assert_ptr_nonnull(strstr(html, "Task &quot;regression&quot;: this version of qvet "
+                                       "computes task metrics for classification only."));
+    ck_assert_ptr_nonnull(strstr(html, "No int8 model: the float32-vs-int8 divergence"));
+    ck_assert_ptr_nonnull(strstr(html, "Confusion matrices are for classification tasks."));
+    ck_assert_ptr_nonnull(strstr(html, "Flipped predictions need both"));
+    ck_assert_ptr_null(strstr(html, "<svg"));
+    free(html);
+    free(path);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -600,6 +636,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, invalid_input_is_refused);
     tcase_add_test(tc, written_atomically);
     tcase_add_test(tc, from_run_result);
+    tcase_add_test(tc, from_run_result_float_only);
     suite_add_tcase(s, tc);
     return s;
 }
