@@ -542,13 +542,18 @@ START_TEST(from_run_result)
     r.manifest.n_targets = 1;
     snprintf(r.manifest.targets[0], sizeof(r.manifest.targets[0]), "stm32f4");
     r.has_float = r.has_int8 = r.has_labels = true;
-    r.f = (struct qv_eval_result){ 8, 3, true, fp, fs, lab, fo, 6, 0.75 };
-    r.q = (struct qv_eval_result){ 8, 3, true, qp, qs, lab, qo, 4, 0.5 };
+    r.f = (struct qv_eval_result){ .n = 8, .out_elems = 3, .has_labels = true, .pred = fp,
+                                   .score = fs, .label = lab, .outputs = fo, .correct = 6,
+                                   .accuracy = 0.75 };
+    r.q = (struct qv_eval_result){ .n = 8, .out_elems = 3, .has_labels = true, .pred = qp,
+                                   .score = qs, .label = lab, .outputs = qo, .correct = 4,
+                                   .accuracy = 0.5 };
     r.agreement = 0.75;
     r.output_sqnr_db = 31.5;
     r.passed = false;
     r.n_gates = 1;
-    r.gates[0] = (struct qv_gate_result){ "min_agreement", QV_GATE_FAIL, 0.75, 0.97, "low" };
+    r.gates[0] = (struct qv_gate_result){ .name = "min_agreement", .state = QV_GATE_FAIL,
+                                          .value = 0.75, .threshold = 0.97, .detail = "low" };
     char *dir = qvt_tmpdir();
     char *path = qvt_path(dir, "report.html");
     struct qv_error err = QV_ERROR_INIT;
@@ -586,7 +591,8 @@ START_TEST(from_run_result_float_only)
     snprintf(r.manifest.model, sizeof(r.manifest.model), "m.tflite");
     r.manifest.task = QV_TASK_REGRESSION;
     r.has_float = r.has_labels = true;
-    r.f = (struct qv_eval_result){ 4, 1, true, fp, fs, lab, fo, 0, 0 };
+    r.f = (struct qv_eval_result){ .n = 4, .out_elems = 1, .has_labels = true, .pred = fp,
+                                   .score = fs, .label = lab, .outputs = fo };
     r.passed = true;
     snprintf(r.note, sizeof(r.note), "no int8 model in <dir>: int8 emulation was not evaluated");
     char *dir = qvt_tmpdir();
