@@ -279,7 +279,18 @@ static char *read_msg(struct qvt_browser *b, double deadline, char *errbuf, size
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            set_err(errbuf, errsize, "Chromium closed the pipe (did it start? see its log)");
+            /* Chromium is gone: say why with the end of its own log. */
+            char log_path[PATH_MAX + 32], tail[600] = "";
+            snprintf(log_path, sizeof(log_path), "%s/chromium.log", b->profile);
+            FILE *lf = fopen(log_path, "rb");
+            if (lf) {
+                if (fseek(lf, -(long)(sizeof(tail) - 1), SEEK_END) != 0)
+                    rewind(lf);
+                size_t n = fread(tail, 1, sizeof(tail) - 1, lf);
+                tail[n] = '\0';
+                fclose(lf);
+            }
+            set_err(errbuf, errsize, "Chromium closed the pipe; the end of its log:\n%s", tail);
             return NULL;
         }
         b->len += (size_t)r;
