@@ -15,6 +15,8 @@ static const struct cli_cmd cmds[] = {
     { "eval", cmd_eval, "run one engine over a dataset: predictions, accuracy, tensors" },
     { "compare", cmd_compare, "per-layer divergence between engines, roundings or saved tensors" },
     { "export", cmd_export, "write a model as .tflite, a C array or native JSON" },
+    { "calibrate", cmd_calibrate, "activation statistics of a float model (mergeable JSON)" },
+    { "quantize", cmd_quantize, "post-training quantization of a float model to int8" },
 };
 
 static void print_help(FILE *f)

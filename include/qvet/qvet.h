@@ -8,6 +8,7 @@
  *   lifetime.h when each activation is alive (arena planning)
  *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
  *   engine.h  the float32 reference engine and the bit-exact int8 emulator
+ *   quant.h   calibration statistics, range observers and post-training quantization
  *   analysis.h model directories, dataset runs, metrics, per-layer comparison
  */
 #ifndef QVET_QVET_H
@@ -23,6 +24,7 @@
 #include "qvet/lifetime.h"
 #include "qvet/io.h"
 #include "qvet/engine.h"
+#include "qvet/quant.h"
 #include "qvet/analysis.h"
 
 #endif

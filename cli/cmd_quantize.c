@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qvet quantize MODEL (DATA | --stats STATS.json) -o OUT.tflite */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant_cli.h"
+
+static const char usage[] =
+    "usage: qvet quantize [OPTIONS] MODEL (DATA | --stats STATS.json) -o OUT.tflite\n\n"
+    "Post-training quantization: the float model becomes a new full-integer int8 model that\n"
+    "TFLite Micro runs unchanged (per-channel symmetric int8 weights, int32 biases, asymmetric\n"
+    "int8 activations, the TFLite quantization spec). Ranges come from calibrating on DATA or\n"
+    "from statistics written by 'qvet calibrate'. With minmax (the default) and per-channel\n"
+    "weights the result equals the TFLite converter's for the same ranges. MODEL may be a model\n"
+    "directory (its float model, calibration set and preprocessing).\n\n"
+    "  -o, --out FILE          the int8 model: .tflite, or .json (qvet's native format)\n"
+    "  --stats FILE            calibration statistics instead of calibrating on DATA (DATA may\n"
+    "                          still be given: auto and the SQNR figure use it)\n"
+    "  --method M              minmax, ema, percentile, kl, mse, or auto: per tensor the\n"
+    "                          observer with the best output SQNR on DATA (default minmax)\n"
+    "  --io int8|float         integer I/O, or float I/O with QUANTIZE/DEQUANTIZE at the edges\n"
+    "                          (default int8)\n"
+    "  --per-tensor            per-tensor weights (default per-channel)\n"
+    "  --bias-correction       correct biases for the mean shift weight rounding causes\n"
+    "  --percentile P          percentile observer (default 99.99)\n"
+    "  --ema-chunk N           ema observer: samples per chunk (default 16)\n"
+    "  --ema-decay D           ema observer: decay per chunk in [0, 1) (default 0.9)\n"
+    "  --auto-samples N        samples auto and the SQNR figure use (default 128)\n"
+    "  --batch N               samples per engine run (default 64; results do not depend on it)\n"
+    "  --max-samples N         calibrate on the first N samples\n"
+    "  -v, --verbose           the parameters of every tensor\n"
+    "  -q, --quiet             nothing on stdout\n"
+    "  --json                  the per-tensor decisions as JSON on stdout\n"
+    "  --help                  this text\n";
+
+enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_PERCENTILE,
+       OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_BATCH, OPT_MAX, OPT_JSON };
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static const char *short_name(const char *s)
+{
+    size_t len = strlen(s);
+    return len > 36 ? s + len - 36 : s;
+}
+
+static void print_result(const struct qv_graph *g, const struct qv_quant_result *r,
+                         const struct qv_quant_opts *o, const char *out, bool verbose, bool json)
+{
+    if (json) {
+        printf("{\"model\": ");
+        qv_json_fputs(stdout, out);
+        printf(", \"method\": \"%s\", \"per_channel\": %s, \"io\": \"%s\"",
+               o->auto_method ? "auto" : qv_range_method_name(o->method),
+               o->per_tensor ? "false" : "true", o->io == QV_QUANT_IO_FLOAT ? "float" : "int8");
+        if (r->has_sqnr && isfinite(r->output_sqnr_db))
+            printf(", \"output_sqnr_db\": %.4f", r->output_sqnr_db);
+        printf(", \"requantize_ops\": %d, \"bias_scales_raised\": %d, \"biases_corrected\": %d, "
+               "\"tensors\": [", r->n_requantize, r->n_bias_adjusted, r->n_bias_corrected);
+        for (int32_t i = 0; i < r->n_tensors; i++) {
+            const struct qv_quant_tensor *t = &r->tensors[i];
+            printf("%s{\"name\": ", i ? ", " : "");
+            qv_json_fputs(stdout, g->tensors[t->tensor].name);
+            printf(", \"from\": \"%s\", \"method\": \"%s\", \"lo\": %.9g, \"hi\": %.9g, "
+                   "\"scale\": %.9g, \"zero_point\": %d, \"clipped\": %.6g, \"levels\": %d}",
+                   t->from, qv_range_method_name(t->method), (double)t->lo, (double)t->hi,
+                   (double)t->scale, t->zero_point, t->diag.clipped, t->diag.levels);
+        }
+        printf("], \"warnings\": [");
+        for (int32_t i = 0; i < r->n_warnings; i++) {
+            printf("%s", i ? ", " : "");
+            qv_json_fputs(stdout, r->warnings[i]);
+        }
+        printf("]}\n");
+        return;
+    }
+    printf("int8 model: %s (%d ops, %zu weight bytes; %s, %s weights, %s I/O)\n", out,
+           r->graph->n_nodes, qv_graph_weight_bytes(r->graph),
+           o->auto_method ? "auto" : qv_range_method_name(o->method),
+           o->per_tensor ? "per-tensor" : "per-channel",
+           o->io == QV_QUANT_IO_FLOAT ? "float" : "int8");
+    if (r->has_sqnr)
+        printf("output SQNR against the float model: %.2f dB\n", r->output_sqnr_db);
+    if (r->n_requantize)
+        printf("%d requantizing QUANTIZE ops reconcile shared parameters\n", r->n_requantize);
+    if (r->n_bias_adjusted)
+        printf("%d bias scales raised (bias too large for input scale x weight scale)\n",
+               r->n_bias_adjusted);
+    if (o->bias_correction)
+        printf("bias correction changed %d layers\n", r->n_bias_corrected);
+    if (!verbose)
+        return;
+    printf("  %-36s %-6s %-10s %12s %12s %10s %4s %8s %6s\n", "tensor", "from", "method", "lo",
+           "hi", "scale", "zp", "clipped", "levels");
+    for (int32_t i = 0; i < r->n_tensors; i++) {
+        const struct qv_quant_tensor *t = &r->tensors[i];
+        printf("  %-36.36s %-6s %-10s %12.6g %12.6g %10.4g %4d %7.4f%% %6d\n",
+               short_name(g->tensors[t->tensor].name), t->from,
+               qv_range_method_name(t->method), (double)t->lo, (double)t->hi, (double)t->scale,
+               t->zero_point, 100.0 * t->diag.clipped, t->diag.levels);
+    }
+}
+
+int cmd_quantize(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' },
+        { "stats", required_argument, NULL, OPT_STATS },
+        { "method", required_argument, NULL, OPT_METHOD },
+        { "io", required_argument, NULL, OPT_IO },
+        { "per-tensor", no_argument, NULL, OPT_PER_TENSOR },
+        { "bias-correction", no_argument, NULL, OPT_BIAS },
+        { "percentile", required_argument, NULL, OPT_PERCENTILE },
+        { "ema-chunk", required_argument, NULL, OPT_EMA_CHUNK },
+        { "ema-decay", required_argument, NULL, OPT_EMA_DECAY },
+        { "auto-samples", required_argument, NULL, OPT_AUTO_SAMPLES },
+        { "batch", required_argument, NULL, OPT_BATCH },
+        { "max-samples", required_argument, NULL, OPT_MAX },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct qv_quant_opts qo = QV_QUANT_OPTS_INIT;
+    const char *out = NULL, *stats = NULL;
+    bool verbose = false, quiet = false, json = false;
+    int64_t batch = 64, max_samples = 0, v = 0;
+    char *end = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case OPT_STATS: stats = optarg; break;
+        case OPT_METHOD:
+            if (!quant_parse_method("quantize", optarg, true, &qo.auto_method, &qo.method))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_IO:
+            if (strcmp(optarg, "int8") == 0)
+                qo.io = QV_QUANT_IO_INT8;
+            else if (strcmp(optarg, "float") == 0)
+                qo.io = QV_QUANT_IO_FLOAT;
+            else
+                return cli_usage_error("quantize", "--io expects int8 or float, got '%s'",
+                                       optarg);
+            break;
+        case OPT_PER_TENSOR: qo.per_tensor = true; break;
+        case OPT_BIAS: qo.bias_correction = true; break;
+        case OPT_PERCENTILE:
+            qo.range.percentile = strtod(optarg, &end);
+            if (!end || *end || !(qo.range.percentile > 50.0 && qo.range.percentile <= 100.0))
+                return cli_usage_error("quantize", "--percentile expects a number in (50, 100],"
+                                       " got '%s'", optarg);
+            break;
+        case OPT_EMA_CHUNK:
+            if (!cli_parse_int("quantize", "--ema-chunk", optarg, 1, 1 << 30, &v))
+                return CLI_EXIT_INPUT;
+            qo.range.ema_chunk = (int32_t)v;
+            break;
+        case OPT_EMA_DECAY:
+            qo.range.ema_decay = strtod(optarg, &end);
+            if (!end || *end || !(qo.range.ema_decay >= 0.0 && qo.range.ema_decay < 1.0))
+                return cli_usage_error("quantize", "--ema-decay expects a number in [0, 1), "
+                                       "got '%s'", optarg);
+            break;
+        case OPT_AUTO_SAMPLES:
+            if (!cli_parse_int("quantize", "--auto-samples", optarg, 1, 1 << 24,
+                               &qo.auto_samples))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_BATCH:
+            if (!cli_parse_int("quantize", "--batch", optarg, 1, 65536, &batch))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_MAX:
+            if (!cli_parse_int("quantize", "--max-samples", optarg, 1, INT64_MAX, &max_samples))
+                return CLI_EXIT_INPUT;
+            break;
+        case 'v': verbose = true; break;
+        case 'q': quiet = true; break;
+        case OPT_JSON: json = true; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("quantize", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int nargs = argc - optind;
+    if (!out)
+        return cli_usage_error("quantize", "-o OUT.tflite is required");
+    if (nargs < 1 || nargs > 2)
+        return cli_usage_error("quantize", "expected MODEL [DATA], got %d arguments", nargs);
+    if (!ends_with(out, ".tflite") && !ends_with(out, ".json"))
+        return cli_usage_error("quantize", "-o expects a .tflite or .json file, got '%s'", out);
+    struct quant_input in;
+    int rc = quant_resolve_input("quantize", argv[optind], nargs == 2 ? argv[optind + 1] : NULL,
+                                 &in);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (stats && nargs == 1 && in.data[0] && !qo.auto_method)
+        in.data[0] = '\0';   /* a model directory's data is not needed with --stats */
+    if (!stats && !in.data[0])
+        return cli_usage_error("quantize", "DATA or --stats is required");
+    if (qo.auto_method && !in.data[0])
+        return cli_usage_error("quantize", "--method auto needs DATA (it measures the output "
+                               "SQNR)");
+    in.copts.batch = batch;
+    in.copts.max_samples = max_samples ? max_samples : in.manifest_samples;
+    bool progress = quant_progress_wanted(quiet || json);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    struct qv_calib *cal = NULL;
+    struct qv_quant_result r = { 0 };
+    enum qv_status st = qv_model_load(in.model, &g, &err);
+    if (st == QV_OK && stats) {
+        st = qv_calib_load(g, stats, &cal, &err);
+    } else if (st == QV_OK) {
+        if (progress) {
+            in.copts.progress = quant_progress;
+            in.copts.progress_user = "calibrate";
+        }
+        st = qv_calib_run(g, in.data, &in.copts, &cal, &err);
+        quant_progress_end(progress);
+        in.copts.progress = NULL;
+    }
+    if (st == QV_OK) {
+        qo.data_path = in.data[0] ? in.data : NULL;
+        qo.data_opts = &in.copts;
+        st = qv_quantize(g, cal, &qo, &r, &err);
+    }
+    if (st == QV_OK)
+        st = ends_with(out, ".json") ? qv_model_json_save(r.graph, out, &err)
+                                     : qv_tflite_save(r.graph, out, &err);
+    if (st != QV_OK) {
+        rc = cli_report(&err);
+    } else {
+        if (!quiet)
+            print_result(g, &r, &qo, out, verbose, json);
+        for (int32_t i = 0; i < r.n_warnings; i++)
+            fprintf(stderr, "qvet quantize: warning: %s\n", r.warnings[i]);
+    }
+    qv_quant_result_release(&r);
+    qv_calib_free(cal);
+    qv_graph_free(g);
+    return rc;
+}

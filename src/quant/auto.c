@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Output SQNR of an int8 graph against its float graph on a cached set of samples, and the
+ * `auto` method: per tensor, the observer whose range gives the best output SQNR (greedy, in
+ * execution order, starting from minmax everywhere; a change is kept only when it improves).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/quant_int.h"
+
+struct qv_sqnr_set {
+    const struct qv_graph *g;
+    int64_t n, elems;        /* samples cached, input elements per sample */
+    float *x;                /* [n][elems] real input values */
+    int64_t out_elems;       /* all graph outputs of one sample, concatenated */
+    float *ref;              /* [n][out_elems] float outputs */
+    float *got;              /* [batch][out_elems] scratch */
+    int64_t batch;
+};
+
+void qv_sqnr_set_free(struct qv_sqnr_set *s)
+{
+    if (!s)
+        return;
+    free(s->x);
+    free(s->ref);
+    free(s->got);
+    free(s);
+}
+
+/* Runs g over the cached samples with engine kind `kind`, outputs into dst [n][out_elems]. */
+static enum qv_status run_all(struct qv_sqnr_set *s, const struct qv_graph *g,
+                              enum qv_engine_kind kind, float *dst, struct qv_error *err)
+{
+    struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
+    struct qv_engine *e = NULL;
+    eo.kind = kind;
+    eo.max_batch = s->batch;
+    enum qv_status st = qv_engine_create(g, &eo, &e, err);
+    if (st != QV_OK)
+        return st;
+    int64_t b = qv_engine_max_batch(e);
+    for (int64_t row = 0; row < s->n && st == QV_OK; row += b) {
+        int64_t n = s->n - row < b ? s->n - row : b;
+        st = qv_engine_load_input(e, 0, 0, n, s->x + row * s->elems, QV_DTYPE_F32, err);
+        if (st == QV_OK)
+            st = qv_engine_run(e, n, err);
+        if (st != QV_OK)
+            break;
+        /* outputs of each sample concatenated in graph output order */
+        int64_t off = 0;
+        for (int32_t o = 0; o < g->n_outputs; o++) {
+            int64_t oe = qv_shape_elems(&g->tensors[g->outputs[o]].shape);
+            qv_engine_output_real(e, o, n, s->got);
+            for (int64_t k = 0; k < n; k++)
+                memcpy(dst + (row + k) * s->out_elems + off, s->got + k * oe,
+                       (size_t)oe * sizeof(float));
+            off += oe;
+        }
+    }
+    qv_engine_free(e);
+    return st;
+}
+
+enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
+                                const struct qv_calib_opts *opts, int64_t max_samples,
+                                struct qv_sqnr_set **ret, struct qv_error *err)
+{
+    struct qv_calib_opts defaults = QV_CALIB_OPTS_INIT;
+    struct qv_feed feed;
+    struct qv_sqnr_set *s = calloc(1, sizeof(*s));
+    if (!s)
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
+    s->g = g;
+    if (max_samples < 1)
+        max_samples = 128;
+    enum qv_status st = qv_feed_open(&feed, g, path, opts ? opts : &defaults, max_samples, err);
+    if (st != QV_OK) {
+        free(s);
+        return st;
+    }
+    s->elems = feed.sample_elems;
+    int64_t n = 0;
+    st = qv_feed_read(&feed, max_samples, &n, err);
+    if (st == QV_OK && n == 0)
+        st = qv_fail_at(err, QV_E_INPUT, path, -1, "the dataset holds no samples");
+    if (st == QV_OK) {
+        s->n = n;
+        s->x = malloc((size_t)(n * s->elems + 1) * sizeof(float));
+        if (!s->x)
+            st = qv_fail(err, QV_E_NOMEM, "out of memory caching %lld samples", (long long)n);
+    }
+    if (st == QV_OK) {
+        for (int64_t k = 0; k < n * s->elems; k++)
+            s->x[k] = feed.has_preprocess ? feed.x[k] * feed.pre_scale + feed.pre_offset
+                                          : feed.x[k];
+        for (int32_t o = 0; o < g->n_outputs; o++)
+            s->out_elems += qv_shape_elems(&g->tensors[g->outputs[o]].shape);
+        s->batch = n < 64 ? n : 64;
+        s->ref = malloc((size_t)(n * s->out_elems + 1) * sizeof(float));
+        s->got = malloc((size_t)(s->batch * s->out_elems + 1) * sizeof(float));
+        if (!s->ref || !s->got)
+            st = qv_fail(err, QV_E_NOMEM, "out of memory caching outputs");
+    }
+    qv_feed_close(&feed);
+    if (st == QV_OK)
+        st = run_all(s, g, QV_ENGINE_FLOAT, s->ref, err);
+    if (st != QV_OK) {
+        qv_sqnr_set_free(s);
+        return st;
+    }
+    *ret = s;
+    return QV_OK;
+}
+
+enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,
+                                double *ret_sqnr_db, struct qv_error *err)
+{
+    float *out = malloc((size_t)(s->n * s->out_elems + 1) * sizeof(float));
+    if (!out)
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
+    enum qv_status st = run_all(s, q, QV_ENGINE_INT8, out, err);
+    if (st == QV_OK) {
+        double sig = 0, noise = 0;
+        for (int64_t k = 0; k < s->n * s->out_elems; k++) {
+            double d = (double)s->ref[k] - out[k];
+            sig += (double)s->ref[k] * s->ref[k];
+            noise += d * d;
+        }
+        *ret_sqnr_db = noise == 0 ? INFINITY : (sig == 0 ? -INFINITY
+                                                          : 10.0 * log10(sig / noise));
+    }
+    free(out);
+    return st;
+}

@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Calibration statistics: one qv_tensor_stats per float activation, filled by the float engine's
+ * observer over a dataset, merged across runs. Everything kept is a function of the multiset of
+ * samples (min, max, histogram) or of the samples in order (per-sample extremes, channel sums),
+ * never of how they were batched.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/quant_int.h"
+
+/* ---- fingerprint --------------------------------------------------------------------------- */
+
+struct fnv {
+    uint64_t h;
+};
+
+static void fnv_bytes(struct fnv *f, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = f->h;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    f->h = h;
+}
+
+static void fnv_i64(struct fnv *f, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(u >> (8 * i));
+    fnv_bytes(f, b, 8);
+}
+
+static void fnv_str(struct fnv *f, const char *s)
+{
+    s = s ? s : "";
+    fnv_i64(f, (int64_t)strlen(s));
+    fnv_bytes(f, s, strlen(s));
+}
+
+static void fnv_f32(struct fnv *f, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    fnv_i64(f, u);
+}
+
+uint64_t qv_graph_fingerprint(const struct qv_graph *g)
+{
+    struct fnv f = { 0xcbf29ce484222325ULL };
+    fnv_i64(&f, g->n_tensors);
+    for (int32_t i = 0; i < g->n_tensors; i++) {
+        const struct qv_tensor *t = &g->tensors[i];
+        fnv_str(&f, t->name);
+        fnv_i64(&f, t->dtype);
+        fnv_i64(&f, t->shape.rank);
+        for (int32_t r = 0; r < t->shape.rank; r++)
+            fnv_i64(&f, t->shape.dims[r]);
+        fnv_i64(&f, t->data != NULL);
+        if (t->data)
+            fnv_bytes(&f, t->data, t->nbytes);
+        fnv_i64(&f, t->quant.count);
+        for (int32_t k = 0; k < t->quant.count; k++) {
+            fnv_f32(&f, t->quant.scale[k]);
+            fnv_i64(&f, t->quant.zero_point[k]);
+        }
+    }
+    fnv_i64(&f, g->n_nodes);
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        const struct qv_attrs *a = &n->attrs;
+        fnv_i64(&f, n->op);
+        for (int32_t k = 0; k < n->n_inputs; k++)
+            fnv_i64(&f, n->inputs[k]);
+        for (int32_t k = 0; k < n->n_outputs; k++)
+            fnv_i64(&f, n->outputs[k]);
+        const int64_t ints[] = { a->padding, a->stride_w, a->stride_h, a->dilation_w,
+                                 a->dilation_h, a->filter_w, a->filter_h, a->depth_multiplier,
+                                 a->act, a->axis, a->keep_dims, a->keep_num_dims,
+                                 a->n_squeeze, a->n_new_shape };
+        for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
+            fnv_i64(&f, ints[k]);
+        fnv_f32(&f, a->beta);
+        fnv_f32(&f, a->alpha);
+    }
+    for (int32_t i = 0; i < g->n_inputs; i++)
+        fnv_i64(&f, g->inputs[i]);
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        fnv_i64(&f, g->outputs[i]);
+    return f.h;
+}
+
+/* ---- creation ------------------------------------------------------------------------------ */
+
+bool qv_is_float_activation(const struct qv_graph *g, int32_t t)
+{
+    const struct qv_tensor *tt = &g->tensors[t];
+    if (tt->data || tt->dtype != QV_DTYPE_F32)
+        return false;
+    if (tt->producer >= 0)
+        return true;
+    for (int32_t i = 0; i < g->n_inputs; i++)
+        if (g->inputs[i] == t)
+            return true;
+    return false;
+}
+
+/*
+ * Tensors feeding input 0 of an affine node keep sums of their values by position within a
+ * period (bias correction needs the mean of each input channel): the channel dimension for
+ * convolutions, the weights' depth for FULLY_CONNECTED, every element when consumers disagree.
+ */
+int64_t qv_sum_period(const struct qv_graph *g, int32_t t)
+{
+    int64_t period = 0;
+    const struct qv_tensor *tt = &g->tensors[t];
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        if (qv_quant_rules[n->op].kind != QV_QK_AFFINE || n->n_inputs < 2 || n->inputs[0] != t)
+            continue;
+        int64_t p = tt->shape.rank > 0 ? tt->shape.dims[tt->shape.rank - 1] : 1;
+        if (n->op == QV_OP_FULLY_CONNECTED && n->inputs[1] >= 0 &&
+            g->tensors[n->inputs[1]].shape.rank == 2)
+            p = g->tensors[n->inputs[1]].shape.dims[1];
+        if (p <= 0 || qv_shape_elems(&tt->shape) % p != 0)
+            p = qv_shape_elems(&tt->shape);
+        period = period == 0 || period == p ? p : qv_shape_elems(&tt->shape);
+    }
+    return period;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s ? s : "");
+    char *d = malloc(n + 1);
+    if (d)
+        memcpy(d, s ? s : "", n + 1);
+    return d;
+}
+
+/* Empty statistics container: stats_of sized for n_model_tensors, room for n_stats entries. */
+enum qv_status qv_calib_alloc(int32_t n_model_tensors, int32_t n_stats,
+                              struct qv_calib **ret_calib, struct qv_error *err)
+{
+    struct qv_calib *c = calloc(1, sizeof(*c));
+    if (!c)
+        return qv_fail(err, QV_E_NOMEM, "out of memory creating calibration statistics");
+    c->n_model_tensors = n_model_tensors;
+    c->stats_of = malloc(((size_t)n_model_tensors + 1) * sizeof(*c->stats_of));
+    c->stats = calloc((size_t)n_stats + 1, sizeof(*c->stats));
+    if (!c->stats_of || !c->stats) {
+        qv_calib_free(c);
+        return qv_fail(err, QV_E_NOMEM, "out of memory creating calibration statistics");
+    }
+    for (int32_t t = 0; t < n_model_tensors; t++)
+        c->stats_of[t] = -1;
+    *ret_calib = c;
+    return QV_OK;
+}
+
+/* Entry k of c for tensor `tensor`: name, shape, histogram, sums of `period` positions. */
+enum qv_status qv_calib_add_entry(struct qv_calib *c, int32_t tensor, const char *name,
+                                  const struct qv_shape *shape, int64_t period,
+                                  struct qv_error *err)
+{
+    struct qv_tensor_stats *s = &c->stats[c->n_stats];
+    s->tensor = tensor;
+    s->shape = *shape;
+    s->elems = qv_shape_elems(shape);
+    s->has_hist = true;
+    s->name = dup_str(name);
+    if (!s->name)
+        return qv_fail(err, QV_E_NOMEM, "out of memory creating calibration statistics");
+    enum qv_status st = qv_hist_init(&s->hist, err);
+    if (st != QV_OK) {
+        free(s->name);
+        s->name = NULL;
+        return st;
+    }
+    c->stats_of[tensor] = c->n_stats++;
+    if (period > 0) {
+        s->period = period;
+        s->elem_sum = calloc((size_t)period + 1, sizeof(double));
+        if (!s->elem_sum)
+            return qv_fail(err, QV_E_NOMEM, "out of memory creating calibration statistics");
+    }
+    return QV_OK;
+}
+
+enum qv_status qv_calib_create(const struct qv_graph *g, struct qv_calib **ret_calib,
+                               struct qv_error *err)
+{
+    enum qv_status st;
+    struct qv_calib *c = NULL;
+    if (!g->finalized)
+        return qv_fail(err, QV_E_INTERNAL, "calibration of a graph that is not finalized");
+    if ((st = qv_calib_alloc(g->n_tensors, g->n_tensors, &c, err)) != QV_OK)
+        return st;
+    c->g = g;
+    c->fingerprint = qv_graph_fingerprint(g);
+    c->model_name = dup_str(g->name);
+    if (!c->model_name) {
+        st = qv_fail(err, QV_E_NOMEM, "out of memory creating calibration statistics");
+        goto fail;
+    }
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        if (!qv_is_float_activation(g, t))
+            continue;
+        const struct qv_tensor *tt = &g->tensors[t];
+        if ((st = qv_calib_add_entry(c, t, tt->name, &tt->shape, qv_sum_period(g, t), err)) !=
+            QV_OK)
+            goto fail;
+    }
+    *ret_calib = c;
+    return QV_OK;
+fail:
+    qv_calib_free(c);
+    return st;
+}
+
+void qv_calib_free(struct qv_calib *c)
+{
+    if (!c)
+        return;
+    for (int32_t i = 0; c->stats && i < c->n_stats; i++) {
+        struct qv_tensor_stats *s = &c->stats[i];
+        qv_hist_release(&s->hist);
+        free(s->name);
+        free(s->sample_min);
+        free(s->sample_max);
+        free(s->elem_sum);
+    }
+    free(c->stats);
+    free(c->stats_of);
+    free(c->model_name);
+    free(c->dead_json);
+    free(c);
+}
+
+/* ---- observing ----------------------------------------------------------------------------- */
+
+static enum qv_status grow_samples(struct qv_tensor_stats *s, int64_t need, struct qv_error *err)
+{
+    if (need <= s->sample_cap)
+        return QV_OK;
+    int64_t cap = s->sample_cap ? s->sample_cap * 2 : 256;
+    while (cap < need)
+        cap *= 2;
+    float *mn = realloc(s->sample_min, (size_t)cap * sizeof(float));
+    if (mn)
+        s->sample_min = mn;
+    float *mx = realloc(s->sample_max, (size_t)cap * sizeof(float));
+    if (mx)
+        s->sample_max = mx;
+    if (!mn || !mx)
+        return qv_fail(err, QV_E_NOMEM, "out of memory for per-sample statistics");
+    s->sample_cap = cap;
+    return QV_OK;
+}
+
+enum qv_status qv_calib_observe(struct qv_calib *c, int32_t tensor, const float *x, int64_t n,
+                                int64_t first_sample, struct qv_error *err)
+{
+    if (tensor < 0 || tensor >= c->n_model_tensors || c->stats_of[tensor] < 0)
+        return qv_fail(err, QV_E_INTERNAL, "tensor %d is not a calibrated activation", tensor);
+    struct qv_tensor_stats *s = &c->stats[c->stats_of[tensor]];
+    const int64_t elems = s->elems;
+    if (n <= 0)
+        return QV_OK;
+    enum qv_status st = grow_samples(s, s->n_samples + n, err);
+    if (st != QV_OK)
+        return st;
+    float lo = s->count ? s->min : INFINITY, hi = s->count ? s->max : -INFINITY;
+    for (int64_t k = 0; k < n; k++) {
+        const float *row = x + k * elems;
+        float mn = INFINITY, mx = -INFINITY;
+        for (int64_t e = 0; e < elems; e++) {
+            float v = row[e];
+            if (!isfinite(v))
+                return qv_fail(err, QV_E_INPUT, "calibration sample %lld: tensor '%s' element "
+                               "%lld is %s (the float model overflows on this sample)",
+                               (long long)(first_sample + k), s->name, (long long)e,
+                               v != v ? "NaN" : "infinite");
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+        if (elems == 0)
+            mn = mx = 0.0f;
+        s->sample_min[s->n_samples + k] = mn;
+        s->sample_max[s->n_samples + k] = mx;
+        lo = mn < lo ? mn : lo;
+        hi = mx > hi ? mx : hi;
+    }
+    if (elems > 0) {
+        qv_hist_add(&s->hist, lo, hi, x, n * elems);
+        s->min = lo;
+        s->max = hi;
+        s->count += n * elems;
+    }
+    if (s->elem_sum) {
+        for (int64_t k = 0; k < n * elems; k++)
+            s->elem_sum[k % s->period] += (double)x[k];
+    }
+    s->n_samples += n;
+    return QV_OK;
+}
+
+void qv_calib_add_samples(struct qv_calib *c, int64_t n)
+{
+    c->n_samples += n;
+}
+
+/* ---- a dataset through the float engine ------------------------------------------------------ */
+
+struct observer {
+    struct qv_calib *c;
+    int64_t first_sample;
+    struct qv_error err;
+    bool failed;
+};
+
+static bool observe(int32_t node, const struct qv_tensor_view *v, bool ask, void *user)
+{
+    struct observer *o = user;
+    const struct qv_graph *g = o->c->g;
+    int32_t t = (int32_t)(v->t - g->tensors);
+    (void)node;
+    if (ask)
+        return o->c->stats_of[t] >= 0;
+    if (o->failed)
+        return false;
+    if (qv_calib_observe(o->c, t, v->data, v->shape.rank > 0 ? v->shape.dims[0] : 1,
+                         o->first_sample, &o->err) != QV_OK) {
+        o->failed = true;
+        return false;
+    }
+    return true;
+}
+
+enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
+                            const struct qv_calib_opts *opts, struct qv_calib **ret_calib,
+                            struct qv_error *err)
+{
+    enum qv_status st;
+    struct qv_calib *c = NULL;
+    struct qv_engine *e = NULL;
+    struct qv_feed feed = { 0 };
+    struct observer obs = { .err = QV_ERROR_INIT };
+    struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
+    if ((st = qv_calib_create(g, &c, err)) != QV_OK)
+        return st;
+    obs.c = c;
+    eo.kind = QV_ENGINE_FLOAT;
+    eo.max_batch = opts->batch > 0 ? opts->batch : 64;
+    eo.plain_loops = opts->plain_loops;
+    eo.observe = observe;
+    eo.observe_user = &obs;
+    if ((st = qv_engine_create(g, &eo, &e, err)) != QV_OK)
+        goto fail;
+    st = qv_feed_open(&feed, g, data_path, opts, qv_engine_max_batch(e), err);
+    if (st != QV_OK)
+        goto fail;
+    const int32_t in_t = g->inputs[0];
+    const bool observe_input = c->stats_of[in_t] >= 0;
+    for (;;) {
+        int64_t want = qv_engine_max_batch(e), n = 0;
+        if (opts->max_samples > 0 && opts->max_samples - c->n_samples < want)
+            want = opts->max_samples - c->n_samples;
+        if (want <= 0)
+            break;
+        if ((st = qv_feed_read(&feed, want, &n, err)) != QV_OK || n == 0)
+            break;
+        if ((st = qv_feed_load(&feed, e, err)) != QV_OK)
+            break;
+        obs.first_sample = c->n_samples;
+        if (observe_input) {
+            st = qv_calib_observe(c, in_t, qv_engine_input(e, 0), n, c->n_samples, err);
+            if (st != QV_OK)
+                break;
+        }
+        if ((st = qv_engine_run(e, n, err)) != QV_OK) {
+            if (obs.failed && err)
+                *err = obs.err;
+            st = obs.failed ? obs.err.status : st;
+            break;
+        }
+        qv_calib_add_samples(c, n);
+        if (opts->progress)
+            opts->progress(c->n_samples, -1, opts->progress_user);
+    }
+    if (st != QV_OK)
+        goto fail;
+    if (c->n_samples == 0) {
+        st = qv_fail_at(err, QV_E_INPUT, data_path, -1, "the calibration set holds no samples");
+        goto fail;
+    }
+    qv_feed_close(&feed);
+    qv_engine_free(e);
+    *ret_calib = c;
+    return QV_OK;
+fail:
+    qv_feed_close(&feed);
+    qv_engine_free(e);
+    qv_calib_free(c);
+    return st;
+}
+
+/* ---- merging --------------------------------------------------------------------------------- */
+
+enum qv_status qv_calib_merge(struct qv_calib *dst, const struct qv_calib *src,
+                              struct qv_error *err)
+{
+    if (dst->fingerprint != src->fingerprint)
+        return qv_fail(err, QV_E_INPUT, "the statistics are for different models (fingerprints "
+                       "%016llx and %016llx)", (unsigned long long)dst->fingerprint,
+                       (unsigned long long)src->fingerprint);
+    if (dst->n_stats != src->n_stats)
+        return qv_fail(err, QV_E_INPUT, "the statistics cover %d and %d tensors", dst->n_stats,
+                       src->n_stats);
+    for (int32_t i = 0; i < dst->n_stats; i++) {
+        struct qv_tensor_stats *d = &dst->stats[i];
+        const struct qv_tensor_stats *s = &src->stats[i];
+        if (d->tensor != s->tensor || strcmp(d->name, s->name) != 0 ||
+            !qv_shape_equal(&d->shape, &s->shape) || d->period != s->period)
+            return qv_fail(err, QV_E_INPUT, "statistics entry %d: tensor %d '%s' and tensor %d "
+                           "'%s' differ", i, d->tensor, d->name, s->tensor, s->name);
+        bool samples = d->sample_min && s->sample_min && d->n_samples == dst->n_samples &&
+                       s->n_samples == src->n_samples;
+        if (samples) {
+            enum qv_status st = grow_samples(d, d->n_samples + s->n_samples, err);
+            if (st != QV_OK)
+                return st;
+            memcpy(d->sample_min + d->n_samples, s->sample_min,
+                   (size_t)s->n_samples * sizeof(float));
+            memcpy(d->sample_max + d->n_samples, s->sample_max,
+                   (size_t)s->n_samples * sizeof(float));
+        } else {
+            free(d->sample_min);
+            free(d->sample_max);
+            d->sample_min = d->sample_max = NULL;
+            d->sample_cap = 0;
+        }
+        if (s->count > 0) {
+            float lo = d->count ? fminf(d->min, s->min) : s->min;
+            float hi = d->count ? fmaxf(d->max, s->max) : s->max;
+            if (d->has_hist && s->has_hist)
+                qv_hist_merge(&d->hist, &s->hist, lo, hi);
+            d->min = lo;
+            d->max = hi;
+        }
+        d->has_hist = d->has_hist && s->has_hist;
+        if (d->elem_sum && s->elem_sum) {
+            for (int64_t k = 0; k < d->period; k++)
+                d->elem_sum[k] += s->elem_sum[k];
+        } else {
+            free(d->elem_sum);
+            d->elem_sum = NULL;
+        }
+        d->count += s->count;
+        d->n_samples += s->n_samples;
+    }
+    dst->n_samples += src->n_samples;
+    for (int32_t w = 0; w < src->n_warnings && dst->n_warnings < 8; w++)
+        memcpy(dst->warnings[dst->n_warnings++], src->warnings[w], sizeof(src->warnings[w]));
+    return QV_OK;
+}
+
+/* ---- checks on the calibration set ----------------------------------------------------------- */
+
+static void warn(struct qv_calib *c, const char *fmt, ...) QV_PRINTF(2, 3);
+
+static void warn(struct qv_calib *c, const char *fmt, ...)
+{
+    if (c->n_warnings >= 8)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->warnings[c->n_warnings++], sizeof(c->warnings[0]), fmt, ap);
+    va_end(ap);
+}
+
+enum qv_status qv_calib_check_set(struct qv_calib *c, int64_t min_samples,
+                                  const char *golden_path, const struct qv_calib_opts *opts,
+                                  struct qv_error *err)
+{
+    const struct qv_graph *g = c->g;
+    if (!g)
+        return qv_fail(err, QV_E_USAGE, "checking a calibration set needs its model");
+    if (c->n_samples < min_samples)
+        warn(c, "the calibration set holds %lld samples (fewer than %lld): ranges may miss "
+             "values the model meets in use", (long long)c->n_samples, (long long)min_samples);
+    if (!golden_path)
+        return QV_OK;
+    /* golden inputs, read (not run): range, mean and spread against the calibration's */
+    struct qv_feed feed;
+    int32_t in_t = g->inputs[0];
+    int32_t si = c->stats_of[in_t];
+    if (si < 0)
+        return QV_OK;
+    struct qv_calib_opts defaults = QV_CALIB_OPTS_INIT;
+    enum qv_status st = qv_feed_open(&feed, g, golden_path, opts ? opts : &defaults, 256, err);
+    if (st != QV_OK)
+        return st;
+    double sum = 0, sum2 = 0;
+    float lo = INFINITY, hi = -INFINITY;
+    int64_t count = 0;
+    for (;;) {
+        int64_t n = 0;
+        if ((st = qv_feed_read(&feed, 256, &n, err)) != QV_OK || n == 0)
+            break;
+        const float *x = feed.x;
+        if (feed.has_preprocess) {
+            for (int64_t k = 0; k < n * feed.sample_elems; k++)
+                feed.xr[k] = feed.x[k] * feed.pre_scale + feed.pre_offset;
+            x = feed.xr;
+        }
+        for (int64_t k = 0; k < n * feed.sample_elems; k++) {
+            sum += x[k];
+            sum2 += (double)x[k] * x[k];
+            lo = fminf(lo, x[k]);
+            hi = fmaxf(hi, x[k]);
+        }
+        count += n * feed.sample_elems;
+    }
+    qv_feed_close(&feed);
+    if (st != QV_OK)
+        return st;
+    const struct qv_tensor_stats *s = &c->stats[si];
+    if (count == 0 || s->count == 0)
+        return QV_OK;
+    double gmean = sum / (double)count;
+    double gsd = sqrt(fmax(sum2 / (double)count - gmean * gmean, 0.0));
+    /* the calibration mean from its histogram (bin centres) */
+    double csum = 0;
+    for (int32_t i = 0; s->has_hist && i < s->hist.n; i++)
+        csum += (double)s->hist.counts[i] * (qv_hist_edge(&s->hist, i) +
+                                             0.5 * qv_hist_width(&s->hist));
+    double cmean = s->has_hist ? csum / (double)s->count : gmean;
+    double grange = (double)hi - lo, crange = (double)s->max - s->min;
+    const char *name = g->tensors[in_t].name;
+    if (fabs(cmean - gmean) > 0.5 * gsd + 1e-12)
+        warn(c, "input '%s': calibration mean %.4g is far from the golden set's %.4g (golden "
+             "standard deviation %.4g): the calibration set may not represent the golden data",
+             name, cmean, gmean, gsd);
+    if (grange > 0 && (crange < 0.5 * grange || crange > 2.0 * grange))
+        warn(c, "input '%s': calibration range [%.4g, %.4g] and golden range [%.4g, %.4g] are "
+             "far apart", name, (double)s->min, (double)s->max, (double)lo, (double)hi);
+    return QV_OK;
+}

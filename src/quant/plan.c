@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The quantization plan: the parameters of every float activation.
+ *
+ * Ranges come from the observers (fused activations clamp them). Then, as the converter does
+ * (its RemoveRedundantStatsOps and QuantizationDriver, docs/quant.md):
+ *  - the output of a fixed-output op (SOFTMAX, LOGISTIC, TANH) takes the fixed parameters;
+ *  - forward: the output of a shared-parameter op with at most one float operand (pooling,
+ *    RESHAPE, PAD...) drops its own range and takes its input's;
+ *  - backward: the inputs of a shared-parameter op whose output keeps its range (e.g. a
+ *    CONCATENATION) drop theirs and take the output's, transitively through other such ops;
+ *  - tensors joined by shared-parameter ops form a component that gets the parameters of the
+ *    one range left in it. When two survive (rare), each keeps its own and the build inserts
+ *    requantizing QUANTIZE ops where a shared-parameter op's inputs disagree with its output.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/quant_int.h"
+
+void qv_qplan_release(struct qv_qplan *p)
+{
+    free(p->cls);
+    free(p->fold_src);
+    free(p->cons_start);
+    free(p->cons);
+    free(p->method);
+    free(p->lo);
+    free(p->hi);
+    free(p->redundant);
+    free(p->fixed);
+    free(p->comp);
+    free(p->scale);
+    free(p->zp);
+    free(p->from);
+    memset(p, 0, sizeof(*p));
+}
+
+float *qv_qplan_const_float(const struct qv_qplan *p, int32_t t)
+{
+    if (p->cls[t] == QV_TC_FOLDED)
+        t = p->fold_src[t];
+    return qv_const_to_float(&p->g->tensors[t]);
+}
+
+static bool is_float_const(const struct qv_qplan *p, int32_t t)
+{
+    return t >= 0 && (p->cls[t] == QV_TC_FOLDED ||
+                      (p->cls[t] == QV_TC_CONST && p->g->tensors[t].dtype == QV_DTYPE_F32));
+}
+
+/* Node ni's failure with its op and name. */
+static enum qv_status node_fail(const struct qv_graph *g, int32_t ni, struct qv_error *err,
+                                const char *what)
+{
+    const struct qv_node *n = &g->nodes[ni];
+    return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): %s", ni, qv_op_name(n->op),
+                        n->name, what);
+}
+
+/* Every op must have a rule; affine weights must be constant; DEQUANTIZE must fold. */
+static enum qv_status check_nodes(struct qv_qplan *p, struct qv_error *err)
+{
+    const struct qv_graph *g = p->g;
+    char msg[400];
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        const struct qv_quant_rule *r = &qv_quant_rules[n->op];
+        const char *why = NULL;
+        if (!qv_quant_op_supported(n->op, &why)) {
+            snprintf(msg, sizeof(msg), "qvet cannot quantize %s: %s", qv_op_name(n->op), why);
+            return node_fail(g, ni, err, msg);
+        }
+        if (r->kind == QV_QK_AFFINE) {
+            int32_t w = n->inputs[r->weight_input];
+            int32_t b = n->n_inputs > r->bias_input ? n->inputs[r->bias_input] : -1;
+            if (w < 0 || (p->cls[w] != QV_TC_CONST && p->cls[w] != QV_TC_FOLDED))
+                return node_fail(g, ni, err, "qvet cannot quantize a layer whose weights are "
+                                 "not constant");
+            if (b >= 0 && p->cls[b] != QV_TC_CONST && p->cls[b] != QV_TC_FOLDED)
+                return node_fail(g, ni, err, "qvet cannot quantize a layer whose bias is not "
+                                 "constant");
+        }
+        for (int32_t k = 0; k < n->n_inputs; k++) {
+            int32_t t = n->inputs[k];
+            if (t < 0 || p->cls[t] == QV_TC_ACT || p->cls[t] == QV_TC_FOLDED ||
+                p->cls[t] == QV_TC_CONST)
+                continue;
+            snprintf(msg, sizeof(msg), "input %d ('%s') is a %s activation; qvet quantizes "
+                     "float models", k, g->tensors[t].name, qv_dtype_name(g->tensors[t].dtype));
+            return node_fail(g, ni, err, msg);
+        }
+    }
+    for (int32_t i = 0; i < g->n_inputs; i++)
+        if (p->cls[g->inputs[i]] != QV_TC_ACT)
+            return qv_fail(err, QV_E_INPUT, "model input '%s' is %s, not float32: qvet "
+                           "quantizes float models", g->tensors[g->inputs[i]].name,
+                           qv_dtype_name(g->tensors[g->inputs[i]].dtype));
+    return QV_OK;
+}
+
+static enum qv_status classify(struct qv_qplan *p, struct qv_error *err)
+{
+    const struct qv_graph *g = p->g;
+    for (int32_t t = 0; t < p->nt; t++) {
+        const struct qv_tensor *tt = &g->tensors[t];
+        p->fold_src[t] = -1;
+        if (tt->data)
+            p->cls[t] = QV_TC_CONST;
+        else if (qv_is_float_activation(g, t))
+            p->cls[t] = QV_TC_ACT;
+        else
+            p->cls[t] = QV_TC_OTHER;
+    }
+    /* DEQUANTIZE of a constant (hybrid or weight-only models): a float constant */
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        if (qv_quant_rules[n->op].kind != QV_QK_FOLD)
+            continue;
+        int32_t in = n->inputs[0], out = n->outputs[0];
+        if (in < 0 || p->cls[in] != QV_TC_CONST)
+            return node_fail(g, ni, err, "qvet cannot quantize a DEQUANTIZE of an activation "
+                             "(the float model is partly quantized)");
+        p->cls[out] = QV_TC_FOLDED;
+        p->fold_src[out] = in;
+    }
+    /* consumer index */
+    int32_t total = 0;
+    memset(p->cons_start, 0, ((size_t)p->nt + 1) * sizeof(int32_t));
+    for (int32_t ni = 0; ni < g->n_nodes; ni++)
+        for (int32_t k = 0; k < g->nodes[ni].n_inputs; k++)
+            if (g->nodes[ni].inputs[k] >= 0) {
+                p->cons_start[g->nodes[ni].inputs[k] + 1]++;
+                total++;
+            }
+    for (int32_t t = 0; t < p->nt; t++)
+        p->cons_start[t + 1] += p->cons_start[t];
+    p->cons = malloc(((size_t)total + 1) * sizeof(int32_t));
+    int32_t *fill = calloc((size_t)p->nt + 1, sizeof(int32_t));
+    if (!p->cons || !fill) {
+        free(fill);
+        return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
+    }
+    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
+        int32_t ni = g->order[oi];
+        for (int32_t k = 0; k < g->nodes[ni].n_inputs; k++) {
+            int32_t t = g->nodes[ni].inputs[k];
+            if (t >= 0)
+                p->cons[p->cons_start[t] + fill[t]++] = ni;
+        }
+    }
+    free(fill);
+    return check_nodes(p, err);
+}
+
+/* Clamp of a fused activation, and of the standalone activation ops' known output sets. */
+static void clamp_to_activation(const struct qv_graph *g, int32_t t, float *lo, float *hi)
+{
+    int32_t ni = g->tensors[t].producer;
+    if (ni < 0)
+        return;
+    const struct qv_node *n = &g->nodes[ni];
+    float a = -INFINITY, b = INFINITY;
+    enum qv_act act = qv_quant_rules[n->op].fused_act ? n->attrs.act : QV_ACT_NONE;
+    if (n->op == QV_OP_RELU)
+        act = QV_ACT_RELU;
+    switch (act) {
+    case QV_ACT_RELU: a = 0; break;
+    case QV_ACT_RELU6: a = 0; b = 6; break;
+    case QV_ACT_RELU_N1_TO_1: a = -1; b = 1; break;
+    default: break;
+    }
+    *lo = fminf(fmaxf(*lo, a), b);
+    *hi = fmaxf(fminf(*hi, b), a);
+}
+
+enum qv_status qv_qplan_set_method(struct qv_qplan *p, int32_t t, enum qv_range_method m,
+                                   const struct qv_range_opts *ro, struct qv_error *err)
+{
+    float lo, hi;
+    enum qv_status st = qv_calib_range(p->c, t, m, ro, &lo, &hi, err);
+    if (st != QV_OK)
+        return st;
+    clamp_to_activation(p->g, t, &lo, &hi);
+    p->method[t] = m;
+    p->lo[t] = lo;
+    p->hi[t] = hi;
+    return QV_OK;
+}
+
+enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
+                             const struct qv_calib *c, const struct qv_quant_opts *o,
+                             struct qv_error *err)
+{
+    enum qv_status st;
+    memset(p, 0, sizeof(*p));
+    p->g = g;
+    p->c = c;
+    p->nt = g->n_tensors;
+    size_t nt = (size_t)g->n_tensors + 1;
+    p->cls = calloc(nt, sizeof(*p->cls));
+    p->fold_src = calloc(nt, sizeof(*p->fold_src));
+    p->cons_start = calloc(nt + 1, sizeof(*p->cons_start));
+    p->method = calloc(nt, sizeof(*p->method));
+    p->lo = calloc(nt, sizeof(*p->lo));
+    p->hi = calloc(nt, sizeof(*p->hi));
+    p->redundant = calloc(nt, sizeof(*p->redundant));
+    p->fixed = calloc(nt, sizeof(*p->fixed));
+    p->comp = calloc(nt, sizeof(*p->comp));
+    p->scale = calloc(nt, sizeof(*p->scale));
+    p->zp = calloc(nt, sizeof(*p->zp));
+    p->from = calloc(nt, sizeof(*p->from));
+    if (!p->cls || !p->fold_src || !p->cons_start || !p->method || !p->lo || !p->hi ||
+        !p->redundant || !p->fixed || !p->comp || !p->scale || !p->zp || !p->from) {
+        qv_qplan_release(p);
+        return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
+    }
+    if ((st = classify(p, err)) != QV_OK)
+        goto fail;
+    if (c->g != g && c->fingerprint != qv_graph_fingerprint(g)) {
+        st = qv_fail(err, QV_E_INPUT, "the statistics are for another model");
+        goto fail;
+    }
+    for (int32_t t = 0; t < p->nt; t++) {
+        if (p->cls[t] != QV_TC_ACT)
+            continue;
+        if (c->stats_of[t] < 0) {
+            st = qv_fail(err, QV_E_INPUT, "tensor '%s' has no calibration statistics",
+                         g->tensors[t].name);
+            goto fail;
+        }
+        if ((st = qv_qplan_set_method(p, t, o->method, &o->range, err)) != QV_OK)
+            goto fail;
+    }
+    return QV_OK;
+fail:
+    qv_qplan_release(p);
+    return st;
+}
+
+/* ---- solving --------------------------------------------------------------------------------- */
+
+static int32_t float_operands(const struct qv_qplan *p, const struct qv_node *n)
+{
+    int32_t k = 0;
+    for (int32_t i = 0; i < n->n_inputs; i++) {
+        int32_t t = n->inputs[i];
+        if (t >= 0 && (p->cls[t] == QV_TC_ACT || is_float_const(p, t)))
+            k++;
+    }
+    return k;
+}
+
+static enum qv_quant_kind kind_of_producer(const struct qv_qplan *p, int32_t t)
+{
+    int32_t ni = p->g->tensors[t].producer;
+    return ni < 0 ? QV_QK_NONE : qv_quant_rules[p->g->nodes[ni].op].kind;
+}
+
+/* RemoveRedundantStatsOps: which activations lose their own range. */
+static void mark_redundant(struct qv_qplan *p, int32_t *stack)
+{
+    const struct qv_graph *g = p->g;
+    int32_t top = 0;
+    for (int32_t t = 0; t < p->nt; t++) {
+        p->redundant[t] = false;
+        p->fixed[t] = p->cls[t] == QV_TC_ACT && kind_of_producer(p, t) == QV_QK_FIXED;
+        if (p->cls[t] == QV_TC_ACT)
+            stack[top++] = t;
+    }
+    /* forward */
+    while (top > 0) {
+        int32_t t = stack[--top];
+        if (p->fixed[t])
+            p->redundant[t] = true;
+        for (int32_t k = p->cons_start[t]; k < p->cons_start[t + 1]; k++) {
+            const struct qv_node *u = &g->nodes[p->cons[k]];
+            if (qv_quant_rules[u->op].kind != QV_QK_SAME || float_operands(p, u) > 1)
+                continue;
+            int32_t r = u->outputs[0];
+            if (p->cls[r] == QV_TC_ACT && !p->redundant[r]) {
+                p->redundant[r] = true;
+                stack[top++] = r;
+            }
+        }
+    }
+    /* backward, from the ranges that survived */
+    for (int32_t t = 0; t < p->nt; t++)
+        if (p->cls[t] == QV_TC_ACT && !p->redundant[t])
+            stack[top++] = t;
+    while (top > 0) {
+        int32_t t = stack[--top];
+        if (kind_of_producer(p, t) != QV_QK_SAME)
+            continue;
+        const struct qv_node *d = &g->nodes[g->tensors[t].producer];
+        for (int32_t k = 0; k < d->n_inputs; k++) {
+            int32_t in = d->inputs[k];
+            if (in >= 0 && p->cls[in] == QV_TC_ACT && !p->redundant[in]) {
+                p->redundant[in] = true;
+                stack[top++] = in;
+            }
+        }
+    }
+}
+
+static int32_t uf_find(int32_t *parent, int32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static void uf_union(int32_t *parent, int32_t a, int32_t b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a != b)
+        parent[a > b ? a : b] = a < b ? a : b;
+}
+
+static void own_params(struct qv_qplan *p, int32_t t)
+{
+    if (p->fixed[t]) {
+        const struct qv_quant_rule *r = &qv_quant_rules[p->g->nodes[p->g->tensors[t].producer].op];
+        p->scale[t] = r->fixed_scale;
+        p->zp[t] = r->fixed_zero_point;
+        p->from[t] = "fixed";
+    } else {
+        qv_quant_act_params(p->lo[t], p->hi[t], &p->scale[t], &p->zp[t]);
+        p->from[t] = "range";
+    }
+}
+
+enum qv_status qv_qplan_solve(struct qv_qplan *p, struct qv_error *err)
+{
+    const struct qv_graph *g = p->g;
+    int32_t *stack = malloc(((size_t)p->nt + 1) * 4 * sizeof(int32_t));
+    int32_t *parent = malloc(((size_t)p->nt + 1) * sizeof(int32_t));
+    bool *done = calloc((size_t)p->nt + 1, sizeof(bool));
+    if (!stack || !parent || !done) {
+        free(stack);
+        free(parent);
+        free(done);
+        return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
+    }
+    mark_redundant(p, stack);
+    for (int32_t t = 0; t < p->nt; t++)
+        parent[t] = t;
+    /* components joined by shared-parameter ops */
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        if (qv_quant_rules[n->op].kind != QV_QK_SAME || p->cls[n->outputs[0]] != QV_TC_ACT)
+            continue;
+        for (int32_t k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0 && p->cls[n->inputs[k]] == QV_TC_ACT)
+                uf_union(parent, n->outputs[0], n->inputs[k]);
+    }
+    for (int32_t t = 0; t < p->nt; t++)
+        p->comp[t] = p->cls[t] == QV_TC_ACT ? uf_find(parent, t) : -1;
+    /* sources: ranges that survived, and fixed outputs */
+    for (int32_t t = 0; t < p->nt; t++) {
+        if (p->cls[t] != QV_TC_ACT || (p->redundant[t] && !p->fixed[t]))
+            continue;
+        own_params(p, t);
+        float s = p->scale[t];
+        if (!isfinite(s) || !(s > 0)) {
+            free(stack);
+            free(parent);
+            free(done);
+            return qv_fail(err, QV_E_INPUT, "tensor '%s': the range [%g, %g] cannot be "
+                           "quantized (scale %g)", g->tensors[t].name, (double)p->lo[t],
+                           (double)p->hi[t], (double)s);
+        }
+        done[t] = true;
+    }
+    /* spread the sources' parameters through their components (breadth first, in tensor order
+     * of the sources, over shared-parameter ops in both directions) */
+    int32_t head = 0, tail = 0;
+    for (int32_t t = 0; t < p->nt; t++)
+        if (done[t] && p->comp[t] >= 0)
+            stack[tail++] = t;
+    while (head < tail) {
+        int32_t t = stack[head++];
+        int32_t nb[QV_MAX_INPUTS];
+        int32_t nn = 0;
+        int32_t prod = g->tensors[t].producer;
+        if (prod >= 0 && qv_quant_rules[g->nodes[prod].op].kind == QV_QK_SAME)
+            for (int32_t k = 0; k < g->nodes[prod].n_inputs && nn < QV_MAX_INPUTS; k++)
+                nb[nn++] = g->nodes[prod].inputs[k];
+        for (int32_t k = p->cons_start[t]; k < p->cons_start[t + 1]; k++) {
+            const struct qv_node *u = &g->nodes[p->cons[k]];
+            if (qv_quant_rules[u->op].kind != QV_QK_SAME)
+                continue;
+            for (int32_t q = 0; q < u->n_inputs + 1; q++) {
+                int32_t v = q < u->n_inputs ? u->inputs[q] : u->outputs[0];
+                if (v < 0 || p->cls[v] != QV_TC_ACT || done[v])
+                    continue;
+                p->scale[v] = p->scale[t];
+                p->zp[v] = p->zp[t];
+                p->from[v] = "shared";
+                done[v] = true;
+                if (tail < 4 * p->nt)
+                    stack[tail++] = v;
+            }
+        }
+        for (int32_t k = 0; k < nn; k++) {
+            int32_t v = nb[k];
+            if (v < 0 || p->cls[v] != QV_TC_ACT || done[v])
+                continue;
+            p->scale[v] = p->scale[t];
+            p->zp[v] = p->zp[t];
+            p->from[v] = "shared";
+            done[v] = true;
+            if (tail < 4 * p->nt)
+                stack[tail++] = v;
+        }
+    }
+    /* anything unreached (no source in its component): its own range */
+    for (int32_t t = 0; t < p->nt; t++)
+        if (p->cls[t] == QV_TC_ACT && !done[t])
+            own_params(p, t);
+    free(stack);
+    free(parent);
+    free(done);
+    return QV_OK;
+}
