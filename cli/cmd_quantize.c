@@ -25,6 +25,9 @@ static const char usage[] =
     "                          (default int8)\n"
     "  --per-tensor            per-tensor weights (default per-channel)\n"
     "  --bias-correction       correct biases for the mean shift weight rounding causes\n"
+    "  --converter-ranges      reproduce the TFLite converter's calibration artefact (inputs\n"
+    "                          that ADD/SUB/MUL overwrite in place also take the output's\n"
+    "                          range), to compare with the converter\n"
     "  --percentile P          percentile observer (default 99.99)\n"
     "  --ema-chunk N           ema observer: samples per chunk (default 16)\n"
     "  --ema-decay D           ema observer: decay per chunk in [0, 1) (default 0.9)\n"
@@ -36,7 +39,7 @@ static const char usage[] =
     "  --json                  the per-tensor decisions as JSON on stdout\n"
     "  --help                  this text\n";
 
-enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_PERCENTILE,
+enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_CONV, OPT_PERCENTILE,
        OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_BATCH, OPT_MAX, OPT_JSON };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -117,6 +120,7 @@ int cmd_quantize(int argc, char **argv)
         { "io", required_argument, NULL, OPT_IO },
         { "per-tensor", no_argument, NULL, OPT_PER_TENSOR },
         { "bias-correction", no_argument, NULL, OPT_BIAS },
+        { "converter-ranges", no_argument, NULL, OPT_CONV },
         { "percentile", required_argument, NULL, OPT_PERCENTILE },
         { "ema-chunk", required_argument, NULL, OPT_EMA_CHUNK },
         { "ema-decay", required_argument, NULL, OPT_EMA_DECAY },
@@ -155,6 +159,7 @@ int cmd_quantize(int argc, char **argv)
             break;
         case OPT_PER_TENSOR: qo.per_tensor = true; break;
         case OPT_BIAS: qo.bias_correction = true; break;
+        case OPT_CONV: qo.converter_ranges = true; break;
         case OPT_PERCENTILE:
             qo.range.percentile = strtod(optarg, &end);
             if (!end || *end || !(qo.range.percentile > 50.0 && qo.range.percentile <= 100.0))

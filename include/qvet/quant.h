@@ -237,6 +237,13 @@ struct qv_quant_opts {
     bool per_tensor;                 /* per-tensor weights everywhere (default per-channel) */
     enum qv_quant_io io;
     bool bias_correction;            /* correct biases for the mean shift of weight rounding */
+    /*
+     * Reproduce the TFLite converter's calibration artefact: its calibrator logs an op's
+     * inputs again after the op ran, and TFLite runs ADD/SUB/MUL in place when it can (the
+     * output reuses an input's buffer), so such an input's recorded range is the union of its
+     * own and the op's output range. Only for comparing with the converter (docs/quant.md).
+     */
+    bool converter_ranges;
     /* Data for auto (output SQNR) and the output SQNR figure; NULL: neither. */
     const char *data_path;
     const struct qv_calib_opts *data_opts;
@@ -246,6 +253,7 @@ struct qv_quant_opts {
 #define QV_QUANT_OPTS_INIT { .auto_method = false, .method = QV_RANGE_MINMAX, \
                              .range = QV_RANGE_OPTS_INIT, .per_tensor = false, \
                              .io = QV_QUANT_IO_INT8, .bias_correction = false, \
+                             .converter_ranges = false, \
                              .data_path = NULL, .data_opts = NULL, .auto_samples = 128 }
 
 /* What the pass decided for one float activation of the source graph. */

@@ -189,6 +189,100 @@ enum qv_status qv_qplan_set_method(struct qv_qplan *p, int32_t t, enum qv_range_
     return QV_OK;
 }
 
+/*
+ * TFLite's arena planner (ArenaPlanner::IdentifyInPlaceTensors) on the float graph: the input of
+ * an ADD/SUB/MUL whose buffer the output reuses, or -1. Such an input is shareable when it has
+ * the output's byte size (more than one float), no other reader, is neither a graph input nor
+ * constant, and the output is not a graph output; RESHAPE and SQUEEZE share without changing
+ * data (they only extend chains). The first shareable input wins.
+ */
+static void inplace_inputs(const struct qv_qplan *p, int32_t *ret_shared_of_node)
+{
+    const struct qv_graph *g = p->g;
+    int32_t *refs = calloc((size_t)p->nt + 1, sizeof(int32_t));
+    int32_t *root = malloc(((size_t)p->nt + 1) * sizeof(int32_t));
+    for (int32_t ni = 0; ni < g->n_nodes; ni++)
+        ret_shared_of_node[ni] = -1;
+    if (!refs || !root) {
+        free(refs);
+        free(root);
+        return;
+    }
+    for (int32_t t = 0; t < p->nt; t++)
+        root[t] = t;
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        refs[g->outputs[i]]++;
+    for (int32_t i = 0; i < g->n_inputs; i++)
+        refs[g->inputs[i]]++;
+    for (int32_t ni = 0; ni < g->n_nodes; ni++)
+        for (int32_t k = 0; k < g->nodes[ni].n_inputs; k++)
+            if (g->nodes[ni].inputs[k] >= 0)
+                refs[g->nodes[ni].inputs[k]]++;
+    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
+        int32_t ni = g->order[oi];
+        const struct qv_node *n = &g->nodes[ni];
+        bool changes = n->op == QV_OP_ADD || n->op == QV_OP_SUB || n->op == QV_OP_MUL;
+        bool keeps = n->op == QV_OP_RESHAPE || n->op == QV_OP_SQUEEZE;
+        if (!changes && !keeps)
+            continue;
+        int32_t out = n->outputs[0], shared = -1;
+        bool out_is_output = false;
+        for (int32_t i = 0; i < g->n_outputs; i++)
+            out_is_output |= g->outputs[i] == out;
+        for (int32_t k = 0; k < n->n_inputs && k < (changes ? 2 : 1) && !out_is_output; k++) {
+            int32_t in = n->inputs[k];
+            if (in < 0 || p->cls[in] != QV_TC_ACT)
+                continue;
+            bool is_input = false;
+            for (int32_t i = 0; i < g->n_inputs; i++)
+                is_input |= g->inputs[i] == in;
+            if (is_input)
+                continue;
+            if (changes && (g->tensors[in].nbytes != g->tensors[out].nbytes ||
+                            qv_shape_elems(&g->tensors[in].shape) !=
+                            qv_shape_elems(&g->tensors[out].shape) ||
+                            qv_shape_elems(&g->tensors[in].shape) <= 1 || refs[in] > 1))
+                continue;
+            shared = in;
+            break;
+        }
+        if (shared < 0)
+            continue;
+        int32_t r = root[shared];
+        if (changes && refs[r] > 1)
+            continue;
+        root[out] = r;
+        if (changes)
+            ret_shared_of_node[ni] = shared;
+    }
+    free(refs);
+    free(root);
+}
+
+/* The converter's recorded ranges: an in-place input's range takes in the op's output range. */
+static void apply_converter_ranges(struct qv_qplan *p)
+{
+    const struct qv_graph *g = p->g;
+    int32_t *shared = malloc(((size_t)g->n_nodes + 1) * sizeof(int32_t));
+    float *lo = malloc(((size_t)p->nt + 1) * sizeof(float));
+    float *hi = malloc(((size_t)p->nt + 1) * sizeof(float));
+    if (shared && lo && hi) {
+        inplace_inputs(p, shared);
+        memcpy(lo, p->lo, (size_t)p->nt * sizeof(float));
+        memcpy(hi, p->hi, (size_t)p->nt * sizeof(float));
+        for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+            int32_t t = shared[ni], out = g->nodes[ni].outputs[0];
+            if (t < 0)
+                continue;
+            p->lo[t] = fminf(p->lo[t], lo[out]);
+            p->hi[t] = fmaxf(p->hi[t], hi[out]);
+        }
+    }
+    free(shared);
+    free(lo);
+    free(hi);
+}
+
 enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
                              const struct qv_calib *c, const struct qv_quant_opts *o,
                              struct qv_error *err)
@@ -233,6 +327,8 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
         if ((st = qv_qplan_set_method(p, t, o->method, &o->range, err)) != QV_OK)
             goto fail;
     }
+    if (o->converter_ranges)
+        apply_converter_ranges(p);
     return QV_OK;
 fail:
     qv_qplan_release(p);
@@ -259,7 +355,7 @@ static enum qv_quant_kind kind_of_producer(const struct qv_qplan *p, int32_t t)
 }
 
 /* RemoveRedundantStatsOps: which activations lose their own range. */
-static void mark_redundant(struct qv_qplan *p, int32_t *stack)
+static void mark_redundant(struct qv_qplan *p, int32_t *stack, bool *visited)
 {
     const struct qv_graph *g = p->g;
     int32_t top = 0;
@@ -285,10 +381,15 @@ static void mark_redundant(struct qv_qplan *p, int32_t *stack)
             }
         }
     }
-    /* backward, from the ranges that survived */
-    for (int32_t t = 0; t < p->nt; t++)
-        if (p->cls[t] == QV_TC_ACT && !p->redundant[t])
+    /* backward, from the ranges that survived; an input marked again (already redundant
+     * from the forward pass) is walked through too, as the converter's worklist does */
+    for (int32_t t = 0; t < p->nt; t++) {
+        visited[t] = false;
+        if (p->cls[t] == QV_TC_ACT && !p->redundant[t]) {
             stack[top++] = t;
+            visited[t] = true;
+        }
+    }
     while (top > 0) {
         int32_t t = stack[--top];
         if (kind_of_producer(p, t) != QV_QK_SAME)
@@ -296,8 +397,11 @@ static void mark_redundant(struct qv_qplan *p, int32_t *stack)
         const struct qv_node *d = &g->nodes[g->tensors[t].producer];
         for (int32_t k = 0; k < d->n_inputs; k++) {
             int32_t in = d->inputs[k];
-            if (in >= 0 && p->cls[in] == QV_TC_ACT && !p->redundant[in]) {
-                p->redundant[in] = true;
+            if (in < 0 || p->cls[in] != QV_TC_ACT)
+                continue;
+            p->redundant[in] = true;
+            if (!visited[in]) {
+                visited[in] = true;
                 stack[top++] = in;
             }
         }
@@ -346,7 +450,8 @@ enum qv_status qv_qplan_solve(struct qv_qplan *p, struct qv_error *err)
         free(done);
         return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
     }
-    mark_redundant(p, stack);
+    mark_redundant(p, stack, done);
+    memset(done, 0, ((size_t)p->nt + 1) * sizeof(bool));
     for (int32_t t = 0; t < p->nt; t++)
         parent[t] = t;
     /* components joined by shared-parameter ops */
