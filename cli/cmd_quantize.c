@@ -64,7 +64,8 @@ static void print_result(const struct qv_graph *g, const struct qv_quant_result 
                o->auto_method ? "auto" : qv_range_method_name(o->method),
                o->per_tensor ? "false" : "true", o->io == QV_QUANT_IO_FLOAT ? "float" : "int8");
         if (r->has_sqnr && isfinite(r->output_sqnr_db))
-            printf(", \"output_sqnr_db\": %.4f", r->output_sqnr_db);
+            printf(", \"output_sqnr_db\": %.4f, \"mean_sample_sqnr_db\": %.4f",
+                   r->output_sqnr_db, r->mean_sample_sqnr_db);
         printf(", \"requantize_ops\": %d, \"bias_scales_raised\": %d, \"biases_corrected\": %d, "
                "\"tensors\": [", r->n_requantize, r->n_bias_adjusted, r->n_bias_corrected);
         for (int32_t i = 0; i < r->n_tensors; i++) {
@@ -90,7 +91,8 @@ static void print_result(const struct qv_graph *g, const struct qv_quant_result 
            o->per_tensor ? "per-tensor" : "per-channel",
            o->io == QV_QUANT_IO_FLOAT ? "float" : "int8");
     if (r->has_sqnr)
-        printf("output SQNR against the float model: %.2f dB\n", r->output_sqnr_db);
+        printf("output SQNR against the float model: %.2f dB (mean per sample %.2f dB)\n",
+               r->output_sqnr_db, r->mean_sample_sqnr_db);
     if (r->n_requantize)
         printf("%d requantizing QUANTIZE ops reconcile shared parameters\n", r->n_requantize);
     if (r->n_bias_adjusted)

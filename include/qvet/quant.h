@@ -280,6 +280,7 @@ struct qv_quant_result {
     int32_t n_bias_corrected;        /* nodes whose bias bias correction changed */
     bool has_sqnr;
     double output_sqnr_db;           /* int8 outputs against float outputs on the data */
+    double mean_sample_sqnr_db;      /* the mean of each sample's output SQNR (auto's goal) */
     int32_t n_warnings;
     char warnings[8][256];
 };

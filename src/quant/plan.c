@@ -2,7 +2,8 @@
 /*
  * The quantization plan: the parameters of every float activation.
  *
- * Ranges come from the observers (fused activations clamp them). Then, as the converter does
+ * Ranges come from the observers (calibration sees outputs after fused activations). Then, as
+ * the converter does
  * (its RemoveRedundantStatsOps and QuantizationDriver, docs/quant.md):
  *  - the output of a fixed-output op (SOFTMAX, LOGISTIC, TANH) takes the fixed parameters;
  *  - forward: the output of a shared-parameter op with at most one float operand (pooling,
@@ -28,6 +29,7 @@ void qv_qplan_release(struct qv_qplan *p)
     free(p->method);
     free(p->lo);
     free(p->hi);
+    free(p->inherit);
     free(p->redundant);
     free(p->fixed);
     free(p->comp);
@@ -154,26 +156,7 @@ static enum qv_status classify(struct qv_qplan *p, struct qv_error *err)
     return check_nodes(p, err);
 }
 
-/* Clamp of a fused activation, and of the standalone activation ops' known output sets. */
-static void clamp_to_activation(const struct qv_graph *g, int32_t t, float *lo, float *hi)
-{
-    int32_t ni = g->tensors[t].producer;
-    if (ni < 0)
-        return;
-    const struct qv_node *n = &g->nodes[ni];
-    float a = -INFINITY, b = INFINITY;
-    enum qv_act act = qv_quant_rules[n->op].fused_act ? n->attrs.act : QV_ACT_NONE;
-    if (n->op == QV_OP_RELU)
-        act = QV_ACT_RELU;
-    switch (act) {
-    case QV_ACT_RELU: a = 0; break;
-    case QV_ACT_RELU6: a = 0; b = 6; break;
-    case QV_ACT_RELU_N1_TO_1: a = -1; b = 1; break;
-    default: break;
-    }
-    *lo = fminf(fmaxf(*lo, a), b);
-    *hi = fmaxf(fminf(*hi, b), a);
-}
+static void inherit_one(struct qv_qplan *p, int32_t t);
 
 enum qv_status qv_qplan_set_method(struct qv_qplan *p, int32_t t, enum qv_range_method m,
                                    const struct qv_range_opts *ro, struct qv_error *err)
@@ -182,10 +165,13 @@ enum qv_status qv_qplan_set_method(struct qv_qplan *p, int32_t t, enum qv_range_
     enum qv_status st = qv_calib_range(p->c, t, m, ro, &lo, &hi, err);
     if (st != QV_OK)
         return st;
-    clamp_to_activation(p->g, t, &lo, &hi);
+    /* fused activations need no clamp: calibration observes the activation's output, so every
+     * observer's range already lies inside it */
     p->method[t] = m;
     p->lo[t] = lo;
     p->hi[t] = hi;
+    if (p->inherit)
+        inherit_one(p, t);
     return QV_OK;
 }
 
@@ -283,6 +269,44 @@ static void apply_converter_ranges(struct qv_qplan *p)
     free(hi);
 }
 
+/*
+ * A tensor that was constant on the calibration set (its range, with 0, narrower than 1e-6)
+ * would get the converter's widened range of +-1e-6 and a scale near 7.8e-9: TFLM then refuses
+ * ADD/SUB/HARD_SWISH with it, and any value it meets in use saturates. qvet gives it the range
+ * of its producer's first activation input instead (in execution order, so that input is
+ * already settled); qv_quantize reports each case.
+ */
+static void inherit_one(struct qv_qplan *p, int32_t t)
+{
+    const struct qv_graph *g = p->g;
+    int32_t ni = g->tensors[t].producer;
+    p->inherit[t] = -1;
+    if (ni < 0 || fmax(p->hi[t], 0.0) - fmin(p->lo[t], 0.0) >= 1e-6)
+        return;
+    const struct qv_node *n = &g->nodes[ni];
+    for (int32_t k = 0; k < n->n_inputs; k++) {
+        int32_t in = n->inputs[k];
+        if (in >= 0 && p->cls[in] == QV_TC_ACT) {
+            p->lo[t] = p->lo[in];
+            p->hi[t] = p->hi[in];
+            p->inherit[t] = in;
+            return;
+        }
+    }
+}
+
+static void inherit_degenerate(struct qv_qplan *p)
+{
+    const struct qv_graph *g = p->g;
+    for (int32_t t = 0; t < p->nt; t++)
+        p->inherit[t] = -1;
+    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
+        int32_t t = g->nodes[g->order[oi]].outputs[0];
+        if (p->cls[t] == QV_TC_ACT)
+            inherit_one(p, t);
+    }
+}
+
 enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
                              const struct qv_calib *c, const struct qv_quant_opts *o,
                              struct qv_error *err)
@@ -299,13 +323,14 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
     p->method = calloc(nt, sizeof(*p->method));
     p->lo = calloc(nt, sizeof(*p->lo));
     p->hi = calloc(nt, sizeof(*p->hi));
+    p->inherit = calloc(nt, sizeof(*p->inherit));
     p->redundant = calloc(nt, sizeof(*p->redundant));
     p->fixed = calloc(nt, sizeof(*p->fixed));
     p->comp = calloc(nt, sizeof(*p->comp));
     p->scale = calloc(nt, sizeof(*p->scale));
     p->zp = calloc(nt, sizeof(*p->zp));
     p->from = calloc(nt, sizeof(*p->from));
-    if (!p->cls || !p->fold_src || !p->cons_start || !p->method || !p->lo || !p->hi ||
+    if (!p->cls || !p->fold_src || !p->cons_start || !p->method || !p->lo || !p->hi || !p->inherit ||
         !p->redundant || !p->fixed || !p->comp || !p->scale || !p->zp || !p->from) {
         qv_qplan_release(p);
         return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
@@ -329,6 +354,7 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
     }
     if (o->converter_ranges)
         apply_converter_ranges(p);
+    inherit_degenerate(p);
     return QV_OK;
 fail:
     qv_qplan_release(p);

@@ -114,6 +114,8 @@ struct qv_qplan {
                                      * cons[cons_start[t] .. cons_start[t + 1]) */
     enum qv_range_method *method;   /* [nt] ACT: observer used */
     float *lo, *hi;                 /* [nt] ACT: range from the observer (fused act applied) */
+    int32_t *inherit;               /* [nt] ACT: a constant tensor (range narrower than 1e-6)
+                                     * took the range of this input of its producer, or -1 */
     bool *redundant;                /* [nt] ACT: statistics dropped (parameters propagate) */
     bool *fixed;                    /* [nt] ACT: produced by a fixed-output op */
     int32_t *comp;                  /* [nt] shared-parameter component, or -1 */
@@ -145,8 +147,11 @@ struct qv_sqnr_set;
 enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
                                 const struct qv_calib_opts *opts, int64_t max_samples,
                                 struct qv_sqnr_set **ret, struct qv_error *err);
+/* Pooled SQNR of all outputs, and the mean of the per-sample SQNRs (each capped to +-100 dB);
+ * either pointer may be NULL. */
 enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,
-                                double *ret_sqnr_db, struct qv_error *err);
+                                double *ret_sqnr_db, double *ret_mean_sample_db,
+                                struct qv_error *err);
 void qv_sqnr_set_free(struct qv_sqnr_set *s);
 
 /* ---- calibration containers (calib.c) ----------------------------------------------------- */

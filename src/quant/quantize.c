@@ -43,7 +43,8 @@ static enum qv_status build_current(struct qv_qplan *p, const struct qv_quant_op
 
 /*
  * auto: start from minmax everywhere; then for each tensor whose own range sets parameters, in
- * execution order, try every other observer and keep the one that raises the output SQNR most.
+ * execution order, try every other observer and keep the one that raises the output SQNR most
+ * (the mean over the samples of each sample's output SQNR).
  */
 static enum qv_status auto_search(struct qv_qplan *p, struct qv_sqnr_set *set,
                                   const struct qv_quant_opts *o, struct qv_error *err)
@@ -53,7 +54,7 @@ static enum qv_status auto_search(struct qv_qplan *p, struct qv_sqnr_set *set,
     double best;
     enum qv_status st = build_current(p, o, &q, err);
     if (st == QV_OK)
-        st = qv_sqnr_set_eval(set, q, &best, err);
+        st = qv_sqnr_set_eval(set, q, NULL, &best, err);
     qv_graph_free(q);
     if (st != QV_OK)
         return st;
@@ -85,7 +86,7 @@ static enum qv_status auto_search(struct qv_qplan *p, struct qv_sqnr_set *set,
             double sqnr = -INFINITY;
             st = build_current(p, o, &q, err);
             if (st == QV_OK)
-                st = qv_sqnr_set_eval(set, q, &sqnr, err);
+                st = qv_sqnr_set_eval(set, q, NULL, &sqnr, err);
             qv_graph_free(q);
             q = NULL;
             if (st == QV_OK && sqnr > best + 1e-9) {
@@ -184,12 +185,18 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
     if ((st = qv_dead_channels_find(g, &r.dead, &r.n_dead, err)) != QV_OK)
         goto fail;
     if (set) {
-        if ((st = qv_sqnr_set_eval(set, r.graph, &r.output_sqnr_db, err)) != QV_OK)
+        if ((st = qv_sqnr_set_eval(set, r.graph, &r.output_sqnr_db, &r.mean_sample_sqnr_db,
+                                   err)) != QV_OK)
             goto fail;
         r.has_sqnr = true;
     }
     for (int32_t i = 0; i < c->n_warnings; i++)
         warn(&r, "%s", c->warnings[i]);
+    for (int32_t t = 0; t < p.nt; t++)
+        if (p.cls[t] == QV_TC_ACT && p.inherit[t] >= 0)
+            warn(&r, "tensor '%s' is constant on the calibration set (range narrower than 1e-6): "
+                 "it takes the range of '%s' instead of a scale near 7.8e-9",
+                 g->tensors[t].name, g->tensors[p.inherit[t]].name);
     for (int32_t i = 0; i < r.n_dead; i++)
         warn(&r, "weights '%s': %d of %d output channels quantize to all zeros",
              g->tensors[r.dead[i].tensor].name, r.dead[i].n_dead, r.dead[i].n_channels);
