@@ -317,6 +317,14 @@ def main():
                 C.write_bytes(os.path.join(out, "converter_int8.tflite"), conv)
                 C.write_text(os.path.join(out, "model_path.txt"),
                              os.path.relpath(path, C.REPO) + "\n")
+    if args.freeze:
+        d = os.path.join(C.REPO, "tests", "fixtures", "quant", "parity")
+        names = sorted(n for n in os.listdir(d) if os.path.isdir(os.path.join(d, n)))
+        v = C.versions()
+        C.write_text(os.path.join(d, "cases.txt"), "".join(n + "\n" for n in names))
+        C.write_text(os.path.join(d, "VERSIONS"), "made by reference/quant_parity.py --freeze "
+                     "(tensorflow %s, ai-edge-litert %s, tflite_micro %s, numpy %s)\n" % (
+                         v["tensorflow"], v["ai-edge-litert"], v["tflite_micro"], v["numpy"]))
     if args.json:
         json.dump(results, open(args.json, "w"), indent=1)
     return 1 if failed else 0

@@ -15,6 +15,7 @@
  *    requantizing QUANTIZE ops where a shared-parameter op's inputs disagree with its output.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,15 @@ static enum qv_status classify(struct qv_qplan *p, struct qv_error *err)
         else
             p->cls[t] = QV_TC_OTHER;
     }
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const char *why = NULL;
+        char msg[400];
+        if (!qv_quant_op_supported(g->nodes[ni].op, &why)) {
+            snprintf(msg, sizeof(msg), "qvet cannot quantize %s: %s",
+                     qv_op_name(g->nodes[ni].op), why);
+            return node_fail(g, ni, err, msg);
+        }
+    }
     /* DEQUANTIZE of a constant (hybrid or weight-only models): a float constant */
     for (int32_t ni = 0; ni < g->n_nodes; ni++) {
         const struct qv_node *n = &g->nodes[ni];
@@ -170,8 +180,8 @@ enum qv_status qv_qplan_set_method(struct qv_qplan *p, int32_t t, enum qv_range_
     p->method[t] = m;
     p->lo[t] = lo;
     p->hi[t] = hi;
-    if (p->inherit)
-        inherit_one(p, t);
+    p->inherit[t] = -1;
+    inherit_one(p, t);
     return QV_OK;
 }
 
@@ -280,7 +290,6 @@ static void inherit_one(struct qv_qplan *p, int32_t t)
 {
     const struct qv_graph *g = p->g;
     int32_t ni = g->tensors[t].producer;
-    p->inherit[t] = -1;
     if (ni < 0 || fmax(p->hi[t], 0.0) - fmin(p->lo[t], 0.0) >= 1e-6)
         return;
     const struct qv_node *n = &g->nodes[ni];
@@ -298,8 +307,6 @@ static void inherit_one(struct qv_qplan *p, int32_t t)
 static void inherit_degenerate(struct qv_qplan *p)
 {
     const struct qv_graph *g = p->g;
-    for (int32_t t = 0; t < p->nt; t++)
-        p->inherit[t] = -1;
     for (int32_t oi = 0; oi < g->n_nodes; oi++) {
         int32_t t = g->nodes[g->order[oi]].outputs[0];
         if (p->cls[t] == QV_TC_ACT)
@@ -323,7 +330,7 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
     p->method = calloc(nt, sizeof(*p->method));
     p->lo = calloc(nt, sizeof(*p->lo));
     p->hi = calloc(nt, sizeof(*p->hi));
-    p->inherit = calloc(nt, sizeof(*p->inherit));
+    p->inherit = malloc(nt * sizeof(*p->inherit));
     p->redundant = calloc(nt, sizeof(*p->redundant));
     p->fixed = calloc(nt, sizeof(*p->fixed));
     p->comp = calloc(nt, sizeof(*p->comp));
@@ -335,6 +342,8 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
         qv_qplan_release(p);
         return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
     }
+    for (size_t t = 0; t < nt; t++)
+        p->inherit[t] = -1;
     if ((st = classify(p, err)) != QV_OK)
         goto fail;
     if (c->g != g && c->fingerprint != qv_graph_fingerprint(g)) {
