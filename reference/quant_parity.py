@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Converter parity of `qvet quantize` (issue 9).
 
-For every float model (tests/fixtures/tflite/*/model_f32.tflite, datasets/*/model.tflite,
-bench/peers/*_f32.tflite, tests/fixtures/quant/*/model_f32.tflite) and one calibration set:
+For every float model (tests/fixtures/tflite/*/model_f32.tflite, tests/fixtures/quant/*/model_f32.tflite,
+datasets/*/model.tflite, bench/mlperf_tiny/*_f32.tflite, bench/peers/*_f32.tflite) and one
+calibration set:
 
   converter  the TFLite converter's own post-training path on the float .tflite: its
              Calibrator (the TFLite interpreter logging min/max of every tensor) followed by
@@ -240,6 +241,11 @@ def model_list():
             if n:
                 x = x[:n]
         out.append(("dataset/" + name, d, ("file", x[:200])))
+    import mlperf_tiny_data as M
+    for name in M.NAMES:
+        d = M.model_path(name, "f32")
+        if os.path.exists(d):
+            out.append(("mlperf/" + name, d, ("file", M.inputs(name, 32, M.SEED_CALIB))))
     for d in sorted(glob.glob(os.path.join(repo, "bench/peers/*_f32.tflite"))):
         name = os.path.basename(d)[:-len("_f32.tflite")]
         mt = C.load_model_t(open(d, "rb").read())

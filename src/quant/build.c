@@ -108,15 +108,8 @@ static enum qv_status int_const(struct builder *b, int32_t t, int32_t *ret)
         *ret = b->int_new[t];
         return QV_OK;
     }
-    const struct qv_tensor *src = &b->p->g->tensors[t];
     int32_t idx;
-    enum qv_status st = add_tensor(b, src->name, src->dtype, &src->shape, &idx);
-    if (st == QV_OK)
-        st = qv_graph_set_data(b->q, idx, src->data, src->nbytes, b->err);
-    if (st == QV_OK && src->quant.count)
-        st = qv_graph_set_quant(b->q, idx, src->quant.count, src->quant.scale,
-                                src->quant.count, src->quant.zero_point, src->quant.axis,
-                                b->err);
+    enum qv_status st = qv_graph_copy_tensor(b->q, b->p->g, t, &idx, b->err);
     if (st != QV_OK)
         return st;
     b->int_new[t] = idx;

@@ -355,6 +355,8 @@ enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
     struct qv_feed feed = { 0 };
     struct observer obs = { .err = QV_ERROR_INIT };
     struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
+    if ((st = qv_graph_check_runnable(g, err)) != QV_OK)
+        return st;
     if ((st = qv_calib_create(g, &c, err)) != QV_OK)
         return st;
     obs.c = c;
@@ -407,6 +409,7 @@ enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
     *ret_calib = c;
     return QV_OK;
 fail:
+    qv_graph_error_locate(g, err);
     qv_feed_close(&feed);
     qv_engine_free(e);
     qv_calib_free(c);

@@ -25,8 +25,7 @@ void qv_qplan_release(struct qv_qplan *p)
 {
     free(p->cls);
     free(p->fold_src);
-    free(p->cons_start);
-    free(p->cons);
+    qv_consumers_release(&p->cons);
     free(p->method);
     free(p->lo);
     free(p->hi);
@@ -58,7 +57,7 @@ static enum qv_status node_fail(const struct qv_graph *g, int32_t ni, struct qv_
                                 const char *what)
 {
     const struct qv_node *n = &g->nodes[ni];
-    return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): %s", ni, qv_op_name(n->op),
+    return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): %s", ni, qv_node_op_name(n),
                         n->name, what);
 }
 
@@ -121,7 +120,7 @@ static enum qv_status classify(struct qv_qplan *p, struct qv_error *err)
         char msg[400];
         if (!qv_quant_op_supported(g->nodes[ni].op, &why)) {
             snprintf(msg, sizeof(msg), "qvet cannot quantize %s: %s",
-                     qv_op_name(g->nodes[ni].op), why);
+                     qv_node_op_name(&g->nodes[ni]), why);
             return node_fail(g, ni, err, msg);
         }
     }
@@ -137,32 +136,9 @@ static enum qv_status classify(struct qv_qplan *p, struct qv_error *err)
         p->cls[out] = QV_TC_FOLDED;
         p->fold_src[out] = in;
     }
-    /* consumer index */
-    int32_t total = 0;
-    memset(p->cons_start, 0, ((size_t)p->nt + 1) * sizeof(int32_t));
-    for (int32_t ni = 0; ni < g->n_nodes; ni++)
-        for (int32_t k = 0; k < g->nodes[ni].n_inputs; k++)
-            if (g->nodes[ni].inputs[k] >= 0) {
-                p->cons_start[g->nodes[ni].inputs[k] + 1]++;
-                total++;
-            }
-    for (int32_t t = 0; t < p->nt; t++)
-        p->cons_start[t + 1] += p->cons_start[t];
-    p->cons = malloc(((size_t)total + 1) * sizeof(int32_t));
-    int32_t *fill = calloc((size_t)p->nt + 1, sizeof(int32_t));
-    if (!p->cons || !fill) {
-        free(fill);
-        return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
-    }
-    for (int32_t oi = 0; oi < g->n_nodes; oi++) {
-        int32_t ni = g->order[oi];
-        for (int32_t k = 0; k < g->nodes[ni].n_inputs; k++) {
-            int32_t t = g->nodes[ni].inputs[k];
-            if (t >= 0)
-                p->cons[p->cons_start[t] + fill[t]++] = ni;
-        }
-    }
-    free(fill);
+    enum qv_status st = qv_consumers_build(g, &p->cons, err);
+    if (st != QV_OK)
+        return st;
     return check_nodes(p, err);
 }
 
@@ -326,7 +302,6 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
     size_t nt = (size_t)g->n_tensors + 1;
     p->cls = calloc(nt, sizeof(*p->cls));
     p->fold_src = calloc(nt, sizeof(*p->fold_src));
-    p->cons_start = calloc(nt + 1, sizeof(*p->cons_start));
     p->method = calloc(nt, sizeof(*p->method));
     p->lo = calloc(nt, sizeof(*p->lo));
     p->hi = calloc(nt, sizeof(*p->hi));
@@ -337,7 +312,7 @@ enum qv_status qv_qplan_init(struct qv_qplan *p, const struct qv_graph *g,
     p->scale = calloc(nt, sizeof(*p->scale));
     p->zp = calloc(nt, sizeof(*p->zp));
     p->from = calloc(nt, sizeof(*p->from));
-    if (!p->cls || !p->fold_src || !p->cons_start || !p->method || !p->lo || !p->hi || !p->inherit ||
+    if (!p->cls || !p->fold_src || !p->method || !p->lo || !p->hi || !p->inherit ||
         !p->redundant || !p->fixed || !p->comp || !p->scale || !p->zp || !p->from) {
         qv_qplan_release(p);
         return qv_fail(err, QV_E_NOMEM, "out of memory planning quantization");
@@ -405,8 +380,9 @@ static void mark_redundant(struct qv_qplan *p, int32_t *stack, bool *visited)
         int32_t t = stack[--top];
         if (p->fixed[t])
             p->redundant[t] = true;
-        for (int32_t k = p->cons_start[t]; k < p->cons_start[t + 1]; k++) {
-            const struct qv_node *u = &g->nodes[p->cons[k]];
+        const int32_t *readers = qv_consumers_of(&p->cons, t);
+        for (int32_t k = 0; k < qv_consumers_count(&p->cons, t); k++) {
+            const struct qv_node *u = &g->nodes[readers[k]];
             if (qv_quant_rules[u->op].kind != QV_QK_SAME || float_operands(p, u) > 1)
                 continue;
             int32_t r = u->outputs[0];
@@ -530,8 +506,9 @@ enum qv_status qv_qplan_solve(struct qv_qplan *p, struct qv_error *err)
         if (prod >= 0 && qv_quant_rules[g->nodes[prod].op].kind == QV_QK_SAME)
             for (int32_t k = 0; k < g->nodes[prod].n_inputs && nn < QV_MAX_INPUTS; k++)
                 nb[nn++] = g->nodes[prod].inputs[k];
-        for (int32_t k = p->cons_start[t]; k < p->cons_start[t + 1]; k++) {
-            const struct qv_node *u = &g->nodes[p->cons[k]];
+        const int32_t *readers = qv_consumers_of(&p->cons, t);
+        for (int32_t k = 0; k < qv_consumers_count(&p->cons, t); k++) {
+            const struct qv_node *u = &g->nodes[readers[k]];
             if (qv_quant_rules[u->op].kind != QV_QK_SAME)
                 continue;
             for (int32_t q = 0; q < u->n_inputs + 1; q++) {

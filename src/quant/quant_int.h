@@ -110,8 +110,7 @@ struct qv_qplan {
     int32_t nt;
     uint8_t *cls;                   /* [nt] enum qv_tclass */
     int32_t *fold_src;              /* [nt] FOLDED: the DEQUANTIZE's constant input */
-    int32_t *cons_start, *cons;     /* consumer index: nodes reading tensor t are
-                                     * cons[cons_start[t] .. cons_start[t + 1]) */
+    struct qv_consumers cons;       /* the nodes reading each tensor */
     enum qv_range_method *method;   /* [nt] ACT: observer used */
     float *lo, *hi;                 /* [nt] ACT: range from the observer (fused act applied) */
     int32_t *inherit;               /* [nt] ACT: a constant tensor (range narrower than 1e-6)

@@ -157,8 +157,12 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
                        "the output SQNR");
     if (o.auto_method)
         o.method = QV_RANGE_MINMAX;
-    if ((st = qv_qplan_init(&p, g, c, &o, err)) != QV_OK)
+    if ((st = qv_graph_check_runnable(g, err)) != QV_OK)
         return st;
+    if ((st = qv_qplan_init(&p, g, c, &o, err)) != QV_OK) {
+        qv_graph_error_locate(g, err);
+        return st;
+    }
     r.tensors = calloc((size_t)g->n_tensors + 1, sizeof(*r.tensors));
     if (!r.tensors) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory quantizing");
@@ -205,6 +209,7 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
     *ret_result = r;
     return QV_OK;
 fail:
+    qv_graph_error_locate(g, err);
     qv_sqnr_set_free(set);
     qv_qplan_release(&p);
     qv_quant_result_release(&r);

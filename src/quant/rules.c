@@ -42,6 +42,7 @@ const struct qv_quant_rule qv_quant_rules[QV_OP_COUNT] = {
     [QV_OP_HARD_SWISH] = OWN,
     [QV_OP_MEAN] = OWN,
     [QV_OP_DEQUANTIZE] = { .kind = QV_QK_FOLD },
+    [QV_OP_UNSUPPORTED] = { .kind = QV_QK_NONE, .why = "qvet cannot run this operator" },
     [QV_OP_QUANTIZE] = { .kind = QV_QK_NONE,
                          .why = "the float model already holds quantize ops (a fake-quantized "
                                 "or partly quantized model); quantize the model it came from" },

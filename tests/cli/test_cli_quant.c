@@ -105,12 +105,17 @@ START_TEST(merged_statistics_equal_one_pass)
     const char *m = qvt_source("datasets/digits/model.tflite");
     char *sa = qvt_path(dir, "a.json"), *sb = qvt_path(dir, "b.json");
     char *sm = qvt_path(dir, "merged.json"), *so = qvt_path(dir, "one.json");
-    /* batch 1 everywhere: each sample alone through the float engine */
-    ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m, a, "-o", sa, "-q", "--batch", "1"), 0);
+    /* different batch sizes on purpose: the statistics do not depend on them */
+    ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m, a, "-o", sa, "-q", "--batch", "7"), 0);
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m, b, "-o", sb, "-q", "--batch", "1"), 0);
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m,
-                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", so, "-q",
+                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", so, "-q"), 0);
+    char *s1 = qvt_path(dir, "one_b1.json");
+    ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m,
+                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", s1, "-q",
                          "--batch", "1"), 0);
+    ck_assert_msg(same_file(so, s1), "statistics differ between --batch 1 and 64");
+    free(s1);
     char *out = NULL;
     ck_assert_int_eq(RUN(&out, NULL, "calibrate", "--merge", sa, sb, "-o", sm), 0);
     ck_assert_msg(strstr(out, "200 samples") != NULL, "%s", out);

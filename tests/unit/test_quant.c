@@ -326,15 +326,14 @@ END_TEST
 
 /* ---- calibration runs, files, merging ------------------------------------------------------ */
 
-/* Statistics of the digits calibration set through the float engine (plain loops: the
- * per-element summation order does not depend on the batch). */
+/* Statistics of the digits calibration set through the float engine (whose outputs do not
+ * depend on the batch). */
 static struct qv_calib *digits_calib(const struct qv_graph *g, const char *data, int64_t batch)
 {
     struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
     struct qv_calib *c = NULL;
     struct qv_error err = QV_ERROR_INIT;
     co.batch = batch;
-    co.plain_loops = true;
     ck_assert_msg(qv_calib_run(g, data, &co, &c, &err) == QV_OK, "%s", err.msg);
     return c;
 }
