@@ -52,7 +52,7 @@ static void print_table(const struct qv_calib *c, enum qv_range_method m,
         int32_t zp;
         struct qv_range_diag d;
         if (s->count == 0 || qv_calib_range(c, s->tensor, m, ro, &lo, &hi, NULL) != QV_OK)
-            continue;
+            continue;   /* e.g. a min/max-only file and a histogram method */
         qv_quant_act_params(lo, hi, &scale, &zp);
         qv_calib_diagnose(s, scale, zp, &d);
         if (json) {
@@ -209,6 +209,19 @@ int cmd_calibrate(int argc, char **argv)
     } else {
         if (!quiet)
             print_table(cal, method, &ro, json);
+        struct qv_dead_channels *dead = NULL;
+        int32_t n_dead = 0;
+        if (qv_dead_channels_find(g, &dead, &n_dead, &err) == QV_OK) {
+            for (int32_t i = 0; i < n_dead; i++) {
+                fprintf(stderr, "qvet calibrate: warning: weights '%s' (node %d): %d of %d output "
+                        "channels quantize to all zeros (channel", g->tensors[dead[i].tensor].name,
+                        dead[i].node, dead[i].n_dead, dead[i].n_channels);
+                for (int32_t k = 0; k < dead[i].n_dead && k < 8; k++)
+                    fprintf(stderr, "%s %d", k ? "," : "", dead[i].dead[k]);
+                fprintf(stderr, "%s)\n", dead[i].n_dead > 8 ? ", ..." : "");
+            }
+            qv_dead_channels_free(dead, n_dead);
+        }
         for (int32_t i = 0; i < cal->n_warnings; i++)
             fprintf(stderr, "qvet calibrate: warning: %s\n", cal->warnings[i]);
         if (!quiet && !json)
