@@ -16,8 +16,9 @@ calibration set:
 
 It compares every quantized tensor of the converter's model with qvet's tensor of the same
 name: int8 weights and int32 biases byte for byte, weight/bias scales and zero points, and
-activation scales (float32 ulps) and zero points. Then it runs qvet B's model in the tflite-micro
-interpreter and requires outputs byte-identical to qvet's int8 emulator (`qvet eval`).
+activation scales (float32 ulps) and zero points. Then it runs qvet B's model, and its float-I/O
+variant (--io float), in the tflite-micro interpreter and requires outputs byte-identical to
+qvet's int8 emulator (`qvet eval`).
 
 Usage: .venv/bin/python reference/quant_parity.py [--qvet build/cli/qvet] [--json OUT]
        [--freeze]   also (re)write tests/fixtures/quant/parity/<model>/ for the C test
@@ -192,8 +193,11 @@ def tflm_matches_qvet(qvet, model_bytes, model_path, x, tmp):
     """Outputs of qvet's int8 model in TFLM and in qvet's emulator: byte-identical?"""
     mt = C.load_model_t(model_bytes)
     g = mt.subgraphs[0]
-    (si,), (zi,) = C.tensor_quant(g.tensors[g.inputs[0]])
-    xq = C.quantize_np(x, si, zi)
+    if g.tensors[g.inputs[0]].type == C.S.TensorType.FLOAT32:
+        xq = x                                       # float I/O: the model quantizes
+    else:
+        (si,), (zi,) = C.tensor_quant(g.tensors[g.inputs[0]])
+        xq = C.quantize_np(x, si, zi)
     xin = os.path.join(tmp, "x_int8.npy")
     np.save(xin, xq)
     out_path = os.path.join(tmp, "qvet_out.npy")
@@ -293,6 +297,10 @@ def main():
             rb = compare(conv, open(qb, "rb").read())
             rc = compare(conv, open(qc, "rb").read())
             same, ndiff = tflm_matches_qvet(args.qvet, open(qb, "rb").read(), qb, x, tmp)
+            qf = os.path.join(tmp, "f.tflite")
+            run([args.qvet, "quantize", path, xp, "-o", qf, "-q", "--io", "float"])
+            same_f, ndiff_f = tflm_matches_qvet(args.qvet, open(qf, "rb").read(), qf, x, tmp)
+            same, ndiff = same and same_f, ndiff + ndiff_f
             results[name] = {"derivation": ra, "end_to_end": rb, "end_to_end_converter_ranges": rc,
                              "tflm_identical": same,
                              "tflm_differing_elements": ndiff, "calib_samples": len(x)}
