@@ -2,11 +2,12 @@
 /*
  * The int8 engine against the real TFLite Micro interpreter, byte for byte: every case of
  * tests/fixtures/int8_ops/cases.txt (single-op models) and every model of tests/fixtures/tflite/
- * (int8 and int8 with float I/O), all N samples, every output and every intermediate tensor
- * (captured with the engine observer). Run with double rounding (TFLM's default) in two
- * configurations: plain loops one sample per run, and the fast path with the whole batch in one
- * run. Any mismatch fails and prints op, node, tensor, flat index, NHWC coordinates, got and
- * expected. No tolerance.
+ * (int8 and int8 with float I/O), and the regression cases of tests/fixtures/cases/: all N
+ * samples, every output and every intermediate tensor (captured with the engine observer). Run
+ * with double rounding (TFLM's default) in two configurations: plain loops one sample per run,
+ * and the fast path with the whole batch in one run. Any mismatch fails and prints op, node,
+ * tensor, flat index, NHWC coordinates, got and expected. No tolerance
+ * (tests/support/int8_check.c).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -14,10 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "int8_check.h"
 #include "support.h"
 
 #define MAX_CASES 1024
-#define MAX_SHOW 5
 
 struct fx_case {
     char dir[512];   /* case directory */
@@ -96,248 +97,57 @@ static void collect_cases(void)
     }
 }
 
-/* A whole .npy file in memory. */
-struct arr {
-    struct qv_npy_info info;
-    void *data;
-    size_t row_bytes;
-};
-
-static bool load_npy(const char *path, struct arr *a)
-{
-    struct qv_error err = QV_ERROR_INIT;
-    struct qv_npy *npy = NULL;
-    memset(a, 0, sizeof(*a));
-    if (qv_npy_open(path, &npy, &err) != QV_OK)
-        return false;
-    a->info = *qv_npy_get_info(npy);
-    a->row_bytes = (size_t)a->info.row_elems * qv_dtype_size(a->info.dtype);
-    size_t total = a->row_bytes * (size_t)a->info.shape.dims[0];
-    a->data = malloc(total + 1);
-    int64_t rows = 0;
-    bool ok = a->data && qv_npy_read_rows(npy, a->info.shape.dims[0], a->data, true, &rows, &err) ==
-                             QV_OK && rows == a->info.shape.dims[0];
-    qv_npy_close(npy);
-    if (!ok) {
-        fprintf(stderr, "%s: %s\n", path, err.msg);
-        free(a->data);
-        a->data = NULL;
-    }
-    return ok;
-}
-
-struct run_ctx {
-    const struct qv_graph *g;
-    const char *label, *config;
-    struct arr *expected;     /* [n_tensors], data NULL when no expectation */
-    int64_t row0;             /* first sample of the current run */
-    int64_t k;                /* samples in the current run */
-    int64_t n_samples;        /* samples in the fixture */
-    int64_t compared, mismatched, tensors_checked;
-};
-
-static void coords(const struct qv_shape *s, int64_t flat, char *buf, size_t size)
-{
-    int64_t idx[QV_MAX_RANK];
-    for (int32_t i = s->rank - 1; i >= 0; i--) {
-        idx[i] = s->dims[i] ? flat % s->dims[i] : 0;
-        flat = s->dims[i] ? flat / s->dims[i] : 0;
-    }
-    size_t used = (size_t)snprintf(buf, size, "[");
-    for (int32_t i = 0; i < s->rank && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "",
-                                 (long long)idx[i]);
-    if (used < size)
-        snprintf(buf + used, size - used, "]");
-}
-
-static void value_str(enum qv_dtype t, const void *p, int64_t i, char *buf, size_t size)
-{
-    switch (t) {
-    case QV_DTYPE_F32: snprintf(buf, size, "%.9g", (double)((const float *)p)[i]); break;
-    case QV_DTYPE_I8: snprintf(buf, size, "%d", ((const int8_t *)p)[i]); break;
-    case QV_DTYPE_U8: snprintf(buf, size, "%u", ((const uint8_t *)p)[i]); break;
-    case QV_DTYPE_I16: snprintf(buf, size, "%d", ((const int16_t *)p)[i]); break;
-    default: snprintf(buf, size, "%d", ((const int32_t *)p)[i]); break;
-    }
-}
-
-/* Compares rows [row0, row0 + n) of tensor ti against its expectation. */
-static void compare_tensor(struct run_ctx *r, int32_t node, int32_t ti, const void *got, int64_t n)
-{
-    const struct qv_tensor *t = &r->g->tensors[ti];
-    struct arr *x = &r->expected[ti];
-    if (!x->data)
-        return;
-    const size_t es = qv_dtype_size(t->dtype);
-    if (x->info.dtype != t->dtype || x->info.shape.dims[0] * x->info.row_elems % r->n_samples) {
-        fprintf(stderr, "%s [%s]: tensor %d '%s' dtype %s, expectation %s\n", r->label, r->config,
-                ti, t->name, qv_dtype_name(t->dtype), qv_dtype_name(x->info.dtype));
-        r->mismatched++;
-        return;
-    }
-    /* Expectations are [N, ...] (or [N * d0] for tensors without a batch dim): split evenly. */
-    const int64_t total = x->info.shape.dims[0] * x->info.row_elems;
-    const int64_t per = total / r->n_samples;
-    const int64_t k = n < r->k ? n : r->k;
-    const int64_t elems = k * per;
-    const char *want = (const char *)x->data + (size_t)(r->row0 * per) * es;
-    int64_t bad = 0;
-    for (int64_t i = 0; i < elems; i++) {
-        if (memcmp((const char *)got + i * es, want + i * es, es) == 0)
-            continue;
-        if (bad < MAX_SHOW) {
-            char c[200], gs[40], ws[40];
-            coords(&t->shape, i % per, c, sizeof(c));
-            value_str(t->dtype, got, i, gs, sizeof(gs));
-            value_str(t->dtype, want, i, ws, sizeof(ws));
-            const struct qv_node *nd = node >= 0 ? &r->g->nodes[node] : NULL;
-            fprintf(stderr, "%s [%s]: MISMATCH op %s node %d '%s' tensor %d '%s' sample %lld "
-                    "flat %lld coords %s got %s expected %s\n", r->label, r->config,
-                    nd ? qv_op_name(nd->op) : "-", node, nd ? nd->name : "-", ti, t->name,
-                    (long long)(r->row0 + i / per), (long long)(i % per), c, gs, ws);
-        }
-        bad++;
-    }
-    if (bad > MAX_SHOW)
-        fprintf(stderr, "%s [%s]: tensor %d '%s': %lld of %lld elements differ\n", r->label,
-                r->config, ti, t->name, (long long)bad, (long long)elems);
-    r->compared += elems;
-    r->mismatched += bad;
-    r->tensors_checked++;
-}
-
-static bool observe(int32_t node, const struct qv_tensor_view *v, bool ask, void *user)
-{
-    struct run_ctx *r = user;
-    if (ask)
-        return true;
-    const int32_t ti = (int32_t)(v->t - r->g->tensors);
-    compare_tensor(r, node, ti, v->data, r->k);
-    return true;
-}
-
-/* Runs one configuration over all samples; returns mismatched element count (or -1). */
-static int64_t run_config(const struct fx_case *fc, const struct qv_graph *g, struct arr *inputs,
-                          struct arr *expected, bool plain, int64_t batch, int64_t *ret_compared)
-{
-    struct qv_error err = QV_ERROR_INIT;
-    struct run_ctx r = { .g = g, .label = fc->label, .expected = expected,
-                         .n_samples = inputs[0].info.shape.dims[0] };
-    char config[64];
-    snprintf(config, sizeof(config), "double, %s, batch %lld", plain ? "plain" : "fast",
-             (long long)batch);
-    r.config = config;
-    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
-    o.kind = QV_ENGINE_INT8;
-    o.rounding = QV_ROUNDING_DOUBLE;
-    o.plain_loops = plain;
-    o.max_batch = batch;
-    o.observe = observe;
-    o.observe_user = &r;
-    struct qv_engine *e = NULL;
-    if (qv_engine_create(g, &o, &e, &err) != QV_OK) {
-        fprintf(stderr, "%s [%s]: engine: %s\n", fc->label, config, err.msg);
-        return -1;
-    }
-    const int64_t n = inputs[0].info.shape.dims[0], mb = qv_engine_max_batch(e);
-    for (int64_t s = 0; s < n; s += mb) {
-        const int64_t k = n - s < mb ? n - s : mb;
-        for (int32_t i = 0; i < g->n_inputs; i++) {
-            const size_t rb = qv_engine_input_bytes(e, i);
-            if (rb != inputs[i].row_bytes) {
-                fprintf(stderr, "%s: input %d holds %zu bytes per sample, engine wants %zu\n",
-                        fc->label, i, inputs[i].row_bytes, rb);
-                qv_engine_free(e);
-                return -1;
-            }
-            memcpy(qv_engine_input(e, i), (const char *)inputs[i].data + (size_t)s * rb,
-                   (size_t)k * rb);
-        }
-        r.row0 = s;
-        r.k = k;
-        if (qv_engine_run(e, k, &err) != QV_OK) {
-            fprintf(stderr, "%s [%s]: run: %s\n", fc->label, config, err.msg);
-            qv_engine_free(e);
-            return -1;
-        }
-        /* Graph outputs (also covers outputs whose producer is not observed). */
-        for (int32_t i = 0; i < g->n_outputs; i++)
-            compare_tensor(&r, -1, g->outputs[i], qv_engine_output(e, i), k);
-    }
-    qv_engine_free(e);
-    *ret_compared = r.compared;
-    return r.mismatched;
-}
-
 START_TEST(int8_matches_tflm)
 {
-    const struct fx_case *fc = &cases[_i];
-    struct qv_error err = QV_ERROR_INIT;
-    struct qv_graph *g = NULL;
-    char path[1200];
-    snprintf(path, sizeof(path), "%s/%s", fc->dir, fc->model);
-    ck_assert_msg(qv_tflite_load(path, &g, &err) == QV_OK, "%s: %s", fc->label, err.msg);
-    const bool is_op_case = strcmp(fc->model, "model.tflite") == 0;
-    const bool fio = strstr(fc->model, "fio") != NULL;
-    struct arr inputs[QV_MAX_INPUTS] = { { { 0 }, 0, 0 } };
-    struct arr *expected = calloc((size_t)g->n_tensors, sizeof(*expected));
-    ck_assert_ptr_nonnull(expected);
-    for (int32_t i = 0; i < g->n_inputs; i++) {
-        if (is_op_case)
-            snprintf(path, sizeof(path), "%s/input_%d.npy", fc->dir, i);
-        else
-            snprintf(path, sizeof(path), "%s/%s", fc->dir,
-                     fio ? "input_f32.npy" : "input_int8.npy");
-        ck_assert_msg(load_npy(path, &inputs[i]), "%s: cannot read %s", fc->label, path);
-    }
-    /* Expectations: intermediate tensors, then graph outputs (output_<k>.npy wins). */
-    const char *exp_dir = is_op_case ? "tensors" : (fio ? "expected/int8_fio_tflm/tensors"
-                                                        : "expected/int8_tflm/tensors");
-    for (int32_t ti = 0; ti < g->n_tensors; ti++) {
-        snprintf(path, sizeof(path), "%s/%s/t%d.npy", fc->dir, exp_dir, ti);
-        if (exists(path) && !g->tensors[ti].data)
-            load_npy(path, &expected[ti]);
-    }
-    for (int32_t i = 0; i < g->n_outputs; i++) {
-        if (is_op_case)
-            snprintf(path, sizeof(path), "%s/output_%d.npy", fc->dir, i);
-        else
-            snprintf(path, sizeof(path), "%s/%s/output_%d.npy", fc->dir,
-                     fio ? "expected/int8_fio_tflm" : "expected/int8_tflm", i);
-        if (exists(path)) {
-            free(expected[g->outputs[i]].data);
-            ck_assert_msg(load_npy(path, &expected[g->outputs[i]]), "%s: cannot read %s",
-                          fc->label, path);
-        } else {
-            ck_assert_msg(expected[g->outputs[i]].data, "%s: no expectation for output %d",
-                          fc->label, i);
-        }
-    }
-    /* Graph inputs are not checked (they are what we fed). */
-    for (int32_t i = 0; i < g->n_inputs; i++) {
-        free(expected[g->inputs[i]].data);
-        expected[g->inputs[i]].data = NULL;
-    }
-    const int64_t n = inputs[0].info.shape.dims[0];
-    int64_t c1 = 0, c2 = 0;
-    const int64_t bad_plain = run_config(fc, g, inputs, expected, true, 1, &c1);
-    const int64_t bad_fast = run_config(fc, g, inputs, expected, false, n, &c2);
-    const int64_t ok1 = c1 - (bad_plain > 0 ? bad_plain : 0);
-    const int64_t ok2 = c2 - (bad_fast > 0 ? bad_fast : 0);
-    printf("%-40s %s plain %lld/%lld fast %lld/%lld identical\n", fc->label,
-           bad_plain == 0 && bad_fast == 0 ? "PASS" : "FAIL", (long long)ok1, (long long)c1,
-           (long long)ok2, (long long)c2);
-    fflush(stdout);
-    for (int32_t i = 0; i < g->n_tensors; i++)
-        free(expected[i].data);
-    free(expected);
-    for (int32_t i = 0; i < g->n_inputs; i++)
-        free(inputs[i].data);
-    qv_graph_free(g);
-    ck_assert_msg(bad_plain == 0 && bad_fast == 0, "%s: %lld (plain) / %lld (fast) elements differ "
-                  "from TFLM", fc->label, (long long)bad_plain, (long long)bad_fast);
-    ck_assert_msg(c1 > 0 && c2 > 0, "%s: nothing compared", fc->label);
+    const struct fx_case *c = &cases[_i];
+    const bool op_case = strcmp(c->model, "model.tflite") == 0;
+    const bool fio = strstr(c->model, "fio") != NULL;
+    const struct qvt_int8_fixture fx = {
+        .label = c->label,
+        .dir = c->dir,
+        .model = c->model,
+        .input = op_case ? "input_%d.npy" : fio ? "input_f32.npy" : "input_int8.npy",
+        .output = op_case ? "output_%d.npy"
+                  : fio   ? "expected/int8_fio_tflm/output_%d.npy"
+                          : "expected/int8_tflm/output_%d.npy",
+        .tensors = op_case ? "tensors"
+                   : fio   ? "expected/int8_fio_tflm/tensors"
+                           : "expected/int8_tflm/tensors",
+    };
+    qvt_int8_check_fixture(&fx, NULL);
+}
+END_TEST
+
+/*
+ * Regression (issue 8): MLPerf Tiny ad01, ten per-tensor FULLY_CONNECTED layers. With the
+ * multiplier of the per-tensor FC built from the float product s_in * s_w, output 109 came out
+ * -22; TFLM builds it from the double product and gives -21 (real value about -20.91). The whole
+ * output and every intermediate tensor must be TFLM's bytes, plain loops and fast path.
+ */
+START_TEST(fc_per_tensor_lsb)
+{
+    const char *dir = qvt_fixture("cases/fc-per-tensor-lsb");
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/expected_tflm.npy", dir);
+    int64_t rows = 0, elems = 0;
+    int8_t *want = qvt_load_npy(path, QV_DTYPE_I8, false, &rows, &elems);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_int_eq(rows * elems, 640);
+    ck_assert_int_eq(want[109], -21); /* the element the float product got wrong */
+    free(want);
+    const struct qvt_int8_fixture fx = {
+        .label = "cases/fc-per-tensor-lsb",
+        .dir = dir,
+        .model = "model_int8.tflite",
+        .input = "input.npy",
+        .output = "expected_tflm.npy",
+        .tensors = "tensors",
+    };
+    struct qvt_int8_result res;
+    qvt_int8_check_fixture(&fx, &res);
+    /* 9 intermediate [1, 128] / [1, 8] tensors, and the [1, 640] output both as the last node's
+     * output (observer) and as the graph output */
+    ck_assert_int_eq(res.compared_plain, 8 * 128 + 8 + 2 * 640);
 }
 END_TEST
 
@@ -350,6 +160,9 @@ static Suite *int8_fixtures_suite(void)
     if (n_cases > 0)
         tcase_add_loop_test(tc, int8_matches_tflm, 0, n_cases);
     suite_add_tcase(s, tc);
+    TCase *regr = tcase_create("regression");
+    tcase_add_test(regr, fc_per_tensor_lsb);
+    suite_add_tcase(s, regr);
     return s;
 }
 
