@@ -9,14 +9,15 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: qvet compare [OPTIONS] MODEL_A [MODEL_B] DATA\n\n"
+    "usage: qvet compare [OPTIONS] MODEL_A [MODEL_B] DATA...\n\n"
     "Runs the same samples through two sides and reports, per layer, how many elements are\n"
     "identical, differ by one LSB, or by more, with the largest difference and the SQNR.\n"
     "  qvet compare MODEL DATA                      int8 double vs single rounding\n"
     "  qvet compare MODEL DATA --a-engine float --b-engine int8\n"
     "  qvet compare FLOAT.tflite INT8.tflite DATA   tensors paired by name\n"
     "  qvet compare MODEL DATA --against DIR        vs tensors saved as DIR/t<index>.npy\n"
-    "                                               (qvet eval --save-tensors, or reference/)\n\n"
+    "                                               (qvet eval --save-tensors, or reference/)\n"
+    "DATA is one .npy, .csv or .npz file, or one .npy per model input (INPUT=FILE).\n\n"
     "  --a-engine float|int8       engine of side a (default: by model)\n"
     "  --b-engine float|int8       engine of side b (default: by model)\n"
     "  --rounding double|single    rounding of side a (default double)\n"
@@ -24,14 +25,13 @@ static const char usage[] =
     "                              else double)\n"
     "  --against DIR               compare side b against saved tensors\n"
     "  --labels FILE               labels for DATA (not needed; accepted for symmetry)\n"
-    "  --max-samples N             stop after N samples\n"
-    "  --batch N                   samples per engine run (default 16)\n"
     "  --fail-on-diff              exit 1 when any element differs\n"
     "  --json                      machine-readable output\n"
+    CLI_RUN_HELP
     "  --help                      this text\n";
 
-enum { OPT_AENG = 256, OPT_BENG, OPT_ROUND, OPT_VSROUND, OPT_AGAINST, OPT_LABELS, OPT_MAX,
-       OPT_BATCH, OPT_FAIL, OPT_JSON };
+enum { OPT_AENG = 256, OPT_BENG, OPT_ROUND, OPT_VSROUND, OPT_AGAINST, OPT_LABELS, OPT_FAIL,
+       OPT_JSON };
 
 static void print_table(const struct qv_graph *g, const struct qv_layer_diff *d, int32_t n,
                         int64_t samples, bool json)
@@ -89,19 +89,24 @@ int cmd_compare(int argc, char **argv)
         { "vs-rounding", required_argument, NULL, OPT_VSROUND },
         { "against", required_argument, NULL, OPT_AGAINST },
         { "labels", required_argument, NULL, OPT_LABELS },
-        { "max-samples", required_argument, NULL, OPT_MAX },
-        { "batch", required_argument, NULL, OPT_BATCH },
         { "fail-on-diff", no_argument, NULL, OPT_FAIL },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
+        CLI_RUN_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     struct qv_compare_opts co = QV_COMPARE_OPTS_INIT;
+    struct cli_run_flags flags = { 0 };
     bool a_set = false, b_set = false, vs_set = false, fail_on_diff = false, json = false;
-    const char *against = NULL;
+    const char *against = NULL, *labels = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:q", opts, NULL)) != -1) {
+        int shared = cli_run_flag("compare", c, optarg, &flags);
+        if (shared < 0)
+            return CLI_EXIT_INPUT;
+        if (shared > 0)
+            continue;
         switch (c) {
         case OPT_AENG:
             if (!cli_parse_engine("compare", optarg, &co.a.kind))
@@ -123,15 +128,7 @@ int cmd_compare(int argc, char **argv)
             vs_set = true;
             break;
         case OPT_AGAINST: against = optarg; break;
-        case OPT_LABELS: co.data.labels_path = optarg; break;
-        case OPT_MAX:
-            if (!cli_parse_int("compare", "--max-samples", optarg, 1, INT64_MAX, &co.max_samples))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_BATCH:
-            if (!cli_parse_int("compare", "--batch", optarg, 1, 65536, &co.batch))
-                return CLI_EXIT_INPUT;
-            break;
+        case OPT_LABELS: labels = optarg; break;
         case OPT_FAIL: fail_on_diff = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
@@ -139,11 +136,19 @@ int cmd_compare(int argc, char **argv)
         }
     }
     int nargs = argc - optind;
-    if (nargs != 2 && !(nargs == 3 && !against))
-        return cli_usage_error("compare", "expected MODEL_A [MODEL_B] DATA%s, got %d arguments",
-                               against ? " (one model with --against)" : "", nargs);
-    const char *pa = argv[optind], *pb = nargs == 3 ? argv[optind + 1] : NULL;
-    const char *data = argv[optind + nargs - 1];
+    /* MODEL_A, then MODEL_B when the next argument names a model, then the data files */
+    bool two = !against && nargs >= 3 && cli_is_model_path(argv[optind + 1]);
+    int n_data = nargs - (two ? 2 : 1);
+    if (nargs < 2 || n_data < 1)
+        return cli_usage_error("compare", "expected MODEL_A [MODEL_B] DATA..., got %d "
+                               "arguments", nargs);
+    const char *pa = argv[optind], *pb = two ? argv[optind + 1] : NULL;
+    if (!cli_data_args("compare", n_data, argv + optind + (two ? 2 : 1), &co.run.data))
+        return CLI_EXIT_INPUT;
+    co.run.data.labels = labels;
+    struct cli_progress bar;
+    cli_progress_init(&bar, "compare", flags.quiet || json);
+    cli_apply_run_flags(&flags, &co.run, &bar);
     struct qv_error err = QV_ERROR_INIT;
     struct qv_graph *ga = NULL, *gb = NULL;
     struct qv_layer_diff *diffs = NULL;
@@ -157,6 +162,8 @@ int cmd_compare(int argc, char **argv)
         return cli_report(&err);
     }
     const struct qv_graph *side_b = gb ? gb : ga;
+    co.name_a = pa;
+    co.name_b = pb ? pb : pa;
     if (!a_set)
         co.a.kind = cli_default_engine(ga);
     if (!b_set)
@@ -166,9 +173,10 @@ int cmd_compare(int argc, char **argv)
                                                             : QV_ROUNDING_DOUBLE;
     enum qv_status st;
     if (against)
-        st = qv_compare_saved(ga, data, against, &co, &diffs, &n, &samples, &err);
+        st = qv_compare_saved(ga, against, &co, &diffs, &n, &samples, &err);
     else
-        st = qv_compare_run(ga, side_b, data, &co, &diffs, &n, &samples, &err);
+        st = qv_compare_run(ga, side_b, &co, &diffs, &n, &samples, &err);
+    cli_progress_end(&bar);
     if (st != QV_OK) {
         rc = cli_report(&err);
     } else {

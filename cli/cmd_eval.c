@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qvet eval MODEL DATA: one engine over a dataset. */
+/* qvet eval MODEL [DATA...]: one engine over a dataset. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,26 +9,76 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: qvet eval [OPTIONS] MODEL [DATA]\n\n"
-    "Runs every sample of DATA (.npy or .csv) through MODEL with one engine, writes the\n"
-    "predictions CSV and prints accuracy when labels exist. MODEL may be a model directory:\n"
-    "then DATA defaults to its golden set, and --engine int8 picks its int8 model.\n\n"
+    "usage: qvet eval [OPTIONS] MODEL [DATA...]\n\n"
+    "Runs every sample of DATA through MODEL with one engine and prints the accuracy when\n"
+    "labels exist. DATA is one .npy, .csv or .npz file, or one .npy per model input (in input\n"
+    "order, or INPUT=FILE). MODEL may be a model directory: then DATA defaults to its golden\n"
+    "set, --engine int8 picks its int8 model, and its preprocessing and task apply.\n"
+    "Nothing is written unless asked; every output appears only when the command succeeds.\n\n"
     "  --engine float|int8     engine (default: int8 for quantized models, else float)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
     "  --labels FILE           labels (.csv one per line, or .npy) for DATA\n"
     "  --label-column NAME     CSV column holding the label (default 'label' if present)\n"
-    "  -o, --out FILE          predictions CSV (default predictions.csv)\n"
+    "  --task classification|regression|anomaly|raw  what labels mean (default: the\n"
+    "                          directory's, else classification: labels are class indices)\n"
+    "  -o, --out FILE          write the predictions CSV to FILE\n"
     "  --save-outputs OUT.npy  raw output tensor of every sample\n"
     "  --save-tensors DIR      every intermediate tensor as DIR/t<index>.npy (+ index.csv)\n"
-    "  --batch N               samples per engine run (default 64)\n"
-    "  --max-samples N         stop after N samples\n"
     "  --plain-loops           int8: reference loops instead of the fast GEMM path\n"
-    "  --allow-nonfinite       accept NaN/Inf in float data\n"
     "  --json                  print the metrics as JSON\n"
+    CLI_RUN_HELP
     "  --help                  this text\n";
 
 enum { OPT_ENGINE = 256, OPT_ROUNDING, OPT_LABELS, OPT_LABEL_COLUMN, OPT_SAVE_OUTPUTS,
-       OPT_SAVE_TENSORS, OPT_BATCH, OPT_MAX, OPT_PLAIN, OPT_NONFINITE, OPT_JSON };
+       OPT_SAVE_TENSORS, OPT_PLAIN, OPT_JSON, OPT_TASK };
+
+static bool parse_task(const char *text, enum qv_task *ret)
+{
+    for (int t = 0; t < QV_TASK_COUNT; t++) {
+        if (strcmp(text, qv_task_name((enum qv_task)t)) == 0) {
+            *ret = (enum qv_task)t;
+            return true;
+        }
+    }
+    cli_usage_error("eval", "--task expects classification, regression, anomaly or raw, got "
+                    "'%s'", text);
+    return false;
+}
+
+static void print_result(const struct qv_eval_opts *eo, const struct qv_eval_result *r,
+                         const char *model, const char *out, bool json)
+{
+    const char *engine = eo->engine.kind == QV_ENGINE_FLOAT ? "float" : "int8";
+    if (json) {
+        printf("{\"model\": ");
+        qv_json_fputs(stdout, model);
+        printf(", \"data\": ");
+        qv_json_fputs(stdout, eo->run.data.files[0]);
+        printf(", \"engine\": \"%s\", \"rounding\": \"%s\", \"samples\": %lld", engine,
+               eo->engine.rounding == QV_ROUNDING_DOUBLE ? "double" : "single", (long long)r->n);
+        if (r->has_labels && eo->task == QV_TASK_CLASSIFICATION)
+            printf(", \"correct\": %lld, \"accuracy\": %.6f", (long long)r->correct,
+                   r->accuracy);
+        printf(", \"predictions\": ");
+        if (out)
+            qv_json_fputs(stdout, out);
+        else
+            printf("null");
+        printf("}\n");
+        return;
+    }
+    printf("%s engine: %lld samples", engine, (long long)r->n);
+    if (r->has_labels && eo->task == QV_TASK_CLASSIFICATION)
+        printf(", accuracy %.4f (%lld/%lld)", r->accuracy, (long long)r->correct,
+               (long long)r->n);
+    printf("\n");
+    if (out)
+        printf("predictions: %s\n", out);
+    if (eo->save_outputs)
+        printf("outputs: %s\n", eo->save_outputs);
+    if (eo->save_tensors)
+        printf("tensors: %s/\n", eo->save_tensors);
+}
 
 int cmd_eval(int argc, char **argv)
 {
@@ -37,23 +87,29 @@ int cmd_eval(int argc, char **argv)
         { "rounding", required_argument, NULL, OPT_ROUNDING },
         { "labels", required_argument, NULL, OPT_LABELS },
         { "label-column", required_argument, NULL, OPT_LABEL_COLUMN },
+        { "task", required_argument, NULL, OPT_TASK },
         { "out", required_argument, NULL, 'o' },
         { "save-outputs", required_argument, NULL, OPT_SAVE_OUTPUTS },
         { "save-tensors", required_argument, NULL, OPT_SAVE_TENSORS },
-        { "batch", required_argument, NULL, OPT_BATCH },
-        { "max-samples", required_argument, NULL, OPT_MAX },
         { "plain-loops", no_argument, NULL, OPT_PLAIN },
-        { "allow-nonfinite", no_argument, NULL, OPT_NONFINITE },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
+        CLI_RUN_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     struct qv_eval_opts eo = QV_EVAL_OPTS_INIT;
-    const char *out = "predictions.csv";
-    bool engine_set = false, json = false;
+    struct cli_run_flags flags = { 0 };
+    const char *out = NULL, *labels = NULL, *label_column = NULL;
+    const char *save_outputs = NULL, *save_tensors = NULL;
+    bool engine_set = false, task_set = false, json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:j:q", opts, NULL)) != -1) {
+        int shared = cli_run_flag("eval", c, optarg, &flags);
+        if (shared < 0)
+            return CLI_EXIT_INPUT;
+        if (shared > 0)
+            continue;
         switch (c) {
         case OPT_ENGINE:
             if (!cli_parse_engine("eval", optarg, &eo.engine.kind))
@@ -64,89 +120,91 @@ int cmd_eval(int argc, char **argv)
             if (!cli_parse_rounding("eval", optarg, &eo.engine.rounding))
                 return CLI_EXIT_INPUT;
             break;
-        case OPT_LABELS: eo.data.labels_path = optarg; break;
-        case OPT_LABEL_COLUMN: eo.data.label_column = optarg; break;
+        case OPT_LABELS: labels = optarg; break;
+        case OPT_LABEL_COLUMN: label_column = optarg; break;
+        case OPT_TASK:
+            if (!parse_task(optarg, &eo.task))
+                return CLI_EXIT_INPUT;
+            task_set = true;
+            break;
         case 'o': out = optarg; break;
-        case OPT_SAVE_OUTPUTS: eo.save_outputs = optarg; break;
-        case OPT_SAVE_TENSORS: eo.save_tensors = optarg; break;
-        case OPT_BATCH:
-            if (!cli_parse_int("eval", "--batch", optarg, 1, 65536, &eo.batch))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_MAX:
-            if (!cli_parse_int("eval", "--max-samples", optarg, 1, INT64_MAX, &eo.max_samples))
-                return CLI_EXIT_INPUT;
-            break;
+        case OPT_SAVE_OUTPUTS: save_outputs = optarg; break;
+        case OPT_SAVE_TENSORS: save_tensors = optarg; break;
         case OPT_PLAIN: eo.engine.plain_loops = true; break;
-        case OPT_NONFINITE: eo.data.allow_nonfinite = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int nargs = argc - optind;
-    if (nargs < 1 || nargs > 2)
-        return cli_usage_error("eval", "expected MODEL [DATA], got %d arguments", nargs);
+    if (nargs < 1)
+        return cli_usage_error("eval", "expected MODEL [DATA...], got no arguments");
     const char *model = argv[optind];
-    const char *data = nargs == 2 ? argv[optind + 1] : NULL;
     struct qv_error err = QV_ERROR_INIT;
     struct stat sb;
-    struct qv_manifest man;
+    static struct qv_manifest man;   /* large; eval runs once per process */
     if (stat(model, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         if (qv_manifest_load(model, &man, &err) != QV_OK)
             return cli_report(&err);
-        bool want_int8 = engine_set && eo.engine.kind == QV_ENGINE_INT8 && man.int8_model[0];
-        model = want_int8 || !man.model[0] ? man.int8_model : man.model;
-        if (!data) {
-            data = man.golden_inputs;
-            if (!eo.data.labels_path && man.golden_labels[0])
-                eo.data.labels_path = man.golden_labels;
-        }
-        eo.has_preprocess = man.has_preprocess;
-        eo.pre_scale = man.pre_scale;
-        eo.pre_offset = man.pre_offset;
-    } else if (!data) {
+        bool want_int8 = engine_set && eo.engine.kind == QV_ENGINE_INT8;
+        model = qv_manifest_model(&man, want_int8);
+        qv_data_spec_from_manifest(&man, false, &eo.run.data);
+        if (!task_set)
+            eo.task = man.task;
+    } else if (nargs < 2) {
         return cli_usage_error("eval", "DATA is required unless MODEL is a model directory");
     }
+    if (nargs >= 2) {
+        /* data named here replace the directory's golden set (and its labels) */
+        if (!cli_data_args("eval", nargs - 1, argv + optind + 1, &eo.run.data))
+            return CLI_EXIT_INPUT;
+        eo.run.data.labels = NULL;
+    }
+    if (labels || label_column) {
+        eo.run.data.labels = labels;
+        eo.run.data.label_column = label_column;
+    }
+    struct cli_progress bar;
+    cli_progress_init(&bar, "eval", flags.quiet || json);
+    cli_apply_run_flags(&flags, &eo.run, &bar);
+    eo.model_name = model;
     struct qv_graph *g = NULL;
     if (qv_model_load(model, &g, &err) != QV_OK)
         return cli_report(&err);
     if (!engine_set)
         eo.engine.kind = cli_default_engine(g);
+    /* every output goes to a temporary and appears only if everything succeeds */
+    struct qv_outset *os = NULL;
     struct qv_eval_result r;
+    const char *pred_tmp = NULL;
     int rc = CLI_EXIT_OK;
-    if (qv_eval_run(g, data, &eo, &r, &err) != QV_OK) {
-        rc = cli_report(&err);
-        qv_graph_free(g);
-        return rc;
+    bool have_result = false;
+    enum qv_status st = qv_outset_create(&os, &err);
+    if (st == QV_OK && out)
+        st = qv_outset_add_file(os, out, &pred_tmp, &err);
+    if (st == QV_OK && save_outputs)
+        st = qv_outset_add_file(os, save_outputs, &eo.save_outputs, &err);
+    if (st == QV_OK && save_tensors)
+        st = qv_outset_add_dir(os, save_tensors, "index.csv", &eo.save_tensors, &err);
+    if (st == QV_OK) {
+        st = qv_eval_run(g, &eo, &r, &err);
+        have_result = st == QV_OK;
     }
-    if (qv_eval_save_predictions(&r, out, &err) != QV_OK)
+    cli_progress_end(&bar);
+    if (st == QV_OK && pred_tmp)
+        st = qv_eval_save_predictions(&r, pred_tmp, &err);
+    if (st == QV_OK)
+        st = qv_outset_commit(os, &err);
+    if (st != QV_OK) {
         rc = cli_report(&err);
-    const char *engine = eo.engine.kind == QV_ENGINE_FLOAT ? "float" : "int8";
-    if (rc == CLI_EXIT_OK && json) {
-        printf("{\"model\": ");
-        qv_json_fputs(stdout, model);
-        printf(", \"data\": ");
-        qv_json_fputs(stdout, data);
-        printf(", \"engine\": \"%s\", \"rounding\": \"%s\", \"samples\": %lld", engine,
-               eo.engine.rounding == QV_ROUNDING_DOUBLE ? "double" : "single", (long long)r.n);
-        if (r.has_labels)
-            printf(", \"correct\": %lld, \"accuracy\": %.6f", (long long)r.correct, r.accuracy);
-        printf(", \"predictions\": ");
-        qv_json_fputs(stdout, out);
-        printf("}\n");
-    } else if (rc == CLI_EXIT_OK) {
-        printf("%s engine: %lld samples", engine, (long long)r.n);
-        if (r.has_labels)
-            printf(", accuracy %.4f (%lld/%lld)", r.accuracy, (long long)r.correct,
-                   (long long)r.n);
-        printf("\npredictions: %s\n", out);
-        if (eo.save_outputs)
-            printf("outputs: %s\n", eo.save_outputs);
-        if (eo.save_tensors)
-            printf("tensors: %s/\n", eo.save_tensors);
+    } else {
+        eo.save_outputs = save_outputs;
+        eo.save_tensors = save_tensors;
+        print_result(&eo, &r, model, out, json);
     }
-    qv_eval_result_release(&r);
+    if (have_result)
+        qv_eval_result_release(&r);
+    qv_outset_free(os);
     qv_graph_free(g);
     return rc;
 }

@@ -17,13 +17,13 @@ static const char usage[] =
     "  -o, --out DIR           output directory (default DIR/qvet-out; with several DIRs,\n"
     "                          OUT/<name>)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
-    "  --batch N               samples per engine run (default 64)\n"
     "  --json                  print each directory's summary.json to stdout\n"
+    CLI_RUN_HELP
     "  --help                  this text\n";
 
-enum { OPT_ROUNDING = 256, OPT_BATCH, OPT_JSON };
+enum { OPT_ROUNDING = 256, OPT_JSON };
 
-static void print_result(const struct qv_run_result *r)
+static void print_result(const struct qv_job_result *r)
 {
     const struct qv_manifest *m = &r->manifest;
     printf("%s: %s\n", m->name, r->passed ? "PASS" : "FAIL");
@@ -57,25 +57,27 @@ int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },
         { "rounding", required_argument, NULL, OPT_ROUNDING },
-        { "batch", required_argument, NULL, OPT_BATCH },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
+        CLI_RUN_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
-    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
+    struct qv_job_opts ro = QV_JOB_OPTS_INIT;
+    struct cli_run_flags flags = { 0 };
     const char *out = NULL;
     bool json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:j:q", opts, NULL)) != -1) {
+        int shared = cli_run_flag("run", c, optarg, &flags);
+        if (shared < 0)
+            return CLI_EXIT_INPUT;
+        if (shared > 0)
+            continue;
         switch (c) {
         case 'o': out = optarg; break;
         case OPT_ROUNDING:
             if (!cli_parse_rounding("run", optarg, &ro.rounding))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_BATCH:
-            if (!cli_parse_int("run", "--batch", optarg, 1, 65536, &ro.batch))
                 return CLI_EXIT_INPUT;
             break;
         case OPT_JSON: json = true; break;
@@ -89,9 +91,12 @@ int cmd_run(int argc, char **argv)
     if (!ndirs)
         ndirs = 1;
     int rc = CLI_EXIT_OK;
+    struct cli_progress bar;
+    cli_progress_init(&bar, "run", flags.quiet);
+    cli_apply_run_flags(&flags, &ro.run, &bar);
     for (int i = 0; i < ndirs; i++) {
         struct qv_error err = QV_ERROR_INIT;
-        struct qv_run_result r;
+        struct qv_job_result r;
         char outdir[QV_PATH_MAX];
         if (out && ndirs > 1) {
             struct qv_manifest m;
@@ -104,7 +109,9 @@ int cmd_run(int argc, char **argv)
         } else {
             ro.out_dir = out;
         }
-        if (qv_run_dir(dirs[i], &ro, &r, &err) != QV_OK) {
+        enum qv_status st = qv_job_run(dirs[i], &ro, &r, &err);
+        cli_progress_end(&bar);
+        if (st != QV_OK) {
             int e = cli_report(&err);
             rc = e > rc ? e : rc;
             continue;
@@ -124,7 +131,7 @@ int cmd_run(int argc, char **argv)
         }
         if (!r.passed && rc == CLI_EXIT_OK)
             rc = CLI_EXIT_GATE;
-        qv_run_result_release(&r);
+        qv_job_result_release(&r);
     }
     return rc;
 }

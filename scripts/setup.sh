@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev check"
+pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev zlib1g-dev check"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs clang libclang-rt-14-dev chromium"
 fi

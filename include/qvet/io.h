@@ -43,14 +43,48 @@ enum qv_status qv_mkdir_p(const char *path, struct qv_error *err);
 /* Writes s as a JSON string literal (quotes, escapes for '"', '\\' and control bytes). */
 void qv_json_fputs(FILE *f, const char *s);
 
+/* ---- a command's outputs, committed together --------------------------------------------- */
+
+/*
+ * Every output of one command (files and directories) is written under a temporary name in its
+ * target's directory and renamed into place by qv_outset_commit at the end, all together, so a
+ * failed command leaves no outputs behind (qv_outset_free removes what was not committed).
+ * Adding an output also removes temporaries that an earlier, killed run left for the same
+ * target. A directory replaces an existing one as a whole.
+ */
+struct qv_outset;
+
+enum qv_status qv_outset_create(struct qv_outset **ret_os, struct qv_error *err);
+/* Creates an empty temporary file for path; write it through *ret_tmp (borrowed). */
+enum qv_status qv_outset_add_file(struct qv_outset *os, const char *path, const char **ret_tmp,
+                                  struct qv_error *err);
+/*
+ * Creates an empty temporary directory for path; fill it through *ret_tmp (borrowed). An
+ * existing directory at path is replaced only when it is empty or holds the file `marker` (what
+ * qvet writes there, e.g. "index.csv"); marker NULL allows any.
+ */
+enum qv_status qv_outset_add_dir(struct qv_outset *os, const char *path, const char *marker,
+                                 const char **ret_tmp, struct qv_error *err);
+/* Syncs every output, then renames each into place. */
+enum qv_status qv_outset_commit(struct qv_outset *os, struct qv_error *err);
+/* Removes the temporaries not committed. Accepts NULL. */
+void qv_outset_free(struct qv_outset *os);
+
 /* ---- .npy ---------------------------------------------------------------------------------- */
 
-/* Header of an .npy file (format 1.0, 2.0 and 3.0; little-endian; C order only). */
+/*
+ * Header of an .npy file (format 1.0, 2.0 and 3.0; little-endian; C order only). Arrays of
+ * qvet's dtypes (float32, int8, uint8, int16, int32, int64, bool) are read as they are (a bool
+ * byte must be 0 or 1); float64 arrays are read as float32, a value beyond float32's range being
+ * an input error naming its sample and element (docs/data.md).
+ */
 struct qv_npy_info {
-    enum qv_dtype dtype;
+    enum qv_dtype dtype;           /* as delivered by qv_npy_read_rows */
     struct qv_shape shape;         /* shape[0] = number of samples N (rank >= 1) */
     int64_t data_offset;           /* byte offset of the first element */
     int64_t row_elems;             /* elements per sample: product of dims 1..rank-1 */
+    char descr[8];                 /* numpy's type string as stored, e.g. "<f8" */
+    size_t stored_elem_size;       /* bytes of one element in the file */
 };
 
 struct qv_npy;
@@ -65,7 +99,32 @@ const struct qv_npy_info *qv_npy_get_info(const struct qv_npy *npy);
  */
 enum qv_status qv_npy_read_rows(struct qv_npy *npy, int64_t max_rows, void *buf,
                                 bool allow_nonfinite, int64_t *ret_rows, struct qv_error *err);
+/* Skips up to max_rows samples without reading them into memory; *ret_rows = skipped. */
+enum qv_status qv_npy_skip_rows(struct qv_npy *npy, int64_t max_rows, int64_t *ret_rows,
+                                struct qv_error *err);
 void qv_npy_close(struct qv_npy *npy);
+
+/* ---- .npz (zip archives of .npy members, stored or deflated) ------------------------------- */
+
+struct qv_npz;
+
+/*
+ * Reads the archive's directory and checks every member (zip64 included): offsets and sizes
+ * within the file, ".npy" names, stored or deflate compression, no encryption, no duplicates.
+ * Errors name the archive, the byte offset and the member.
+ */
+enum qv_status qv_npz_open(const char *path, struct qv_npz **ret_npz, struct qv_error *err);
+int32_t qv_npz_count(const struct qv_npz *z);
+/* Member i's name as stored (numpy's array name + ".npy"), in archive order. */
+const char *qv_npz_name(const struct qv_npz *z, int32_t i);
+const char *qv_npz_path(const struct qv_npz *z);
+/*
+ * Opens member i as a streamed .npy reader (independent of z, which may be closed). Its CRC-32
+ * and size are checked when its last byte is read; errors name the archive and the member.
+ */
+enum qv_status qv_npz_open_array(const struct qv_npz *z, int32_t i, struct qv_npy **ret_npy,
+                                 struct qv_error *err);
+void qv_npz_close(struct qv_npz *z);
 
 /* Whole array to PATH atomically (format 1.0, or 2.0 when the header needs it). */
 enum qv_status qv_npy_save(const char *path, enum qv_dtype dtype, const struct qv_shape *shape,
@@ -79,37 +138,80 @@ enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
                                   struct qv_npy_writer **ret_writer, struct qv_error *err);
 enum qv_status qv_npy_writer_append(struct qv_npy_writer *w, const void *rows, int64_t n_rows,
                                     struct qv_error *err);
+/*
+ * As qv_npy_writer_open, but writes exactly `path` (no temporary, no rename): for files that a
+ * struct qv_outset commits.
+ */
+enum qv_status qv_npy_writer_open_plain(const char *path, enum qv_dtype dtype,
+                                        const struct qv_shape *row_shape,
+                                        struct qv_npy_writer **ret_writer, struct qv_error *err);
 /* Patches the header and renames into place. Frees w whatever happens. */
 enum qv_status qv_npy_writer_close(struct qv_npy_writer *w, struct qv_error *err);
 /* Abandons the file (removes the temporary). Accepts NULL. */
 void qv_npy_writer_abort(struct qv_npy_writer *w);
 
-/* ---- datasets (npy or CSV, streamed) ------------------------------------------------------ */
+/* ---- datasets (npy, npz or CSV, streamed) --------------------------------------------- */
+
+/* Arrays one dataset may hold (one per model input). */
+#define QV_DATASET_MAX_ARRAYS 64
 
 struct qv_dataset_opts {
     const char *labels_path;       /* separate labels file (.csv one per line, or .npy); NULL */
     const char *label_column;      /* CSV column holding the label; NULL = "label" when a header
                                     * names it, else no label column */
     bool allow_nonfinite;          /* default false: NaN/Inf in data is an input error */
+    /*
+     * > 0 (classification): every label must be an integer in [0, label_classes), and float
+     * .npy labels are refused; errors name the labels file and the line (CSV) or byte (.npy).
+     */
+    int64_t label_classes;
 };
 
 struct qv_dataset;
 
-/* Opens .npy or .csv (by extension; content is checked). */
+/*
+ * A dataset of one or more arrays read in step, sample by sample: one .csv file (one array), or
+ * .npy files and .npz archives (each .npy one array, each .npz member one array, in order).
+ * Kinds go by extension, else by content. Every array must hold the same number of samples
+ * (checked at open, naming both files). Labels come from labels_path or a CSV label column.
+ */
+enum qv_status qv_dataset_open_files(int32_t n_files, const char *const files[],
+                                     const struct qv_dataset_opts *opts,
+                                     struct qv_dataset **ret_ds, struct qv_error *err);
+/* One file. */
 enum qv_status qv_dataset_open(const char *path, const struct qv_dataset_opts *opts,
                                struct qv_dataset **ret_ds, struct qv_error *err);
-/* Shape of one sample (npy: dims 1..; CSV: [features]). */
+int32_t qv_dataset_n_arrays(const struct qv_dataset *ds);
+/* The .npz member name of array i without ".npy", or "" for a plain file. */
+const char *qv_dataset_array_name(const struct qv_dataset *ds, int32_t i);
+/* The file array i is read from. */
+const char *qv_dataset_array_file(const struct qv_dataset *ds, int32_t i);
+/* Shape of one sample of array i (npy: dims 1..; CSV: [features]). */
+const struct qv_shape *qv_dataset_array_shape(const struct qv_dataset *ds, int32_t i);
+/* Element type of array i as read (CSV: float32; .npy float64 is read as float32). */
+enum qv_dtype qv_dataset_array_dtype(const struct qv_dataset *ds, int32_t i);
+/* Array 0's sample shape and dtype. */
 const struct qv_shape *qv_dataset_sample_shape(const struct qv_dataset *ds);
-/* Element type of the stored data (CSV: float32). */
 enum qv_dtype qv_dataset_dtype(const struct qv_dataset *ds);
+/* Samples in the dataset, or -1 when not known before reading it (CSV). */
+int64_t qv_dataset_samples(const struct qv_dataset *ds);
 bool qv_dataset_has_labels(const struct qv_dataset *ds);
+/* The file labels come from ("" when none). */
+const char *qv_dataset_labels_path(const struct qv_dataset *ds);
 /*
- * Reads up to max samples: values converted to float32 into x ([n][sample elems]); labels into
- * labels (may be NULL) when the dataset has them. *ret_n = 0 at the end. A labels file with fewer
- * or more entries than samples is an input error naming both files.
+ * Reads up to max samples: array i's values converted to float32 into x[i] ([n][sample elems]);
+ * labels into labels (may be NULL) when the dataset has them. *ret_n = 0 at the end. A labels
+ * file with fewer or more entries than samples is an input error naming both files (and the
+ * line of a CSV labels file).
  */
+enum qv_status qv_dataset_read_arrays(struct qv_dataset *ds, int64_t max, float *const x[],
+                                      double *labels, int64_t *ret_n, struct qv_error *err);
+/* The same for a dataset of one array. */
 enum qv_status qv_dataset_read(struct qv_dataset *ds, int64_t max, float *x, double *labels,
                                int64_t *ret_n, struct qv_error *err);
+/* Skips up to max samples (and their labels), checking what it passes; *ret_n = skipped. */
+enum qv_status qv_dataset_skip(struct qv_dataset *ds, int64_t max, int64_t *ret_n,
+                               struct qv_error *err);
 void qv_dataset_close(struct qv_dataset *ds);
 
 /* ---- models ------------------------------------------------------------------------------- */

@@ -8,8 +8,10 @@
  *   lifetime.h when each activation is alive (arena planning)
  *   io.h      .npy, CSV datasets, native JSON models, TFLite, C arrays, atomic files
  *   engine.h  the float32 reference engine and the bit-exact int8 emulator
+ *   manifest.h the model directory (qvet.json and its defaults)
+ *   run.h     the dataset -> engine runner: threads, ordered delivery, observers, progress
  *   quant.h   calibration statistics, range observers and post-training quantization
- *   analysis.h model directories, dataset runs, metrics, per-layer comparison
+ *   analysis.h dataset runs, metrics, per-layer comparison, the main job
  */
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
@@ -24,6 +26,8 @@
 #include "qvet/lifetime.h"
 #include "qvet/io.h"
 #include "qvet/engine.h"
+#include "qvet/manifest.h"
+#include "qvet/run.h"
 #include "qvet/quant.h"
 #include "qvet/analysis.h"
 

@@ -4,23 +4,35 @@
  * one engine against tensors saved earlier. Tensors are paired by name (same graph: by index).
  * Integer tensors with equal quantization are compared in LSB; anything else in real units, with
  * LSB buckets on side b's quantization step when b is quantized.
+ *
+ * Both sides run in one pass of the runner (run.h); the comparison happens inside the worker
+ * that computes each chunk, and chunk results merge in order. Sums go through per-sample partial
+ * sums and exact accumulators, so the figures are identical for any thread count and batch.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/run_common.h"
+#include "analysis/eval_internal.h"
 #include "qvet/analysis.h"
+
+/* Samples per chunk against saved tensors: each chunk keeps side b's rows of every pair. */
+#define SAVED_CHUNK 16
+
+struct stats {
+    int64_t elems, same, off1, more;
+    double max_abs;
+    struct qv_xsum sig, noise;
+};
 
 struct pair {
     int32_t node_a, node_b, tensor_a, tensor_b;
-    enum qv_dtype dtype_a;         /* as held by side a (engine or file) */
+    enum qv_dtype dtype_a, dtype_b;  /* as held by each side (engine or file) */
     int64_t row_elems;
-    void *rows_a;                  /* side a's rows of the current batch */
     struct qv_npy *saved;          /* saved mode: t<idx>.npy */
-    int64_t elems, same, off1, more;
-    double max_abs, sig, noise;
+    void *saved_rows;              /* saved mode: a chunk of rows read from it */
+    struct stats total;
 };
 
 struct cmp {
@@ -28,25 +40,36 @@ struct cmp {
     struct pair *pairs;
     int32_t n_pairs;
     int32_t *pair_of_a, *pair_of_b;   /* node -> pair index or -1 */
-    int64_t batch;
-    bool b_float;                  /* side b is the float engine: it holds float32 */
+    bool saved;
+    const char *dir;               /* saved mode: the directory, for messages */
 };
 
-static double real_at(const void *data, enum qv_dtype dt, int64_t i, const struct qv_tensor *t,
-                      double *ret_raw)
+/* Per chunk: each pair's figures, and side a's rows of the batch in flight (or side b's rows
+ * of the whole chunk against saved tensors). */
+struct cmp_chunk {
+    const struct cmp *c;
+    int64_t n;
+    struct stats *st;              /* [n_pairs] */
+    void **rows;                   /* [n_pairs] */
+    int64_t *rows_cap;             /* [n_pairs]: rows allocated */
+};
+
+static double value_at(const void *data, enum qv_dtype dt, int64_t i)
 {
-    double v;
     switch (dt) {
-    case QV_DTYPE_F32: v = ((const float *)data)[i]; *ret_raw = v; return v;
-    case QV_DTYPE_I8: v = ((const int8_t *)data)[i]; break;
-    case QV_DTYPE_U8: v = ((const uint8_t *)data)[i]; break;
-    case QV_DTYPE_I16: v = ((const int16_t *)data)[i]; break;
-    default: v = ((const int32_t *)data)[i]; break;
+    case QV_DTYPE_F32: return ((const float *)data)[i];
+    case QV_DTYPE_I8: return ((const int8_t *)data)[i];
+    case QV_DTYPE_U8: return ((const uint8_t *)data)[i];
+    case QV_DTYPE_I16: return ((const int16_t *)data)[i];
+    default: return ((const int32_t *)data)[i];
     }
-    *ret_raw = v;
-    if (!t->quant.count)
-        return v;
-    return (double)t->quant.scale[0] * (v - t->quant.zero_point[0]);
+}
+
+static double to_real(double raw, enum qv_dtype dt, const struct qv_tensor *t)
+{
+    if (dt == QV_DTYPE_F32 || !t->quant.count)
+        return raw;
+    return (double)t->quant.scale[0] * (raw - t->quant.zero_point[0]);
 }
 
 static bool same_quant(const struct qv_tensor *a, const struct qv_tensor *b)
@@ -55,54 +78,174 @@ static bool same_quant(const struct qv_tensor *a, const struct qv_tensor *b)
            a->quant.zero_point[0] == b->quant.zero_point[0];
 }
 
-static void accumulate(struct pair *p, const struct cmp *c, const void *b_data,
-                       enum qv_dtype dtype_b, int64_t n)
+/* n rows of side a against side b into s; sums per sample, then exactly across samples. */
+static void accumulate(const struct cmp *c, const struct pair *p, struct stats *s,
+                       const void *a, const void *b, int64_t n)
 {
     const struct qv_tensor *ta = &c->ga->tensors[p->tensor_a];
     const struct qv_tensor *tb = &c->gb->tensors[p->tensor_b];
-    bool lsb = p->dtype_a != QV_DTYPE_F32 && dtype_b != QV_DTYPE_F32 && same_quant(ta, tb);
-    double step = tb->quant.count == 1 && dtype_b != QV_DTYPE_F32 ? tb->quant.scale[0] : 0.0;
-    for (int64_t i = 0; i < n * p->row_elems; i++) {
-        double raw_a, raw_b;
-        double ra = real_at(p->rows_a, p->dtype_a, i, ta, &raw_a);
-        double rb = real_at(b_data, dtype_b, i, tb, &raw_b);
-        double d = lsb ? fabs(raw_a - raw_b) : fabs(ra - rb);
-        double units = lsb ? d : (step > 0 ? d / step : d);
-        if (d == 0)
-            p->same++;
-        else if (units <= 1.0 + 1e-9 && (lsb || step > 0))
-            p->off1++;
-        else
-            p->more++;
-        if (d > p->max_abs)
-            p->max_abs = d;
-        p->sig += ra * ra;
-        p->noise += (ra - rb) * (ra - rb);
+    bool lsb = p->dtype_a != QV_DTYPE_F32 && p->dtype_b != QV_DTYPE_F32 && same_quant(ta, tb);
+    double step = tb->quant.count == 1 && p->dtype_b != QV_DTYPE_F32 ? tb->quant.scale[0] : 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        double sig = 0, noise = 0;
+        for (int64_t k = r * p->row_elems; k < (r + 1) * p->row_elems; k++) {
+            double raw_a = value_at(a, p->dtype_a, k), raw_b = value_at(b, p->dtype_b, k);
+            double ra = to_real(raw_a, p->dtype_a, ta), rb = to_real(raw_b, p->dtype_b, tb);
+            double d = lsb ? fabs(raw_a - raw_b) : fabs(ra - rb);
+            double units = lsb ? d : (step > 0 ? d / step : d);
+            if (d == 0)
+                s->same++;
+            else if (units <= 1.0 + 1e-9 && (lsb || step > 0))
+                s->off1++;
+            else
+                s->more++;
+            if (d > s->max_abs)
+                s->max_abs = d;
+            sig += ra * ra;
+            noise += (ra - rb) * (ra - rb);
+        }
+        qv_xsum_add(&s->sig, sig);
+        qv_xsum_add(&s->noise, noise);
     }
-    p->elems += n * p->row_elems;
+    s->elems += n * p->row_elems;
 }
 
-static bool observe_a(int32_t node, const struct qv_tensor_view *t, bool ask, void *user)
+static void stats_merge(struct stats *to, const struct stats *from)
 {
-    struct cmp *c = user;
-    int32_t pi = c->pair_of_a[node];
-    if (ask || pi < 0)
-        return pi >= 0;
-    struct pair *p = &c->pairs[pi];
-    size_t bytes = (size_t)(t->shape.dims[0] * p->row_elems) * qv_dtype_size(p->dtype_a);
-    memcpy(p->rows_a, t->data, bytes);
-    return true;
+    to->elems += from->elems;
+    to->same += from->same;
+    to->off1 += from->off1;
+    to->more += from->more;
+    if (from->max_abs > to->max_abs)
+        to->max_abs = from->max_abs;
+    qv_xsum_merge(&to->sig, &from->sig);
+    qv_xsum_merge(&to->noise, &from->noise);
 }
 
-static bool observe_b(int32_t node, const struct qv_tensor_view *t, bool ask, void *user)
+static bool cmp_want(void *user, int32_t side, int32_t node)
+{
+    const struct cmp *c = user;
+    if (c->saved)
+        return c->pair_of_b[node] >= 0;
+    return (side == 0 ? c->pair_of_a : c->pair_of_b)[node] >= 0;
+}
+
+static void chunk_free(struct cmp_chunk *cc)
+{
+    if (!cc)
+        return;
+    for (int32_t i = 0; cc->rows && i < cc->c->n_pairs; i++)
+        free(cc->rows[i]);
+    free(cc->rows);
+    free(cc->rows_cap);
+    free(cc->st);
+    free(cc);
+}
+
+static enum qv_status cmp_begin(void *user, int64_t first, int64_t n, void **ret_state,
+                                struct qv_error *err)
+{
+    const struct cmp *c = user;
+    (void)first;
+    struct cmp_chunk *cc = calloc(1, sizeof(*cc));
+    if (cc) {
+        cc->c = c;
+        cc->n = n;
+        cc->st = calloc((size_t)c->n_pairs, sizeof(*cc->st));
+        cc->rows = calloc((size_t)c->n_pairs, sizeof(*cc->rows));
+        cc->rows_cap = calloc((size_t)c->n_pairs, sizeof(*cc->rows_cap));
+    }
+    if (!cc || !cc->st || !cc->rows || !cc->rows_cap) {
+        chunk_free(cc);
+        return qv_fail(err, QV_E_NOMEM, "out of memory comparing tensors");
+    }
+    *ret_state = cc;
+    return QV_OK;
+}
+
+/* Room for n rows of pair i in the chunk state. */
+static enum qv_status rows_room(struct cmp_chunk *cc, int32_t i, int64_t n, size_t esize,
+                                struct qv_error *err)
+{
+    if (n <= cc->rows_cap[i])
+        return QV_OK;
+    void *p = realloc(cc->rows[i], (size_t)(n * cc->c->pairs[i].row_elems) * esize + 1);
+    if (!p)
+        return qv_fail(err, QV_E_NOMEM, "out of memory comparing tensors");
+    cc->rows[i] = p;
+    cc->rows_cap[i] = n;
+    return QV_OK;
+}
+
+static enum qv_status cmp_tensors(void *state, int32_t side, int32_t node, int32_t n_views,
+                                  const struct qv_tensor_view *views, int64_t row,
+                                  struct qv_error *err)
+{
+    struct cmp_chunk *cc = state;
+    const struct cmp *c = cc->c;
+    (void)n_views;
+    if (node < 0)
+        return QV_OK;
+    int64_t n = views[0].shape.rank ? views[0].shape.dims[0] : 1;
+    if (c->saved) {
+        /* keep side b's rows; compared with the saved ones in order, in cmp_end */
+        int32_t i = c->pair_of_b[node];
+        const struct pair *p = &c->pairs[i];
+        size_t es = qv_dtype_size(p->dtype_b);
+        enum qv_status st = rows_room(cc, i, cc->n, es, err);
+        if (st == QV_OK)
+            memcpy((char *)cc->rows[i] + (size_t)(row * p->row_elems) * es, views[0].data,
+                   (size_t)(n * p->row_elems) * es);
+        return st;
+    }
+    if (side == 0) {
+        int32_t i = c->pair_of_a[node];
+        const struct pair *p = &c->pairs[i];
+        size_t es = qv_dtype_size(p->dtype_a);
+        enum qv_status st = rows_room(cc, i, n, es, err);
+        if (st == QV_OK)
+            memcpy(cc->rows[i], views[0].data, (size_t)(n * p->row_elems) * es);
+        return st;
+    }
+    int32_t i = c->pair_of_b[node];
+    accumulate(c, &c->pairs[i], &cc->st[i], cc->rows[i], views[0].data, n);
+    return QV_OK;
+}
+
+static enum qv_status cmp_end(void *user, void *state, bool merge, struct qv_error *err)
 {
     struct cmp *c = user;
-    int32_t pi = c->pair_of_b[node];
-    if (ask || pi < 0)
-        return pi >= 0;
-    struct pair *p = &c->pairs[pi];
-    accumulate(p, c, t->data, c->b_float ? QV_DTYPE_F32 : t->t->dtype, t->shape.dims[0]);
-    return true;
+    struct cmp_chunk *cc = state;
+    enum qv_status st = QV_OK;
+    for (int32_t i = 0; merge && st == QV_OK && i < c->n_pairs; i++) {
+        struct pair *p = &c->pairs[i];
+        if (c->saved) {
+            int64_t got = 0;
+            size_t es = qv_dtype_size(p->dtype_a);
+            void *buf = realloc(p->saved_rows, (size_t)(cc->n * p->row_elems) * es + 1);
+            if (!buf) {
+                st = qv_fail(err, QV_E_NOMEM, "out of memory comparing tensors");
+                break;
+            }
+            p->saved_rows = buf;
+            st = qv_npy_read_rows(p->saved, cc->n, buf, true, &got, err);
+            if (st == QV_OK && got != cc->n)
+                st = qv_fail_at(err, QV_E_INPUT, c->dir, -1, "t%d.npy holds %lld samples, the "
+                                "dataset more", p->tensor_b,
+                                (long long)(p->total.elems / (p->row_elems ? p->row_elems : 1) +
+                                            got));
+            if (st != QV_OK)
+                break;
+            if (!cc->rows[i]) {
+                st = qv_fail(err, QV_E_INTERNAL, "tensor t%d was not observed", p->tensor_b);
+                break;
+            }
+            accumulate(c, p, &cc->st[i], buf, cc->rows[i], cc->n);
+        }
+        stats_merge(&p->total, &cc->st[i]);
+    }
+    chunk_free(cc);
+    return st;
 }
 
 static int64_t row_elems_of(const struct qv_tensor *t)
@@ -114,6 +257,7 @@ static int64_t row_elems_of(const struct qv_tensor *t)
 }
 
 static enum qv_status pair_up(struct cmp *c, enum qv_dtype (*held_a)(const struct qv_tensor *),
+                              enum qv_dtype (*held_b)(const struct qv_tensor *),
                               struct qv_error *err)
 {
     const struct qv_graph *ga = c->ga, *gb = c->gb;
@@ -139,11 +283,10 @@ static enum qv_status pair_up(struct cmp *c, enum qv_dtype (*held_a)(const struc
         p->tensor_a = ta;
         p->tensor_b = tb;
         p->dtype_a = held_a(&ga->tensors[ta]);
+        p->dtype_b = held_b(&gb->tensors[tb]);
         p->row_elems = row_elems_of(&gb->tensors[tb]);
-        p->rows_a = malloc((size_t)(c->batch * p->row_elems) * 4 + 64);
-        if (!p->rows_a)
-            return qv_fail(err, QV_E_NOMEM, "out of memory for tensor '%s'",
-                           gb->tensors[tb].name);
+        qv_xsum_init(&p->total.sig);
+        qv_xsum_init(&p->total.noise);
         c->pair_of_a[p->node_a] = c->n_pairs;
         c->pair_of_b[nb] = c->n_pairs;
         c->n_pairs++;
@@ -153,19 +296,20 @@ static enum qv_status pair_up(struct cmp *c, enum qv_dtype (*held_a)(const struc
     return QV_OK;
 }
 
-static enum qv_status finish(struct cmp *c, struct qv_layer_diff **ret_diffs, int32_t *ret_n,
-                             struct qv_error *err)
+static enum qv_status finish(const struct cmp *c, struct qv_layer_diff **ret_diffs,
+                             int32_t *ret_n, struct qv_error *err)
 {
     struct qv_layer_diff *d = calloc((size_t)c->n_pairs + 1, sizeof(*d));
     if (!d)
         return qv_fail(err, QV_E_NOMEM, "out of memory");
     for (int32_t i = 0; i < c->n_pairs; i++) {
         const struct pair *p = &c->pairs[i];
+        double sig = qv_xsum_value(&p->total.sig), noise = qv_xsum_value(&p->total.noise);
         d[i] = (struct qv_layer_diff){
-            .node = p->node_b, .tensor = p->tensor_b, .elems = p->elems, .same = p->same,
-            .off_by_one = p->off1, .more = p->more, .max_abs = p->max_abs,
-            .sqnr_db = p->noise == 0 ? INFINITY
-                       : (p->sig == 0 ? -INFINITY : 10.0 * log10(p->sig / p->noise)),
+            .node = p->node_b, .tensor = p->tensor_b, .elems = p->total.elems,
+            .same = p->total.same, .off_by_one = p->total.off1, .more = p->total.more,
+            .max_abs = p->total.max_abs,
+            .sqnr_db = noise == 0 ? INFINITY : (sig == 0 ? -INFINITY : 10.0 * log10(sig / noise)),
         };
     }
     *ret_diffs = d;
@@ -176,8 +320,8 @@ static enum qv_status finish(struct cmp *c, struct qv_layer_diff **ret_diffs, in
 static void release(struct cmp *c)
 {
     for (int32_t i = 0; c->pairs && i < c->n_pairs; i++) {
-        free(c->pairs[i].rows_a);
         qv_npy_close(c->pairs[i].saved);
+        free(c->pairs[i].saved_rows);
     }
     free(c->pairs);
     free(c->pair_of_a);
@@ -195,107 +339,55 @@ static enum qv_dtype held_own(const struct qv_tensor *t)
     return t->dtype;
 }
 
-/*
- * Feeds the dataset through side a (engine ea, or the saved files when ea is NULL) and side b
- * (engine eb) batch by batch; the observers accumulate the differences.
- */
-static enum qv_status drive(struct cmp *c, struct qv_run_input *in, struct qv_engine *ea,
-                            struct qv_engine *eb, int64_t batch, int64_t max_samples,
-                            const char *where, int64_t *ret_total, struct qv_error *err)
+static enum qv_status run_compare(struct cmp *c, const struct qv_compare_opts *opts,
+                                  struct qv_run_opts *ro, int64_t *ret_samples,
+                                  struct qv_layer_diff **ret_diffs, int32_t *ret_n,
+                                  struct qv_error *err)
 {
-    enum qv_status st = QV_OK;
-    int64_t total = 0;
-    for (;;) {
-        int64_t want = batch, n = 0;
-        if (max_samples > 0 && max_samples - total < want)
-            want = max_samples - total;
-        if (want <= 0)
-            break;
-        if ((st = qv_run_input_next(in, eb, want, &n, err)) != QV_OK || n == 0)
-            break;
-        if (ea) {
-            st = qv_run_input_feed(in, ea, err);
-            if (st == QV_OK)
-                st = qv_engine_run(ea, n, err);
-        }
-        for (int32_t i = 0; !ea && st == QV_OK && i < c->n_pairs; i++) {
-            int64_t got = 0;
-            st = qv_npy_read_rows(c->pairs[i].saved, n, c->pairs[i].rows_a, true, &got, err);
-            if (st == QV_OK && got != n)
-                st = qv_fail_at(err, QV_E_INPUT, where, -1, "t%d.npy holds %lld samples, the "
-                                "dataset more", c->pairs[i].tensor_b, (long long)(total + got));
-        }
-        if (st != QV_OK || (st = qv_engine_run(eb, n, err)) != QV_OK)
-            break;
-        total += n;
-    }
-    if (st == QV_OK && total == 0)
-        st = qv_fail_at(err, QV_E_INPUT, in->path, -1, "the dataset holds no samples");
+    struct qv_run_stats stats;
+    qv_analysis_run_apply(&opts->run, ro);
+    ro->observer = (struct qv_run_observer){ .want = cmp_want, .chunk_begin = cmp_begin,
+                                             .tensors = cmp_tensors, .chunk_end = cmp_end,
+                                             .user = c };
+    enum qv_status st = qv_run(&opts->run.data, ro, &stats, err);
     if (st == QV_OK)
-        *ret_total = total;
+        st = finish(c, ret_diffs, ret_n, err);
+    if (st == QV_OK)
+        *ret_samples = stats.samples;
     return st;
 }
 
 enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *gb,
-                              const char *data_path, const struct qv_compare_opts *opts,
+                              const struct qv_compare_opts *opts,
                               struct qv_layer_diff **ret_diffs, int32_t *ret_n,
                               int64_t *ret_samples, struct qv_error *err)
 {
-    struct cmp c = { .ga = ga, .gb = gb, .batch = opts->batch > 0 ? opts->batch : 16 };
-    struct qv_engine *ea = NULL, *eb = NULL;
-    struct qv_run_input in = { 0 };
-    enum qv_status st = pair_up(&c, opts->a.kind == QV_ENGINE_FLOAT ? held_float : held_own, err);
-    struct qv_engine_opts oa = opts->a, ob = opts->b;
-    int64_t total = 0;
-    if (st != QV_OK)
-        goto cleanup;
-    oa.max_batch = ob.max_batch = c.batch;
-    oa.observe = observe_a;
-    ob.observe = observe_b;
-    oa.observe_user = ob.observe_user = &c;
-    if ((st = qv_engine_create(ga, &oa, &ea, err)) != QV_OK ||
-        (st = qv_engine_create(gb, &ob, &eb, err)) != QV_OK)
-        goto cleanup;
-    int64_t batch = qv_engine_max_batch(ea) < qv_engine_max_batch(eb) ? qv_engine_max_batch(ea)
-                                                                       : qv_engine_max_batch(eb);
-    if (ga->n_inputs != 1 || gb->n_inputs != 1 ||
-        qv_shape_elems(&ga->tensors[ga->inputs[0]].shape) !=
-            qv_shape_elems(&gb->tensors[gb->inputs[0]].shape)) {
-        st = qv_fail(err, QV_E_INPUT, "the two models' inputs differ: compare needs one input "
-                     "of the same size in both");
-        goto cleanup;
+    struct cmp c = { .ga = ga, .gb = gb };
+    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
+    enum qv_status st = pair_up(&c, opts->a.kind == QV_ENGINE_FLOAT ? held_float : held_own,
+                                opts->b.kind == QV_ENGINE_FLOAT ? held_float : held_own, err);
+    if (st == QV_OK) {
+        ro.n_sides = 2;
+        ro.sides[0] = (struct qv_run_side){ .graph = ga, .name = opts->name_a,
+                                            .engine = opts->a };
+        ro.sides[1] = (struct qv_run_side){ .graph = gb, .name = opts->name_b,
+                                            .engine = opts->b };
+        st = run_compare(&c, opts, &ro, ret_samples, ret_diffs, ret_n, err);
     }
-    /* the dataset feeds side b's engine; drive() copies it into side a's */
-    st = qv_run_input_open(&in, gb, data_path, &opts->data, opts->has_preprocess,
-                           opts->pre_scale, opts->pre_offset, batch, err);
-    if (st != QV_OK)
-        goto cleanup;
-    c.b_float = ob.kind == QV_ENGINE_FLOAT;
-    st = drive(&c, &in, ea, eb, batch, opts->max_samples, data_path, &total, err);
-    if (st == QV_OK)
-        st = finish(&c, ret_diffs, ret_n, err);
-    if (st == QV_OK)
-        *ret_samples = total;
-cleanup:
-    qv_run_input_close(&in);
-    qv_engine_free(ea);
-    qv_engine_free(eb);
     release(&c);
     return st;
 }
 
-enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
-                                const char *tensors_dir, const struct qv_compare_opts *opts,
+enum qv_status qv_compare_saved(const struct qv_graph *g, const char *tensors_dir,
+                                const struct qv_compare_opts *opts,
                                 struct qv_layer_diff **ret_diffs, int32_t *ret_n,
                                 int64_t *ret_samples, struct qv_error *err)
 {
-    struct cmp c = { .ga = g, .gb = g, .batch = opts->batch > 0 ? opts->batch : 16 };
-    struct qv_engine *eb = NULL;
-    struct qv_run_input in = { 0 };
-    struct qv_engine_opts ob = opts->b;
-    int64_t total = 0;
+    struct cmp c = { .ga = g, .gb = g, .saved = true, .dir = tensors_dir };
+    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
     char path[QV_PATH_MAX + 32];
-    enum qv_status st = pair_up(&c, held_own, err);
+    enum qv_status st = pair_up(&c, held_own,
+                                opts->b.kind == QV_ENGINE_FLOAT ? held_float : held_own, err);
     if (st != QV_OK)
         goto cleanup;
     /* keep only the tensors that have a saved file; a file must match the tensor's row shape */
@@ -303,17 +395,13 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
     for (int32_t i = 0; i < c.n_pairs; i++) {
         struct pair p = c.pairs[i];
         snprintf(path, sizeof(path), "%s/t%d.npy", tensors_dir, p.tensor_b);
+        c.pair_of_b[p.node_b] = -1;
         FILE *probe = fopen(path, "rb");
-        if (!probe) {
-            free(p.rows_a);
-            c.pair_of_b[p.node_b] = -1;
+        if (!probe)
             continue;
-        }
         fclose(probe);
-        if ((st = qv_npy_open(path, &p.saved, err)) != QV_OK) {
-            free(p.rows_a);
+        if ((st = qv_npy_open(path, &p.saved, err)) != QV_OK)
             goto cleanup;
-        }
         const struct qv_npy_info *info = qv_npy_get_info(p.saved);
         p.dtype_a = info->dtype;
         if (info->row_elems != p.row_elems) {
@@ -321,7 +409,6 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
                             "has %lld", (long long)info->row_elems, g->tensors[p.tensor_b].name,
                             (long long)p.row_elems);
             qv_npy_close(p.saved);
-            free(p.rows_a);
             goto cleanup;
         }
         c.pair_of_b[p.node_b] = kept;
@@ -333,24 +420,11 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *data_path,
                         "of the model");
         goto cleanup;
     }
-    ob.max_batch = c.batch;
-    ob.observe = observe_b;
-    ob.observe_user = &c;
-    if ((st = qv_engine_create(g, &ob, &eb, err)) != QV_OK)
-        goto cleanup;
-    int64_t batch = qv_engine_max_batch(eb);
-    if ((st = qv_run_input_open(&in, g, data_path, &opts->data, opts->has_preprocess,
-                                opts->pre_scale, opts->pre_offset, batch, err)) != QV_OK)
-        goto cleanup;
-    c.b_float = ob.kind == QV_ENGINE_FLOAT;
-    st = drive(&c, &in, NULL, eb, batch, opts->max_samples, tensors_dir, &total, err);
-    if (st == QV_OK)
-        st = finish(&c, ret_diffs, ret_n, err);
-    if (st == QV_OK)
-        *ret_samples = total;
+    ro.n_sides = 1;
+    ro.sides[0] = (struct qv_run_side){ .graph = g, .name = opts->name_b, .engine = opts->b };
+    ro.chunk = SAVED_CHUNK;
+    st = run_compare(&c, opts, &ro, ret_samples, ret_diffs, ret_n, err);
 cleanup:
-    qv_run_input_close(&in);
-    qv_engine_free(eb);
     release(&c);
     return st;
 }

@@ -1,70 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A dataset run through one engine: predictions, accuracy, raw outputs and captured tensors. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/run_common.h"
+#include "analysis/eval_internal.h"
 #include "qvet/analysis.h"
 
-/* Observer state for --save-tensors: one streaming .npy writer per node output. */
-struct capture {
-    const struct qv_graph *g;
-    const char *dir;
-    struct qv_npy_writer **writers;  /* [n_nodes] */
-    struct qv_error err;
-    bool failed;
-};
-
-static bool capture_observe(int32_t node, const struct qv_tensor_view *t, bool ask, void *user)
-{
-    struct capture *c = user;
-    if (c->failed)
-        return false;
-    if (ask)
-        return true;   /* every node is kept; writers open once the engine exists */
-    struct qv_npy_writer *w = c->writers[node];
-    if (w && qv_npy_writer_append(w, t->data, t->shape.dims[0], &c->err) != QV_OK) {
-        c->failed = true;
-        return false;
-    }
-    return true;
-}
-
-static enum qv_status open_writers(struct capture *c, const struct qv_engine_opts *eo,
-                                   struct qv_error *err)
-{
-    const struct qv_graph *g = c->g;
-    char path[QV_PATH_MAX + 32];
-    struct qv_atomic_file index;
-    enum qv_status st = qv_mkdir_p(c->dir, err);
-    if (st != QV_OK)
-        return st;
-    snprintf(path, sizeof(path), "%s/index.csv", c->dir);
-    if ((st = qv_atomic_open(&index, path, err)) != QV_OK)
-        return st;
-    fprintf(index.fp, "file,tensor,node,op,dtype,shape\n");
-    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
-        int32_t ti = g->nodes[ni].outputs[0];
-        const struct qv_tensor *t = &g->tensors[ti];
-        enum qv_dtype held = eo->kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : t->dtype;
-        struct qv_shape row = { .rank = t->shape.rank > 0 ? t->shape.rank - 1 : 0 };
-        for (int32_t r = 1; r < t->shape.rank; r++)
-            row.dims[r - 1] = t->shape.dims[r];
-        char shape[160];
-        qv_shape_format(&t->shape, shape, sizeof(shape));
-        snprintf(path, sizeof(path), "%s/t%d.npy", c->dir, ti);
-        st = qv_npy_writer_open(path, held, &row, &c->writers[ni], err);
-        if (st != QV_OK) {
-            qv_atomic_abort(&index);
-            return st;
-        }
-        fprintf(index.fp, "t%d.npy,\"%s\",%d,%s,%s,\"%s\"\n", ti, t->name, ni,
-                qv_op_name(g->nodes[ni].op), qv_dtype_name(held), shape);
-    }
-    return qv_atomic_commit(&index, err);
-}
+/* Samples per chunk while capturing every tensor: the chunk's copies stay small. */
+#define CAPTURE_CHUNK 16
 
 void qv_eval_result_release(struct qv_eval_result *r)
 {
@@ -94,7 +40,7 @@ static enum qv_status grow_result(struct qv_eval_result *r, int64_t need, int64_
     double *label = realloc(r->label, (size_t)ncap * sizeof(*label));
     if (label)
         r->label = label;
-    float *out = realloc(r->outputs, (size_t)ncap * (size_t)r->out_elems * sizeof(*out));
+    float *out = realloc(r->outputs, (size_t)ncap * (size_t)(r->out_elems + 1) * sizeof(*out));
     if (out)
         r->outputs = out;
     if (!pred || !score || !label || !out)
@@ -104,100 +50,241 @@ static enum qv_status grow_result(struct qv_eval_result *r, int64_t need, int64_
     return QV_OK;
 }
 
-enum qv_status qv_eval_run(const struct qv_graph *g, const char *data_path,
-                           const struct qv_eval_opts *opts, struct qv_eval_result *ret_result,
-                           struct qv_error *err)
+enum qv_status qv_collect_rows(struct qv_collector *c, const struct qv_run_rows *rows,
+                               struct qv_error *err)
 {
-    enum qv_status st;
+    struct qv_eval_result *r = c->r;
+    enum qv_status st = grow_result(r, r->n + rows->n, &c->cap, err);
+    if (st != QV_OK)
+        return st;
+    if (r->n == 0)
+        r->first = rows->first;
+    const float *real = rows->real[c->side][0];
+    float *dst = r->outputs + (size_t)r->n * (size_t)r->out_elems;
+    memcpy(dst, real, (size_t)(rows->n * r->out_elems) * sizeof(float));
+    r->has_labels = rows->labels != NULL;
+    for (int64_t s = 0; s < rows->n; s++) {
+        const float *o = dst + (size_t)s * (size_t)r->out_elems;
+        int32_t best = 0;
+        for (int64_t k = 1; k < r->out_elems; k++)
+            if (o[k] > o[best])
+                best = (int32_t)k;
+        r->pred[r->n + s] = best;
+        r->score[r->n + s] = r->out_elems ? o[best] : 0.0f;
+        if (rows->labels) {
+            r->label[r->n + s] = rows->labels[s];
+            if (fabs(rows->labels[s] - best) < 0.5)
+                r->correct++;
+        }
+    }
+    if (c->outputs && (st = qv_npy_writer_append(c->outputs, rows->raw[c->side][0], rows->n,
+                                                 err)) != QV_OK)
+        return st;
+    r->n += rows->n;
+    return QV_OK;
+}
+
+void qv_collect_finish(struct qv_collector *c)
+{
+    struct qv_eval_result *r = c->r;
+    r->accuracy = r->has_labels && r->n ? (double)r->correct / (double)r->n : 0.0;
+}
+
+/* ---- --save-tensors: every node's first output, in sample order ----------------------------- */
+
+struct capture {
+    const struct qv_graph *g;
+    size_t *row_bytes;               /* [n_nodes] as the engine holds the output */
+    struct qv_npy_writer **writers;  /* [n_nodes] */
+};
+
+struct capture_chunk {
+    const struct capture *c;
+    int64_t n;
+    void **rows;                     /* [n_nodes]: n rows each, allocated on first sight */
+};
+
+static bool capture_want(void *user, int32_t side, int32_t node)
+{
+    (void)user;
+    (void)node;
+    return side == 0;
+}
+
+static enum qv_status capture_begin(void *user, int64_t first, int64_t n, void **ret_state,
+                                    struct qv_error *err)
+{
+    const struct capture *c = user;
+    (void)first;
+    struct capture_chunk *cc = calloc(1, sizeof(*cc));
+    if (cc)
+        cc->rows = calloc((size_t)c->g->n_nodes + 1, sizeof(void *));
+    if (!cc || !cc->rows) {
+        free(cc);
+        return qv_fail(err, QV_E_NOMEM, "out of memory capturing tensors");
+    }
+    cc->c = c;
+    cc->n = n;
+    *ret_state = cc;
+    return QV_OK;
+}
+
+static enum qv_status capture_tensors(void *state, int32_t side, int32_t node, int32_t n_views,
+                                      const struct qv_tensor_view *views, int64_t row,
+                                      struct qv_error *err)
+{
+    struct capture_chunk *cc = state;
+    (void)side;
+    (void)n_views;
+    if (node < 0)
+        return QV_OK;
+    size_t rb = cc->c->row_bytes[node];
+    int64_t n = views[0].shape.rank ? views[0].shape.dims[0] : 1;
+    if (!cc->rows[node] && !(cc->rows[node] = malloc((size_t)cc->n * rb + 1)))
+        return qv_fail(err, QV_E_NOMEM, "out of memory capturing tensors");
+    memcpy((char *)cc->rows[node] + (size_t)row * rb, views[0].data, (size_t)n * rb);
+    return QV_OK;
+}
+
+static enum qv_status capture_end(void *user, void *state, bool merge, struct qv_error *err)
+{
+    const struct capture *c = user;
+    struct capture_chunk *cc = state;
+    enum qv_status st = QV_OK;
+    for (int32_t ni = 0; ni < c->g->n_nodes; ni++) {
+        if (merge && st == QV_OK && c->writers[ni]) {
+            if (!cc->rows[ni])
+                st = qv_fail(err, QV_E_INTERNAL, "node %d was not captured", ni);
+            else
+                st = qv_npy_writer_append(c->writers[ni], cc->rows[ni], cc->n, err);
+        }
+        free(cc->rows[ni]);
+    }
+    free(cc->rows);
+    free(cc);
+    return st;
+}
+
+/* index.csv and one writer per node output, inside dir (a temporary the caller commits). */
+static enum qv_status capture_open(struct capture *c, const char *dir, enum qv_engine_kind kind,
+                                   struct qv_error *err)
+{
+    const struct qv_graph *g = c->g;
+    char path[QV_PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/index.csv", dir);
+    FILE *index = fopen(path, "wb");
+    if (!index)
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s'", path);
+    fprintf(index, "file,tensor,node,op,dtype,shape\n");
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        int32_t ti = g->nodes[ni].outputs[0];
+        const struct qv_tensor *t = &g->tensors[ti];
+        enum qv_dtype held = kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : t->dtype;
+        struct qv_shape row = { .rank = t->shape.rank > 0 ? t->shape.rank - 1 : 0 };
+        for (int32_t r = 1; r < t->shape.rank; r++)
+            row.dims[r - 1] = t->shape.dims[r];
+        c->row_bytes[ni] = (size_t)qv_shape_elems(&row) * qv_dtype_size(held);
+        char shape[160];
+        qv_shape_format(&t->shape, shape, sizeof(shape));
+        snprintf(path, sizeof(path), "%s/t%d.npy", dir, ti);
+        enum qv_status st = qv_npy_writer_open_plain(path, held, &row, &c->writers[ni], err);
+        if (st != QV_OK) {
+            fclose(index);
+            return st;
+        }
+        fprintf(index, "t%d.npy,\"%s\",%d,%s,%s,\"%s\"\n", ti, t->name, ni,
+                qv_op_name(g->nodes[ni].op), qv_dtype_name(held), shape);
+    }
+    bool bad = ferror(index) != 0;
+    bad = fclose(index) != 0 || bad;
+    if (bad)
+        return qv_fail_at(err, QV_E_IO, dir, -1, "cannot write '%s/index.csv'", dir);
+    return QV_OK;
+}
+
+static enum qv_status eval_deliver(void *user, const struct qv_run_rows *rows,
+                                   struct qv_error *err)
+{
+    return qv_collect_rows(user, rows, err);
+}
+
+void qv_analysis_run_apply(const struct qv_analysis_run *a, struct qv_run_opts *o)
+{
+    o->batch = a->batch;
+    o->n_threads = a->n_threads;
+    o->max_samples = a->max_samples;
+    o->shard = a->shard;
+    o->n_shards = a->n_shards;
+    o->progress = a->progress;
+    o->warn = a->warn;
+    o->notify_user = a->user;
+}
+
+/* The class count a classification label must stay below: output 0's values. */
+int64_t qv_label_classes(const struct qv_graph *g, enum qv_task task)
+{
+    if (task != QV_TASK_CLASSIFICATION || g->n_outputs < 1)
+        return 0;
+    return qv_shape_elems(&g->tensors[g->outputs[0]].shape);
+}
+
+enum qv_status qv_eval_run(const struct qv_graph *g, const struct qv_eval_opts *opts,
+                           struct qv_eval_result *ret_result, struct qv_error *err)
+{
+    enum qv_status st = QV_OK;
     struct qv_eval_result r = { 0 };
-    struct capture cap = { .g = g, .dir = opts->save_tensors, .err = QV_ERROR_INIT };
-    struct qv_run_input in = { 0 };
-    struct qv_engine *e = NULL;
-    struct qv_npy_writer *outw = NULL;
-    int64_t capacity = 0;
-    struct qv_engine_opts eo = opts->engine;
-    eo.max_batch = opts->batch > 0 ? opts->batch : 64;
+    struct capture cap = { .g = g };
+    struct qv_collector col = { .r = &r, .side = 0 };
+    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
+    struct qv_data_spec spec = opts->run.data;
+    struct qv_run_stats stats;
+    if (g->n_outputs < 1)
+        return qv_fail(err, QV_E_INPUT, "the model has no outputs");
+    const struct qv_tensor *out_t = &g->tensors[g->outputs[0]];
+    r.out_elems = qv_shape_elems(&out_t->shape);
+    spec.label_classes = qv_label_classes(g, opts->task);
+    qv_analysis_run_apply(&opts->run, &ro);
+    ro.n_sides = 1;
+    ro.sides[0].graph = g;
+    ro.sides[0].name = opts->model_name;
+    ro.sides[0].engine = opts->engine;
+    ro.deliver = eval_deliver;
+    ro.user = &col;
     if (opts->save_tensors) {
         cap.writers = calloc((size_t)g->n_nodes + 1, sizeof(*cap.writers));
-        if (!cap.writers)
-            return qv_fail(err, QV_E_NOMEM, "out of memory");
-        eo.observe = capture_observe;
-        eo.observe_user = &cap;
+        cap.row_bytes = calloc((size_t)g->n_nodes + 1, sizeof(*cap.row_bytes));
+        if (!cap.writers || !cap.row_bytes) {
+            st = qv_fail(err, QV_E_NOMEM, "out of memory");
+            goto cleanup;
+        }
+        if ((st = capture_open(&cap, opts->save_tensors, opts->engine.kind, err)) != QV_OK)
+            goto cleanup;
+        ro.observer = (struct qv_run_observer){ .want = capture_want,
+                                                .chunk_begin = capture_begin,
+                                                .tensors = capture_tensors,
+                                                .chunk_end = capture_end, .user = &cap };
+        ro.chunk = CAPTURE_CHUNK;
     }
-    st = qv_engine_create(g, &eo, &e, err);
-    if (st != QV_OK)
-        goto cleanup;
-    st = qv_run_input_open(&in, g, data_path, &opts->data, opts->has_preprocess,
-                           opts->pre_scale, opts->pre_offset, qv_engine_max_batch(e), err);
-    if (st != QV_OK)
-        goto cleanup;
-    if (opts->save_tensors && (st = open_writers(&cap, &eo, err)) != QV_OK)
-        goto cleanup;
-    const struct qv_tensor *out_t = qv_engine_output_tensor(e, 0);
-    r.out_elems = qv_shape_elems(&out_t->shape);
-    r.has_labels = qv_dataset_has_labels(in.ds);
     if (opts->save_outputs) {
+        enum qv_dtype held = opts->engine.kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : out_t->dtype;
         struct qv_shape row = { .rank = out_t->shape.rank > 0 ? out_t->shape.rank - 1 : 0 };
         for (int32_t k = 1; k < out_t->shape.rank; k++)
             row.dims[k - 1] = out_t->shape.dims[k];
-        st = qv_npy_writer_open(opts->save_outputs, qv_engine_output_dtype(e, 0), &row, &outw,
-                                err);
+        st = qv_npy_writer_open_plain(opts->save_outputs, held, &row, &col.outputs, err);
         if (st != QV_OK)
             goto cleanup;
     }
-    for (;;) {
-        int64_t want = qv_engine_max_batch(e), n = 0;
-        if (opts->max_samples > 0 && opts->max_samples - r.n < want)
-            want = opts->max_samples - r.n;
-        if (want <= 0)
-            break;
-        st = qv_run_input_next(&in, e, want, &n, err);
-        if (st != QV_OK || n == 0)
-            break;
-        st = qv_engine_run(e, n, err);
-        if (st != QV_OK) {
-            if (cap.failed)
-                *err = cap.err;
-            break;
-        }
-        if (outw && (st = qv_npy_writer_append(outw, qv_engine_output(e, 0), n, err)) != QV_OK)
-            break;
-        if ((st = grow_result(&r, r.n + n, &capacity, err)) != QV_OK)
-            break;
-        float *dst = r.outputs + (size_t)r.n * (size_t)r.out_elems;
-        qv_engine_output_real(e, 0, n, dst);
-        for (int64_t s = 0; s < n; s++) {
-            const float *o = dst + (size_t)s * (size_t)r.out_elems;
-            int32_t best = 0;
-            for (int64_t k = 1; k < r.out_elems; k++)
-                if (o[k] > o[best])
-                    best = (int32_t)k;
-            r.pred[r.n + s] = best;
-            r.score[r.n + s] = r.out_elems ? o[best] : 0.0f;
-            if (r.has_labels) {
-                r.label[r.n + s] = in.labels[s];
-                if (fabs(in.labels[s] - best) < 0.5)
-                    r.correct++;
-            }
-        }
-        r.n += n;
-    }
-    if (st != QV_OK)
+    if ((st = qv_run(&spec, &ro, &stats, err)) != QV_OK)
         goto cleanup;
-    if (r.n == 0) {
-        st = qv_fail_at(err, QV_E_INPUT, data_path, -1, "the dataset holds no samples");
-        goto cleanup;
-    }
-    r.accuracy = r.has_labels ? (double)r.correct / (double)r.n : 0.0;
-    if (outw) {
-        st = qv_npy_writer_close(outw, err);
-        outw = NULL;
+    qv_collect_finish(&col);
+    r.stats = stats;
+    if (col.outputs) {
+        st = qv_npy_writer_close(col.outputs, err);
+        col.outputs = NULL;
         if (st != QV_OK)
             goto cleanup;
     }
     for (int32_t ni = 0; cap.writers && ni < g->n_nodes; ni++) {
-        if (!cap.writers[ni])
-            continue;
         st = qv_npy_writer_close(cap.writers[ni], err);
         cap.writers[ni] = NULL;
         if (st != QV_OK)
@@ -206,12 +293,11 @@ enum qv_status qv_eval_run(const struct qv_graph *g, const char *data_path,
     *ret_result = r;
     memset(&r, 0, sizeof(r));
 cleanup:
-    qv_npy_writer_abort(outw);
+    qv_npy_writer_abort(col.outputs);
     for (int32_t ni = 0; cap.writers && ni < g->n_nodes; ni++)
         qv_npy_writer_abort(cap.writers[ni]);
     free(cap.writers);
-    qv_run_input_close(&in);
-    qv_engine_free(e);
+    free(cap.row_bytes);
     qv_eval_result_release(&r);
     return st;
 }
@@ -219,18 +305,21 @@ cleanup:
 enum qv_status qv_eval_save_predictions(const struct qv_eval_result *r, const char *path,
                                         struct qv_error *err)
 {
-    struct qv_atomic_file f;
-    enum qv_status st = qv_atomic_open(&f, path, err);
-    if (st != QV_OK)
-        return st;
-    fprintf(f.fp, r->has_labels ? "sample,pred,score,label,correct\n" : "sample,pred,score\n");
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s'", path);
+    fprintf(f, r->has_labels ? "sample,pred,score,label,correct\n" : "sample,pred,score\n");
     for (int64_t i = 0; i < r->n; i++) {
-        fprintf(f.fp, "%lld,%d,%.9g", (long long)i, r->pred[i], (double)r->score[i]);
+        fprintf(f, "%lld,%d,%.9g", (long long)(r->first + i), r->pred[i], (double)r->score[i]);
         if (r->has_labels)
-            fprintf(f.fp, ",%.9g,%d", r->label[i], fabs(r->label[i] - r->pred[i]) < 0.5);
-        fputc('\n', f.fp);
+            fprintf(f, ",%.9g,%d", r->label[i], fabs(r->label[i] - r->pred[i]) < 0.5);
+        fputc('\n', f);
     }
-    return qv_atomic_commit(&f, err);
+    int e = ferror(f) ? EIO : 0;
+    if (fclose(f) != 0 && !e)
+        e = errno;
+    return e ? qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e))
+             : QV_OK;
 }
 
 double qv_sqnr_db(const float *a, const float *b, int64_t n)

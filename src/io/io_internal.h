@@ -45,5 +45,27 @@ enum qv_num_status qv_parse_number(const char *s, size_t len, double *ret_value)
 
 /* Byte offset in the file of the shape tuple of an open .npy header (for dataset errors). */
 int64_t qv_npy_shape_offset(const struct qv_npy *npy);
+/* The file an array is read from (the .npz for a member), and the member's name or "". */
+const char *qv_npy_path(const struct qv_npy *npy);
+const char *qv_npy_member(const struct qv_npy *npy);
+
+/*
+ * The bytes of one .npz member (npz.c), stored or inflated, with its size and CRC-32 checked
+ * against the zip directory when its last byte has been read.
+ */
+struct qv_npz_stream;
+/* Up to n bytes; *ret_got < n only at the member's end. */
+enum qv_status qv_npz_stream_read(struct qv_npz_stream *zs, void *buf, size_t n, size_t *ret_got,
+                                  struct qv_error *err);
+/* Offset in the archive of byte pos of a stored member; -1 for a deflated member. */
+int64_t qv_npz_stream_file_offset(const struct qv_npz_stream *zs, int64_t pos);
+void qv_npz_stream_close(struct qv_npz_stream *zs);
+/*
+ * An .npy reader over a member stream of `size` bytes (path: the .npz, member: its name). Takes
+ * the stream over, also on failure.
+ */
+enum qv_status qv_npy_open_stream(const char *path, const char *member,
+                                  struct qv_npz_stream *zs, int64_t size,
+                                  struct qv_npy **ret_npy, struct qv_error *err);
 
 #endif

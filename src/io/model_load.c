@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qvet/analysis.h"
 #include "qvet/io.h"
+#include "qvet/manifest.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -22,7 +22,7 @@ enum qv_status qv_model_load(const char *path, struct qv_graph **ret_graph, stru
         enum qv_status s = qv_manifest_load(path, &m, err);
         if (s != QV_OK)
             return s;
-        return qv_model_load(m.model[0] ? m.model : m.int8_model, ret_graph, err);
+        return qv_model_load(qv_manifest_model(&m, false), ret_graph, err);
     }
     if (ends_with(path, ".tflite"))
         return qv_tflite_load(path, ret_graph, err);

@@ -14,6 +14,8 @@
  * on them to patch the sample count at close without moving the data.
  */
 #include <errno.h>
+#include <float.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,17 +35,25 @@
 #define GROWTH_DIGITS 21          /* numpy.lib.format.GROWTH_AXIS_MAX_DIGITS */
 
 struct qv_npy {
-    FILE *fp;
-    char path[1024];
+    FILE *fp;                      /* a plain file; NULL for a member of an .npz */
+    struct qv_npz_stream *zs;      /* the member's stream, or NULL */
+    char path[1024];               /* the file (the .npz for a member) */
+    char member[256];              /* "" or the member's name inside the .npz */
     struct qv_npy_info info;
-    int64_t file_size;             /* -1 when not a regular file */
+    int64_t size;                  /* bytes of the array (a member's uncompressed size); -1 when
+                                    * not a regular file */
+    int64_t pos;                   /* bytes of the array consumed so far */
     int64_t rows_read;
-    size_t row_bytes;
+    size_t row_bytes;              /* of one row as stored */
     int64_t shape_offset;          /* of the shape tuple in the header */
+    int elem;                      /* enum elem as stored */
+    void *raw;                     /* rows as stored, before conversion */
+    size_t raw_cap;
 };
 
 struct qv_npy_writer {
-    struct qv_atomic_file f;
+    struct qv_atomic_file f;       /* plain: f.fp and f.path only, no temporary or rename */
+    bool plain;
     enum qv_dtype dtype;
     struct qv_shape shape;         /* dims[0] = rows appended so far */
     size_t row_bytes;
@@ -52,36 +62,73 @@ struct qv_npy_writer {
 
 /* ---- header parsing ------------------------------------------------------------------------ */
 
+/*
+ * Element types read from .npy files. qvet's own dtypes are delivered as they are (a bool byte
+ * must be 0 or 1); float64 is converted to float32 while reading, a value beyond float32's range
+ * being refused (docs/data.md).
+ */
+enum elem { E_F32, E_I8, E_U8, E_I16, E_I32, E_F64, E_I64, E_BOOL };
+
 static const struct {
     const char *descr;
-    enum qv_dtype dtype;
+    enum elem elem;
+    enum qv_dtype dtype;           /* as delivered */
+    size_t size;                   /* bytes in the file */
 } descrs[] = {
-    { "<f4", QV_DTYPE_F32 }, { "|i1", QV_DTYPE_I8 },  { "<i1", QV_DTYPE_I8 },
-    { ">i1", QV_DTYPE_I8 },  { "|u1", QV_DTYPE_U8 },  { "<u1", QV_DTYPE_U8 },
-    { ">u1", QV_DTYPE_U8 },  { "<i2", QV_DTYPE_I16 }, { "<i4", QV_DTYPE_I32 },
-    { "<i8", QV_DTYPE_I64 }, { "|b1", QV_DTYPE_BOOL }, { "<b1", QV_DTYPE_BOOL },
+    { "<f4", E_F32, QV_DTYPE_F32, 4 },  { "|i1", E_I8, QV_DTYPE_I8, 1 },
+    { "<i1", E_I8, QV_DTYPE_I8, 1 },    { ">i1", E_I8, QV_DTYPE_I8, 1 },
+    { "|u1", E_U8, QV_DTYPE_U8, 1 },    { "<u1", E_U8, QV_DTYPE_U8, 1 },
+    { ">u1", E_U8, QV_DTYPE_U8, 1 },    { "<i2", E_I16, QV_DTYPE_I16, 2 },
+    { "<i4", E_I32, QV_DTYPE_I32, 4 },  { "<i8", E_I64, QV_DTYPE_I64, 8 },
+    { "|b1", E_BOOL, QV_DTYPE_BOOL, 1 }, { "<b1", E_BOOL, QV_DTYPE_BOOL, 1 },
+    { "<f8", E_F64, QV_DTYPE_F32, 8 },
 };
 
 /* What np.save writes for each dtype (the first match in descrs[] above). */
 static const char *descr_of(enum qv_dtype dtype)
 {
     for (size_t i = 0; i < sizeof(descrs) / sizeof(descrs[0]); i++)
-        if (descrs[i].dtype == dtype)
+        if (descrs[i].dtype == dtype && descrs[i].size == qv_dtype_size(dtype))
             return descrs[i].descr;
     return NULL;
+}
+
+/*
+ * A failure at byte pos of the array. A plain file names the byte; a member of an .npz names
+ * the member, and the byte in the archive when the member is stored (not compressed), else the
+ * byte of the inflated member.
+ */
+static enum qv_status nfail(const struct qv_npy *npy, struct qv_error *err, enum qv_status st,
+                            int64_t pos, const char *fmt, ...) QV_PRINTF(5, 6);
+
+static enum qv_status nfail(const struct qv_npy *npy, struct qv_error *err, enum qv_status st,
+                            int64_t pos, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!npy->zs)
+        return qv_fail_at(err, st, npy->path, pos, "%s", msg);
+    int64_t at = pos >= 0 ? qv_npz_stream_file_offset(npy->zs, pos) : -1;
+    if (at >= 0 || pos < 0)
+        return qv_fail_at(err, st, npy->path, at, "member '%s': %s", npy->member, msg);
+    return qv_fail_at(err, st, npy->path, -1, "member '%s', byte %lld after inflating: %s",
+                      npy->member, (long long)pos, msg);
 }
 
 struct hparser {
     const char *s;                 /* header text (not NUL-terminated) */
     size_t n, i;
-    int64_t base;                  /* file offset of s[0] */
-    const char *path;
+    int64_t base;                  /* array offset of s[0] */
+    const struct qv_npy *npy;
     struct qv_error *err;
 };
 
 static enum qv_status hfail(struct hparser *p, size_t at, const char *what)
 {
-    return qv_fail_at(p->err, QV_E_INPUT, p->path, p->base + (int64_t)at, "npy header: %s", what);
+    return nfail(p->npy, p->err, QV_E_INPUT, p->base + (int64_t)at, "npy header: %s", what);
 }
 
 static void hskip_ws(struct hparser *p)
@@ -193,7 +240,8 @@ static enum qv_status hshape(struct hparser *p, struct qv_shape *shape)
 
 enum { KEY_DESCR, KEY_FORTRAN, KEY_SHAPE, KEY_COUNT };
 
-static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, size_t *ret_shape_at)
+static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, size_t *ret_shape_at,
+                                 int *ret_elem)
 {
     static const char *const keys[KEY_COUNT] = { "descr", "fortran_order", "shape" };
     enum qv_status st;
@@ -274,6 +322,9 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
     for (size_t i = 0; i < sizeof(descrs) / sizeof(descrs[0]) && !found; i++) {
         if (strlen(descrs[i].descr) == descr_len && memcmp(descrs[i].descr, d, descr_len) == 0) {
             info->dtype = descrs[i].dtype;
+            info->stored_elem_size = descrs[i].size;
+            snprintf(info->descr, sizeof(info->descr), "%s", descrs[i].descr);
+            *ret_elem = descrs[i].elem;
             found = true;
         }
     }
@@ -284,8 +335,8 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
                      "(save with arr.astype(arr.dtype.newbyteorder('<')))", dl, d);
         else
             snprintf(msg, sizeof(msg), "unsupported dtype '%.*s' (qvet reads float32 '<f4', "
-                     "int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', int64 '<i8', bool "
-                     "'|b1')", dl, d);
+                     "float64 '<f8', int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', "
+                     "int64 '<i8', bool '|b1')", dl, d);
         return hfail(p, descr_at, msg);
     }
 
@@ -302,6 +353,52 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
     return QV_OK;
 }
 
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* Up to n bytes of the array; *ret_got < n only at its end. */
+static enum qv_status src_read(struct qv_npy *npy, void *buf, size_t n, size_t *ret_got,
+                               struct qv_error *err)
+{
+    size_t got = 0;
+    if (npy->zs) {
+        enum qv_status st = qv_npz_stream_read(npy->zs, buf, n, &got, err);
+        if (st != QV_OK)
+            return st;
+    } else {
+        got = n ? fread(buf, 1, n, npy->fp) : 0;
+        if (got < n && ferror(npy->fp))
+            return nfail(npy, err, QV_E_IO, npy->pos + (int64_t)got, "cannot read '%s': %s",
+                         npy->path, strerror(errno));
+    }
+    npy->pos += (int64_t)got;
+    *ret_got = got;
+    return QV_OK;
+}
+
+static enum qv_status src_skip(struct qv_npy *npy, int64_t n, struct qv_error *err)
+{
+    if (!npy->zs && npy->size >= 0) {
+        if (fseeko(npy->fp, (off_t)n, SEEK_CUR) != 0)
+            return nfail(npy, err, QV_E_IO, npy->pos, "cannot seek in '%s': %s", npy->path,
+                         strerror(errno));
+        npy->pos += n;
+        return QV_OK;
+    }
+    char buf[4096];
+    while (n > 0) {
+        size_t want = n < (int64_t)sizeof(buf) ? (size_t)n : sizeof(buf), got;
+        enum qv_status st = src_read(npy, buf, want, &got, err);
+        if (st != QV_OK)
+            return st;
+        if (got < want)
+            return nfail(npy, err, QV_E_INPUT, npy->pos, "truncated .npy file: the data ends "
+                         "inside sample %lld", (long long)(npy->pos - npy->info.data_offset) /
+                         (long long)(npy->row_bytes ? npy->row_bytes : 1));
+        n -= (int64_t)got;
+    }
+    return QV_OK;
+}
+
 static uint32_t le32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -309,61 +406,94 @@ static uint32_t le32(const uint8_t *b)
 
 static enum qv_status read_header(struct qv_npy *npy, struct qv_error *err)
 {
-    const char *path = npy->path;
     uint8_t pre[12];
-    size_t got = fread(pre, 1, sizeof(pre), npy->fp);
+    size_t got = 0;
+    enum qv_status st = src_read(npy, pre, sizeof(pre), &got, err);
+    if (st != QV_OK)
+        return st;
     size_t magic_cmp = got < MAGIC_LEN ? got : MAGIC_LEN;
-    if (memcmp(pre, MAGIC, magic_cmp) != 0 || got == 0)
-        return qv_fail_at(err, QV_E_INPUT, path, 0, "not an .npy file (bad magic)");
+    if (got == 0 || memcmp(pre, MAGIC, magic_cmp) != 0)
+        return nfail(npy, err, QV_E_INPUT, 0, "not an .npy file (bad magic)");
     if (got < 8)
-        return qv_fail_at(err, QV_E_INPUT, path, (int64_t)got,
-                          "truncated .npy file: it ends inside the %s", got < MAGIC_LEN ?
-                          "magic string" : "format version");
+        return nfail(npy, err, QV_E_INPUT, (int64_t)got, "truncated .npy file: it ends inside "
+                     "the %s", got < MAGIC_LEN ? "magic string" : "format version");
     if (pre[6] < 1 || pre[6] > 3)
-        return qv_fail_at(err, QV_E_INPUT, path, 6, "unsupported .npy format version %u.%u",
-                          pre[6], pre[7]);
+        return nfail(npy, err, QV_E_INPUT, 6, "unsupported .npy format version %u.%u", pre[6],
+                     pre[7]);
     if (pre[7] != 0)
-        return qv_fail_at(err, QV_E_INPUT, path, 7, "unsupported .npy format version %u.%u",
-                          pre[6], pre[7]);
+        return nfail(npy, err, QV_E_INPUT, 7, "unsupported .npy format version %u.%u", pre[6],
+                     pre[7]);
     size_t prelude = pre[6] == 1 ? 10 : 12;
     if (got < prelude)
-        return qv_fail_at(err, QV_E_INPUT, path, (int64_t)got,
-                          "truncated .npy file: it ends inside the header length");
+        return nfail(npy, err, QV_E_INPUT, (int64_t)got,
+                     "truncated .npy file: it ends inside the header length");
     size_t hlen = pre[6] == 1 ? (size_t)(pre[8] | pre[9] << 8) : le32(pre + 8);
     if (hlen > MAX_HEADER_LEN)
-        return qv_fail_at(err, QV_E_INPUT, path, 8, "npy header length %zu is more than %d bytes",
-                          hlen, MAX_HEADER_LEN);
-    if (npy->file_size >= 0 && (int64_t)(prelude + hlen) > npy->file_size)
-        return qv_fail_at(err, QV_E_INPUT, path, 8,
-                          "npy header length %zu runs past the end of the file (%lld bytes)", hlen,
-                          (long long)npy->file_size);
+        return nfail(npy, err, QV_E_INPUT, 8, "npy header length %zu is more than %d bytes", hlen,
+                     MAX_HEADER_LEN);
+    if (npy->size >= 0 && (int64_t)(prelude + hlen) > npy->size)
+        return nfail(npy, err, QV_E_INPUT, 8, "npy header length %zu runs past the end of the "
+                     "%s (%lld bytes)", hlen, npy->zs ? "member" : "file", (long long)npy->size);
     char *h = malloc(hlen ? hlen : 1);
     if (!h)
-        return qv_fail(err, QV_E_NOMEM, "out of memory reading the header of '%s'", path);
+        return qv_fail(err, QV_E_NOMEM, "out of memory reading the header of '%s'", npy->path);
     /* The prelude read may already hold the start of the header (or, for a tiny header, more). */
     size_t have = got - prelude < hlen ? got - prelude : hlen;
     memcpy(h, pre + prelude, have);
-    if (have < hlen)
-        have += fread(h + have, 1, hlen - have, npy->fp);
-    enum qv_status st;
+    size_t extra = got - prelude - have;   /* data bytes read with a tiny header */
     if (have < hlen) {
-        st = qv_fail_at(err, QV_E_INPUT, path, (int64_t)(prelude + have),
-                        "truncated .npy file: it ends inside the header");
-    } else {
-        struct hparser p = { .s = h, .n = hlen, .base = (int64_t)prelude, .path = path,
+        size_t more = 0;
+        st = src_read(npy, h + have, hlen - have, &more, err);
+        have += more;
+    }
+    if (st == QV_OK && have < hlen) {
+        st = nfail(npy, err, QV_E_INPUT, (int64_t)(prelude + have),
+                   "truncated .npy file: it ends inside the header");
+    } else if (st == QV_OK) {
+        struct hparser p = { .s = h, .n = hlen, .base = (int64_t)prelude, .npy = npy,
                              .err = err };
         size_t shape_at = 0;
-        st = parse_dict(&p, &npy->info, &shape_at);
+        st = parse_dict(&p, &npy->info, &shape_at, &npy->elem);
         npy->shape_offset = (int64_t)(prelude + shape_at);
     }
     free(h);
     if (st != QV_OK)
         return st;
-    /* got may hold the first data bytes when the header is short: go back to the data. */
     npy->info.data_offset = (int64_t)(prelude + hlen);
-    if (fseeko(npy->fp, (off_t)npy->info.data_offset, SEEK_SET) != 0 && npy->file_size >= 0)
-        return qv_fail_at(err, QV_E_IO, path, npy->info.data_offset, "cannot seek in '%s': %s",
-                          path, strerror(errno));
+    if (extra) {
+        /* A header shorter than 12 bytes: go back to the data (plain files only can). */
+        if (npy->zs || fseeko(npy->fp, (off_t)npy->info.data_offset, SEEK_SET) != 0)
+            return nfail(npy, err, QV_E_INPUT, npy->info.data_offset, "npy header too short");
+        npy->pos = npy->info.data_offset;
+    }
+    return QV_OK;
+}
+
+/* Header, sizes and the data's extent; npy->fp or npy->zs and npy->size are set. */
+static enum qv_status open_common(struct qv_npy *npy, struct qv_error *err)
+{
+    char shape[160];
+    enum qv_status st = read_header(npy, err);
+    if (st != QV_OK)
+        return st;
+    struct qv_npy_info *info = &npy->info;
+    info->row_elems = 1;
+    for (int32_t i = 1; i < info->shape.rank; i++)
+        info->row_elems *= info->shape.dims[i];
+    npy->row_bytes = (size_t)info->row_elems * info->stored_elem_size;
+    int64_t end = info->data_offset + qv_shape_elems(&info->shape) *
+                  (int64_t)info->stored_elem_size;
+    if (npy->size >= 0 && npy->size < end) {
+        qv_shape_format(&info->shape, shape, sizeof(shape));
+        return nfail(npy, err, QV_E_INPUT, npy->size, "truncated .npy file: the data ends at "
+                     "byte %lld, shape %s %s needs %lld", (long long)npy->size, shape,
+                     info->descr, (long long)end);
+    }
+    if (npy->size > end) {
+        qv_shape_format(&info->shape, shape, sizeof(shape));
+        return nfail(npy, err, QV_E_INPUT, end, "%lld bytes of unexpected data after the array "
+                     "(shape %s %s ends here)", (long long)(npy->size - end), shape, info->descr);
+    }
     return QV_OK;
 }
 
@@ -371,7 +501,6 @@ enum qv_status qv_npy_open(const char *path, struct qv_npy **ret_npy, struct qv_
 {
     enum qv_status st;
     struct stat sb;
-    char shape[160];
     if (strlen(path) >= sizeof(((struct qv_npy *)0)->path))
         return qv_fail_at(err, QV_E_IO, path, -1, "path is too long");
     struct qv_npy *npy = calloc(1, sizeof(*npy));
@@ -391,33 +520,10 @@ enum qv_status qv_npy_open(const char *path, struct qv_npy **ret_npy, struct qv_
         st = qv_fail_at(err, QV_E_IO, path, -1, "'%s' is a directory", path);
         goto fail;
     }
-    npy->file_size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
-    st = read_header(npy, err);
+    npy->size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
+    st = open_common(npy, err);
     if (st != QV_OK)
         goto fail;
-
-    struct qv_npy_info *info = &npy->info;
-    size_t esize = qv_dtype_size(info->dtype);
-    info->row_elems = 1;
-    for (int32_t i = 1; i < info->shape.rank; i++)
-        info->row_elems *= info->shape.dims[i];
-    npy->row_bytes = (size_t)info->row_elems * esize;
-    int64_t end = info->data_offset + qv_shape_elems(&info->shape) * (int64_t)esize;
-    if (npy->file_size >= 0 && npy->file_size < end) {
-        qv_shape_format(&info->shape, shape, sizeof(shape));
-        st = qv_fail_at(err, QV_E_INPUT, path, npy->file_size,
-                        "truncated .npy file: the data ends at byte %lld, shape %s %s needs %lld",
-                        (long long)npy->file_size, shape, qv_dtype_name(info->dtype),
-                        (long long)end);
-        goto fail;
-    }
-    if (npy->file_size > end) {
-        qv_shape_format(&info->shape, shape, sizeof(shape));
-        st = qv_fail_at(err, QV_E_INPUT, path, end,
-                        "%lld bytes of unexpected data after the array (shape %s %s ends here)",
-                        (long long)(npy->file_size - end), shape, qv_dtype_name(info->dtype));
-        goto fail;
-    }
     *ret_npy = npy;
     return QV_OK;
 fail:
@@ -425,14 +531,91 @@ fail:
     return st;
 }
 
+enum qv_status qv_npy_open_stream(const char *path, const char *member,
+                                  struct qv_npz_stream *zs, int64_t size,
+                                  struct qv_npy **ret_npy, struct qv_error *err)
+{
+    struct qv_npy *npy = calloc(1, sizeof(*npy));
+    if (!npy) {
+        qv_npz_stream_close(zs);
+        return qv_fail(err, QV_E_NOMEM, "out of memory opening '%s'", path);
+    }
+    snprintf(npy->path, sizeof(npy->path), "%s", path);
+    snprintf(npy->member, sizeof(npy->member), "%s", member);
+    npy->zs = zs;
+    npy->size = size;
+    enum qv_status st = open_common(npy, err);
+    if (st != QV_OK) {
+        qv_npy_close(npy);
+        return st;
+    }
+    *ret_npy = npy;
+    return QV_OK;
+}
+
 int64_t qv_npy_shape_offset(const struct qv_npy *npy)
 {
-    return npy->shape_offset;
+    return npy->zs ? qv_npz_stream_file_offset(npy->zs, npy->shape_offset) : npy->shape_offset;
+}
+
+const char *qv_npy_path(const struct qv_npy *npy)
+{
+    return npy->path;
+}
+
+const char *qv_npy_member(const struct qv_npy *npy)
+{
+    return npy->member;
 }
 
 const struct qv_npy_info *qv_npy_get_info(const struct qv_npy *npy)
 {
     return &npy->info;
+}
+
+/* Converts (and checks) n elements as stored in src into the delivered dtype in dst. */
+static enum qv_status convert(struct qv_npy *npy, const void *src, int64_t n, void *dst,
+                              bool allow_nonfinite, int64_t pos, struct qv_error *err)
+{
+    const int64_t row = npy->info.row_elems ? npy->info.row_elems : 1;
+    const size_t es = npy->info.stored_elem_size;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t sample = npy->rows_read + i / row, elem = i % row;
+        int64_t at = pos + i * (int64_t)es;
+        switch (npy->elem) {
+        case E_F64: {
+            double v;
+            memcpy(&v, (const char *)src + i * 8, 8);
+            if (!isfinite(v) && !allow_nonfinite)
+                return nfail(npy, err, QV_E_INPUT, at, "sample %lld, element %lld is %s "
+                             "(non-finite values are rejected unless allowed)",
+                             (long long)sample, (long long)elem, isnan(v) ? "NaN" : "Inf");
+            if (isfinite(v) && fabs(v) > FLT_MAX)
+                return nfail(npy, err, QV_E_INPUT, at, "sample %lld, element %lld: float64 "
+                             "value %g is outside the float32 range", (long long)sample,
+                             (long long)elem, v);
+            ((float *)dst)[i] = (float)v;
+            break;
+        }
+        case E_BOOL: {
+            uint8_t v = ((const uint8_t *)src)[i];
+            if (v > 1)
+                return nfail(npy, err, QV_E_INPUT, at, "sample %lld, element %lld: bool byte "
+                             "%u is neither 0 nor 1", (long long)sample, (long long)elem, v);
+            break;
+        }
+        case E_F32:
+            if (!allow_nonfinite && !isfinite(((const float *)src)[i]))
+                return nfail(npy, err, QV_E_INPUT, at, "sample %lld, element %lld is %s "
+                             "(non-finite values are rejected unless allowed)",
+                             (long long)sample, (long long)elem,
+                             isnan(((const float *)src)[i]) ? "NaN" : "Inf");
+            break;
+        default:
+            return QV_OK;   /* integers as stored: nothing to check */
+        }
+    }
+    return QV_OK;
 }
 
 enum qv_status qv_npy_read_rows(struct qv_npy *npy, int64_t max_rows, void *buf,
@@ -443,35 +626,58 @@ enum qv_status qv_npy_read_rows(struct qv_npy *npy, int64_t max_rows, void *buf,
         return qv_fail(err, QV_E_USAGE, "qv_npy_read_rows: max_rows %lld < 1",
                        (long long)max_rows);
     if (info->shape.rank < 1)
-        return qv_fail_at(err, QV_E_INPUT, npy->path, npy->shape_offset,
-                          "a rank-0 array has no rows (shape ()): samples need shape [N, ...]");
+        return nfail(npy, err, QV_E_INPUT, npy->shape_offset,
+                     "a rank-0 array has no rows (shape ()): samples need shape [N, ...]");
     int64_t left = info->shape.dims[0] - npy->rows_read;
     int64_t n = left < max_rows ? left : max_rows;
     size_t bytes = (size_t)n * npy->row_bytes;
-    int64_t pos = info->data_offset + npy->rows_read * (int64_t)npy->row_bytes;
-    if (bytes) {
-        size_t got = fread(buf, 1, bytes, npy->fp);
-        if (got < bytes) {
-            if (ferror(npy->fp))
-                return qv_fail_at(err, QV_E_IO, npy->path, pos + (int64_t)got,
-                                  "cannot read '%s': %s", npy->path, strerror(errno));
-            return qv_fail_at(err, QV_E_INPUT, npy->path, pos + (int64_t)got,
-                              "truncated .npy file: the data ends inside sample %lld",
-                              (long long)(npy->rows_read + (int64_t)got / (int64_t)npy->row_bytes));
+    int64_t pos = npy->pos;
+    bool as_is = info->stored_elem_size == qv_dtype_size(info->dtype);
+    void *dst = buf;
+    if (!as_is) {
+        if (bytes > npy->raw_cap) {
+            void *p = realloc(npy->raw, bytes);
+            if (!p)
+                return qv_fail(err, QV_E_NOMEM, "out of memory reading '%s'", npy->path);
+            npy->raw = p;
+            npy->raw_cap = bytes;
         }
+        dst = npy->raw;
     }
-    if (info->dtype == QV_DTYPE_F32 && !allow_nonfinite) {
-        const float *f = buf;
-        int64_t total = n * info->row_elems;
-        for (int64_t i = 0; i < total; i++) {
-            if (!isfinite(f[i])) {
-                int64_t sample = npy->rows_read + i / info->row_elems;
-                return qv_fail_at(err, QV_E_INPUT, npy->path, pos + i * 4,
-                                  "sample %lld, element %lld is %s (non-finite values are "
-                                  "rejected unless allowed)", (long long)sample,
-                                  (long long)(i % info->row_elems), isnan(f[i]) ? "NaN" : "Inf");
-            }
-        }
+    if (bytes) {
+        size_t got = 0;
+        enum qv_status st = src_read(npy, dst, bytes, &got, err);
+        if (st != QV_OK)
+            return st;
+        if (got < bytes)
+            return nfail(npy, err, QV_E_INPUT, pos + (int64_t)got, "truncated .npy file: the "
+                         "data ends inside sample %lld", (long long)(npy->rows_read +
+                         (int64_t)got / (int64_t)npy->row_bytes));
+    }
+    if (npy->elem != E_F32 || !allow_nonfinite) {
+        enum qv_status st = convert(npy, dst, n * info->row_elems, buf, allow_nonfinite, pos,
+                                    err);
+        if (st != QV_OK)
+            return st;
+    }
+    npy->rows_read += n;
+    *ret_rows = n;
+    return QV_OK;
+}
+
+enum qv_status qv_npy_skip_rows(struct qv_npy *npy, int64_t max_rows, int64_t *ret_rows,
+                                struct qv_error *err)
+{
+    const struct qv_npy_info *info = &npy->info;
+    if (info->shape.rank < 1)
+        return nfail(npy, err, QV_E_INPUT, npy->shape_offset,
+                     "a rank-0 array has no rows (shape ()): samples need shape [N, ...]");
+    int64_t left = info->shape.dims[0] - npy->rows_read;
+    int64_t n = left < max_rows ? left : max_rows;
+    if (n > 0) {
+        enum qv_status st = src_skip(npy, n * (int64_t)npy->row_bytes, err);
+        if (st != QV_OK)
+            return st;
     }
     npy->rows_read += n;
     *ret_rows = n;
@@ -484,6 +690,8 @@ void qv_npy_close(struct qv_npy *npy)
         return;
     if (npy->fp)
         fclose(npy->fp);
+    qv_npz_stream_close(npy->zs);
+    free(npy->raw);
     free(npy);
 }
 
@@ -568,8 +776,8 @@ enum qv_status qv_npy_save(const char *path, enum qv_dtype dtype, const struct q
     return qv_atomic_commit(&f, err);
 }
 
-enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
-                                  const struct qv_shape *row_shape,
+static enum qv_status writer_open(const char *path, enum qv_dtype dtype,
+                                  const struct qv_shape *row_shape, bool plain,
                                   struct qv_npy_writer **ret_writer, struct qv_error *err)
 {
     char header[1024];
@@ -583,6 +791,7 @@ enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
     if (!w)
         return qv_fail(err, QV_E_NOMEM, "out of memory opening '%s'", path);
     w->dtype = dtype;
+    w->plain = plain;
     w->shape.rank = row_shape->rank + 1;
     w->shape.dims[0] = 0;
     memcpy(w->shape.dims + 1, row_shape->dims, (size_t)row_shape->rank * sizeof(int64_t));
@@ -594,7 +803,14 @@ enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
     }
     w->row_bytes = (size_t)qv_shape_elems(row_shape) * qv_dtype_size(dtype);
     w->header_len = format_header(dtype, &w->shape, header, sizeof(header));
-    st = qv_atomic_open(&w->f, path, err);
+    if (plain) {
+        snprintf(w->f.path, sizeof(w->f.path), "%s", path);
+        w->f.fp = fopen(path, "wb");
+        st = w->f.fp ? QV_OK : qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
+                                          strerror(errno));
+    } else {
+        st = qv_atomic_open(&w->f, path, err);
+    }
     if (st != QV_OK) {
         free(w);
         return st;
@@ -606,6 +822,20 @@ enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
     }
     *ret_writer = w;
     return QV_OK;
+}
+
+enum qv_status qv_npy_writer_open(const char *path, enum qv_dtype dtype,
+                                  const struct qv_shape *row_shape,
+                                  struct qv_npy_writer **ret_writer, struct qv_error *err)
+{
+    return writer_open(path, dtype, row_shape, false, ret_writer, err);
+}
+
+enum qv_status qv_npy_writer_open_plain(const char *path, enum qv_dtype dtype,
+                                        const struct qv_shape *row_shape,
+                                        struct qv_npy_writer **ret_writer, struct qv_error *err)
+{
+    return writer_open(path, dtype, row_shape, true, ret_writer, err);
 }
 
 enum qv_status qv_npy_writer_append(struct qv_npy_writer *w, const void *rows, int64_t n_rows,
@@ -639,6 +869,13 @@ enum qv_status qv_npy_writer_close(struct qv_npy_writer *w, struct qv_error *err
     } else if (fseeko(w->f.fp, 0, SEEK_SET) != 0 || fwrite(header, 1, hl, w->f.fp) != hl) {
         st = qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
                         strerror(errno));
+    } else if (w->plain) {
+        bool bad = ferror(w->f.fp) || fflush(w->f.fp) != 0;
+        int e = errno;
+        bad = fclose(w->f.fp) != 0 || bad;
+        w->f.fp = NULL;
+        st = bad ? qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
+                              strerror(e ? e : EIO)) : QV_OK;
     } else {
         st = qv_atomic_commit(&w->f, err);
     }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * report.html from today's struct qv_run_result: the bridge between what qvet run computes and
+ * report.html from today's struct qv_job_result: the bridge between what qvet run computes and
  * struct qv_report. Figures the run computes are copied; the confusion matrices, the flipped
  * samples and the output error histogram are derived from the per-sample arrays the run keeps
  * (pred, label, outputs). When the run accumulates these itself (issue 11: bounded memory), it
@@ -52,7 +52,7 @@ static int64_t *confusion_of(const struct qv_eval_result *e, int32_t n, int64_t 
     return cm;
 }
 
-static void error_histogram(struct run_page *pg, const struct qv_run_result *r)
+static void error_histogram(struct run_page *pg, const struct qv_job_result *r)
 {
     int64_t n = r->f.n * r->f.out_elems;
     double max = 0;
@@ -89,7 +89,7 @@ static void error_histogram(struct run_page *pg, const struct qv_run_result *r)
     pg->rep.n_histograms = 1;
 }
 
-static enum qv_status flips_of(struct run_page *pg, const struct qv_run_result *r,
+static enum qv_status flips_of(struct run_page *pg, const struct qv_job_result *r,
                                struct qv_error *err)
 {
     int64_t total = 0;
@@ -131,7 +131,7 @@ static void add_artifact(struct run_page *pg, const char *role, const char *path
         pg->artifacts[pg->rep.n_artifacts++] = (struct qv_report_artifact){ role, path, NULL, NAN };
 }
 
-static enum qv_status fill(struct run_page *pg, const struct qv_run_result *r,
+static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
                            struct qv_error *err)
 {
     const struct qv_manifest *m = &r->manifest;
@@ -268,7 +268,7 @@ static enum qv_status fill(struct run_page *pg, const struct qv_run_result *r,
     return QV_OK;
 }
 
-enum qv_status qv_report_write_run_html(const struct qv_run_result *r, const char *path,
+enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const char *path,
                                         struct qv_error *err)
 {
     struct run_page *pg = calloc(1, sizeof(*pg));

@@ -3,6 +3,7 @@
  * The machine- and reviewer-facing results of qvet run. One table of writers; each writes to a
  * temporary file beside its target and renames it, so a report is never half written.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void xml_str(FILE *f, const char *s)
     }
 }
 
-static void write_summary_json(FILE *f, const struct qv_run_result *r)
+static void write_summary_json(FILE *f, const struct qv_job_result *r)
 {
     const struct qv_manifest *m = &r->manifest;
     fprintf(f, "{\n  \"qvet_version\": \"%s\",\n  \"name\": ", QV_VERSION_STRING);
@@ -96,7 +97,7 @@ static void md_value(FILE *f, bool has, double v, const char *fmt)
         fprintf(f, "—");
 }
 
-static void write_summary_md(FILE *f, const struct qv_run_result *r)
+static void write_summary_md(FILE *f, const struct qv_job_result *r)
 {
     const struct qv_manifest *m = &r->manifest;
     fprintf(f, "## qvet: %s — %s\n\n", m->name,
@@ -132,7 +133,7 @@ static void write_summary_md(FILE *f, const struct qv_run_result *r)
     }
 }
 
-static void write_metrics_csv(FILE *f, const struct qv_run_result *r)
+static void write_metrics_csv(FILE *f, const struct qv_job_result *r)
 {
     fprintf(f, "metric,engine,value\n");
     if (r->has_float) {
@@ -156,7 +157,7 @@ static void write_metrics_csv(FILE *f, const struct qv_run_result *r)
     }
 }
 
-static void write_predictions_csv(FILE *f, const struct qv_run_result *r)
+static void write_predictions_csv(FILE *f, const struct qv_job_result *r)
 {
     const struct qv_eval_result *any = r->has_float ? &r->f : &r->q;
     fprintf(f, "sample%s", r->has_labels ? ",label" : "");
@@ -181,7 +182,7 @@ static void write_predictions_csv(FILE *f, const struct qv_run_result *r)
     }
 }
 
-static void write_junit(FILE *f, const struct qv_run_result *r)
+static void write_junit(FILE *f, const struct qv_job_result *r)
 {
     int failures = 0, skipped = 0;
     for (int32_t i = 0; i < r->n_gates; i++) {
@@ -207,7 +208,7 @@ static void write_junit(FILE *f, const struct qv_run_result *r)
 
 static const struct {
     const char *file;
-    void (*write)(FILE *f, const struct qv_run_result *r);
+    void (*write)(FILE *f, const struct qv_job_result *r);
 } writers[] = {
     { "summary.json", write_summary_json },
     { "summary.md", write_summary_md },
@@ -216,22 +217,24 @@ static const struct {
     { "junit.xml", write_junit },
 };
 
-enum qv_status qv_report_write_all(const struct qv_run_result *r, struct qv_error *err)
+enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *dir,
+                                   struct qv_error *err)
 {
     char path[QV_PATH_MAX + 32];
-    enum qv_status st = qv_mkdir_p(r->out_dir, err);
-    for (size_t i = 0; st == QV_OK && i < sizeof(writers) / sizeof(writers[0]); i++) {
-        struct qv_atomic_file af;
-        snprintf(path, sizeof(path), "%s/%s", r->out_dir, writers[i].file);
-        st = qv_atomic_open(&af, path, err);
-        if (st != QV_OK)
-            break;
-        writers[i].write(af.fp, r);
-        st = qv_atomic_commit(&af, err);
+    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, writers[i].file);
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
+                              strerror(errno));
+        writers[i].write(f, r);
+        int e = ferror(f) ? EIO : 0;
+        if (fclose(f) != 0 && !e)
+            e = errno;
+        if (e)
+            return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path,
+                              strerror(e));
     }
-    if (st == QV_OK) {
-        snprintf(path, sizeof(path), "%s/report.html", r->out_dir);
-        st = qv_report_write_run_html(r, path, err);
-    }
-    return st;
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    return qv_report_write_run_html(r, path, err);
 }

@@ -3,7 +3,7 @@
  * Report writers for qvet run (DESIGN §2 results out). Each file is written atomically.
  *
  * report.html is rendered from `struct qv_report`, a plain description of everything the page
- * shows. The analysis fills it (today from `struct qv_run_result`, see qv_report_write_run_html);
+ * shows. The analysis fills it (today from `struct qv_job_result`, see qv_report_write_run_html);
  * the renderer only reads it. The page (DESIGN §2): one self-contained file, inline CSS and SVG
  * from reports/ (embedded at build time), no scripts, nothing fetched (a Content-Security-Policy
  * meta forbids every fetch), readable printed and at phone width, byte-identical for identical
@@ -26,9 +26,12 @@
 
 #include "qvet/analysis.h"
 
-/* summary.json, summary.md, metrics.csv, predictions.csv, junit.xml and report.html into
- * r->out_dir. */
-enum qv_status qv_report_write_all(const struct qv_run_result *r, struct qv_error *err);
+/*
+ * summary.json, summary.md, metrics.csv, predictions.csv, junit.xml and report.html into dir (a
+ * temporary directory the caller renames into place as one unit).
+ */
+enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *dir,
+                                   struct qv_error *err);
 
 /* ---- report.html input ---------------------------------------------------------------------- */
 /*
@@ -288,12 +291,12 @@ enum qv_status qv_report_write_html(const struct qv_report *rep, const char *pat
                                     struct qv_error *err);
 
 /*
- * report.html of a qvet run from today's struct qv_run_result: heading, gates, top-1 accuracy,
+ * report.html of a qvet run from today's struct qv_job_result: heading, gates, top-1 accuracy,
  * agreement, output SQNR, weights and MACs, and, derived from the per-sample arrays kept by the
  * run, the confusion matrices, the flipped samples and the output error histogram. Sections the
  * run does not compute yet (per-layer divergence, budget, baseline, hashes) say so.
  */
-enum qv_status qv_report_write_run_html(const struct qv_run_result *r, const char *path,
+enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const char *path,
                                         struct qv_error *err);
 
 #endif

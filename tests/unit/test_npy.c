@@ -339,7 +339,7 @@ static const struct {
     { "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 20, "big-endian" },
     { "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", 20, "big-endian" },
     { "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype '<c8'" },
-    { "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype '<f8'" },
+    { "{'descr': '<u4', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype '<u4'" },
     { "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", 20, "unsupported dtype" },
     { "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 20, "structured" },
     { "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", 61, "negative dimension" },
@@ -518,6 +518,61 @@ START_TEST(committed_hostile_files)
 }
 END_TEST
 
+/* float64 arrays are read as float32 (values must fit); bool bytes must be 0 or 1. */
+START_TEST(converted_dtypes)
+{
+    char *dir = qvt_tmpdir();
+    char *path = qvt_path(dir, "c.npy");
+    struct qv_error err = QV_ERROR_INIT;
+    int64_t got = 0;
+    /* float64: rounded to nearest float32, exactly as numpy's astype(float32) */
+    const double f8[4] = { 0.1, -2.5, 1e-40, 3.4028234663852886e38 };
+    write_npy_raw(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f8,
+                  sizeof(f8));
+    struct qv_npy *npy = open_ok(path);
+    const struct qv_npy_info *info = qv_npy_get_info(npy);
+    ck_assert_int_eq(info->dtype, QV_DTYPE_F32);
+    ck_assert_str_eq(info->descr, "<f8");
+    ck_assert_uint_eq(info->stored_elem_size, 8);
+    float f[4];
+    ck_assert_int_eq(qv_npy_read_rows(npy, 2, f, false, &got, &err), QV_OK);
+    ck_assert_int_eq(got, 2);
+    for (int i = 0; i < 4; i++)
+        ck_assert(f[i] == (float)f8[i]);
+    qv_npy_close(npy);
+    /* a float64 beyond float32's range: named by sample, element and byte */
+    const double big[4] = { 1, 2, 3, -1e39 };
+    write_npy_raw(path, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", big,
+                  sizeof(big));
+    npy = open_ok(path);
+    int64_t data = qv_npy_get_info(npy)->data_offset;
+    ck_assert_int_eq(qv_npy_read_rows(npy, 2, f, false, &got, &err), QV_E_INPUT);
+    ck_assert_int_eq(err.offset, data + 24);
+    ck_assert_msg(strstr(err.msg, "sample 1, element 1") && strstr(err.msg, "float32 range"),
+                  "%s", err.msg);
+    qv_npy_close(npy);
+    /* bool: 0/1; any other byte is not a bool */
+    const uint8_t b1[3] = { 1, 0, 1 };
+    write_npy_raw(path, 1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", b1, 3);
+    npy = open_ok(path);
+    ck_assert_int_eq(qv_npy_get_info(npy)->dtype, QV_DTYPE_BOOL);
+    uint8_t u[3];
+    ck_assert_int_eq(qv_npy_read_rows(npy, 3, u, false, &got, &err), QV_OK);
+    ck_assert(u[0] == 1 && u[1] == 0 && u[2] == 1);
+    qv_npy_close(npy);
+    const uint8_t b2[3] = { 1, 2, 1 };
+    write_npy_raw(path, 1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", b2, 3);
+    npy = open_ok(path);
+    data = qv_npy_get_info(npy)->data_offset;
+    ck_assert_int_eq(qv_npy_read_rows(npy, 3, u, false, &got, &err), QV_E_INPUT);
+    ck_assert_int_eq(err.offset, data + 1);
+    qv_npy_close(npy);
+    free(path);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *npy_suite(void)
 {
     Suite *s = suite_create("npy");
@@ -528,6 +583,7 @@ Suite *npy_suite(void)
     tcase_add_test(tc, streamed_batches_equal_whole_read);
     tcase_add_test(tc, writer_matches_save);
     tcase_add_test(tc, writer_abort_leaves_nothing);
+    tcase_add_test(tc, converted_dtypes);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile");
     tcase_add_test(tc, every_prefix_fails_with_offset);

@@ -524,7 +524,7 @@ START_TEST(from_run_result)
 {
     /* 8 samples, 3 classes; float and int8 disagree on samples 2 and 5; sample 7 has a label
      * that is not a class. */
-    static struct qv_run_result r;
+    static struct qv_job_result r;
     memset(&r, 0, sizeof(r));
     static int32_t fp[8] = { 0, 1, 2, 0, 1, 2, 0, 1 }, qp[8] = { 0, 1, 1, 0, 1, 0, 0, 1 };
     static float fs[8] = { 0.9f, 0.8f, 0.7f, 0.9f, 0.8f, 0.6f, 0.9f, 0.8f };
@@ -582,7 +582,7 @@ END_TEST
 START_TEST(from_run_result_float_only)
 {
     /* No int8 model and a regression task: the page says what was not evaluated. */
-    static struct qv_run_result r;
+    static struct qv_job_result r;
     memset(&r, 0, sizeof(r));
     static int32_t fp[4] = { 0, 0, 0, 0 };
     static float fs[4] = { 1.5f, 2.5f, 0.5f, 3.0f }, fo[4] = { 1.5f, 2.5f, 0.5f, 3.0f };

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qvet/analysis.h"
+#include "qvet/io.h"
+#include "qvet/manifest.h"
 
 static const char *const task_names[QV_TASK_COUNT] = {
     [QV_TASK_CLASSIFICATION] = "classification",
@@ -18,6 +19,35 @@ static const char *const task_names[QV_TASK_COUNT] = {
 const char *qv_task_name(enum qv_task task)
 {
     return (unsigned)task < QV_TASK_COUNT ? task_names[task] : "?";
+}
+
+static const char *const layout_names[QV_LAYOUT_COUNT] = {
+    [QV_LAYOUT_AS_IS] = "as-is",
+    [QV_LAYOUT_NCHW] = "nchw",
+    [QV_LAYOUT_RESHAPE] = "reshape",
+};
+
+const char *qv_layout_name(enum qv_layout layout)
+{
+    return (unsigned)layout < QV_LAYOUT_COUNT ? layout_names[layout] : "?";
+}
+
+bool qv_layout_from_name(const char *name, enum qv_layout *ret_layout)
+{
+    for (int l = 0; l < QV_LAYOUT_COUNT; l++) {
+        if (strcmp(name, layout_names[l]) == 0) {
+            *ret_layout = (enum qv_layout)l;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *qv_manifest_model(const struct qv_manifest *m, bool int8)
+{
+    if (int8)
+        return m->int8_model[0] ? m->int8_model : m->model;
+    return m->model[0] ? m->model : m->int8_model;
 }
 
 static bool file_exists(const char *path)
@@ -86,13 +116,57 @@ static enum qv_status need_file(const char *file, const char *key, const char *p
     return QV_OK;
 }
 
+/*
+ * A data key: one path, an array of paths (one per model input, in input order) or an object
+ * {input name: path}. where: "golden.inputs" or "calibration.data".
+ */
+static enum qv_status get_data(const cJSON *obj, const char *key, const char *where,
+                               struct qv_manifest *m, struct qv_manifest_data *d,
+                               struct qv_error *err)
+{
+    const char *p = m->path;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return QV_OK;
+    if (cJSON_IsString(v)) {
+        if (!v->valuestring[0] || strlen(v->valuestring) >= QV_PATH_MAX)
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "%s: expected a non-empty path", where);
+        join(d->files[0], m->dir, v->valuestring);
+        d->n_files = 1;
+        return QV_OK;
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return qv_fail_at(err, QV_E_INPUT, p, -1, "%s: expected a path, an array of paths (one "
+                          "per model input) or an object {input name: path}", where);
+    int32_t n = 0;
+    for (const cJSON *it = v->child; it; it = it->next, n++) {
+        if (n == QV_DATA_MAX_FILES)
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "%s: more than %d files", where,
+                              QV_DATA_MAX_FILES);
+        if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= QV_PATH_MAX)
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "%s[%d]: expected a non-empty path",
+                              where, n);
+        if (cJSON_IsObject(v)) {
+            if (!it->string[0] || strlen(it->string) >= sizeof(d->names[0]))
+                return qv_fail_at(err, QV_E_INPUT, p, -1, "%s: input name '%s' is empty or too "
+                                  "long", where, it->string);
+            snprintf(d->names[n], sizeof(d->names[0]), "%s", it->string);
+        }
+        join(d->files[n], m->dir, it->valuestring);
+    }
+    if (n == 0)
+        return qv_fail_at(err, QV_E_INPUT, p, -1, "%s: no files", where);
+    d->n_files = n;
+    return QV_OK;
+}
+
 static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_error *err)
 {
     static const char *const top[] = { "name", "model", "int8_model", "task", "golden",
                                        "calibration", "preprocess", "targets", "gates", NULL };
     static const char *const golden_keys[] = { "inputs", "labels", NULL };
     static const char *const calib_keys[] = { "data", "samples", "method", "per_channel", NULL };
-    static const char *const pre_keys[] = { "scale", "offset", NULL };
+    static const char *const pre_keys[] = { "scale", "offset", "layout", NULL };
     static const char *const gate_keys[] = { "max_accuracy_drop", "min_agreement",
                                              "min_output_sqnr_db", "sram_headroom", NULL };
     const char *p = m->path;
@@ -132,16 +206,13 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
             return qv_fail_at(err, QV_E_INPUT, p, -1, "golden: expected an object");
         if ((st = check_keys(golden, "golden", golden_keys, p, err)) != QV_OK)
             return st;
-        rel[0] = '\0';
-        if ((st = get_string(golden, "inputs", "golden", rel, sizeof(rel), p, err)) != QV_OK)
+        if ((st = get_data(golden, "inputs", "golden.inputs", m, &m->golden, err)) != QV_OK)
             return st;
-        if (rel[0])
-            join(m->golden_inputs, m->dir, rel);
         rel[0] = '\0';
         if ((st = get_string(golden, "labels", "golden", rel, sizeof(rel), p, err)) != QV_OK)
             return st;
         if (rel[0])
-            join(m->golden_labels, m->dir, rel);
+            join(m->golden.labels, m->dir, rel);
     }
     const cJSON *calib = cJSON_GetObjectItemCaseSensitive(root, "calibration");
     if (calib) {
@@ -149,11 +220,8 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
             return qv_fail_at(err, QV_E_INPUT, p, -1, "calibration: expected an object");
         if ((st = check_keys(calib, "calibration", calib_keys, p, err)) != QV_OK)
             return st;
-        rel[0] = '\0';
-        if ((st = get_string(calib, "data", "calibration", rel, sizeof(rel), p, err)) != QV_OK)
+        if ((st = get_data(calib, "data", "calibration.data", m, &m->calib, err)) != QV_OK)
             return st;
-        if (rel[0])
-            join(m->calib_data, m->dir, rel);
         double samples = (double)m->calib_samples;
         if ((st = get_number(calib, "samples", "calibration", NULL, &samples, 1, 1e9, p, err)))
             return st;
@@ -178,7 +246,14 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
         if ((st = get_number(pre, "scale", "preprocess", NULL, &scale, -1e30, 1e30, p, err)) ||
             (st = get_number(pre, "offset", "preprocess", NULL, &offset, -1e30, 1e30, p, err)))
             return st;
-        m->has_preprocess = true;
+        char layout[32] = "";
+        if ((st = get_string(pre, "layout", "preprocess", layout, sizeof(layout), p, err)))
+            return st;
+        if (layout[0] && !qv_layout_from_name(layout, &m->layout))
+            return qv_fail_at(err, QV_E_INPUT, p, -1, "preprocess.layout: '%s' is not one of "
+                              "as-is, nchw, reshape", layout);
+        m->has_preprocess = cJSON_GetObjectItemCaseSensitive(pre, "scale") ||
+                            cJSON_GetObjectItemCaseSensitive(pre, "offset");
         m->pre_scale = (float)scale;
         m->pre_offset = (float)offset;
     }
@@ -281,16 +356,20 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
         if (file_exists(probe))
             snprintf(m->int8_model, sizeof(m->int8_model), "%s", probe);
     }
-    if (!m->golden_inputs[0]) {
-        join(probe, dir, "golden/inputs.npy");
-        if (!file_exists(probe))
-            join(probe, dir, "golden/golden.csv");
-        if (file_exists(probe))
-            snprintf(m->golden_inputs, sizeof(m->golden_inputs), "%s", probe);
+    if (!m->golden.n_files) {
+        static const char *const defaults[] = { "golden/inputs.npy", "golden/inputs.npz",
+                                                "golden/golden.csv" };
+        for (size_t i = 0; i < 3 && !m->golden.n_files; i++) {
+            join(probe, dir, defaults[i]);
+            if (file_exists(probe)) {
+                snprintf(m->golden.files[0], QV_PATH_MAX, "%s", probe);
+                m->golden.n_files = 1;
+            }
+        }
         join(probe, dir, "golden/labels.csv");
-        if (!m->golden_labels[0] && file_exists(probe) &&
-            strstr(m->golden_inputs, ".npy") != NULL)
-            snprintf(m->golden_labels, sizeof(m->golden_labels), "%s", probe);
+        if (!m->golden.labels[0] && file_exists(probe) && m->golden.n_files &&
+            strstr(m->golden.files[0], ".csv") == NULL)
+            snprintf(m->golden.labels, QV_PATH_MAX, "%s", probe);
     }
     const char *where = m->path[0] ? m->path : dir;
     if (!m->model[0] && !m->int8_model[0]) {
@@ -298,17 +377,21 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
                         "add model.tflite");
         goto cleanup;
     }
-    if (!m->golden_inputs[0]) {
+    if (!m->golden.n_files) {
         st = qv_fail_at(err, QV_E_INPUT, where, -1, "no golden dataset: set \"golden\" in "
                         "qvet.json or add golden/inputs.npy");
         goto cleanup;
     }
     if ((st = need_file(m->model, "model", where, err)) ||
         (st = need_file(m->int8_model, "int8_model", where, err)) ||
-        (st = need_file(m->golden_inputs, "golden.inputs", where, err)) ||
-        (st = need_file(m->golden_labels, "golden.labels", where, err)) ||
-        (st = need_file(m->calib_data, "calibration.data", where, err)))
+        (st = need_file(m->golden.labels, "golden.labels", where, err)))
         goto cleanup;
+    for (int32_t i = 0; i < m->golden.n_files; i++)
+        if ((st = need_file(m->golden.files[i], "golden.inputs", where, err)) != QV_OK)
+            goto cleanup;
+    for (int32_t i = 0; i < m->calib.n_files; i++)
+        if ((st = need_file(m->calib.files[i], "calibration.data", where, err)) != QV_OK)
+            goto cleanup;
     *ret_manifest = *m;
 cleanup:
     cJSON_Delete(root);
