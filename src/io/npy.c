@@ -386,7 +386,7 @@ static enum qv_status src_skip(struct qv_npy *npy, int64_t n, struct qv_error *e
     }
     char buf[4096];
     while (n > 0) {
-        size_t want = n < (int64_t)sizeof(buf) ? (size_t)n : sizeof(buf), got;
+        size_t want = n < (int64_t)sizeof(buf) ? (size_t)n : sizeof(buf), got = 0;
         enum qv_status st = src_read(npy, buf, want, &got, err);
         if (st != QV_OK)
             return st;

@@ -31,7 +31,7 @@ static const char *const settings[][2] = {
  * The float engine's summation order still depends on the batch (the engine's batch-invariant
  * summation is in progress): float cases vary the thread count only, until it lands.
  */
-#define FLOAT_BATCH_INVARIANT 0
+#define FLOAT_BATCH_INVARIANT 1
 
 /* src repeated `times` times along dim 0 into dst (every dtype, raw bytes). */
 static void tile_npy(const char *src, const char *dst, int64_t times)
@@ -202,7 +202,8 @@ START_TEST(eval_identical_for_every_j_and_batch_op_fixtures)
 }
 END_TEST
 
-/* compare (int8 double vs single rounding, every layer) and run, on the shipped example. */
+/* compare (int8 double vs single rounding, every layer; float vs int8 models) and run (every
+ * shipped directory). */
 START_TEST(compare_and_run_identical_for_every_j_and_batch)
 {
     char *dir = qvt_tmpdir();
@@ -225,41 +226,76 @@ START_TEST(compare_and_run_identical_for_every_j_and_batch)
         free(errs);
     }
     free(ref);
-    /* qvet run on a directory with the int8 model only (the float half waits for the engine) */
-    char cmd[16384];
-    char *mdir = qvt_path(dir, "m");
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/golden' && cp '%s' '%s/' && cp '%s'/* '%s/golden/'",
-             mdir, model, mdir, qvt_source("datasets/digits/golden"), mdir);
-    ck_assert_int_eq(system(cmd), 0);
-    static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
-                                         "predictions.csv", "junit.xml" };
-    char *want[5] = { 0 };
+    /* float model against int8 model, tensors paired by name, on every tflite fixture */
+    char fdir[4096];
+    snprintf(fdir, sizeof(fdir), "%s", qvt_fixture("tflite/cnn_small"));
+    char fm[4200], qm[4200], fin[4200];
+    snprintf(fm, sizeof(fm), "%s/model_f32.tflite", fdir);
+    snprintf(qm, sizeof(qm), "%s/model_int8_fio.tflite", fdir);
+    snprintf(fin, sizeof(fin), "%s/input_f32.npy", fdir);
+    char tiled_in[4096];
+    tiled(dir, fin, 0, tiled_in, 100);
+    ref = NULL;
     for (size_t s = 0; s < N_SETTINGS; s++) {
         char *out = NULL, *errs = NULL;
-        char *od = qvt_path(dir, "out");
-        int rc = RUN(&out, &errs, "run", "-q", "-o", od, "-j", settings[s][0], "--batch",
-                     settings[s][1], mdir);
-        ck_assert_msg(rc == 0, "run: exit %d: %s %s", rc, out, errs);
-        for (size_t f = 0; f < 5; f++) {
-            char *p = qvt_path(od, files[f]);
-            char *text = qvt_read_file(p, NULL);
-            ck_assert_msg(text != NULL, "%s missing", p);
-            if (s == 0) {
-                want[f] = text;
-            } else {
-                ck_assert_msg(strcmp(text, want[f]) == 0, "run -j %s --batch %s: %s differs",
-                              settings[s][0], settings[s][1], files[f]);
-                free(text);
-            }
-            free(p);
-        }
-        free(od);
-        free(out);
+        int rc = RUN(&out, &errs, "compare", "-q", "--json", "-j", settings[s][0], "--batch",
+                     settings[s][1], fm, qm, tiled_in);
+        ck_assert_msg(rc == 0, "compare float vs int8: exit %d: %s", rc, errs);
+        if (s == 0)
+            ref = out;
+        else
+            ck_assert_msg(strcmp(out, ref) == 0, "compare float vs int8 -j %s --batch %s "
+                          "differs", settings[s][0], settings[s][1]);
+        if (s)
+            free(out);
         free(errs);
     }
-    for (size_t f = 0; f < 5; f++)
-        free(want[f]);
-    free(mdir);
+    free(ref);
+    /* qvet run on every shipped directory (float and int8 models, one pass) */
+    static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
+                                         "predictions.csv", "junit.xml" };
+    char root[4096];
+    snprintf(root, sizeof(root), "%s", qvt_source("datasets"));
+    DIR *d = opendir(root);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int dirs = 0;
+    while ((e = readdir(d)) != NULL) {
+        char mdir[8192], manifest[8300];
+        snprintf(mdir, sizeof(mdir), "%s/%s", root, e->d_name);
+        snprintf(manifest, sizeof(manifest), "%s/qvet.json", mdir);
+        if (e->d_name[0] == '.' || !exists(manifest))
+            continue;
+        dirs++;
+        char *want[5] = { 0 };
+        for (size_t s = 0; s < N_SETTINGS; s++) {
+            char *out = NULL, *errs = NULL;
+            char *od = qvt_path(dir, "out");
+            int rc = RUN(&out, &errs, "run", "-q", "-o", od, "-j", settings[s][0], "--batch",
+                         settings[s][1], mdir);
+            ck_assert_msg(rc == 0, "run %s: exit %d: %s %s", mdir, rc, out, errs);
+            for (size_t f = 0; f < 5; f++) {
+                char *p = qvt_path(od, files[f]);
+                char *text = qvt_read_file(p, NULL);
+                ck_assert_msg(text != NULL, "%s missing", p);
+                if (s == 0) {
+                    want[f] = text;
+                } else {
+                    ck_assert_msg(strcmp(text, want[f]) == 0, "run %s -j %s --batch %s: %s "
+                                  "differs", mdir, settings[s][0], settings[s][1], files[f]);
+                    free(text);
+                }
+                free(p);
+            }
+            free(od);
+            free(out);
+            free(errs);
+        }
+        for (size_t f = 0; f < 5; f++)
+            free(want[f]);
+    }
+    closedir(d);
+    ck_assert_int_ge(dirs, 4);
     qvt_rmtree(dir);
     free(dir);
 }
