@@ -25,7 +25,7 @@ struct run_page {
     struct qv_report_histogram hist;
     int64_t hist_counts[HIST_BINS];
     struct qv_report_kv options[2];
-    struct qv_report_artifact artifacts[5];
+    struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
     int64_t *confusion[QV_REPORT_MODELS];
     struct qv_report_flip *flips;
     char task_note[160], labels_note[200], targets_note[400];
@@ -263,8 +263,9 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     add_artifact(pg, "manifest", m->path);
     add_artifact(pg, "float model", m->model);
     add_artifact(pg, "int8 model", m->int8_model);
-    add_artifact(pg, "golden inputs", m->golden_inputs);
-    add_artifact(pg, "golden labels", m->golden_labels);
+    for (int32_t i = 0; i < m->golden.n_files; i++)
+        add_artifact(pg, "golden inputs", m->golden.files[i]);
+    add_artifact(pg, "golden labels", m->golden.labels);
     return QV_OK;
 }
 

@@ -253,7 +253,8 @@ START_TEST(compare_and_run_identical_for_every_j_and_batch)
     free(ref);
     /* qvet run on every shipped directory (float and int8 models, one pass) */
     static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
-                                         "predictions.csv", "junit.xml" };
+                                         "predictions.csv", "junit.xml", "report.html" };
+    enum { N_FILES = sizeof(files) / sizeof(files[0]) };
     char root[4096];
     snprintf(root, sizeof(root), "%s", qvt_source("datasets"));
     DIR *d = opendir(root);
@@ -267,14 +268,14 @@ START_TEST(compare_and_run_identical_for_every_j_and_batch)
         if (e->d_name[0] == '.' || !exists(manifest))
             continue;
         dirs++;
-        char *want[5] = { 0 };
+        char *want[N_FILES] = { 0 };
         for (size_t s = 0; s < N_SETTINGS; s++) {
             char *out = NULL, *errs = NULL;
             char *od = qvt_path(dir, "out");
             int rc = RUN(&out, &errs, "run", "-q", "-o", od, "-j", settings[s][0], "--batch",
                          settings[s][1], mdir);
             ck_assert_msg(rc == 0, "run %s: exit %d: %s %s", mdir, rc, out, errs);
-            for (size_t f = 0; f < 5; f++) {
+            for (size_t f = 0; f < N_FILES; f++) {
                 char *p = qvt_path(od, files[f]);
                 char *text = qvt_read_file(p, NULL);
                 ck_assert_msg(text != NULL, "%s missing", p);
@@ -291,7 +292,7 @@ START_TEST(compare_and_run_identical_for_every_j_and_batch)
             free(out);
             free(errs);
         }
-        for (size_t f = 0; f < 5; f++)
+        for (size_t f = 0; f < N_FILES; f++)
             free(want[f]);
     }
     closedir(d);
