@@ -22,9 +22,10 @@ int quant_resolve_input(const char *cmd, const char *model, const char *data,
         if (!man.model[0])
             return cli_usage_error(cmd, "model directory '%s' has no float model", model);
         snprintf(ret->model, sizeof(ret->model), "%s", man.model);
+        /* one data file per model input is the runner's (run.h); the first file here */
         snprintf(ret->data, sizeof(ret->data), "%s",
-                 data ? data : (man.calib_data[0] ? man.calib_data : man.golden_inputs));
-        snprintf(ret->golden, sizeof(ret->golden), "%s", man.golden_inputs);
+                 data ? data : (man.calib.n_files ? man.calib.files[0] : man.golden.files[0]));
+        snprintf(ret->golden, sizeof(ret->golden), "%s", man.golden.files[0]);
         ret->manifest_samples = man.calib_samples;
         ret->copts.has_preprocess = man.has_preprocess;
         ret->copts.pre_scale = man.pre_scale;
