@@ -30,6 +30,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_budget(int argc, char **argv);
+int cmd_targets(int argc, char **argv);
 
 /* Prints "qvet: error: PATH:LINE:COL: msg" to stderr and returns 2 or 3 by status. */
 int cli_report(const struct qv_error *err);

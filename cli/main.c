@@ -17,6 +17,8 @@ static const struct cli_cmd cmds[] = {
     { "export", cmd_export, "write a model as .tflite, a C array or native JSON" },
     { "calibrate", cmd_calibrate, "activation statistics of a float model (mergeable JSON)" },
     { "quantize", cmd_quantize, "post-training quantization of a float model to int8" },
+    { "budget", cmd_budget, "TFLM arena, flash, SRAM, latency and energy per MCU target" },
+    { "targets", cmd_targets, "list the MCU target profiles qvet budget knows" },
 };
 
 static void print_help(FILE *f)

@@ -234,6 +234,30 @@ enum qv_status qv_tflite_write(const struct qv_graph *g, uint8_t **ret_buf, size
 enum qv_status qv_tflite_save(const struct qv_graph *g, const char *path, struct qv_error *err);
 
 /*
+ * What TFLM's allocator and the flash budget read from a .tflite beyond the graph (budget/ uses
+ * it): counts over every subgraph (TFLM allocates tensor and node structs for all of them), per
+ * tensor of subgraph 0 the number of scales when TFLM gives it affine quantization (scale and
+ * zero_point both non-empty; 0 otherwise, float tensors included), whether the model carries an
+ * OfflineMemoryAllocation plan, and the bytes of buffer data and of quantization vectors
+ * (scale, zero_point, min, max). Release with qv_tflite_facts_release.
+ */
+struct qv_tflite_facts {
+    size_t file_bytes;
+    int32_t n_subgraphs;
+    int64_t n_tensors_all, n_operators_all;
+    int32_t n_tensors;             /* subgraph 0 */
+    int32_t *quant_channels;       /* [n_tensors], malloc'd */
+    bool offline_plan;
+    size_t buffer_data_bytes;
+    size_t quant_bytes;
+};
+
+enum qv_status qv_tflite_facts_read(const uint8_t *buf, size_t size, const char *path,
+                                    struct qv_tflite_facts *ret_facts, struct qv_error *err);
+/* Frees quant_channels; accepts NULL and a zeroed struct. */
+void qv_tflite_facts_release(struct qv_tflite_facts *facts);
+
+/*
  * C array export: writes DIR/NAME.h and DIR/NAME.c holding `const unsigned char NAME[]`
  * (16-byte aligned) and `const unsigned int NAME_len`. name must be a C identifier.
  */

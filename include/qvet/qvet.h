@@ -12,6 +12,7 @@
  *   run.h     the dataset -> engine runner: threads, ordered delivery, observers, progress
  *   quant.h   calibration statistics, range observers and post-training quantization
  *   analysis.h dataset runs, metrics, per-layer comparison, the main job
+ *   budget.h  TFLM arena, flash, SRAM, latency and energy budgets for MCU targets
  */
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
@@ -30,5 +31,6 @@
 #include "qvet/run.h"
 #include "qvet/quant.h"
 #include "qvet/analysis.h"
+#include "qvet/budget.h"
 
 #endif
