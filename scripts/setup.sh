@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs what qvet needs from Debian's packages (only what is missing), then configures and
 # builds into build/. Idempotent. With --test, also what the test suite needs (clang and its
-# fuzzer runtime for the fuzz smoke run; chromium for the report.html browser test).
+# fuzzer runtime for the fuzz smoke run; chromium for the report.html browser test;
+# gcc-arm-none-eabi for the Cortex-M4 flash check of qvet budget, skipped without it).
 set -eu
 cd "$(dirname "$0")/.."
 
 pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev zlib1g-dev check"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs clang libclang-rt-14-dev chromium"
+    pkgs="$pkgs clang libclang-rt-14-dev chromium gcc-arm-none-eabi"
 fi
 
 missing=""
