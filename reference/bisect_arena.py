@@ -40,6 +40,7 @@ PATTERNS = [
     "tests/fixtures/tflite/*/*int8*.tflite",
     "datasets/*/model_int8.tflite",
     "bench/peers/*int8*.tflite",
+    "bench/mlperf_tiny/*int8*.tflite",
 ]
 
 

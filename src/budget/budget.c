@@ -41,6 +41,36 @@ const char *qv_tflm_resolver_method(enum qv_op op)
     return (unsigned)op < QV_OP_COUNT ? qv_budget_ops[op].resolver : NULL;
 }
 
+/* Builtin operators the TFLM kernels of this version register (Register_<OP> in the
+ * tflite_micro wheel, g8f6596d), for operators qvet itself has no rules for. */
+static const char *const tflm_builtins[] = {
+    "ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D",
+    "BATCH_MATMUL", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS", "BROADCAST_TO", "CALL_ONCE", "CAST",
+    "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
+    "DEQUANTIZE", "DIV", "DYNAMIC_UPDATE_SLICE", "ELU", "EMBEDDING_LOOKUP", "EQUAL", "EXP",
+    "EXPAND_DIMS", "FILL", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "FULLY_CONNECTED", "GATHER",
+    "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "IF", "L2_NORMALIZATION", "L2_POOL_2D",
+    "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOG", "LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR",
+    "LOGISTIC", "LOG_SOFTMAX", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL",
+    "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "READ_VARIABLE",
+    "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+    "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2", "ROUND", "RSQRT", "SELECT_V2", "SHAPE", "SIN",
+    "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT",
+    "SQUARE", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "SVDF", "TANH",
+    "TRANSPOSE", "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE",
+    "WHILE", "ZEROS_LIKE",
+    /* custom operators TFLM ships a kernel for */
+    "TFLite_Detection_PostProcess",
+};
+
+static bool tflm_has_builtin(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(tflm_builtins) / sizeof(tflm_builtins[0]); i++)
+        if (strcmp(name, tflm_builtins[i]) == 0)
+            return true;
+    return false;
+}
+
 static enum qv_dtype node_dtype(const struct qv_graph *g, const struct qv_node *n)
 {
     int32_t t = n->n_inputs > 0 ? n->inputs[0] : -1;
@@ -157,12 +187,13 @@ static void budget_target(struct qv_budget_target *bt, const struct qv_graph *g,
         r->node = ni;
         r->op = n->op;
         r->macs = qv_graph_node_macs(g, ni);
-        r->supported = qv_tflm_op_supported(n->op, dt, t->kernels);
+        r->supported = n->op == QV_OP_UNSUPPORTED ? tflm_has_builtin(n->source_name)
+                       : qv_tflm_op_supported(n->op, dt, t->kernels);
         r->cycles_ref = op_cycles(g, ni, cd, false);
         r->cycles = op_cycles(g, ni, cd, optimized(t, n, dt));
         r->arena_live = bt->arena.live ? bt->arena.live[ni] : 0;
         r->arena_extent = bt->arena.extent ? bt->arena.extent[ni] : 0;
-        r->code_bytes = (size_t)qv_budget_ops[n->op].code[t->kernels];
+        r->code_bytes = (size_t)qv_budget_ops[n->op].code[t->kernels]; /* 0: unknown op */
         cycles += r->cycles;
         cycles_ref += r->cycles_ref;
         if (!op_used[n->op]) {
@@ -174,8 +205,9 @@ static void budget_target(struct qv_budget_target *bt, const struct qv_graph *g,
             bt->n_unsupported++;
             if (len < sizeof(bt->unsupported))
                 len += (size_t)snprintf(bt->unsupported + len, sizeof(bt->unsupported) - len,
-                                        "%s%s '%s' (%s)", len ? ", " : "", qv_op_name(n->op),
-                                        n->name, qv_dtype_name(dt));
+                                        "%s%s '%s' (%s)", len ? ", " : "", qv_node_op_name(n),
+                                        n->name, n->op == QV_OP_UNSUPPORTED
+                                        ? "not a TFLM builtin" : qv_dtype_name(dt));
         }
     }
     bt->flash_bytes = bt->model_bytes + bt->code_bytes;

@@ -3,8 +3,8 @@
  * Budget's per-op table (tflm.h): what each op costs a TFLM build in arena, code and time.
  *
  * Arena rules. LP64 figures were measured on the tflite_micro wheel (g8f6596d) by tracing every
- * AllocatePersistentBuffer/AllocateTemp/RequestScratchBufferInArena call with gdb on the 326
- * int8 fixtures and the float fixture models (docs/budget.md, "How the rules were measured");
+ * AllocatePersistentBuffer/AllocateTemp/RequestScratchBufferInArena call with gdb on 333 int8
+ * and 18 float models (docs/budget.md, "How the rules were measured");
  * ILP32 figures are the same structs laid out with 4-byte pointers and without the compression
  * fields (derived, not measured). Prepare sequences follow the kernels' Prepare functions in
  * tensorflow/lite/micro/kernels/ (reference) and kernels/cmsis_nn/ (CMSIS-NN): each temporary

@@ -30,6 +30,9 @@ enum qv_status qv_budget_resolver_save(const struct qv_graph *g, const char *dir
         sizeof(path))
         return qv_fail(err, QV_E_USAGE, "output directory path is too long");
     for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (!qv_budget_ops[g->nodes[i].op].resolver)
+            return qv_fail_node(err, QV_E_INPUT, i, "node %d (%s): qvet has no resolver entry "
+                                "for this operator", i, qv_node_op_name(&g->nodes[i]));
         if (!used[g->nodes[i].op])
             n_ops++;
         used[g->nodes[i].op] = true;

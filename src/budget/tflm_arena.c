@@ -270,8 +270,16 @@ static enum qv_status build_trace(const struct qv_graph *g, const struct qv_tfli
             .node = order[p], .n = &g->nodes[order[p]], .tr = tr,
         };
         const struct qv_budget_op_def *r = &qv_budget_ops[c.n->op];
-        if (r->prepare)
+        if (r->prepare) {
             r->prepare(&c);
+        } else {
+            /* an operator qvet has no rules for (QV_OP_UNSUPPORTED): the temporaries most
+             * kernels take, one per input and output; the result is marked not exact */
+            for (int32_t k = 0; k < c.n->n_inputs; k++)
+                qv_tflm_temp_input(&c, k);
+            for (int32_t k = 0; k < c.n->n_outputs; k++)
+                qv_tflm_temp_output(&c, k);
+        }
         if (c.n_scratch > QV_TFLM_MAX_SCRATCH_PER_OP)
             return qv_fail_node(err, QV_E_INTERNAL, c.node, "node %d requests %d scratch buffers",
                                 c.node, c.n_scratch);
@@ -288,6 +296,10 @@ static enum qv_status build_trace(const struct qv_graph *g, const struct qv_tfli
     if (mt->n_scratch > 0)
         ADD(QV_TFLM_PERSIST, QV_ARENA_SCRATCH_HANDLES, -1,
             (size_t)abi->scratch_handle * (size_t)mt->n_scratch, a);
+    /* AllocateVariables: variable tensors (LSTM state) live in the tail, not in the plan */
+    for (int32_t t = 0; t < g->n_tensors; t++)
+        if (g->tensors[t].is_variable)
+            ADD(QV_TFLM_PERSIST, QV_ARENA_PREPARE, -1, g->tensors[t].nbytes, QV_TFLM_ALIGN);
     ADD(QV_TFLM_TEMP, QV_ARENA_HEAD, -1, (size_t)abi->ptr * (size_t)facts->n_subgraphs, a);
     ADD(QV_TFLM_TEMP, QV_ARENA_HEAD, -1,
         (size_t)abi->allocation_info * ((size_t)facts->n_tensors_all + (size_t)mt->n_scratch), a);
@@ -482,7 +494,7 @@ static enum qv_status plan_buffers(const struct qv_graph *g, const int32_t *orde
         pos[order[p]] = p;
     for (int32_t t = 0; t < g->n_tensors; t++) {
         const struct qv_tensor *ts = &g->tensors[t];
-        if (ts->data || ts->nbytes == 0)
+        if (ts->data || ts->nbytes == 0 || ts->is_variable)
             continue;
         b[n++] = (struct qv_plan_buf){ align_up((int64_t)ts->nbytes, QV_TFLM_ALIGN),
                                        lt[t].first, lt[t].last };
@@ -538,8 +550,11 @@ static enum qv_status arena_for_order(const struct qv_graph *g,
         st = qv_fail(err, QV_E_NOMEM, "out of memory planning the arena");
         goto fail;
     }
-    if (search)
-        st = qv_plan_search(b, nb, 2000, off, ret_head, err);
+    if (search) {
+        /* each try places every buffer against the placed ones (n^2): bound the work */
+        int64_t work = (int64_t)nb * nb + 1, effort = 40000000 / work;
+        st = qv_plan_search(b, nb, (int32_t)(effort < 2000 ? effort : 2000), off, ret_head, err);
+    }
     else
         st = qv_plan_tflm_greedy(b, nb, off, ret_head, err);
     if (st != QV_OK)
@@ -699,7 +714,17 @@ enum qv_status qv_arena_compute(const struct qv_graph *g, const uint8_t *tflite,
         a.exact = false;
         snprintf(a.note, sizeof(a.note), "%s", facts.offline_plan
                  ? "the model carries an offline memory plan (not modelled)"
-                 : "the model has several subgraphs (only subgraph 0 is modelled)");
+                 : facts.n_subgraphs > 1
+                 ? "the model has several subgraphs (only subgraph 0 is modelled)"
+                 : "the flatbuffer does not match the graph (its tensor count differs)");
+    }
+    for (int32_t i = 0; i < n && a.exact; i++) {
+        if (g->nodes[i].op == QV_OP_UNSUPPORTED) {
+            a.exact = false;
+            snprintf(a.note, sizeof(a.note), "%s (node %d): no allocation rules, approximated "
+                     "by one temporary tensor per input and output", qv_node_op_name(&g->nodes[i]),
+                     i);
+        }
     }
     /* TFLM: file order, greedy plan */
     st = arena_for_order(g, &facts, abi, kernels, isa, file_order, false, &mt, &b, &nb, &off,

@@ -59,7 +59,7 @@ static void load_model(const char *rel, struct qv_graph **g, uint8_t **buf, size
 START_TEST(arena_equals_tflm_minimum)
 {
     load_cases();
-    ck_assert_int_ge(n_cases, 326);
+    ck_assert_int_ge(n_cases, 333);
     int exact = 0;
     for (int i = 0; i < n_cases; i++) {
         struct qv_graph *g;
@@ -284,7 +284,10 @@ END_TEST
 
 START_TEST(op_table_complete)
 {
-    for (int i = 0; i < QV_OP_COUNT; i++) {
+    /* QV_OP_UNSUPPORTED's entry stays empty (graph.h: every per-op table leaves it so) */
+    const struct qv_budget_op_def *u = &qv_budget_ops[QV_OP_UNSUPPORTED];
+    ck_assert(!u->resolver && !u->prepare && !u->dtypes[0] && !u->code[0]);
+    for (int i = 0; i < QV_OP_UNSUPPORTED; i++) {
         const struct qv_budget_op_def *d = &qv_budget_ops[i];
         const char *op = qv_op_name((enum qv_op)i);
         ck_assert_msg(d->resolver && strncmp(d->resolver, "Add", 3) == 0 && d->resolver[3],
@@ -550,6 +553,74 @@ START_TEST(budget_names_unsupported_op)
 }
 END_TEST
 
+/* Operators qvet has no rules for (kept as QV_OP_UNSUPPORTED): a TFLM builtin passes the op
+ * check, a custom op is named; the arena is approximated and says so. */
+static struct qv_graph *chain_graph(bool unsupported)
+{
+    struct qv_graph *g;
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_shape s = { 2, { 1, 64 } };
+    int32_t t[4];
+    ck_assert_int_eq(qv_graph_create(&g, &err), QV_OK);
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "t%d", i);
+        ck_assert_int_eq(qv_graph_add_tensor(g, name, QV_DTYPE_F32, &s, &t[i], &err), QV_OK);
+    }
+    ck_assert_int_eq(qv_graph_add_node(g, QV_OP_RELU, NULL, 1, &t[0], 1, &t[1], NULL, NULL,
+                                       &err), QV_OK);
+    if (unsupported) {
+        ck_assert_int_eq(qv_graph_add_unsupported_node(g, 39, "TRANSPOSE", 1, &t[1], 1, &t[2],
+                                                       NULL, &err), QV_OK);
+        ck_assert_int_eq(qv_graph_add_unsupported_node(g, 32, "MyOp", 1, &t[2], 1, &t[3], NULL,
+                                                       &err), QV_OK);
+    } else {
+        ck_assert_int_eq(qv_graph_add_node(g, QV_OP_RELU, NULL, 1, &t[1], 1, &t[2], NULL, NULL,
+                                           &err), QV_OK);
+        ck_assert_int_eq(qv_graph_add_node(g, QV_OP_RELU, NULL, 1, &t[2], 1, &t[3], NULL, NULL,
+                                           &err), QV_OK);
+    }
+    ck_assert_int_eq(qv_graph_set_io(g, 1, &t[0], 1, &t[3], &err), QV_OK);
+    ck_assert_msg(qv_graph_finalize(g, &err) == QV_OK, "%s", err.msg);
+    return g;
+}
+
+START_TEST(budget_operators_without_rules)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *plain = chain_graph(false), *g = chain_graph(true);
+    uint8_t *buf;
+    size_t size;
+    ck_assert_int_eq(qv_tflite_write(plain, &buf, &size, &err), QV_OK);
+    struct qv_budget *b;
+    struct qv_budget_opts o;
+    qv_budget_opts_init(&o);
+    o.targets = (const char *[]){ "host64", "stm32f4" };
+    o.n_targets = 2;
+    ck_assert_int_eq(qv_budget_create(g, buf, size, &o, &b, &err), QV_OK);
+    for (int i = 0; i < 2; i++) {
+        const struct qv_budget_target *t = &b->targets[i];
+        ck_assert(!t->ops_ok && !t->fits);
+        ck_assert_int_eq(t->n_unsupported, 1);
+        ck_assert_ptr_nonnull(strstr(t->unsupported, "MyOp 't3' (not a TFLM builtin)"));
+        ck_assert_ptr_null(strstr(t->unsupported, "TRANSPOSE"));
+        ck_assert(t->ops[1].supported && !t->ops[2].supported);
+        ck_assert(!t->arena.exact);
+        ck_assert_ptr_nonnull(strstr(t->arena.note, "TRANSPOSE (node 1)"));
+        ck_assert_uint_gt(t->arena.total, 0);
+    }
+    char *dir = qvt_tmpdir();
+    ck_assert_int_eq(qv_budget_resolver_save(g, dir, "m", 1, "x", &err), QV_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "TRANSPOSE"));
+    qvt_rmtree(dir);
+    free(dir);
+    qv_budget_free(b);
+    qv_graph_free(g);
+    qv_graph_free(plain);
+    free(buf);
+}
+END_TEST
+
 START_TEST(resolver_snippet)
 {
     struct qv_graph *g;
@@ -600,6 +671,7 @@ static Suite *budget_suite(void)
     tcase_add_test(tc, budget_figures_add_up);
     tcase_add_test(tc, budget_unknown_target_lists_known);
     tcase_add_test(tc, budget_names_unsupported_op);
+    tcase_add_test(tc, budget_operators_without_rules);
     tcase_add_test(tc, resolver_snippet);
     suite_add_tcase(s, tc);
     return s;
