@@ -239,6 +239,8 @@ int cmd_quantize(int argc, char **argv)
         st = qv_calib_run(g, in.data, &in.copts, &cal, &err);
         quant_progress_end(progress);
         in.copts.progress = NULL;
+        if (st == QV_OK)
+            st = qv_calib_check_set(cal, 100, in.golden[0] ? in.golden : NULL, &in.copts, &err);
     }
     if (st == QV_OK) {
         qo.data_path = in.data[0] ? in.data : NULL;

@@ -328,6 +328,8 @@ def main():
                                    name.replace("/", "_"))
                 os.makedirs(out, exist_ok=True)
                 shutil.copy(sp, os.path.join(out, "conv_stats.json"))
+                if x.nbytes <= 256 * 1024:       # small sets: the C test calibrates too
+                    np.save(os.path.join(out, "calib.npy"), x)
                 C.write_bytes(os.path.join(out, "converter_int8.tflite"), conv)
                 C.write_text(os.path.join(out, "model_path.txt"),
                              os.path.relpath(path, C.REPO) + "\n")

@@ -291,6 +291,43 @@ START_TEST(float_io_model_runs_on_float_data)
 }
 END_TEST
 
+START_TEST(calibration_set_warnings)
+{
+    char *dir = qvt_tmpdir();
+    int64_t rows, elems;
+    float *x = qvt_load_npy(qvt_source("datasets/digits/calib/inputs.npy"), QV_DTYPE_F32, false,
+                            &rows, &elems);
+    for (int64_t i = 0; i < 40 * elems; i++)
+        x[i] = x[i] * 0.3f + 0.6f;          /* brighter and flatter than the golden images */
+    struct qv_error err = QV_ERROR_INIT;
+    char *data = qvt_path(dir, "odd.npy"), *stats = qvt_path(dir, "s.json"), *errs = NULL;
+    ck_assert_int_eq(qv_npy_save(data, QV_DTYPE_F32, &(struct qv_shape){ 4, { 40, 8, 8, 1 } }, x,
+                                 &err), QV_OK);
+    ck_assert_int_eq(RUN(NULL, &errs, "calibrate", qvt_source("datasets/digits/model.tflite"),
+                         data, "-o", stats, "-q", "--golden",
+                         qvt_source("datasets/digits/golden/inputs.npy")), 0);
+    ck_assert_msg(strstr(errs, "40 samples (fewer than 100)") != NULL, "%s", errs);
+    ck_assert_msg(strstr(errs, "far from the golden set") != NULL, "%s", errs);
+    free(errs);
+    /* the warnings are in the statistics file too */
+    char *text = qvt_read_file(stats, NULL);
+    ck_assert_ptr_nonnull(strstr(text, "far from the golden set"));
+    free(text);
+    /* and quantize reports them */
+    char *model = qvt_path(dir, "q.tflite");
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", qvt_source("datasets/digits/model.tflite"),
+                         "--stats", stats, "-o", model, "-q"), 0);
+    ck_assert_msg(strstr(errs, "far from the golden set") != NULL, "%s", errs);
+    free(errs);
+    free(x);
+    free(model);
+    free(data);
+    free(stats);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_quant_suite(void)
 {
     Suite *s = suite_create("cli_quant");
@@ -301,6 +338,7 @@ static Suite *cli_quant_suite(void)
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, bad_input_exit_2);
     tcase_add_test(tc, float_io_model_runs_on_float_data);
+    tcase_add_test(tc, calibration_set_warnings);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -324,6 +324,80 @@ START_TEST(parity_with_converter)
 }
 END_TEST
 
+/*
+ * End to end on the same samples (calib.npy of the smaller models): qvet's own calibration with
+ * the converter's in-place artefact reproduced (--converter-ranges) gives the converter's int8
+ * weights and zero points exactly, and scales within float-kernel rounding (a few ulps).
+ */
+static int32_t ulps(float a, float b)
+{
+    int32_t x, y;
+    memcpy(&x, &a, 4);
+    memcpy(&y, &b, 4);
+    return x > y ? x - y : y - x;
+}
+
+START_TEST(end_to_end_with_converter_ranges)
+{
+    const char *name = parity_cases[_i];
+    char rel[256], model_path[512], calib[512];
+    snprintf(rel, sizeof(rel), "quant/parity/%s/calib.npy", name);
+    snprintf(calib, sizeof(calib), "%s", qvt_fixture(rel));
+    FILE *f = fopen(calib, "rb");
+    if (!f)
+        return;   /* large calibration sets are not committed */
+    fclose(f);
+    snprintf(rel, sizeof(rel), "quant/parity/%s/model_path.txt", name);
+    char *mp = qvt_read_file(qvt_fixture(rel), NULL);
+    mp[strcspn(mp, "\n")] = '\0';
+    snprintf(model_path, sizeof(model_path), "%s", qvt_source(mp));
+    free(mp);
+    struct qv_graph *g = load_model(model_path);
+    snprintf(rel, sizeof(rel), "quant/parity/%s/converter_int8.tflite", name);
+    struct qv_graph *conv = load_model(qvt_fixture(rel));
+    struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
+    struct qv_calib *c = NULL;
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_msg(qv_calib_run(g, calib, &co, &c, &err) == QV_OK, "%s", err.msg);
+    struct qv_quant_opts o = QV_QUANT_OPTS_INIT;
+    o.converter_ranges = true;
+    struct qv_quant_result r;
+    ck_assert_msg(qv_quantize(g, c, &o, &r, &err) == QV_OK, "%s: %s", name, err.msg);
+    const struct qv_graph *q = r.graph;
+    ck_assert_int_eq(q->n_nodes, conv->n_nodes);
+    for (int32_t oi = 0; oi < q->n_nodes; oi++) {
+        const struct qv_node *a = &q->nodes[q->order[oi]];
+        const struct qv_node *b = &conv->nodes[conv->order[oi]];
+        ck_assert_int_eq(a->op, b->op);
+        for (int32_t k = 0; k <= a->n_inputs; k++) {
+            int32_t ta = k < a->n_inputs ? a->inputs[k] : a->outputs[0];
+            int32_t tb = k < a->n_inputs ? b->inputs[k] : b->outputs[0];
+            if (ta < 0 || tb < 0)
+                continue;
+            const struct qv_tensor *x = &q->tensors[ta], *y = &conv->tensors[tb];
+            ck_assert_int_eq(x->quant.count, y->quant.count);
+            for (int32_t j = 0; j < x->quant.count; j++) {
+                ck_assert_msg(x->quant.zero_point[j] == y->quant.zero_point[j],
+                              "%s '%s': zero point %d vs the converter's %d", name, x->name,
+                              x->quant.zero_point[j], y->quant.zero_point[j]);
+                /* a bias scale is s_in * s_w: it inherits the input scale's ulps, doubled at
+                 * worst by the product's rounding */
+                int32_t u = ulps(x->quant.scale[j], y->quant.scale[j]);
+                int32_t limit = x->dtype == QV_DTYPE_I32 ? 128 : 64;
+                ck_assert_msg(u <= limit, "%s '%s': scale %.9g vs %.9g (%d ulps)", name,
+                              x->name, (double)x->quant.scale[j], (double)y->quant.scale[j], u);
+            }
+            if (x->data && x->dtype == QV_DTYPE_I8)   /* weights do not depend on data */
+                qvt_assert_bytes_equal(x->name, x->data, y->data, x->nbytes, 1);
+        }
+    }
+    qv_quant_result_release(&r);
+    qv_calib_free(c);
+    qv_graph_free(conv);
+    qv_graph_free(g);
+}
+END_TEST
+
 /* ---- calibration runs, files, merging ------------------------------------------------------ */
 
 /* Statistics of the digits calibration set through the float engine (whose outputs do not
@@ -751,6 +825,7 @@ Suite *quant_suite(void)
     tcase_add_test(tc, observers_on_outliers);
     tcase_add_test(tc, act_params_match_converter);
     tcase_add_loop_test(tc, parity_with_converter, 0, n_parity);
+    tcase_add_loop_test(tc, end_to_end_with_converter_ranges, 0, n_parity);
     tcase_add_test(tc, stats_identical_for_any_batch);
     tcase_add_test(tc, stats_save_load_merge);
     tcase_add_loop_test(tc, stats_hostile, 0,
