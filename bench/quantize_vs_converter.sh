@@ -9,8 +9,9 @@
 # The converter side is bench/converter_quantize.py: the converter's Calibrator and its
 # mlir_quantize on the float .tflite (what TFLiteConverter does once it has the float model;
 # converting from Keras or a SavedModel costs more). Each figure is the best of REPEAT runs
-# (default 3) of the whole process, wall clock. A busy machine gives noisy figures: run it
-# when the machine is quiet, and say so when it was not.
+# (default 3) of the whole process: wall clock, and CPU time (user + system, all threads),
+# which a busy machine disturbs less. Run it when the machine is quiet, and say so when it was
+# not.
 #
 # Environment: PYTHON (default .venv/bin/python), QVET (build/cli/qvet), SAMPLES (200),
 # REPEAT (3), MODELS (digits kws_dscnn vww_mobilenet ic_resnet8 ad_autoencoder).
@@ -32,22 +33,25 @@ echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; above ~0.5 the figur
 echo "qvet:   $("$qvet" --version)"
 "$py" -c 'from importlib import metadata as m; print("peer:   tensorflow %s" % m.version("tensorflow-cpu"))'
 
-# best wall time in seconds of REPEAT runs of a command
+# "WALL CPU": the best wall time and the best CPU time (seconds) of REPEAT runs of a command
 best() {
-    b=""
+    bw=""
+    bc=""
     i=0
     while [ $i -lt "$repeat" ]; do
-        s=$(date +%s.%N)
-        "$@" >/dev/null 2>&1 || { echo "quantize_vs_converter.sh: failed: $*" >&2; exit 1; }
-        e=$(date +%s.%N)
-        t=$(echo "$e - $s" | bc -l)
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+        /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$@" >/dev/null 2>&1 ||
+            { echo "quantize_vs_converter.sh: failed: $*" >&2; exit 1; }
+        w=$(cut -d' ' -f1 "$tmp/time")
+        c=$(awk '{ print $2 + $3 }' "$tmp/time")
+        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then bw=$w; fi
+        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
         i=$((i + 1))
     done
-    echo "$b"
+    echo "$bw $bc"
 }
 
-printf '\n%-16s %8s %12s %12s %8s\n' model samples qvet_s converter_s ratio
+printf '\n%-16s %7s | %8s %8s %7s | %8s %8s %7s\n' model samples qvet_wall conv_wall ratio \
+    qvet_cpu conv_cpu ratio
 for m in $models; do
     if [ "$m" = digits ]; then
         model=datasets/digits/model.tflite
@@ -59,7 +63,10 @@ for m in $models; do
 np.save('$calib', M.inputs('$m', $samples, M.SEED_CALIB))"
     fi
     n=$("$py" -c "import numpy as np; print(len(np.load('$calib', mmap_mode='r')))")
-    tq=$(best "$qvet" quantize "$model" "$calib" -o "$tmp/q.tflite" -q)
-    tc=$(best "$py" bench/converter_quantize.py "$model" "$calib" "$tmp/c.tflite")
-    printf '%-16s %8d %12.3f %12.3f %7.1fx\n' "$m" "$n" "$tq" "$tc" "$(echo "$tc / $tq" | bc -l)"
+    set -- $(best "$qvet" quantize "$model" "$calib" -o "$tmp/q.tflite" -q)
+    qw=$1 qc=$2
+    set -- $(best "$py" bench/converter_quantize.py "$model" "$calib" "$tmp/c.tflite")
+    cw=$1 cc=$2
+    printf '%-16s %7d | %8.2f %8.2f %6.1fx | %8.2f %8.2f %6.1fx\n' "$m" "$n" "$qw" "$cw" \
+        "$(echo "$cw / $qw" | bc -l)" "$qc" "$cc" "$(echo "$cc / ($qc + 0.005)" | bc -l)"
 done

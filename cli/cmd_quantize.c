@@ -236,6 +236,7 @@ int cmd_quantize(int argc, char **argv)
             in.copts.progress = quant_progress;
             in.copts.progress_user = "calibrate";
         }
+        in.copts.keep_samples = qo.auto_samples;   /* the SQNR figure and auto reuse them */
         st = qv_calib_run(g, in.data, &in.copts, &cal, &err);
         quant_progress_end(progress);
         in.copts.progress = NULL;
@@ -243,7 +244,7 @@ int cmd_quantize(int argc, char **argv)
             st = qv_calib_check_set(cal, 100, in.golden[0] ? in.golden : NULL, &in.copts, &err);
     }
     if (st == QV_OK) {
-        qo.data_path = in.data[0] ? in.data : NULL;
+        qo.data_path = stats && in.data[0] ? in.data : NULL;   /* else the kept samples */
         qo.data_opts = &in.copts;
         st = qv_quantize(g, cal, &qo, &r, &err);
     }

@@ -109,6 +109,8 @@ struct qv_dead_channels {
     int32_t *dead;            /* [n_dead] channel indices */
 };
 
+struct qv_sqnr_set;
+
 /*
  * All statistics of one model's float activations. g is NULL for statistics loaded without
  * their model (merging files): then the names, shapes and fingerprint come from the file.
@@ -125,6 +127,9 @@ struct qv_calib {
     int32_t *stats_of;        /* [n_model_tensors]: index into stats, or -1 */
     int32_t n_warnings;
     char warnings[8][256];    /* e.g. a calibration set that is too small */
+    /* The first samples' inputs and float outputs (qv_calib_opts.keep_samples), which
+     * qv_quantize uses for its output SQNR and for auto when given no data path; or NULL. */
+    struct qv_sqnr_set *kept;
 };
 
 struct qv_calib_opts {
@@ -134,6 +139,7 @@ struct qv_calib_opts {
     bool has_preprocess;
     float pre_scale, pre_offset;     /* x * scale + offset on float data */
     bool plain_loops;                /* float engine: reference loops */
+    int64_t keep_samples;            /* keep the first N samples for qv_quantize (0: none) */
     /* Progress: called after each batch with samples done so far (total -1 when unknown). */
     void (*progress)(int64_t done, int64_t total, void *user);
     void *progress_user;
@@ -244,7 +250,8 @@ struct qv_quant_opts {
      * own and the op's output range. Only for comparing with the converter (docs/quant.md).
      */
     bool converter_ranges;
-    /* Data for auto (output SQNR) and the output SQNR figure; NULL: neither. */
+    /* Data for auto (output SQNR) and the output SQNR figure; NULL: the samples the statistics
+     * kept (qv_calib_opts.keep_samples), or neither. */
     const char *data_path;
     const struct qv_calib_opts *data_opts;
     int64_t auto_samples;            /* samples auto evaluates (default 128) */

@@ -12,7 +12,7 @@
 
 struct qv_sqnr_set {
     const struct qv_graph *g;
-    int64_t n, elems;        /* samples cached, input elements per sample */
+    int64_t n, cap, elems;   /* samples cached, room, input elements per sample */
     float *x;                /* [n][elems] real input values */
     int64_t out_elems;       /* all graph outputs of one sample, concatenated */
     float *ref;              /* [n][out_elems] float outputs */
@@ -64,6 +64,55 @@ static enum qv_status run_all(struct qv_sqnr_set *s, const struct qv_graph *g,
     return st;
 }
 
+enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
+                                  struct qv_sqnr_set **ret, struct qv_error *err)
+{
+    struct qv_sqnr_set *s = calloc(1, sizeof(*s));
+    if (!s)
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
+    s->g = g;
+    s->cap = max_samples;
+    s->elems = qv_shape_elems(&g->tensors[g->inputs[0]].shape);
+    for (int32_t o = 0; o < g->n_outputs; o++)
+        s->out_elems += qv_shape_elems(&g->tensors[g->outputs[o]].shape);
+    s->batch = max_samples < 64 ? max_samples : 64;
+    s->x = malloc((size_t)(max_samples * s->elems + 1) * sizeof(float));
+    s->ref = malloc((size_t)(max_samples * s->out_elems + 1) * sizeof(float));
+    s->got = malloc((size_t)(s->batch * s->out_elems + 1) * sizeof(float));
+    if (!s->x || !s->ref || !s->got) {
+        qv_sqnr_set_free(s);
+        return qv_fail(err, QV_E_NOMEM, "out of memory keeping %lld samples",
+                       (long long)max_samples);
+    }
+    *ret = s;
+    return QV_OK;
+}
+
+int64_t qv_sqnr_set_room(const struct qv_sqnr_set *s)
+{
+    return s->cap - s->n;
+}
+
+void qv_sqnr_set_append(struct qv_sqnr_set *s, const float *x, const struct qv_engine *e,
+                        int64_t n)
+{
+    if (n > s->cap - s->n)
+        n = s->cap - s->n;
+    if (n <= 0)
+        return;
+    memcpy(s->x + s->n * s->elems, x, (size_t)(n * s->elems) * sizeof(float));
+    int64_t off = 0;
+    for (int32_t o = 0; o < s->g->n_outputs; o++) {
+        int64_t oe = qv_shape_elems(&s->g->tensors[s->g->outputs[o]].shape);
+        qv_engine_output_real(e, o, n, s->got);
+        for (int64_t k = 0; k < n; k++)
+            memcpy(s->ref + (s->n + k) * s->out_elems + off, s->got + k * oe,
+                   (size_t)oe * sizeof(float));
+        off += oe;
+    }
+    s->n += n;
+}
+
 enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
                                 const struct qv_calib_opts *opts, int64_t max_samples,
                                 struct qv_sqnr_set **ret, struct qv_error *err)
@@ -87,7 +136,7 @@ enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
     if (st == QV_OK && n == 0)
         st = qv_fail_at(err, QV_E_INPUT, path, -1, "the dataset holds no samples");
     if (st == QV_OK) {
-        s->n = n;
+        s->n = s->cap = n;
         s->x = malloc((size_t)(n * s->elems + 1) * sizeof(float));
         if (!s->x)
             st = qv_fail(err, QV_E_NOMEM, "out of memory caching %lld samples", (long long)n);

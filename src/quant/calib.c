@@ -242,6 +242,7 @@ void qv_calib_free(struct qv_calib *c)
     free(c->stats_of);
     free(c->model_name);
     free(c->dead_json);
+    qv_sqnr_set_free(c->kept);
     free(c);
 }
 
@@ -266,6 +267,52 @@ static enum qv_status grow_samples(struct qv_tensor_stats *s, int64_t need, stru
     return QV_OK;
 }
 
+/*
+ * Min and max of a row; true when it holds a NaN or an infinity. Eight independent lanes (the
+ * compiler vectorizes them); the result does not depend on the lane split except for the sign
+ * of a zero extreme, which is the same for a given row whatever the batch.
+ */
+#define LANES 8
+static bool row_extremes(const float *row, int64_t n, float *ret_min, float *ret_max)
+{
+    float mn[LANES], mx[LANES];
+    uint32_t bad[LANES];
+    for (int j = 0; j < LANES; j++) {
+        mn[j] = INFINITY;
+        mx[j] = -INFINITY;
+        bad[j] = 0;
+    }
+    int64_t e = 0;
+    for (; e + LANES <= n; e += LANES) {
+        for (int j = 0; j < LANES; j++) {
+            float v = row[e + j];
+            uint32_t bits;
+            memcpy(&bits, &v, 4);
+            mn[j] = v < mn[j] ? v : mn[j];
+            mx[j] = v > mx[j] ? v : mx[j];
+            bad[j] |= (bits & 0x7f800000u) == 0x7f800000u;
+        }
+    }
+    for (; e < n; e++) {
+        float v = row[e];
+        mn[0] = v < mn[0] ? v : mn[0];
+        mx[0] = v > mx[0] ? v : mx[0];
+        bad[0] |= !isfinite(v);
+    }
+    float a = mn[0], b = mx[0];
+    uint32_t any = bad[0];
+    for (int j = 1; j < LANES; j++) {
+        a = mn[j] < a ? mn[j] : a;
+        b = mx[j] > b ? mx[j] : b;
+        any |= bad[j];
+    }
+    if (n == 0)
+        a = b = 0.0f;
+    *ret_min = a;
+    *ret_max = b;
+    return any != 0;
+}
+
 enum qv_status qv_calib_observe(struct qv_calib *c, int32_t tensor, const float *x, int64_t n,
                                 int64_t first_sample, struct qv_error *err)
 {
@@ -281,19 +328,15 @@ enum qv_status qv_calib_observe(struct qv_calib *c, int32_t tensor, const float 
     float lo = s->count ? s->min : INFINITY, hi = s->count ? s->max : -INFINITY;
     for (int64_t k = 0; k < n; k++) {
         const float *row = x + k * elems;
-        float mn = INFINITY, mx = -INFINITY;
-        for (int64_t e = 0; e < elems; e++) {
-            float v = row[e];
-            if (!isfinite(v))
-                return qv_fail(err, QV_E_INPUT, "calibration sample %lld: tensor '%s' element "
-                               "%lld is %s (the float model overflows on this sample)",
-                               (long long)(first_sample + k), s->name, (long long)e,
-                               v != v ? "NaN" : "infinite");
-            mn = v < mn ? v : mn;
-            mx = v > mx ? v : mx;
+        float mn, mx;
+        if (row_extremes(row, elems, &mn, &mx)) {
+            for (int64_t e = 0; e < elems; e++)
+                if (!isfinite(row[e]))
+                    return qv_fail(err, QV_E_INPUT, "calibration sample %lld: tensor '%s' "
+                                   "element %lld is %s (the float model overflows on this "
+                                   "sample)", (long long)(first_sample + k), s->name,
+                                   (long long)e, row[e] != row[e] ? "NaN" : "infinite");
         }
-        if (elems == 0)
-            mn = mx = 0.0f;
         s->sample_min[s->n_samples + k] = mn;
         s->sample_max[s->n_samples + k] = mx;
         lo = mn < lo ? mn : lo;
@@ -306,8 +349,17 @@ enum qv_status qv_calib_observe(struct qv_calib *c, int32_t tensor, const float 
         s->count += n * elems;
     }
     if (s->elem_sum) {
-        for (int64_t k = 0; k < n * elems; k++)
-            s->elem_sum[k % s->period] += (double)x[k];
+        /* position j of every period-long run, in sample order (deterministic for any batch) */
+        double *restrict sum = s->elem_sum;
+        for (int64_t off = 0; off + s->period <= n * elems; off += s->period) {
+            const float *restrict row = x + off;
+            int64_t j = 0;
+            for (; j + 4 <= s->period; j += 4)      /* blocks of 4: vectorized */
+                for (int q = 0; q < 4; q++)
+                    sum[j + q] += (double)row[j + q];
+            for (; j < s->period; j++)
+                sum[j] += (double)row[j];
+        }
     }
     s->n_samples += n;
     return QV_OK;
@@ -367,6 +419,9 @@ enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
     eo.observe_user = &obs;
     if ((st = qv_engine_create(g, &eo, &e, err)) != QV_OK)
         goto fail;
+    if (opts->keep_samples > 0 &&
+        (st = qv_sqnr_set_create(g, opts->keep_samples, &c->kept, err)) != QV_OK)
+        goto fail;
     st = qv_feed_open(&feed, g, data_path, opts, qv_engine_max_batch(e), err);
     if (st != QV_OK)
         goto fail;
@@ -394,6 +449,8 @@ enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
             st = obs.failed ? obs.err.status : st;
             break;
         }
+        if (c->kept && qv_sqnr_set_room(c->kept) > 0)
+            qv_sqnr_set_append(c->kept, qv_engine_input(e, 0), e, n);
         qv_calib_add_samples(c, n);
         if (opts->progress)
             opts->progress(c->n_samples, -1, opts->progress_user);

@@ -95,11 +95,12 @@ static void layout_for(struct qv_hist *h, float lo, float hi)
 void qv_hist_add(struct qv_hist *h, float lo, float hi, const float *x, int64_t n)
 {
     layout_for(h, lo, hi);
-    const double inv = ldexp(1.0, -h->exp);
-    const int64_t first = h->first;
+    const double inv = ldexp(1.0, -h->exp), first = (double)h->first;
     int64_t *counts = h->counts;
+    /* x * inv is exact (a power of two times a float); so is its difference with the integer
+     * `first`, which lies in [0, QV_HIST_BINS) for x in [lo, hi]: truncation is the floor */
     for (int64_t k = 0; k < n; k++)
-        counts[(int64_t)floor((double)x[k] * inv) - first]++;
+        counts[(int64_t)((double)x[k] * inv - first)]++;
 }
 
 void qv_hist_merge(struct qv_hist *dst, const struct qv_hist *src, float lo, float hi)

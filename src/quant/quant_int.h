@@ -146,6 +146,14 @@ struct qv_sqnr_set;
 enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
                                 const struct qv_calib_opts *opts, int64_t max_samples,
                                 struct qv_sqnr_set **ret, struct qv_error *err);
+/* An empty set for up to max_samples samples of g, filled by qv_sqnr_set_append. */
+enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
+                                  struct qv_sqnr_set **ret, struct qv_error *err);
+/* Samples kept so far, and room left. */
+int64_t qv_sqnr_set_room(const struct qv_sqnr_set *s);
+/* Appends n samples: real inputs [n][elems] and float outputs read from engine e (rows 0..n). */
+void qv_sqnr_set_append(struct qv_sqnr_set *s, const float *x, const struct qv_engine *e,
+                        int64_t n);
 /* Pooled SQNR of all outputs, and the mean of the per-sample SQNRs (each capped to +-100 dB);
  * either pointer may be NULL. */
 enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,

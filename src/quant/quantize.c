@@ -145,14 +145,14 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
 {
     struct qv_quant_result r = { 0 };
     struct qv_qplan p;
-    struct qv_sqnr_set *set = NULL;
+    struct qv_sqnr_set *set = NULL, *owned = NULL;
     struct qv_quant_opts o = *opts;
     enum qv_status st;
     if (!g->finalized)
         return qv_fail(err, QV_E_INTERNAL, "quantization of a graph that is not finalized");
     if ((unsigned)o.method >= QV_RANGE_METHOD_COUNT || (unsigned)o.io >= QV_QUANT_IO_COUNT)
         return qv_fail(err, QV_E_USAGE, "unknown quantization method or I/O type");
-    if (o.auto_method && !o.data_path)
+    if (o.auto_method && !o.data_path && !c->kept)
         return qv_fail(err, QV_E_USAGE, "method auto needs the calibration data to measure "
                        "the output SQNR");
     if (o.auto_method)
@@ -174,6 +174,9 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
         st = qv_sqnr_set_open(g, o.data_path, o.data_opts, o.auto_samples, &set, err);
         if (st != QV_OK)
             goto fail;
+        owned = set;
+    } else {
+        set = c->kept;   /* the samples calibration kept: no second float run */
     }
     if (o.auto_method && (st = qv_qplan_solve(&p, err)) == QV_OK)
         st = auto_search(&p, set, &o, err);
@@ -204,13 +207,13 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
     for (int32_t i = 0; i < r.n_dead; i++)
         warn(&r, "weights '%s': %d of %d output channels quantize to all zeros",
              g->tensors[r.dead[i].tensor].name, r.dead[i].n_dead, r.dead[i].n_channels);
-    qv_sqnr_set_free(set);
+    qv_sqnr_set_free(owned);
     qv_qplan_release(&p);
     *ret_result = r;
     return QV_OK;
 fail:
     qv_graph_error_locate(g, err);
-    qv_sqnr_set_free(set);
+    qv_sqnr_set_free(owned);
     qv_qplan_release(&p);
     qv_quant_result_release(&r);
     return st;
