@@ -18,7 +18,7 @@ static const char usage[] =
     "  --format tflite|c|json  output form (default tflite)\n"
     "  -o, --out PATH          tflite/json: the output file (default model_export.tflite or\n"
     "                          model_export.json); c: the directory for NAME.h and NAME.c\n"
-    "                          (default .)\n"
+    "                          (default .; created when missing)\n"
     "  --name NAME             c: the array's C identifier (default model_data)\n"
     "  --target NAME           c: the target profile NAME_resolver.h's arena size is for\n"
     "                          (default: a 32-bit MCU with reference kernels; 'qvet targets')\n"
@@ -116,6 +116,8 @@ int cmd_export(int argc, char **argv)
         size_t size = 0;
         written = out ? out : ".";
         st = qv_tflite_write(g, &buf, &size, &err);
+        if (st == QV_OK)
+            st = qv_mkdir_p(written, &err);
         if (st == QV_OK)
             st = qv_c_array_save(buf, size, written, name, &err);
         if (st == QV_OK)

@@ -223,12 +223,25 @@ enum qv_status qv_model_json_load(const char *json_path, struct qv_graph **ret_g
 enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_path,
                                   struct qv_error *err);
 
-/* TFLite flatbuffer from memory (path only names errors). Finalizes the graph. */
+/*
+ * TFLite flatbuffer from memory (path names errors and becomes the graph's path). Finalizes the
+ * graph. Operators qvet does not support (builtin or custom) and variable tensors are kept as
+ * QV_OP_UNSUPPORTED nodes and is_variable tensors (see include/qvet/graph.h), so the model can be
+ * inspected; computing with it is refused by qv_graph_check_runnable. Quantization parameters
+ * are checked (zero point within the dtype, scale finite, normal, representable) naming the
+ * tensor, the value and its byte offset.
+ */
 enum qv_status qv_tflite_read(const uint8_t *buf, size_t size, const char *path,
                               struct qv_graph **ret_graph, struct qv_error *err);
 enum qv_status qv_tflite_load(const char *path, struct qv_graph **ret_graph,
                               struct qv_error *err);
-/* Serializes a finalized graph to a malloc'd TFLite flatbuffer. */
+/*
+ * Whether TensorFlow Lite Micro has a kernel for a TFLite operator: builtin `code`, or, for
+ * code 32 (CUSTOM), the custom operator named custom_name (may be NULL). The table lists the
+ * kernels of the tflite-micro interpreter qvet is checked against (src/io/tflite/tflm_ops.c).
+ */
+bool qv_tflite_tflm_supports(int32_t code, const char *custom_name);
+/* Serializes a finalized graph to a malloc'd TFLite flatbuffer (refuses unsupported graphs). */
 enum qv_status qv_tflite_write(const struct qv_graph *g, uint8_t **ret_buf, size_t *ret_size,
                                struct qv_error *err);
 enum qv_status qv_tflite_save(const struct qv_graph *g, const char *path, struct qv_error *err);

@@ -328,6 +328,9 @@ static enum qv_status link_tensors(struct qv_graph *g, struct qv_error *err)
         if (g->tensors[g->inputs[i]].data)
             return qv_fail(err, QV_E_INPUT, "graph input %d ('%s') is a constant", i,
                            g->tensors[g->inputs[i]].name);
+        if (g->tensors[g->inputs[i]].is_variable)
+            return qv_fail(err, QV_E_INPUT, "graph input %d ('%s') is a variable", i,
+                           g->tensors[g->inputs[i]].name);
     }
     for (int32_t i = 0; i < g->n_outputs; i++)
         if (check_tensor_index(g, g->outputs[i], err) != QV_OK) {

@@ -6,6 +6,7 @@
  * for structure faults) and never crash, hang or read out of bounds (CI runs this under ASan and
  * UBSan). tests/fixtures/hostile/tflite_*.tflite keep a few of these as files for the CLI.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,10 +174,17 @@ START_TEST(random_damage_fails_cleanly_or_reads_a_valid_model)
                       err.msg);
         if (st != QV_OK)
             continue;
-        /* Whatever was accepted is a valid graph: it writes and reads back. */
+        /* Whatever was accepted is a valid graph: it writes and reads back, unless it holds
+         * what qvet cannot run (a damaged opcode), which the writer refuses. */
         uint8_t *out = NULL;
         size_t n = 0;
         struct qv_graph *g2 = NULL;
+        if (qv_graph_check_runnable(g, NULL) != QV_OK) {
+            ck_assert_int_eq(qv_tflite_write(g, &out, &n, &err), QV_E_INPUT);
+            ck_assert_ptr_null(out);
+            qv_graph_free(g);
+            continue;
+        }
         ck_assert_int_eq(qv_tflite_write(g, &out, &n, &err), QV_OK);
         ck_assert_msg(qv_tflite_read(out, n, "rewritten", &g2, &err) == QV_OK,
                       "iteration %d: rewrite does not read back: %s", iter, err.msg);
@@ -387,20 +395,61 @@ END_TEST
 
 /* ---- refused on purpose -------------------------------------------------------------------- */
 
-START_TEST(custom_and_unsupported_ops_are_named)
+/* Reads a kit model that must be accepted; returns the graph. */
+static struct qv_graph *expect_kit_ok(const struct kit_model *m)
+{
+    size_t size;
+    uint8_t *buf = kit_build(m, &size);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    ck_assert_msg(read_copy(buf, size, &err, &g) == QV_OK, "%s", err.msg);
+    free(buf);
+    ck_assert_str_eq(g->path, PATH);
+    return g;
+}
+
+/* An operator qvet does not run is kept by name; eval then refuses the graph by that name. */
+static void expect_kept(const struct kit_model *m, int32_t code, const char *name)
+{
+    struct qv_graph *g = expect_kit_ok(m);
+    ck_assert_int_eq(g->n_nodes, 1);
+    ck_assert_int_eq(g->nodes[0].op, QV_OP_UNSUPPORTED);
+    ck_assert_int_eq(g->nodes[0].source_code, code);
+    ck_assert_str_eq(g->nodes[0].source_name, name);
+    ck_assert_int_eq(g->nodes[0].n_inputs, 1);
+    ck_assert_int_eq(g->nodes[0].n_outputs, 1);
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_int_eq(qv_graph_check_runnable(g, &err), QV_E_INPUT);
+    ck_assert_str_eq(err.path, PATH);
+    ck_assert_msg(strstr(err.msg, name), "%s", err.msg);
+    qv_graph_free(g);
+}
+
+START_TEST(unsupported_ops_are_kept_by_name)
 {
     struct kit_model m;
     kit_default(&m);
     m.code[0] = 32;
     m.dep[0] = 32;
     m.custom[0] = "MyOp";
-    expect_kit_fail(&m, "operator 0: custom op 'MyOp'");
+    expect_kept(&m, 32, "MyOp");
+    m.custom[0] = "";
+    expect_kept(&m, 32, "(unnamed)");
     kit_default(&m);
     m.code[0] = m.dep[0] = 80;
-    expect_kit_fail(&m, "operator 0 (FAKE_QUANT, builtin code 80) is not supported");
+    expect_kept(&m, 80, "FAKE_QUANT");
     kit_default(&m);
     m.code[0] = 100000;
-    expect_kit_fail(&m, "builtin code 100000 is not supported");
+    expect_kept(&m, 100000, "builtin 100000");
+    kit_default(&m);
+    m.code[0] = m.dep[0] = 39;                 /* custom options on an unsupported op: ignored */
+    m.op[0].custom_options = true;
+    expect_kept(&m, 39, "TRANSPOSE");
+    /* still refused: structure faults around them, and custom options on a builtin qvet runs */
+    kit_default(&m);
+    m.code[0] = m.dep[0] = 39;
+    m.op[0].in[0] = 7;
+    expect_kit_fail(&m, "operator 0 (TRANSPOSE) inputs: entry 0 names tensor 7");
     kit_default(&m);
     m.op[0].opcode_index = 5;
     expect_kit_fail(&m, "opcode_index 5 is out of range");
@@ -418,12 +467,13 @@ START_TEST(second_subgraph_in_use_is_refused)
     m.sig_subgraph = 1;
     expect_kit_fail(&m, "subgraph 1");
     kit_default(&m);
-    m.extra_subgraphs = 2;
-    m.code[0] = m.dep[0] = 119; /* WHILE */
-    expect_kit_fail(&m, "operator 0 (WHILE) runs another subgraph");
-    kit_default(&m);
     m.version = 2;
     expect_kit_fail(&m, "schema version 2");
+    /* control flow in subgraph 0 is kept, unrun, like any operator qvet does not support */
+    kit_default(&m);
+    m.extra_subgraphs = 2;
+    m.code[0] = m.dep[0] = 119;
+    expect_kept(&m, 119, "WHILE");
 }
 END_TEST
 
@@ -444,8 +494,26 @@ START_TEST(unsupported_tensors_are_named)
     m.t[0].sig_rank = 3;
     expect_kit_fail(&m, "shape_signature has 3 dims");
     kit_default(&m);
-    m.t[0].is_variable = true;
-    expect_kit_fail(&m, "variable tensors");
+    m.t[0].is_variable = true;                 /* x, the graph input: refused at finalize */
+    {
+        size_t size;
+        uint8_t *buf = kit_build(&m, &size);
+        struct qv_error err = QV_ERROR_INIT;
+        ck_assert_int_eq(read_copy(buf, size, &err, NULL), QV_E_INPUT);
+        ck_assert_str_eq(err.path, PATH);
+        ck_assert_str_eq(err.msg, "graph input 0 ('x') is a variable");
+        free(buf);
+    }
+    kit_default(&m);
+    m.t[1].is_variable = true;                 /* y, produced by the RELU */
+    {
+        size_t size;
+        uint8_t *buf = kit_build(&m, &size);
+        struct qv_error err = QV_ERROR_INIT;
+        ck_assert_int_eq(read_copy(buf, size, &err, NULL), QV_E_INPUT);
+        ck_assert_msg(strstr(err.msg, "output tensor 'y' is a variable"), "%s", err.msg);
+        free(buf);
+    }
     kit_default(&m);
     m.t[0].details_type = 1;
     expect_kit_fail(&m, "quantization details");
@@ -454,10 +522,113 @@ START_TEST(unsupported_tensors_are_named)
     m.t[0].n_scale = m.t[0].n_zp = 1;
     m.t[0].scale[0] = 1.0f;
     m.t[0].zp[0] = (int64_t)1 << 40;
-    expect_kit_fail(&m, "does not fit int32");
+    expect_kit_fail(&m, "zero_point[0] = 1099511627776 is outside int8's range -128..127");
     m.t[0].zp[0] = 0;
     m.t[0].scale[0] = -1.0f;
     expect_kit_fail(&m, "scale[0]");
+}
+END_TEST
+
+/*
+ * Expects the model to be refused with `needle`, at the byte offset of the offending value:
+ * the 8-byte zero point zp, or (zp == INT64_MIN) the 4-byte scale.
+ */
+static void expect_quant_fail(const struct kit_model *m, const char *needle, int64_t zp,
+                              float scale)
+{
+    size_t size;
+    uint8_t *buf = kit_build(m, &size);
+    struct qv_error err = QV_ERROR_INIT;
+    ck_assert_int_eq(read_copy(buf, size, &err, NULL), QV_E_INPUT);
+    ck_assert_msg(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
+    ck_assert_str_eq(err.path, PATH);
+    size_t width = zp == INT64_MIN ? 4 : 8;
+    ck_assert_msg(err.offset >= 0 && (size_t)err.offset + width <= size, "offset %lld",
+                  (long long)err.offset);
+    if (zp == INT64_MIN) {
+        float v;
+        memcpy(&v, buf + err.offset, 4);
+        ck_assert_msg(memcmp(&v, &scale, 4) == 0, "byte %lld holds %g, not the scale %g",
+                      (long long)err.offset, (double)v, (double)scale);
+    } else {
+        int64_t v;
+        memcpy(&v, buf + err.offset, 8);
+        ck_assert_msg(v == zp, "byte %lld holds %lld, not the zero point %lld",
+                      (long long)err.offset, (long long)v, (long long)zp);
+    }
+    free(buf);
+}
+
+/* Hostile quantization parameters (issue 8 item 5): refused when read, naming value and byte. */
+START_TEST(hostile_quant_parameters_are_refused)
+{
+    struct kit_model m;
+    kit_default(&m);
+    for (int k = 0; k < 2; k++) {
+        m.t[k].type = QV_TFL_INT8;
+        m.t[k].n_scale = m.t[k].n_zp = 1;
+        m.t[k].scale[0] = 0.5f;
+    }
+    struct kit_model base = m;
+    static const struct {
+        int32_t tensor;
+        int64_t zp;
+        const char *needle;
+    } zps[] = {
+        { 0, 100000, "tensor 0 ('x'): zero_point[0] = 100000 is outside int8's range -128..127" },
+        { 1, -2147483648LL, "tensor 1 ('y'): zero_point[0] = -2147483648 is outside int8's" },
+        { 1, 128, "zero_point[0] = 128 is outside" },
+        { 0, -129, "zero_point[0] = -129 is outside" },
+        { 0, INT64_MAX, "zero_point[0] = 9223372036854775807 is outside" },
+    };
+    for (size_t i = 0; i < sizeof(zps) / sizeof(zps[0]); i++) {
+        m = base;
+        m.t[zps[i].tensor].zp[0] = zps[i].zp;
+        expect_quant_fail(&m, zps[i].needle, zps[i].zp, 0);
+    }
+    static const struct {
+        float scale;
+        const char *needle;
+    } scales[] = {
+        { 3e38f, "tensor 0 ('x'): scale[0] = 3e+38 is too large for int8" },
+        { 0.0f, "scale[0] = 0 is not a finite number > 0" },
+        { -0.25f, "scale[0] = -0.25 is not a finite number > 0" },
+        { INFINITY, "scale[0] = inf is not a finite number > 0" },
+        { NAN, "is not a finite number > 0" },
+        { 1e-40f, "scale[0] = 9.99995e-41 is denormal" },
+    };
+    for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
+        m = base;
+        m.t[0].scale[0] = scales[i].scale;
+        expect_quant_fail(&m, scales[i].needle, INT64_MIN, scales[i].scale);
+    }
+    /* per-channel: the bad element is named and located */
+    m = base;
+    m.t[0].n_zp = 2;
+    m.t[0].zp[1] = 300;
+    m.t[0].n_scale = 2;
+    m.t[0].scale[1] = 0.5f;
+    m.t[0].qdim = 3;
+    m.t[0].dims[3] = 2;
+    m.t[1].dims[3] = 2;
+    expect_quant_fail(&m, "zero_point[1] = 300", 300, 0);
+    /* uint8 and int16 ranges */
+    m = base;
+    m.t[0].type = m.t[1].type = QV_TFL_UINT8;
+    m.t[0].zp[0] = -1;
+    expect_quant_fail(&m, "zero_point[0] = -1 is outside uint8's range 0..255", -1, 0);
+    m = base;
+    m.t[0].type = m.t[1].type = 7; /* INT16 */
+    m.t[0].zp[0] = 40000;
+    expect_quant_fail(&m, "zero_point[0] = 40000 is outside int16's range", 40000, 0);
+    /* the edges are fine */
+    m = base;
+    m.t[0].zp[0] = -128;
+    m.t[1].zp[0] = 127;
+    m.t[0].scale[0] = 1.3e36f;
+    m.t[1].scale[0] = FLT_MIN;
+    struct qv_graph *g = expect_kit_ok(&m);
+    qv_graph_free(g);
 }
 END_TEST
 
@@ -533,15 +704,20 @@ END_TEST
 struct hostile_file {
     const char *name;
     const char *needle;
+    bool kept;     /* read (an operator qvet does not run is kept), refused by the engines */
 };
 
 static const struct hostile_file hostile_files[] = {
-    { "tflite_truncated.tflite", "malformed flatbuffer" },
-    { "tflite_bad_root.tflite", "outside the file" },
-    { "tflite_custom_op.tflite", "custom op 'MyOp'" },
-    { "tflite_unsupported_op.tflite", "FAKE_QUANT" },
-    { "tflite_two_subgraphs.tflite", "subgraph 1" },
-    { "tflite_giant_vector.tflite", "runs past the end" },
+    { "tflite_truncated.tflite", "malformed flatbuffer", false },
+    { "tflite_bad_root.tflite", "outside the file", false },
+    { "tflite_custom_op.tflite", "1 operator qvet cannot run: custom MyOp (x1)", true },
+    { "tflite_unsupported_op.tflite", "1 operator qvet cannot run: FAKE_QUANT (x1)", true },
+    { "tflite_two_subgraphs.tflite", "subgraph 1", false },
+    { "tflite_giant_vector.tflite", "runs past the end", false },
+    { "tflite_quant_zero_point.tflite",
+      "tensor 0 ('x'): zero_point[0] = 100000 is outside int8's range -128..127", false },
+    { "tflite_quant_scale.tflite", "tensor 1 ('y'): scale[0] = 3e+38 is too large for int8",
+      false },
 };
 
 /* QVET_REGEN_HOSTILE=1 rewrites the files from the kit. */
@@ -551,8 +727,19 @@ static void regen_hostile(void)
     size_t size;
     uint8_t *buf;
     char rel[128];
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < (int)(sizeof(hostile_files) / sizeof(hostile_files[0])); i++) {
         kit_default(&m);
+        if (i >= 6) {
+            for (int k = 0; k < 2; k++) {
+                m.t[k].type = QV_TFL_INT8;
+                m.t[k].n_scale = m.t[k].n_zp = 1;
+                m.t[k].scale[0] = 0.5f;
+            }
+        }
+        if (i == 6)
+            m.t[0].zp[0] = 100000;
+        if (i == 7)
+            m.t[1].scale[0] = 3e38f;
         if (i == 2) {
             m.code[0] = m.dep[0] = 32;
             m.custom[0] = "MyOp";
@@ -588,6 +775,14 @@ START_TEST(hostile_files_fail_with_offsets)
         const char *path = qvt_fixture(rel);
         struct qv_error err = QV_ERROR_INIT;
         struct qv_graph *g = NULL;
+        if (hostile_files[i].kept) {
+            ck_assert_msg(qv_tflite_load(path, &g, &err) == QV_OK, "%s: %s", path, err.msg);
+            ck_assert_int_eq(qv_graph_check_runnable(g, &err), QV_E_INPUT);
+            ck_assert_str_eq(err.path, path);
+            ck_assert_str_eq(err.msg, hostile_files[i].needle);
+            qv_graph_free(g);
+            continue;
+        }
         ck_assert_int_eq(qv_tflite_load(path, &g, &err), QV_E_INPUT);
         ck_assert_ptr_null(g);
         ck_assert_str_eq(err.path, path);
@@ -616,9 +811,10 @@ Suite *tflite_hostile_suite(void)
     tcase_add_test(tc, inferred_dims_beyond_int32_fail);
     suite_add_tcase(s, tc);
     tc = tcase_create("refused");
-    tcase_add_test(tc, custom_and_unsupported_ops_are_named);
+    tcase_add_test(tc, unsupported_ops_are_kept_by_name);
     tcase_add_test(tc, second_subgraph_in_use_is_refused);
     tcase_add_test(tc, unsupported_tensors_are_named);
+    tcase_add_test(tc, hostile_quant_parameters_are_refused);
     tcase_add_test(tc, bad_buffers_are_named);
     tcase_add_test(tc, bad_operator_fields_are_named);
     tcase_add_test(tc, hostile_files_fail_with_offsets);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * TFLite flatbuffer -> graph IR (spec §7.1). Reads subgraph 0: tensors (shape, type, constant
- * data, quantization, names), operators with their builtin options (through the op table) and
- * the subgraph inputs/outputs. Everything is bounds-checked by flatbuf.c; every refusal names
- * the byte offset of the field at fault.
+ * TFLite flatbuffer -> graph IR (docs/int8-arithmetic.md §7.1). Reads subgraph 0: tensors
+ * (shape, type, constant data, quantization, names), operators with their builtin options
+ * (through the op table) and the subgraph inputs/outputs. Everything is bounds-checked by
+ * flatbuf.c; every refusal names the byte offset of the field at fault. Operators qvet does not
+ * support and variable tensors are kept (QV_OP_UNSUPPORTED, is_variable) so the model can still
+ * be inspected.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +17,11 @@
 /* Largest model file qv_tflite_load reads (a flatbuffer addresses at most 4 GiB). */
 #define MAX_FILE_SIZE ((size_t)UINT32_MAX)
 
-/* Builtin codes of the control-flow ops that run other subgraphs. */
-enum { TFL_CALL = 31, TFL_IF = 118, TFL_WHILE = 119, TFL_CALL_ONCE = 129 };
-
 struct reader {
     struct qv_fb fb;
     const char *path;
     struct qv_error *err;
     struct qv_graph *g;
-    uint32_t n_subgraphs;
     struct qv_fb_vec opcodes, buffers, tensors;
 };
 
@@ -114,6 +112,8 @@ static enum qv_status read_data(struct reader *r, const struct qv_fb_table *t, u
                                 int32_t index)
 {
     struct qv_tensor *ts = &r->g->tensors[index];
+    if (ts->is_variable)
+        return QV_OK; /* a variable's buffer holds its initial value: TFLM resets it anyway */
     uint32_t bi;
     enum qv_status st = qv_fb_u32(&r->fb, t, QV_TFL_TENSOR_BUFFER, 0, &bi, r->err);
     if (st != QV_OK)
@@ -203,14 +203,26 @@ static enum qv_status read_quant(struct reader *r, const struct qv_fb_table *t, 
         st = qv_fail(r->err, QV_E_NOMEM, "out of memory reading %d scales", count);
         goto cleanup;
     }
-    for (int32_t i = 0; i < count; i++)
+    char why[160];
+    for (int32_t i = 0; i < count; i++) {
         s[i] = qv_fb_vec_f32(&r->fb, &scale, (uint32_t)i);
+        const char *p = qv_quant_scale_problem(ts->dtype, s[i], why, sizeof(why));
+        if (p) {
+            st = qv_fail_at(r->err, QV_E_INPUT, r->path, (int64_t)scale.pos + 4 * (int64_t)i,
+                            "tensor %u ('%s'): scale[%d] = %g %s", ti, ts->name, i, (double)s[i],
+                            p);
+            goto cleanup;
+        }
+    }
     for (int32_t i = 0; i < n_zp; i++) {
         int64_t v = qv_fb_vec_i64(&r->fb, &zp, (uint32_t)i);
-        if (v < INT32_MIN || v > INT32_MAX) {
-            st = qv_fail_at(r->err, QV_E_INPUT, r->path, (int64_t)zp.pos + 8 * (int64_t)i,
-                            "tensor %u ('%s'): zero_point[%d] = %lld does not fit int32", ti,
-                            ts->name, i, (long long)v);
+        int64_t at = (int64_t)zp.pos + 8 * (int64_t)i;
+        const char *p = qv_quant_zero_point_problem(ts->dtype, v, why, sizeof(why));
+        if (!p && (v < INT32_MIN || v > INT32_MAX))
+            p = "does not fit int32";
+        if (p) {
+            st = qv_fail_at(r->err, QV_E_INPUT, r->path, at, "tensor %u ('%s'): zero_point[%d] = "
+                            "%lld %s", ti, ts->name, i, (long long)v, p);
             goto cleanup;
         }
         z[i] = (int32_t)v;
@@ -254,10 +266,6 @@ static enum qv_status read_tensor(struct reader *r, uint32_t ti)
         return qv_fail_at(r->err, QV_E_INPUT, r->path, qv_fb_where(&r->fb, &t, QV_TFL_TENSOR_TYPE),
                           "tensor %u ('%s'): type %s is not supported (FLOAT32, INT8, UINT8, "
                           "INT16, INT32, INT64 and BOOL are)", ti, name, type_str(type, tb, sizeof(tb)));
-    if (is_var)
-        return qv_fail_at(r->err, QV_E_INPUT, r->path,
-                          qv_fb_where(&r->fb, &t, QV_TFL_TENSOR_IS_VARIABLE),
-                          "tensor %u ('%s'): variable tensors are not supported", ti, name);
     if (has_sparsity)
         return qv_fail_at(r->err, QV_E_INPUT, r->path, sparsity.pos,
                           "tensor %u ('%s'): sparse tensors are not supported", ti, name);
@@ -271,6 +279,8 @@ static enum qv_status read_tensor(struct reader *r, uint32_t ti)
         return st;
     int32_t index;
     st = qv_graph_add_tensor(r->g, name, dtype, &shape, &index, r->err);
+    if (st == QV_OK && is_var)
+        st = qv_graph_set_variable(r->g, index, r->err);
     if (st != QV_OK)
         return locate(r, st, t.pos);
     st = read_data(r, &t, ti, index);
@@ -305,9 +315,17 @@ static enum qv_status read_indices(struct reader *r, const struct qv_fb_table *t
     return QV_OK;
 }
 
-/* The operator code: effective builtin code, refusing custom and unknown ops. */
+/* An operator's code as the reader needs it. */
+struct opcode {
+    int32_t code;                  /* effective builtin code (32 = CUSTOM) */
+    bool supported;                /* qvet computes it: op is set */
+    enum qv_op op;
+    char name[96];                 /* schema name, custom op name, or "builtin N" */
+};
+
+/* The operator code: effective builtin code, its qvet op, or the name of an unsupported one. */
 static enum qv_status read_opcode(struct reader *r, const struct qv_fb_table *op, uint32_t oi,
-                                  enum qv_op *ret_op)
+                                  struct opcode *ret)
 {
     uint32_t idx;
     struct qv_fb_table c;
@@ -333,24 +351,37 @@ static enum qv_status read_opcode(struct reader *r, const struct qv_fb_table *op
         return st;
     if (dep > code)
         code = dep;
-    int64_t at = qv_fb_where(&r->fb, &c, QV_TFL_OPCODE_BUILTIN);
+    ret->code = code;
+    ret->supported = code != QV_TFL_BUILTIN_CUSTOM && qv_op_from_tflite(code, &ret->op);
     const char *name = qv_tfl_builtin_name(code);
     if (code == QV_TFL_BUILTIN_CUSTOM)
-        return qv_fail_at(r->err, QV_E_INPUT, r->path, c.pos,
-                          "operator %u: custom op '%s' is not supported", oi,
-                          custom ? custom : "");
-    if ((code == TFL_CALL || code == TFL_IF || code == TFL_WHILE || code == TFL_CALL_ONCE) &&
-        r->n_subgraphs > 1)
-        return qv_fail_at(r->err, QV_E_INPUT, r->path, at,
-                          "operator %u (%s) runs another subgraph: models with more than one "
-                          "subgraph in use are not supported", oi, name);
-    if (!qv_op_from_tflite(code, ret_op)) {
-        if (name)
-            return qv_fail_at(r->err, QV_E_INPUT, r->path, at,
-                              "operator %u (%s, builtin code %d) is not supported by qvet", oi,
-                              name, code);
-        return qv_fail_at(r->err, QV_E_INPUT, r->path, at,
-                          "operator %u: builtin code %d is not supported by qvet", oi, code);
+        snprintf(ret->name, sizeof(ret->name), "%s", custom && custom[0] ? custom : "(unnamed)");
+    else if (name)
+        snprintf(ret->name, sizeof(ret->name), "%s", name);
+    else
+        snprintf(ret->name, sizeof(ret->name), "builtin %d", code);
+    return QV_OK;
+}
+
+/* An operator qvet does not compute: kept with its tensors and name, its options ignored. */
+static enum qv_status read_unsupported(struct reader *r, const struct qv_fb_table *t, uint32_t oi,
+                                       const struct opcode *oc)
+{
+    int32_t n_in = 0, n_out = 0, in[QV_MAX_INPUTS], out[QV_MAX_OUTPUTS];
+    char what[160];
+    snprintf(what, sizeof(what), "operator %u (%s) inputs", oi, oc->name);
+    enum qv_status st = read_indices(r, t, QV_TFL_OP_INPUTS, QV_MAX_INPUTS, 0, what, &n_in, in);
+    if (st != QV_OK)
+        return st;
+    snprintf(what, sizeof(what), "operator %u (%s) outputs", oi, oc->name);
+    st = read_indices(r, t, QV_TFL_OP_OUTPUTS, QV_MAX_OUTPUTS, INT32_MAX, what, &n_out, out);
+    if (st != QV_OK)
+        return st;
+    st = qv_graph_add_unsupported_node(r->g, oc->code, oc->name, n_in, in, n_out, out, NULL,
+                                       r->err);
+    if (st != QV_OK) {
+        qv_error_prefix(r->err, r->path, "operator %u", oi);
+        return locate(r, st, t->pos);
     }
     return QV_OK;
 }
@@ -359,14 +390,17 @@ static enum qv_status read_operator(struct reader *r, const struct qv_fb_vec *op
 {
     struct qv_fb_table t;
     struct qv_fb_vec custom;
-    enum qv_op op;
+    struct opcode oc;
     int32_t n_in = 0, n_out = 0, in[QV_MAX_INPUTS], out[QV_MAX_OUTPUTS];
     char what[64];
     enum qv_status st = qv_fb_vec_table(&r->fb, ops, oi, &t, r->err);
     if (st == QV_OK)
-        st = read_opcode(r, &t, oi, &op);
+        st = read_opcode(r, &t, oi, &oc);
     if (st != QV_OK)
         return st;
+    if (!oc.supported)
+        return read_unsupported(r, &t, oi, &oc);
+    const enum qv_op op = oc.op;
     const struct qv_op_def *d = &qv_op_defs[op];
     const struct qv_tfl_op_def *td = &qv_tfl_ops[op];
     snprintf(what, sizeof(what), "operator %u (%s) inputs", oi, d->name);
@@ -464,7 +498,6 @@ static enum qv_status parse(struct reader *r)
         return st;
     if (subgraphs.len == 0)
         return qv_fail_at(r->err, QV_E_INPUT, r->path, subgraphs.at, "the model has no subgraph");
-    r->n_subgraphs = subgraphs.len;
     if (subgraphs.len > 1) {
         st = check_signatures(r, &model);
         if (st != QV_OK)
