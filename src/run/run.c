@@ -165,7 +165,8 @@ static enum qv_status worker_init(struct runner *r, struct worker *w, struct qv_
         w->side = s;
         enum qv_status st = qv_engine_create(o->sides[s].graph, &eo, &w->e[s], err);
         if (st != QV_OK) {
-            if (o->sides[s].name)
+            /* engine errors name the graph's file already (qv_graph_error_locate) */
+            if (o->sides[s].name && !(err && strcmp(err->path, o->sides[s].name) == 0))
                 qv_error_prefix(err, o->sides[s].name, "%s", o->sides[s].name);
             return st;
         }
@@ -630,9 +631,14 @@ enum qv_status qv_run(const struct qv_data_spec *spec, const struct qv_run_opts 
                        QV_DATA_MAX_FILES, spec->n_files);
     if (o->observer.chunk_begin && !o->observer.chunk_end)
         return qv_fail(err, QV_E_USAGE, "an observer with chunk_begin needs chunk_end");
-    for (int32_t s = 0; s < o->n_sides; s++)
+    for (int32_t s = 0; s < o->n_sides; s++) {
         if (!o->sides[s].graph || !o->sides[s].graph->finalized)
             return qv_fail(err, QV_E_USAGE, "side %d has no finalized graph", s);
+        /* a model qvet cannot run is refused by what it holds, before any data is read */
+        st = qv_graph_check_runnable(o->sides[s].graph, err);
+        if (st != QV_OK)
+            return st;
+    }
     r.batch = o->batch > 0 ? o->batch : QV_DEFAULT_BATCH;
     r.chunk = o->chunk > 0 ? o->chunk : (r.batch > QV_RUN_CHUNK ? r.batch : QV_RUN_CHUNK);
     if (r.batch > r.chunk)
