@@ -229,7 +229,8 @@ START_TEST(export_c_creates_the_directory)
     const char *model = fixture("tflite/mlp/model_int8.tflite");
     ck_assert_int_eq(RUN(&out, &errs, "export", "--format", "c", "-o", deep, model), 0);
     char want[8192];
-    snprintf(want, sizeof(want), "wrote %s/model_data.h and %s/model_data.c\n", deep, deep);
+    snprintf(want, sizeof(want), "wrote %s/model_data.h, %s/model_data.c and "
+             "%s/model_data_resolver.h\n", deep, deep, deep);
     ck_assert_str_eq(out, want);
     free(out);
     free(errs);
