@@ -13,6 +13,7 @@
  *   quant.h   calibration statistics, range observers and post-training quantization
  *   analysis.h dataset runs, metrics, per-layer comparison, the main job
  *   budget.h  TFLM arena, flash, SRAM, latency and energy budgets for MCU targets
+ *   metrics.h  task metrics and divergence as exact, mergeable accumulators
  */
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
@@ -32,5 +33,6 @@
 #include "qvet/quant.h"
 #include "qvet/analysis.h"
 #include "qvet/budget.h"
+#include "qvet/metrics.h"
 
 #endif
