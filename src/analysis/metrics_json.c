@@ -511,9 +511,6 @@ enum qv_status qv_metrics_from_json(const struct cJSON *o, const char *path,
     if ((st = qj_int(&j, w, o, "version", VERSION, VERSION, &version)) ||
         (st = read_spec(&j, o, &spec)) || (st = qv_metrics_create(&spec, &m, err)))
         return st;
-    int64_t nf_elems_max = 0;
-    for (int32_t k = 0; k < spec.n_outputs; k++)
-        nf_elems_max += spec.out_elems[k];
     if ((st = qj_bool(&j, w, o, "started", &m->started)) ||
         (st = qj_array(&j, w, o, "has", QV_SIDES, &has, NULL)) ||
         (st = qj_bool(&j, w, o, "has_labels", &m->has_labels)) ||
