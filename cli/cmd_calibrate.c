@@ -9,15 +9,16 @@
 #include "quant_cli.h"
 
 static const char usage[] =
-    "usage: qvet calibrate [OPTIONS] MODEL [DATA] -o STATS.json\n"
+    "usage: qvet calibrate [OPTIONS] MODEL [DATA...] -o STATS.json\n"
     "       qvet calibrate --merge A.json B.json... -o ALL.json\n\n"
-    "Runs the float model over DATA (.npy or .csv) and writes, for every float activation,\n"
-    "statistics that any range observer can use: value count, min and max, a histogram and\n"
-    "each sample's extremes. The file is mergeable: --merge gives exactly the statistics of one\n"
-    "pass over all the sets (in argument order). MODEL may be a model directory: DATA then\n"
-    "defaults to its calibration set (else its golden set) and its preprocessing applies.\n"
-    "Diagnostics (clipped values, int8 levels used, dead weight channels, warnings about the\n"
-    "set) are written into the file and printed.\n\n"
+    "Runs the float model over DATA (.npy, .npz or .csv; one .npy per input as INPUT=FILE) and\n"
+    "writes, for every float activation, statistics that any range observer can use: value\n"
+    "count, min and max, a histogram and each sample's extremes. They are identical for any\n"
+    "-j and --batch, and mergeable: --merge gives exactly the statistics of one pass over all\n"
+    "the sets (in argument order). MODEL may be a model directory: DATA then defaults to its\n"
+    "calibration set (else its golden set) and its preprocessing applies. Diagnostics (clipped\n"
+    "values, int8 levels used, dead weight channels, warnings about the set) are written into\n"
+    "the file and printed.\n\n"
     "  -o, --out FILE          statistics file (required)\n"
     "  --merge                 merge statistics files of one model instead of calibrating\n"
     "  --method M              observer the diagnostics describe: minmax, ema, percentile,\n"
@@ -26,15 +27,11 @@ static const char usage[] =
     "  --golden FILE           warn when the calibration inputs differ from this set's\n"
     "                          (default for a model directory: its golden set)\n"
     "  --min-samples N         warn when the set holds fewer samples (default 100)\n"
-    "  --batch N               samples per engine run (default 64; results do not depend on it)\n"
-    "  --max-samples N         stop after N samples (a model directory's calibration.samples)\n"
-    "  --allow-nonfinite       accept NaN/Inf in the data (they still fail calibration)\n"
-    "  -q, --quiet             no table, no progress\n"
     "  --json                  print the diagnostics as JSON\n"
+    CLI_RUN_HELP
     "  --help                  this text\n";
 
-enum { OPT_MERGE = 256, OPT_METHOD, OPT_PERCENTILE, OPT_GOLDEN, OPT_MIN_SAMPLES, OPT_BATCH,
-       OPT_MAX, OPT_NONFINITE, OPT_JSON };
+enum { OPT_MERGE = 256, OPT_METHOD, OPT_PERCENTILE, OPT_GOLDEN, OPT_MIN_SAMPLES, OPT_JSON };
 
 static void print_table(const struct qv_calib *c, enum qv_range_method m,
                         const struct qv_range_opts *ro, bool json)
@@ -106,6 +103,24 @@ static int merge_files(int n, char **paths, const char *out, enum qv_range_metho
     return rc;
 }
 
+static void print_dead(const struct qv_graph *g)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_dead_channels *dead = NULL;
+    int32_t n_dead = 0;
+    if (qv_dead_channels_find(g, &dead, &n_dead, &err) != QV_OK)
+        return;
+    for (int32_t i = 0; i < n_dead; i++) {
+        fprintf(stderr, "qvet calibrate: warning: weights '%s' (node %d): %d of %d output "
+                "channels quantize to all zeros (channel", g->tensors[dead[i].tensor].name,
+                dead[i].node, dead[i].n_dead, dead[i].n_channels);
+        for (int32_t k = 0; k < dead[i].n_dead && k < 8; k++)
+            fprintf(stderr, "%s %d", k ? "," : "", dead[i].dead[k]);
+        fprintf(stderr, "%s)\n", dead[i].n_dead > 8 ? ", ..." : "");
+    }
+    qv_dead_channels_free(dead, n_dead);
+}
+
 int cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -115,22 +130,25 @@ int cmd_calibrate(int argc, char **argv)
         { "percentile", required_argument, NULL, OPT_PERCENTILE },
         { "golden", required_argument, NULL, OPT_GOLDEN },
         { "min-samples", required_argument, NULL, OPT_MIN_SAMPLES },
-        { "batch", required_argument, NULL, OPT_BATCH },
-        { "max-samples", required_argument, NULL, OPT_MAX },
-        { "allow-nonfinite", no_argument, NULL, OPT_NONFINITE },
-        { "quiet", no_argument, NULL, 'q' },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
+        CLI_RUN_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     struct qv_range_opts ro = QV_RANGE_OPTS_INIT;
+    struct cli_run_flags flags = { 0 };
     enum qv_range_method method = QV_RANGE_MINMAX;
     const char *out = NULL, *golden = NULL;
-    bool merge = false, quiet = false, json = false, nonfinite = false;
-    int64_t min_samples = 100, batch = 64, max_samples = 0;
+    bool merge = false, json = false;
+    int64_t min_samples = 100;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:qj:", opts, NULL)) != -1) {
+        int shared = cli_run_flag("calibrate", c, optarg, &flags);
+        if (shared < 0)
+            return CLI_EXIT_INPUT;
+        if (shared > 0)
+            continue;
         switch (c) {
         case 'o': out = optarg; break;
         case OPT_MERGE: merge = true; break;
@@ -151,22 +169,13 @@ int cmd_calibrate(int argc, char **argv)
             if (!cli_parse_int("calibrate", "--min-samples", optarg, 0, INT64_MAX, &min_samples))
                 return CLI_EXIT_INPUT;
             break;
-        case OPT_BATCH:
-            if (!cli_parse_int("calibrate", "--batch", optarg, 1, 65536, &batch))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_MAX:
-            if (!cli_parse_int("calibrate", "--max-samples", optarg, 1, INT64_MAX, &max_samples))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_NONFINITE: nonfinite = true; break;
-        case 'q': quiet = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("calibrate", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int nargs = argc - optind;
+    bool quiet = flags.quiet;
     if (!out)
         return cli_usage_error("calibrate", "-o STATS.json is required");
     if (merge) {
@@ -174,34 +183,39 @@ int cmd_calibrate(int argc, char **argv)
             return cli_usage_error("calibrate", "--merge expects one or more statistics files");
         return merge_files(nargs, argv + optind, out, method, &ro, quiet || json);
     }
-    if (nargs < 1 || nargs > 2)
-        return cli_usage_error("calibrate", "expected MODEL [DATA], got %d arguments", nargs);
-    struct quant_input in;
-    int rc = quant_resolve_input("calibrate", argv[optind], nargs == 2 ? argv[optind + 1] : NULL,
-                                 &in);
-    if (rc != CLI_EXIT_OK)
+    if (nargs < 1)
+        return cli_usage_error("calibrate", "expected MODEL [DATA...]");
+    struct quant_input *in = malloc(sizeof(*in));
+    if (!in)
+        return CLI_EXIT_INTERNAL;
+    int rc = quant_resolve_input("calibrate", argv[optind], nargs - 1, argv + optind + 1,
+                                 &flags, quiet || json, in);
+    if (rc == CLI_EXIT_OK && in->data.n_files == 0)
+        rc = cli_usage_error("calibrate", "DATA is required unless MODEL is a model directory");
+    if (rc != CLI_EXIT_OK) {
+        free(in);
         return rc;
-    if (!in.data[0])
-        return cli_usage_error("calibrate", "DATA is required unless MODEL is a model directory");
-    in.copts.batch = batch;
-    in.copts.max_samples = max_samples ? max_samples : in.manifest_samples;
-    in.copts.data.allow_nonfinite = nonfinite;
-    bool progress = quant_progress_wanted(quiet || json);
-    if (progress) {
-        in.copts.progress = quant_progress;
-        in.copts.progress_user = "calibrate";
+    }
+    struct qv_data_spec gspec = QV_DATA_SPEC_INIT;
+    const struct qv_data_spec *gs = in->golden.n_files ? &in->golden : NULL;
+    if (golden) {
+        gspec = in->data;
+        gspec.n_files = 1;
+        gspec.files[0] = golden;
+        gspec.names[0] = NULL;
+        gs = &gspec;
     }
     struct qv_error err = QV_ERROR_INIT;
     struct qv_graph *g = NULL;
     struct qv_calib *cal = NULL;
-    if (qv_model_load(in.model, &g, &err) != QV_OK)
+    if (qv_model_load(in->model, &g, &err) != QV_OK) {
+        free(in);
         return cli_report(&err);
-    enum qv_status st = qv_calib_run(g, in.data, &in.copts, &cal, &err);
-    quant_progress_end(progress);
+    }
+    enum qv_status st = qv_calib_run(g, &in->data, &in->copts, &cal, &err);
+    cli_progress_end(&in->bar);
     if (st == QV_OK)
-        st = qv_calib_check_set(cal, min_samples, golden ? golden : (in.golden[0] ? in.golden
-                                                                                  : NULL),
-                                &in.copts, &err);
+        st = qv_calib_check_set(cal, min_samples, gs, &err);
     if (st == QV_OK)
         st = qv_calib_save(cal, out, method, &ro, &err);
     if (st != QV_OK) {
@@ -209,19 +223,7 @@ int cmd_calibrate(int argc, char **argv)
     } else {
         if (!quiet)
             print_table(cal, method, &ro, json);
-        struct qv_dead_channels *dead = NULL;
-        int32_t n_dead = 0;
-        if (qv_dead_channels_find(g, &dead, &n_dead, &err) == QV_OK) {
-            for (int32_t i = 0; i < n_dead; i++) {
-                fprintf(stderr, "qvet calibrate: warning: weights '%s' (node %d): %d of %d output "
-                        "channels quantize to all zeros (channel", g->tensors[dead[i].tensor].name,
-                        dead[i].node, dead[i].n_dead, dead[i].n_channels);
-                for (int32_t k = 0; k < dead[i].n_dead && k < 8; k++)
-                    fprintf(stderr, "%s %d", k ? "," : "", dead[i].dead[k]);
-                fprintf(stderr, "%s)\n", dead[i].n_dead > 8 ? ", ..." : "");
-            }
-            qv_dead_channels_free(dead, n_dead);
-        }
+        print_dead(g);
         for (int32_t i = 0; i < cal->n_warnings; i++)
             fprintf(stderr, "qvet calibrate: warning: %s\n", cal->warnings[i]);
         if (!quiet && !json)
@@ -229,5 +231,6 @@ int cmd_calibrate(int argc, char **argv)
     }
     qv_calib_free(cal);
     qv_graph_free(g);
+    free(in);
     return rc;
 }

@@ -9,7 +9,7 @@
 #include "quant_cli.h"
 
 static const char usage[] =
-    "usage: qvet quantize [OPTIONS] MODEL (DATA | --stats STATS.json) -o OUT.tflite\n\n"
+    "usage: qvet quantize [OPTIONS] MODEL (DATA... | --stats STATS.json) -o OUT.tflite\n\n"
     "Post-training quantization: the float model becomes a new full-integer int8 model that\n"
     "TFLite Micro runs unchanged (per-channel symmetric int8 weights, int32 biases, asymmetric\n"
     "int8 activations, the TFLite quantization spec). Ranges come from calibrating on DATA or\n"
@@ -32,15 +32,13 @@ static const char usage[] =
     "  --ema-chunk N           ema observer: samples per chunk (default 16)\n"
     "  --ema-decay D           ema observer: decay per chunk in [0, 1) (default 0.9)\n"
     "  --auto-samples N        samples auto and the SQNR figure use (default 128)\n"
-    "  --batch N               samples per engine run (default 64; results do not depend on it)\n"
-    "  --max-samples N         calibrate on the first N samples\n"
     "  -v, --verbose           the parameters of every tensor\n"
-    "  -q, --quiet             nothing on stdout\n"
     "  --json                  the per-tensor decisions as JSON on stdout\n"
+    CLI_RUN_HELP
     "  --help                  this text\n";
 
 enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_CONV, OPT_PERCENTILE,
-       OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_BATCH, OPT_MAX, OPT_JSON };
+       OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_JSON };
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -130,22 +128,26 @@ int cmd_quantize(int argc, char **argv)
         { "ema-chunk", required_argument, NULL, OPT_EMA_CHUNK },
         { "ema-decay", required_argument, NULL, OPT_EMA_DECAY },
         { "auto-samples", required_argument, NULL, OPT_AUTO_SAMPLES },
-        { "batch", required_argument, NULL, OPT_BATCH },
-        { "max-samples", required_argument, NULL, OPT_MAX },
         { "verbose", no_argument, NULL, 'v' },
-        { "quiet", no_argument, NULL, 'q' },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
+        CLI_RUN_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     struct qv_quant_opts qo = QV_QUANT_OPTS_INIT;
+    struct cli_run_flags flags = { 0 };
     const char *out = NULL, *stats = NULL;
-    bool verbose = false, quiet = false, json = false;
-    int64_t batch = 64, max_samples = 0, v = 0;
+    bool verbose = false, json = false;
+    int64_t v = 0;
     char *end = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:vq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:vqj:", opts, NULL)) != -1) {
+        int shared = cli_run_flag("quantize", c, optarg, &flags);
+        if (shared < 0)
+            return CLI_EXIT_INPUT;
+        if (shared > 0)
+            continue;
         switch (c) {
         case 'o': out = optarg; break;
         case OPT_STATS: stats = optarg; break;
@@ -187,65 +189,54 @@ int cmd_quantize(int argc, char **argv)
                                &qo.auto_samples))
                 return CLI_EXIT_INPUT;
             break;
-        case OPT_BATCH:
-            if (!cli_parse_int("quantize", "--batch", optarg, 1, 65536, &batch))
-                return CLI_EXIT_INPUT;
-            break;
-        case OPT_MAX:
-            if (!cli_parse_int("quantize", "--max-samples", optarg, 1, INT64_MAX, &max_samples))
-                return CLI_EXIT_INPUT;
-            break;
         case 'v': verbose = true; break;
-        case 'q': quiet = true; break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("quantize", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int nargs = argc - optind;
+    bool quiet = flags.quiet;
     if (!out)
         return cli_usage_error("quantize", "-o OUT.tflite is required");
-    if (nargs < 1 || nargs > 2)
-        return cli_usage_error("quantize", "expected MODEL [DATA], got %d arguments", nargs);
+    if (nargs < 1)
+        return cli_usage_error("quantize", "expected MODEL [DATA...]");
     if (!ends_with(out, ".tflite") && !ends_with(out, ".json"))
         return cli_usage_error("quantize", "-o expects a .tflite or .json file, got '%s'", out);
-    struct quant_input in;
-    int rc = quant_resolve_input("quantize", argv[optind], nargs == 2 ? argv[optind + 1] : NULL,
-                                 &in);
-    if (rc != CLI_EXIT_OK)
+    struct quant_input *in = malloc(sizeof(*in));
+    if (!in)
+        return CLI_EXIT_INTERNAL;
+    int rc = quant_resolve_input("quantize", argv[optind], nargs - 1, argv + optind + 1,
+                                 &flags, quiet || json, in);
+    if (rc == CLI_EXIT_OK && stats && nargs == 1 && !qo.auto_method)
+        in->data.n_files = 0;   /* a model directory's data is not needed with --stats */
+    if (rc == CLI_EXIT_OK && !stats && !in->data.n_files)
+        rc = cli_usage_error("quantize", "DATA or --stats is required");
+    if (rc == CLI_EXIT_OK && qo.auto_method && !in->data.n_files)
+        rc = cli_usage_error("quantize", "--method auto needs DATA (it measures the output "
+                             "SQNR)");
+    if (rc != CLI_EXIT_OK) {
+        free(in);
         return rc;
-    if (stats && nargs == 1 && in.data[0] && !qo.auto_method)
-        in.data[0] = '\0';   /* a model directory's data is not needed with --stats */
-    if (!stats && !in.data[0])
-        return cli_usage_error("quantize", "DATA or --stats is required");
-    if (qo.auto_method && !in.data[0])
-        return cli_usage_error("quantize", "--method auto needs DATA (it measures the output "
-                               "SQNR)");
-    in.copts.batch = batch;
-    in.copts.max_samples = max_samples ? max_samples : in.manifest_samples;
-    bool progress = quant_progress_wanted(quiet || json);
+    }
     struct qv_error err = QV_ERROR_INIT;
     struct qv_graph *g = NULL;
     struct qv_calib *cal = NULL;
     struct qv_quant_result r = { 0 };
-    enum qv_status st = qv_model_load(in.model, &g, &err);
+    enum qv_status st = qv_model_load(in->model, &g, &err);
     if (st == QV_OK && stats) {
         st = qv_calib_load(g, stats, &cal, &err);
     } else if (st == QV_OK) {
-        if (progress) {
-            in.copts.progress = quant_progress;
-            in.copts.progress_user = "calibrate";
-        }
-        in.copts.keep_samples = qo.auto_samples;   /* the SQNR figure and auto reuse them */
-        st = qv_calib_run(g, in.data, &in.copts, &cal, &err);
-        quant_progress_end(progress);
-        in.copts.progress = NULL;
+        in->copts.keep_samples = qo.auto_samples;   /* the SQNR figure and auto reuse them */
+        st = qv_calib_run(g, &in->data, &in->copts, &cal, &err);
+        cli_progress_end(&in->bar);
         if (st == QV_OK)
-            st = qv_calib_check_set(cal, 100, in.golden[0] ? in.golden : NULL, &in.copts, &err);
+            st = qv_calib_check_set(cal, 100, in->golden.n_files ? &in->golden : NULL, &err);
     }
     if (st == QV_OK) {
-        qo.data_path = stats && in.data[0] ? in.data : NULL;   /* else the kept samples */
-        qo.data_opts = &in.copts;
+        in->copts.progress = NULL;
+        qo.data = stats && in->data.n_files ? &in->data : NULL;   /* else the kept samples */
+        qo.data_opts = &in->copts;
         st = qv_quantize(g, cal, &qo, &r, &err);
     }
     if (st == QV_OK)
@@ -262,5 +253,6 @@ int cmd_quantize(int argc, char **argv)
     qv_quant_result_release(&r);
     qv_calib_free(cal);
     qv_graph_free(g);
+    free(in);
     return rc;
 }

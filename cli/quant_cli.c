@@ -3,37 +3,62 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "quant_cli.h"
 
-int quant_resolve_input(const char *cmd, const char *model, const char *data,
-                        struct quant_input *ret)
+int quant_resolve_input(const char *cmd, const char *model, int n_data, char **data,
+                        const struct cli_run_flags *flags, bool quiet, struct quant_input *ret)
 {
     struct stat sb;
     struct qv_calib_opts defaults = QV_CALIB_OPTS_INIT;
+    struct qv_data_spec none = QV_DATA_SPEC_INIT;
     memset(ret, 0, sizeof(*ret));
     ret->copts = defaults;
+    ret->data = none;
+    ret->golden = none;
+    int64_t manifest_samples = 0;
     if (stat(model, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        struct qv_manifest man;
         struct qv_error err = QV_ERROR_INIT;
-        if (qv_manifest_load(model, &man, &err) != QV_OK)
+        if (qv_manifest_load(model, &ret->man, &err) != QV_OK)
             return cli_report(&err);
-        if (!man.model[0])
+        if (!ret->man.model[0])
             return cli_usage_error(cmd, "model directory '%s' has no float model", model);
-        snprintf(ret->model, sizeof(ret->model), "%s", man.model);
-        /* one data file per model input is the runner's (run.h); the first file here */
-        snprintf(ret->data, sizeof(ret->data), "%s",
-                 data ? data : (man.calib.n_files ? man.calib.files[0] : man.golden.files[0]));
-        snprintf(ret->golden, sizeof(ret->golden), "%s", man.golden.files[0]);
-        ret->manifest_samples = man.calib_samples;
-        ret->copts.has_preprocess = man.has_preprocess;
-        ret->copts.pre_scale = man.pre_scale;
-        ret->copts.pre_offset = man.pre_offset;
-        return CLI_EXIT_OK;
+        snprintf(ret->model, sizeof(ret->model), "%s", ret->man.model);
+        qv_data_spec_from_manifest(&ret->man, true, &ret->data);
+        qv_data_spec_from_manifest(&ret->man, false, &ret->golden);
+        manifest_samples = ret->man.calib_samples;
+    } else {
+        snprintf(ret->model, sizeof(ret->model), "%s", model);
     }
-    snprintf(ret->model, sizeof(ret->model), "%s", model);
-    snprintf(ret->data, sizeof(ret->data), "%s", data ? data : "");
+    if (n_data > 0) {
+        struct qv_data_spec keep = ret->data;
+        if (!cli_data_args(cmd, n_data, data, &ret->data))
+            return CLI_EXIT_INPUT;
+        /* a directory's preprocessing and layout still describe the user's files */
+        ret->data.has_preprocess = keep.has_preprocess;
+        ret->data.pre_scale = keep.pre_scale;
+        ret->data.pre_offset = keep.pre_offset;
+        ret->data.layout = keep.layout;
+    }
+    struct qv_data_spec *specs[2] = { &ret->data, &ret->golden };
+    for (int i = 0; i < 2; i++) {
+        if (flags->layout_set)
+            specs[i]->layout = flags->layout;
+        if (flags->scale_set || flags->offset_set) {
+            specs[i]->has_preprocess = true;
+            specs[i]->pre_scale = flags->scale_set ? (float)flags->scale : 1.0f;
+            specs[i]->pre_offset = flags->offset_set ? (float)flags->offset : 0.0f;
+        }
+        specs[i]->allow_nonfinite = flags->allow_nonfinite;
+        specs[i]->labels = NULL;          /* calibration reads no labels */
+    }
+    ret->copts.n_threads = (int32_t)flags->jobs;   /* 0: all cores */
+    ret->copts.batch = flags->batch;
+    ret->copts.max_samples = flags->max_samples ? flags->max_samples : manifest_samples;
+    cli_progress_init(&ret->bar, cmd, quiet);
+    ret->copts.progress = cli_progress_update;
+    ret->copts.warn = cli_warn;
+    ret->copts.notify_user = &ret->bar;
     return CLI_EXIT_OK;
 }
 
@@ -52,25 +77,4 @@ bool quant_parse_method(const char *cmd, const char *text, bool allow_auto, bool
     cli_usage_error(cmd, "--method expects minmax, ema, percentile, kl, mse%s, got '%s'",
                     allow_auto ? " or auto" : "", text);
     return false;
-}
-
-bool quant_progress_wanted(bool quiet)
-{
-    return !quiet && isatty(STDERR_FILENO);
-}
-
-void quant_progress(int64_t done, int64_t total, void *user)
-{
-    const char *what = user;
-    if (total > 0)
-        fprintf(stderr, "\r%s: %lld/%lld samples", what, (long long)done, (long long)total);
-    else
-        fprintf(stderr, "\r%s: %lld samples", what, (long long)done);
-    fflush(stderr);
-}
-
-void quant_progress_end(bool shown)
-{
-    if (shown)
-        fprintf(stderr, "\r\033[K");
 }

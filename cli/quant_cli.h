@@ -5,29 +5,27 @@
 
 #include "cli.h"
 
-/* The model and the calibration data after resolving a model directory. */
+/* The model and the data after resolving a model directory and the shared run flags. */
 struct quant_input {
     char model[QV_PATH_MAX];
-    char data[QV_PATH_MAX];          /* "" when none */
-    char golden[QV_PATH_MAX];        /* golden inputs of a model directory, or "" */
-    int64_t manifest_samples;        /* calibration.samples of qvet.json, or 0 */
-    struct qv_calib_opts copts;
+    struct qv_manifest man;          /* a model directory's qvet.json (data strings point in) */
+    struct qv_data_spec data;        /* the calibration data (n_files 0: none) */
+    struct qv_data_spec golden;      /* a model directory's golden set (n_files 0: none) */
+    struct qv_calib_opts copts;      /* threads, batch, limit, progress */
+    struct cli_progress bar;
 };
 
 /*
- * MODEL may be a model directory: its float model, its calibration data (else its golden set),
- * its preprocessing and calibration.samples. data may be NULL. Returns a CLI exit code.
+ * MODEL may be a model directory: its float model, its calibration set (else its golden set),
+ * its preprocessing, layout and calibration.samples. DATA arguments ("FILE" or "INPUT=FILE")
+ * replace the directory's data. The shared flags (-j, --batch, --max-samples, --layout,
+ * --scale/--offset, --allow-nonfinite, -q) apply on top. Returns a CLI exit code.
  */
-int quant_resolve_input(const char *cmd, const char *model, const char *data,
-                        struct quant_input *ret);
+int quant_resolve_input(const char *cmd, const char *model, int n_data, char **data,
+                        const struct cli_run_flags *flags, bool quiet, struct quant_input *ret);
 
 /* Parses --method (calibrate: without auto). */
 bool quant_parse_method(const char *cmd, const char *text, bool allow_auto, bool *ret_auto,
                         enum qv_range_method *ret_method);
-
-/* A progress line on stderr when it is a terminal (and NO_COLOR/--quiet allow it). */
-void quant_progress(int64_t done, int64_t total, void *user);
-void quant_progress_end(bool shown);
-bool quant_progress_wanted(bool quiet);
 
 #endif

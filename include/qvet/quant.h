@@ -3,9 +3,12 @@
  * Post-training quantization: calibration statistics, range observers, and the pass from a float
  * graph to a new int8 graph that TFLM runs unchanged.
  *
+ *     struct qv_data_spec data = QV_DATA_SPEC_INIT;          // run.h
+ *     data.n_files = 1;
+ *     data.files[0] = "calib/inputs.npy";
  *     struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
  *     struct qv_calib *c;
- *     qv_calib_run(g, "calib/inputs.npy", &co, &c, err);     // float engine + observers
+ *     qv_calib_run(g, &data, &co, &c, err);                  // float engine + observers
  *     qv_calib_save(c, "stats.json", err);                    // mergeable statistics
  *
  *     struct qv_quant_opts qo = QV_QUANT_OPTS_INIT;           // minmax, per-channel, int8 I/O
@@ -42,6 +45,7 @@
 #include "qvet/error.h"
 #include "qvet/graph.h"
 #include "qvet/io.h"
+#include "qvet/run.h"
 
 /* Histogram bins per tensor (see above). */
 #define QV_HIST_BINS 4096
@@ -132,20 +136,20 @@ struct qv_calib {
     struct qv_sqnr_set *kept;
 };
 
+/* How calibration runs the float engine (through the runner, run.h). */
 struct qv_calib_opts {
-    struct qv_dataset_opts data;     /* labels are ignored */
-    int64_t batch;                   /* samples per engine run (results do not depend on it) */
+    int32_t n_threads;               /* 0 = one per core; statistics identical for any */
+    int64_t batch;                   /* samples per engine run (0 = QV_DEFAULT_BATCH) */
     int64_t max_samples;             /* 0 = all */
-    bool has_preprocess;
-    float pre_scale, pre_offset;     /* x * scale + offset on float data */
     bool plain_loops;                /* float engine: reference loops */
     int64_t keep_samples;            /* keep the first N samples for qv_quantize (0: none) */
-    /* Progress: called after each batch with samples done so far (total -1 when unknown). */
-    void (*progress)(int64_t done, int64_t total, void *user);
-    void *progress_user;
+    /* The runner's progress and warning callbacks (calling thread); may be NULL. */
+    void (*progress)(void *user, const struct qv_run_progress *p);
+    void (*warn)(void *user, const char *msg);
+    void *notify_user;
 };
 
-#define QV_CALIB_OPTS_INIT { .batch = 64 }
+#define QV_CALIB_OPTS_INIT { .n_threads = 1 }
 
 /* A 64-bit FNV-1a hash of the graph: ops, attributes, tensor names, dtypes, shapes, constants. */
 uint64_t qv_graph_fingerprint(const struct qv_graph *g);
@@ -166,11 +170,12 @@ enum qv_status qv_calib_observe(struct qv_calib *c, int32_t tensor, const float 
 void qv_calib_add_samples(struct qv_calib *c, int64_t n);
 
 /*
- * Runs the float engine over data_path and observes every float activation: a new qv_calib.
- * An empty dataset, samples whose shape does not fit the input, and NaN/Inf in the data or in any
- * activation are input errors naming the file and sample or the tensor.
+ * Runs the float engine over the dataset (the runner: any number of threads, chunks merged in
+ * order) and observes every float activation: a new qv_calib. An empty dataset, samples that do
+ * not fit the inputs, and NaN/Inf in the data or in any activation are input errors naming the
+ * file and sample or the tensor.
  */
-enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
+enum qv_status qv_calib_run(const struct qv_graph *g, const struct qv_data_spec *data,
                             const struct qv_calib_opts *opts, struct qv_calib **ret_calib,
                             struct qv_error *err);
 
@@ -183,12 +188,11 @@ enum qv_status qv_calib_merge(struct qv_calib *dst, const struct qv_calib *src,
 
 /*
  * Warnings about the calibration set, added to c->warnings: fewer than min_samples samples;
- * and, when golden_path is not NULL, a graph input whose calibration range or mean is far from
- * the golden set's (the golden data is read, not run through the model).
+ * and, when golden is not NULL, model input 0 whose calibration range or mean is far from the
+ * golden set's (the golden data is read, with its preprocessing, not run through the model).
  */
 enum qv_status qv_calib_check_set(struct qv_calib *c, int64_t min_samples,
-                                  const char *golden_path, const struct qv_calib_opts *opts,
-                                  struct qv_error *err);
+                                  const struct qv_data_spec *golden, struct qv_error *err);
 
 /*
  * stats.json (docs/quant.md): statistics, and diagnostics for `method` (clipped fraction, int8
@@ -251,8 +255,8 @@ struct qv_quant_opts {
      */
     bool converter_ranges;
     /* Data for auto (output SQNR) and the output SQNR figure; NULL: the samples the statistics
-     * kept (qv_calib_opts.keep_samples), or neither. */
-    const char *data_path;
+     * kept (qv_calib_opts.keep_samples), or neither. Only for one-input models. */
+    const struct qv_data_spec *data;
     const struct qv_calib_opts *data_opts;
     int64_t auto_samples;            /* samples auto evaluates (default 128) */
 };
@@ -261,7 +265,7 @@ struct qv_quant_opts {
                              .range = QV_RANGE_OPTS_INIT, .per_tensor = false, \
                              .io = QV_QUANT_IO_INT8, .bias_correction = false, \
                              .converter_ranges = false, \
-                             .data_path = NULL, .data_opts = NULL, .auto_samples = 128 }
+                             .data = NULL, .data_opts = NULL, .auto_samples = 128 }
 
 /* What the pass decided for one float activation of the source graph. */
 struct qv_quant_tensor {

@@ -3,6 +3,7 @@
  * Output SQNR of an int8 graph against its float graph on a cached set of samples: over all
  * outputs together, and the mean over samples of each sample's SQNR (which `auto` maximizes:
  * one sample with an extreme input cannot outweigh the rest, as it does in the pooled figure).
+ * The samples are kept by calibration, or read here through the runner.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,10 +13,11 @@
 
 struct qv_sqnr_set {
     const struct qv_graph *g;
-    int64_t n, cap, elems;   /* samples cached, room, input elements per sample */
-    float *x;                /* [n][elems] real input values */
+    int64_t cap, elems;      /* room (samples), input elements per sample */
+    int64_t n_x, n_ref;      /* inputs and reference outputs kept so far */
+    float *x;                /* [cap][elems] real input values */
     int64_t out_elems;       /* all graph outputs of one sample, concatenated */
-    float *ref;              /* [n][out_elems] float outputs */
+    float *ref;              /* [cap][out_elems] float outputs */
     float *got;              /* [batch][out_elems] scratch */
     int64_t batch;
 };
@@ -30,54 +32,23 @@ void qv_sqnr_set_free(struct qv_sqnr_set *s)
     free(s);
 }
 
-/* Runs g over the cached samples with engine kind `kind`, outputs into dst [n][out_elems]. */
-static enum qv_status run_all(struct qv_sqnr_set *s, const struct qv_graph *g,
-                              enum qv_engine_kind kind, float *dst, struct qv_error *err)
-{
-    struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
-    struct qv_engine *e = NULL;
-    eo.kind = kind;
-    eo.max_batch = s->batch;
-    enum qv_status st = qv_engine_create(g, &eo, &e, err);
-    if (st != QV_OK)
-        return st;
-    int64_t b = qv_engine_max_batch(e);
-    for (int64_t row = 0; row < s->n && st == QV_OK; row += b) {
-        int64_t n = s->n - row < b ? s->n - row : b;
-        st = qv_engine_load_input(e, 0, 0, n, s->x + row * s->elems, QV_DTYPE_F32, err);
-        if (st == QV_OK)
-            st = qv_engine_run(e, n, err);
-        if (st != QV_OK)
-            break;
-        /* outputs of each sample concatenated in graph output order */
-        int64_t off = 0;
-        for (int32_t o = 0; o < g->n_outputs; o++) {
-            int64_t oe = qv_shape_elems(&g->tensors[g->outputs[o]].shape);
-            qv_engine_output_real(e, o, n, s->got);
-            for (int64_t k = 0; k < n; k++)
-                memcpy(dst + (row + k) * s->out_elems + off, s->got + k * oe,
-                       (size_t)oe * sizeof(float));
-            off += oe;
-        }
-    }
-    qv_engine_free(e);
-    return st;
-}
-
 enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
                                   struct qv_sqnr_set **ret, struct qv_error *err)
 {
+    if (g->n_inputs != 1)
+        return qv_fail(err, QV_E_USAGE, "the output SQNR is measured on one-input models; the "
+                       "model has %d inputs", g->n_inputs);
     struct qv_sqnr_set *s = calloc(1, sizeof(*s));
     if (!s)
         return qv_fail(err, QV_E_NOMEM, "out of memory");
     s->g = g;
-    s->cap = max_samples;
+    s->cap = max_samples > 0 ? max_samples : 1;
     s->elems = qv_shape_elems(&g->tensors[g->inputs[0]].shape);
     for (int32_t o = 0; o < g->n_outputs; o++)
         s->out_elems += qv_shape_elems(&g->tensors[g->outputs[o]].shape);
-    s->batch = max_samples < 64 ? max_samples : 64;
-    s->x = malloc((size_t)(max_samples * s->elems + 1) * sizeof(float));
-    s->ref = malloc((size_t)(max_samples * s->out_elems + 1) * sizeof(float));
+    s->batch = s->cap < QV_DEFAULT_BATCH ? s->cap : QV_DEFAULT_BATCH;
+    s->x = malloc((size_t)(s->cap * s->elems + 1) * sizeof(float));
+    s->ref = malloc((size_t)(s->cap * s->out_elems + 1) * sizeof(float));
     s->got = malloc((size_t)(s->batch * s->out_elems + 1) * sizeof(float));
     if (!s->x || !s->ref || !s->got) {
         qv_sqnr_set_free(s);
@@ -88,80 +59,180 @@ enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
     return QV_OK;
 }
 
-int64_t qv_sqnr_set_room(const struct qv_sqnr_set *s)
+int64_t qv_sqnr_set_room_inputs(const struct qv_sqnr_set *s)
 {
-    return s->cap - s->n;
+    return s->cap - s->n_x;
 }
 
-void qv_sqnr_set_append(struct qv_sqnr_set *s, const float *x, const struct qv_engine *e,
-                        int64_t n)
+void qv_sqnr_set_add_inputs(struct qv_sqnr_set *s, const float *x, int64_t n)
 {
-    if (n > s->cap - s->n)
-        n = s->cap - s->n;
+    n = n < s->cap - s->n_x ? n : s->cap - s->n_x;
     if (n <= 0)
         return;
-    memcpy(s->x + s->n * s->elems, x, (size_t)(n * s->elems) * sizeof(float));
+    memcpy(s->x + s->n_x * s->elems, x, (size_t)(n * s->elems) * sizeof(float));
+    s->n_x += n;
+}
+
+void qv_sqnr_set_add_outputs(struct qv_sqnr_set *s, const float *const *real, int64_t n)
+{
+    n = n < s->cap - s->n_ref ? n : s->cap - s->n_ref;
     int64_t off = 0;
-    for (int32_t o = 0; o < s->g->n_outputs; o++) {
+    for (int32_t o = 0; n > 0 && o < s->g->n_outputs; o++) {
         int64_t oe = qv_shape_elems(&s->g->tensors[s->g->outputs[o]].shape);
-        qv_engine_output_real(e, o, n, s->got);
         for (int64_t k = 0; k < n; k++)
-            memcpy(s->ref + (s->n + k) * s->out_elems + off, s->got + k * oe,
+            memcpy(s->ref + (s->n_ref + k) * s->out_elems + off, real[o] + k * oe,
                    (size_t)oe * sizeof(float));
         off += oe;
     }
-    s->n += n;
+    if (n > 0)
+        s->n_ref += n;
 }
 
-enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
+/* ---- reading a set through the runner ------------------------------------------------------ */
+
+struct reader {
+    struct qv_sqnr_set *s;
+};
+
+struct chunk {
+    int64_t first, n, have;
+    float *x;                /* the chunk's rows that fall inside the set */
+};
+
+static enum qv_status rd_begin(void *user, int64_t first, int64_t n, void **ret_state,
+                               struct qv_error *err)
+{
+    const struct reader *r = user;
+    struct chunk *c = calloc(1, sizeof(*c));
+    if (!c)
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
+    c->first = first;
+    c->n = n;
+    c->x = malloc((size_t)(n * r->s->elems + 1) * sizeof(float));
+    if (!c->x) {
+        free(c);
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
+    }
+    *ret_state = c;
+    return QV_OK;
+}
+
+static enum qv_status rd_tensors(void *state, int32_t side, int32_t node, int32_t n_views,
+                                 const struct qv_tensor_view *views, int64_t row,
+                                 struct qv_error *err)
+{
+    struct chunk *c = state;
+    (void)side;
+    (void)err;
+    if (node != -1 || n_views < 1)
+        return QV_OK;
+    int64_t n = views[0].shape.dims[0];
+    int64_t elems = qv_shape_elems(&views[0].t->shape);
+    memcpy(c->x + row * elems, views[0].data, (size_t)(n * elems) * sizeof(float));
+    c->have = row + n > c->have ? row + n : c->have;
+    return QV_OK;
+}
+
+static enum qv_status rd_end(void *user, void *state, bool merge, struct qv_error *err)
+{
+    struct reader *r = user;
+    struct chunk *c = state;
+    (void)err;
+    if (merge)
+        qv_sqnr_set_add_inputs(r->s, c->x, c->have);
+    free(c->x);
+    free(c);
+    return QV_OK;
+}
+
+static bool rd_want(void *user, int32_t side, int32_t node)
+{
+    (void)user;
+    (void)side;
+    (void)node;
+    return false;
+}
+
+static enum qv_status rd_deliver(void *user, const struct qv_run_rows *rows,
+                                 struct qv_error *err)
+{
+    struct reader *r = user;
+    (void)err;
+    qv_sqnr_set_add_outputs(r->s, rows->real[0], rows->n);
+    return QV_OK;
+}
+
+enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const struct qv_data_spec *data,
                                 const struct qv_calib_opts *opts, int64_t max_samples,
                                 struct qv_sqnr_set **ret, struct qv_error *err)
 {
     struct qv_calib_opts defaults = QV_CALIB_OPTS_INIT;
-    struct qv_feed feed;
-    struct qv_sqnr_set *s = calloc(1, sizeof(*s));
-    if (!s)
-        return qv_fail(err, QV_E_NOMEM, "out of memory");
-    s->g = g;
+    struct reader r = { 0 };
+    if (!opts)
+        opts = &defaults;
     if (max_samples < 1)
         max_samples = 128;
-    enum qv_status st = qv_feed_open(&feed, g, path, opts ? opts : &defaults, max_samples, err);
+    enum qv_status st = qv_sqnr_set_create(g, max_samples, &r.s, err);
+    if (st != QV_OK)
+        return st;
+    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
+    ro.n_sides = 1;
+    ro.sides[0].graph = g;
+    ro.sides[0].engine.kind = QV_ENGINE_FLOAT;
+    ro.sides[0].engine.plain_loops = opts->plain_loops;
+    ro.batch = opts->batch;
+    ro.n_threads = opts->n_threads;
+    ro.max_samples = max_samples;
+    ro.deliver = rd_deliver;
+    ro.user = &r;
+    ro.observer = (struct qv_run_observer){ .want = rd_want, .chunk_begin = rd_begin,
+                                            .tensors = rd_tensors, .chunk_end = rd_end,
+                                            .user = &r };
+    ro.warn = opts->warn;
+    ro.notify_user = opts->notify_user;
+    struct qv_run_stats stats;
+    st = qv_run(data, &ro, &stats, err);
     if (st != QV_OK) {
-        free(s);
+        qv_sqnr_set_free(r.s);
         return st;
     }
-    s->elems = feed.sample_elems;
-    int64_t n = 0;
-    st = qv_feed_read(&feed, max_samples, &n, err);
-    if (st == QV_OK && n == 0)
-        st = qv_fail_at(err, QV_E_INPUT, path, -1, "the dataset holds no samples");
-    if (st == QV_OK) {
-        s->n = s->cap = n;
-        s->x = malloc((size_t)(n * s->elems + 1) * sizeof(float));
-        if (!s->x)
-            st = qv_fail(err, QV_E_NOMEM, "out of memory caching %lld samples", (long long)n);
-    }
-    if (st == QV_OK) {
-        for (int64_t k = 0; k < n * s->elems; k++)
-            s->x[k] = feed.has_preprocess ? feed.x[k] * feed.pre_scale + feed.pre_offset
-                                          : feed.x[k];
-        for (int32_t o = 0; o < g->n_outputs; o++)
-            s->out_elems += qv_shape_elems(&g->tensors[g->outputs[o]].shape);
-        s->batch = n < 64 ? n : 64;
-        s->ref = malloc((size_t)(n * s->out_elems + 1) * sizeof(float));
-        s->got = malloc((size_t)(s->batch * s->out_elems + 1) * sizeof(float));
-        if (!s->ref || !s->got)
-            st = qv_fail(err, QV_E_NOMEM, "out of memory caching outputs");
-    }
-    qv_feed_close(&feed);
-    if (st == QV_OK)
-        st = run_all(s, g, QV_ENGINE_FLOAT, s->ref, err);
-    if (st != QV_OK) {
-        qv_sqnr_set_free(s);
-        return st;
-    }
-    *ret = s;
+    *ret = r.s;
     return QV_OK;
+}
+
+/* ---- evaluation --------------------------------------------------------------------------- */
+
+/* Runs q (int8 engine) over the cached inputs; outputs into dst [n][out_elems]. */
+static enum qv_status run_int8(struct qv_sqnr_set *s, const struct qv_graph *q, int64_t n_all,
+                               float *dst, struct qv_error *err)
+{
+    struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
+    struct qv_engine *e = NULL;
+    eo.kind = QV_ENGINE_INT8;
+    eo.max_batch = s->batch;
+    enum qv_status st = qv_engine_create(q, &eo, &e, err);
+    if (st != QV_OK)
+        return st;
+    int64_t b = qv_engine_max_batch(e);
+    for (int64_t row = 0; row < n_all && st == QV_OK; row += b) {
+        int64_t n = n_all - row < b ? n_all - row : b;
+        st = qv_engine_load_input(e, 0, 0, n, s->x + row * s->elems, QV_DTYPE_F32, err);
+        if (st == QV_OK)
+            st = qv_engine_run(e, n, err);
+        if (st != QV_OK)
+            break;
+        int64_t off = 0;
+        for (int32_t o = 0; o < q->n_outputs; o++) {
+            int64_t oe = qv_shape_elems(&q->tensors[q->outputs[o]].shape);
+            qv_engine_output_real(e, o, n, s->got);
+            for (int64_t k = 0; k < n; k++)
+                memcpy(dst + (row + k) * s->out_elems + off, s->got + k * oe,
+                       (size_t)oe * sizeof(float));
+            off += oe;
+        }
+    }
+    qv_engine_free(e);
+    return st;
 }
 
 /* SQNR in dB of got against ref, capped to [-100, 100] (identical outputs give 100). */
@@ -185,18 +256,21 @@ enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,
                                 double *ret_sqnr_db, double *ret_mean_sample_db,
                                 struct qv_error *err)
 {
-    float *out = malloc((size_t)(s->n * s->out_elems + 1) * sizeof(float));
+    int64_t n = s->n_x < s->n_ref ? s->n_x : s->n_ref;
+    if (n < 1)
+        return qv_fail(err, QV_E_INTERNAL, "no samples to measure the output SQNR on");
+    float *out = malloc((size_t)(n * s->out_elems + 1) * sizeof(float));
     if (!out)
         return qv_fail(err, QV_E_NOMEM, "out of memory");
-    enum qv_status st = run_all(s, q, QV_ENGINE_INT8, out, err);
+    enum qv_status st = run_int8(s, q, n, out, err);
     if (st == QV_OK) {
         double sum = 0;
-        for (int64_t k = 0; k < s->n; k++)
+        for (int64_t k = 0; k < n; k++)
             sum += sqnr_db(s->ref + k * s->out_elems, out + k * s->out_elems, s->out_elems);
         if (ret_sqnr_db)
-            *ret_sqnr_db = sqnr_db(s->ref, out, s->n * s->out_elems);
+            *ret_sqnr_db = sqnr_db(s->ref, out, n * s->out_elems);
         if (ret_mean_sample_db)
-            *ret_mean_sample_db = sum / (double)s->n;
+            *ret_mean_sample_db = sum / (double)n;
     }
     free(out);
     return st;

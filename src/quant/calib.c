@@ -370,105 +370,152 @@ void qv_calib_add_samples(struct qv_calib *c, int64_t n)
     c->n_samples += n;
 }
 
-/* ---- a dataset through the float engine ------------------------------------------------------ */
+/* ---- a dataset through the float engine (the runner) ------------------------------------ */
 
-struct observer {
-    struct qv_calib *c;
-    int64_t first_sample;
-    struct qv_error err;
-    bool failed;
+struct runner_user {
+    struct qv_calib *c;                /* the statistics being built */
+    int64_t keep;                      /* samples whose inputs and outputs are kept */
 };
 
-static bool observe(int32_t node, const struct qv_tensor_view *v, bool ask, void *user)
+struct chunk_state {
+    struct qv_calib *part;             /* this chunk's statistics */
+    int64_t first;                     /* dataset index of the chunk's first sample */
+    int64_t keep_n;                    /* rows of the chunk inside the kept samples */
+    float *keep_x;                     /* [keep_n][input elems] */
+};
+
+static bool run_want(void *user, int32_t side, int32_t node)
 {
-    struct observer *o = user;
-    const struct qv_graph *g = o->c->g;
-    int32_t t = (int32_t)(v->t - g->tensors);
-    (void)node;
-    if (ask)
-        return o->c->stats_of[t] >= 0;
-    if (o->failed)
-        return false;
-    if (qv_calib_observe(o->c, t, v->data, v->shape.rank > 0 ? v->shape.dims[0] : 1,
-                         o->first_sample, &o->err) != QV_OK) {
-        o->failed = true;
-        return false;
-    }
-    return true;
+    const struct runner_user *u = user;
+    (void)side;
+    const struct qv_node *n = &u->c->g->nodes[node];
+    for (int32_t k = 0; k < n->n_outputs; k++)
+        if (n->outputs[k] >= 0 && u->c->stats_of[n->outputs[k]] >= 0)
+            return true;
+    return false;
 }
 
-enum qv_status qv_calib_run(const struct qv_graph *g, const char *data_path,
+static enum qv_status run_begin(void *user, int64_t first, int64_t n, void **ret_state,
+                                struct qv_error *err)
+{
+    const struct runner_user *u = user;
+    struct chunk_state *cs = calloc(1, sizeof(*cs));
+    if (!cs)
+        return qv_fail(err, QV_E_NOMEM, "out of memory for calibration statistics");
+    cs->first = first;
+    enum qv_status st = qv_calib_create(u->c->g, &cs->part, err);
+    if (st == QV_OK && first < u->keep) {
+        cs->keep_n = u->keep - first < n ? u->keep - first : n;
+        int64_t elems = qv_shape_elems(&u->c->g->tensors[u->c->g->inputs[0]].shape);
+        cs->keep_x = malloc((size_t)(cs->keep_n * elems + 1) * sizeof(float));
+        if (!cs->keep_x)
+            st = qv_fail(err, QV_E_NOMEM, "out of memory keeping samples");
+    }
+    if (st != QV_OK) {
+        qv_calib_free(cs->part);
+        free(cs);
+        return st;
+    }
+    *ret_state = cs;
+    return QV_OK;
+}
+
+static enum qv_status run_tensors(void *state, int32_t side, int32_t node, int32_t n_views,
+                                  const struct qv_tensor_view *views, int64_t row,
+                                  struct qv_error *err)
+{
+    struct chunk_state *cs = state;
+    struct qv_calib *part = cs->part;
+    const struct qv_graph *g = part->g;
+    (void)side;
+    for (int32_t k = 0; k < n_views; k++) {
+        int32_t t = (int32_t)(views[k].t - g->tensors);
+        int64_t n = views[k].shape.rank > 0 ? views[k].shape.dims[0] : 1;
+        if (node == -1 && k == 0 && row < cs->keep_n) {
+            int64_t m = cs->keep_n - row < n ? cs->keep_n - row : n;
+            int64_t elems = qv_shape_elems(&views[k].t->shape);
+            memcpy(cs->keep_x + row * elems, views[k].data, (size_t)(m * elems) * sizeof(float));
+        }
+        if (part->stats_of[t] < 0)
+            continue;
+        enum qv_status st = qv_calib_observe(part, t, views[k].data, n, cs->first + row, err);
+        if (st != QV_OK)
+            return st;
+    }
+    return QV_OK;
+}
+
+static enum qv_status run_end(void *user, void *state, bool merge, struct qv_error *err)
+{
+    struct runner_user *u = user;
+    struct chunk_state *cs = state;
+    enum qv_status st = QV_OK;
+    if (merge) {
+        /* every tensor saw the chunk's samples: that is the chunk's sample count */
+        int64_t n = 0;
+        for (int32_t i = 0; i < cs->part->n_stats; i++)
+            n = cs->part->stats[i].n_samples > n ? cs->part->stats[i].n_samples : n;
+        qv_calib_add_samples(cs->part, n);
+        st = qv_calib_merge(u->c, cs->part, err);
+        if (st == QV_OK && cs->keep_x && u->c->kept)
+            qv_sqnr_set_add_inputs(u->c->kept, cs->keep_x, cs->keep_n);
+    }
+    qv_calib_free(cs->part);
+    free(cs->keep_x);
+    free(cs);
+    return st;
+}
+
+static enum qv_status run_deliver(void *user, const struct qv_run_rows *rows,
+                                  struct qv_error *err)
+{
+    struct runner_user *u = user;
+    (void)err;
+    if (u->c->kept)
+        qv_sqnr_set_add_outputs(u->c->kept, rows->real[0], rows->n);
+    return QV_OK;
+}
+
+enum qv_status qv_calib_run(const struct qv_graph *g, const struct qv_data_spec *data,
                             const struct qv_calib_opts *opts, struct qv_calib **ret_calib,
                             struct qv_error *err)
 {
     enum qv_status st;
     struct qv_calib *c = NULL;
-    struct qv_engine *e = NULL;
-    struct qv_feed feed = { 0 };
-    struct observer obs = { .err = QV_ERROR_INIT };
-    struct qv_engine_opts eo = QV_ENGINE_OPTS_INIT;
+    struct runner_user u = { 0 };
     if ((st = qv_graph_check_runnable(g, err)) != QV_OK)
         return st;
     if ((st = qv_calib_create(g, &c, err)) != QV_OK)
         return st;
-    obs.c = c;
-    eo.kind = QV_ENGINE_FLOAT;
-    eo.max_batch = opts->batch > 0 ? opts->batch : 64;
-    eo.plain_loops = opts->plain_loops;
-    eo.observe = observe;
-    eo.observe_user = &obs;
-    if ((st = qv_engine_create(g, &eo, &e, err)) != QV_OK)
-        goto fail;
-    if (opts->keep_samples > 0 &&
-        (st = qv_sqnr_set_create(g, opts->keep_samples, &c->kept, err)) != QV_OK)
-        goto fail;
-    st = qv_feed_open(&feed, g, data_path, opts, qv_engine_max_batch(e), err);
-    if (st != QV_OK)
-        goto fail;
-    const int32_t in_t = g->inputs[0];
-    const bool observe_input = c->stats_of[in_t] >= 0;
-    for (;;) {
-        int64_t want = qv_engine_max_batch(e), n = 0;
-        if (opts->max_samples > 0 && opts->max_samples - c->n_samples < want)
-            want = opts->max_samples - c->n_samples;
-        if (want <= 0)
-            break;
-        if ((st = qv_feed_read(&feed, want, &n, err)) != QV_OK || n == 0)
-            break;
-        if ((st = qv_feed_load(&feed, e, err)) != QV_OK)
-            break;
-        obs.first_sample = c->n_samples;
-        if (observe_input) {
-            st = qv_calib_observe(c, in_t, qv_engine_input(e, 0), n, c->n_samples, err);
-            if (st != QV_OK)
-                break;
-        }
-        if ((st = qv_engine_run(e, n, err)) != QV_OK) {
-            if (obs.failed && err)
-                *err = obs.err;
-            st = obs.failed ? obs.err.status : st;
-            break;
-        }
-        if (c->kept && qv_sqnr_set_room(c->kept) > 0)
-            qv_sqnr_set_append(c->kept, qv_engine_input(e, 0), e, n);
-        qv_calib_add_samples(c, n);
-        if (opts->progress)
-            opts->progress(c->n_samples, -1, opts->progress_user);
+    u.c = c;
+    if (opts->keep_samples > 0 && g->n_inputs == 1) {
+        if ((st = qv_sqnr_set_create(g, opts->keep_samples, &c->kept, err)) != QV_OK)
+            goto fail;
+        u.keep = opts->keep_samples;
     }
-    if (st != QV_OK)
+    struct qv_run_opts ro = QV_RUN_OPTS_INIT;
+    ro.n_sides = 1;
+    ro.sides[0].graph = g;
+    ro.sides[0].engine.kind = QV_ENGINE_FLOAT;
+    ro.sides[0].engine.plain_loops = opts->plain_loops;
+    ro.batch = opts->batch;
+    ro.n_threads = opts->n_threads;
+    ro.max_samples = opts->max_samples;
+    ro.deliver = run_deliver;
+    ro.user = &u;
+    ro.observer = (struct qv_run_observer){ .want = run_want, .chunk_begin = run_begin,
+                                            .tensors = run_tensors, .chunk_end = run_end,
+                                            .user = &u };
+    ro.progress = opts->progress;
+    ro.warn = opts->warn;
+    ro.notify_user = opts->notify_user;
+    struct qv_run_stats stats;
+    if ((st = qv_run(data, &ro, &stats, err)) != QV_OK)
         goto fail;
-    if (c->n_samples == 0) {
-        st = qv_fail_at(err, QV_E_INPUT, data_path, -1, "the calibration set holds no samples");
-        goto fail;
-    }
-    qv_feed_close(&feed);
-    qv_engine_free(e);
     *ret_calib = c;
     return QV_OK;
 fail:
     qv_graph_error_locate(g, err);
-    qv_feed_close(&feed);
-    qv_engine_free(e);
     qv_calib_free(c);
     return st;
 }
@@ -492,7 +539,11 @@ enum qv_status qv_calib_merge(struct qv_calib *dst, const struct qv_calib *src,
             !qv_shape_equal(&d->shape, &s->shape) || d->period != s->period)
             return qv_fail(err, QV_E_INPUT, "statistics entry %d: tensor %d '%s' and tensor %d "
                            "'%s' differ", i, d->tensor, d->name, s->tensor, s->name);
-        bool samples = d->sample_min && s->sample_min && d->n_samples == dst->n_samples &&
+        /* per-sample extremes survive when both sides have them for all their samples (an
+         * empty side has none to lose) */
+        bool have_d = d->n_samples == 0 || d->sample_min, have_s = s->n_samples == 0 ||
+                                                                   s->sample_min;
+        bool samples = have_d && have_s && d->n_samples == dst->n_samples &&
                        s->n_samples == src->n_samples;
         if (samples) {
             enum qv_status st = grow_samples(d, d->n_samples + s->n_samples, err);
@@ -548,8 +599,7 @@ static void warn(struct qv_calib *c, const char *fmt, ...)
 }
 
 enum qv_status qv_calib_check_set(struct qv_calib *c, int64_t min_samples,
-                                  const char *golden_path, const struct qv_calib_opts *opts,
-                                  struct qv_error *err)
+                                  const struct qv_data_spec *golden, struct qv_error *err)
 {
     const struct qv_graph *g = c->g;
     if (!g)
@@ -557,40 +607,45 @@ enum qv_status qv_calib_check_set(struct qv_calib *c, int64_t min_samples,
     if (c->n_samples < min_samples)
         warn(c, "the calibration set holds %lld samples (fewer than %lld): ranges may miss "
              "values the model meets in use", (long long)c->n_samples, (long long)min_samples);
-    if (!golden_path)
-        return QV_OK;
-    /* golden inputs, read (not run): range, mean and spread against the calibration's */
-    struct qv_feed feed;
     int32_t in_t = g->inputs[0];
     int32_t si = c->stats_of[in_t];
-    if (si < 0)
+    if (!golden || golden->n_files < 1 || si < 0)
         return QV_OK;
-    struct qv_calib_opts defaults = QV_CALIB_OPTS_INIT;
-    enum qv_status st = qv_feed_open(&feed, g, golden_path, opts ? opts : &defaults, 256, err);
+    /* golden array 0, read (not run) with its preprocessing: range, mean and spread */
+    struct qv_dataset_opts dopts = { .allow_nonfinite = golden->allow_nonfinite };
+    struct qv_dataset *ds = NULL;
+    enum qv_status st = qv_dataset_open_files(golden->n_files, golden->files, &dopts, &ds, err);
     if (st != QV_OK)
         return st;
+    int32_t n_arrays = qv_dataset_n_arrays(ds);
+    float *x[QV_DATASET_MAX_ARRAYS] = { 0 };
+    for (int32_t a = 0; a < n_arrays && st == QV_OK; a++) {
+        x[a] = malloc((size_t)(256 * qv_shape_elems(qv_dataset_array_shape(ds, a)) + 1) *
+                      sizeof(float));
+        if (!x[a])
+            st = qv_fail(err, QV_E_NOMEM, "out of memory reading the golden set");
+    }
+    int64_t elems = qv_shape_elems(qv_dataset_array_shape(ds, 0));
     double sum = 0, sum2 = 0;
     float lo = INFINITY, hi = -INFINITY;
     int64_t count = 0;
-    for (;;) {
+    while (st == QV_OK) {
         int64_t n = 0;
-        if ((st = qv_feed_read(&feed, 256, &n, err)) != QV_OK || n == 0)
+        if ((st = qv_dataset_read_arrays(ds, 256, x, NULL, &n, err)) != QV_OK || n == 0)
             break;
-        const float *x = feed.x;
-        if (feed.has_preprocess) {
-            for (int64_t k = 0; k < n * feed.sample_elems; k++)
-                feed.xr[k] = feed.x[k] * feed.pre_scale + feed.pre_offset;
-            x = feed.xr;
+        for (int64_t k = 0; k < n * elems; k++) {
+            float v = golden->has_preprocess ? x[0][k] * golden->pre_scale + golden->pre_offset
+                                             : x[0][k];
+            sum += v;
+            sum2 += (double)v * v;
+            lo = fminf(lo, v);
+            hi = fmaxf(hi, v);
         }
-        for (int64_t k = 0; k < n * feed.sample_elems; k++) {
-            sum += x[k];
-            sum2 += (double)x[k] * x[k];
-            lo = fminf(lo, x[k]);
-            hi = fmaxf(hi, x[k]);
-        }
-        count += n * feed.sample_elems;
+        count += n * elems;
     }
-    qv_feed_close(&feed);
+    for (int32_t a = 0; a < n_arrays; a++)
+        free(x[a]);
+    qv_dataset_close(ds);
     if (st != QV_OK)
         return st;
     const struct qv_tensor_stats *s = &c->stats[si];

@@ -76,30 +76,6 @@ struct qv_quant_rule {
 
 extern const struct qv_quant_rule qv_quant_rules[QV_OP_COUNT];
 
-/* ---- feeding a dataset into an engine (feed.c) -------------------------------------------- */
-
-struct qv_feed {
-    struct qv_dataset *ds;
-    const char *path;
-    int64_t sample_elems;
-    bool has_preprocess;
-    float pre_scale, pre_offset;
-    float *x;              /* [batch][sample_elems] as read */
-    float *xr;             /* preprocessed */
-    int64_t n;             /* samples in the current batch */
-    int64_t done;          /* samples delivered before the current batch */
-};
-
-enum qv_status qv_feed_open(struct qv_feed *f, const struct qv_graph *g, const char *path,
-                            const struct qv_calib_opts *opts, int64_t batch,
-                            struct qv_error *err);
-/* Reads up to want samples; *ret_n = 0 at the end. */
-enum qv_status qv_feed_read(struct qv_feed *f, int64_t want, int64_t *ret_n,
-                            struct qv_error *err);
-/* Loads the current batch into input 0 of e. */
-enum qv_status qv_feed_load(struct qv_feed *f, struct qv_engine *e, struct qv_error *err);
-void qv_feed_close(struct qv_feed *f);
-
 /* ---- the plan: parameters of every float activation (plan.c) ---------------------------- */
 
 enum qv_tclass { QV_TC_OTHER = 0, QV_TC_ACT, QV_TC_CONST, QV_TC_FOLDED };
@@ -143,17 +119,18 @@ enum qv_status qv_qplan_build(const struct qv_qplan *p, const struct qv_quant_op
 
 /* Output SQNR of int8 graph q against float graph g on cached samples (auto.c). */
 struct qv_sqnr_set;
-enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const char *path,
+/* Reads up to max_samples samples of data through the float engine (one-input models). */
+enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const struct qv_data_spec *data,
                                 const struct qv_calib_opts *opts, int64_t max_samples,
                                 struct qv_sqnr_set **ret, struct qv_error *err);
-/* An empty set for up to max_samples samples of g, filled by qv_sqnr_set_append. */
+/* An empty set for up to max_samples samples of g (one-input models). */
 enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
                                   struct qv_sqnr_set **ret, struct qv_error *err);
-/* Samples kept so far, and room left. */
-int64_t qv_sqnr_set_room(const struct qv_sqnr_set *s);
-/* Appends n samples: real inputs [n][elems] and float outputs read from engine e (rows 0..n). */
-void qv_sqnr_set_append(struct qv_sqnr_set *s, const float *x, const struct qv_engine *e,
-                        int64_t n);
+/* Appends inputs ([n][elems] real values) and float outputs (graph output k: real[k], n rows),
+ * in sample order, each up to the set's room. */
+void qv_sqnr_set_add_inputs(struct qv_sqnr_set *s, const float *x, int64_t n);
+void qv_sqnr_set_add_outputs(struct qv_sqnr_set *s, const float *const *real, int64_t n);
+int64_t qv_sqnr_set_room_inputs(const struct qv_sqnr_set *s);
 /* Pooled SQNR of all outputs, and the mean of the per-sample SQNRs (each capped to +-100 dB);
  * either pointer may be NULL. */
 enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,

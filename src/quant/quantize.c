@@ -147,12 +147,12 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
     struct qv_qplan p;
     struct qv_sqnr_set *set = NULL, *owned = NULL;
     struct qv_quant_opts o = *opts;
-    enum qv_status st;
+    enum qv_status st = QV_OK;
     if (!g->finalized)
         return qv_fail(err, QV_E_INTERNAL, "quantization of a graph that is not finalized");
     if ((unsigned)o.method >= QV_RANGE_METHOD_COUNT || (unsigned)o.io >= QV_QUANT_IO_COUNT)
         return qv_fail(err, QV_E_USAGE, "unknown quantization method or I/O type");
-    if (o.auto_method && !o.data_path && !c->kept)
+    if (o.auto_method && !o.data && !c->kept)
         return qv_fail(err, QV_E_USAGE, "method auto needs the calibration data to measure "
                        "the output SQNR");
     if (o.auto_method)
@@ -170,15 +170,18 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
     }
     for (int32_t t = 0; t < p.nt; t++)
         r.n_tensors += p.cls[t] == QV_TC_ACT;
-    if (o.data_path) {
-        st = qv_sqnr_set_open(g, o.data_path, o.data_opts, o.auto_samples, &set, err);
+    if (o.data && g->n_inputs == 1) {
+        st = qv_sqnr_set_open(g, o.data, o.data_opts, o.auto_samples, &set, err);
         if (st != QV_OK)
             goto fail;
         owned = set;
     } else {
         set = c->kept;   /* the samples calibration kept: no second float run */
     }
-    if (o.auto_method && (st = qv_qplan_solve(&p, err)) == QV_OK)
+    if (o.auto_method && !set)
+        st = qv_fail(err, QV_E_USAGE, "method auto measures the output SQNR of one-input "
+                     "models; the model has %d inputs", g->n_inputs);
+    if (st == QV_OK && o.auto_method && (st = qv_qplan_solve(&p, err)) == QV_OK)
         st = auto_search(&p, set, &o, err);
     if (st != QV_OK)
         goto fail;

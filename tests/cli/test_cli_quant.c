@@ -109,12 +109,17 @@ START_TEST(merged_statistics_equal_one_pass)
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m, a, "-o", sa, "-q", "--batch", "7"), 0);
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m, b, "-o", sb, "-q", "--batch", "1"), 0);
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m,
-                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", so, "-q"), 0);
+                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", so, "-q", "-j",
+                         "1"), 0);
     char *s1 = qvt_path(dir, "one_b1.json");
     ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m,
                          qvt_source("datasets/digits/calib/inputs.npy"), "-o", s1, "-q",
                          "--batch", "1"), 0);
     ck_assert_msg(same_file(so, s1), "statistics differ between --batch 1 and 64");
+    ck_assert_int_eq(RUN(NULL, NULL, "calibrate", m,
+                         qvt_source("datasets/digits/calib/inputs.npy"), "-o", s1, "-q",
+                         "-j", "2", "--batch", "5"), 0);
+    ck_assert_msg(same_file(so, s1), "statistics differ between -j 1 and -j 2");
     free(s1);
     char *out = NULL;
     ck_assert_int_eq(RUN(&out, NULL, "calibrate", "--merge", sa, sb, "-o", sm), 0);

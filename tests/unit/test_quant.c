@@ -15,6 +15,15 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
+/* A one-file data spec (the path is borrowed). */
+static struct qv_data_spec spec_of(const char *path)
+{
+    struct qv_data_spec d = QV_DATA_SPEC_INIT;
+    d.n_files = 1;
+    d.files[0] = path;
+    return d;
+}
+
 static struct qv_graph *load_model(const char *path)
 {
     struct qv_graph *g = NULL;
@@ -358,7 +367,8 @@ START_TEST(end_to_end_with_converter_ranges)
     struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
     struct qv_calib *c = NULL;
     struct qv_error err = QV_ERROR_INIT;
-    ck_assert_msg(qv_calib_run(g, calib, &co, &c, &err) == QV_OK, "%s", err.msg);
+    struct qv_data_spec cd = spec_of(calib);
+    ck_assert_msg(qv_calib_run(g, &cd, &co, &c, &err) == QV_OK, "%s", err.msg);
     struct qv_quant_opts o = QV_QUANT_OPTS_INIT;
     o.converter_ranges = true;
     struct qv_quant_result r;
@@ -402,17 +412,28 @@ END_TEST
 
 /* Statistics of the digits calibration set through the float engine (whose outputs do not
  * depend on the batch). */
+static struct qv_calib *digits_calib_threads(const struct qv_graph *g, const char *data,
+                                             int64_t batch, int32_t threads);
+
 static struct qv_calib *digits_calib(const struct qv_graph *g, const char *data, int64_t batch)
+{
+    return digits_calib_threads(g, data, batch, 1);
+}
+
+static struct qv_calib *digits_calib_threads(const struct qv_graph *g, const char *data,
+                                             int64_t batch, int32_t threads)
 {
     struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
     struct qv_calib *c = NULL;
     struct qv_error err = QV_ERROR_INIT;
     co.batch = batch;
-    ck_assert_msg(qv_calib_run(g, data, &co, &c, &err) == QV_OK, "%s", err.msg);
+    co.n_threads = threads;
+    struct qv_data_spec d = spec_of(data);
+    ck_assert_msg(qv_calib_run(g, &d, &co, &c, &err) == QV_OK, "%s", err.msg);
     return c;
 }
 
-START_TEST(stats_identical_for_any_batch)
+START_TEST(stats_identical_for_any_batch_and_threads)
 {
     struct qv_graph *g = digits();
     char *dir = qvt_tmpdir();
@@ -420,9 +441,11 @@ START_TEST(stats_identical_for_any_batch)
     char *files[3] = { qvt_path(dir, "b1.json"), qvt_path(dir, "b7.json"),
                        qvt_path(dir, "b64.json") };
     const int64_t batches[3] = { 1, 7, 64 };
+    const int32_t threads[3] = { 1, 2, 3 };
     for (int i = 0; i < 3; i++) {
-        struct qv_calib *c = digits_calib(g, qvt_source("datasets/digits/calib/inputs.npy"),
-                                          batches[i]);
+        struct qv_calib *c = digits_calib_threads(g,
+                                                  qvt_source("datasets/digits/calib/inputs.npy"),
+                                                  batches[i], threads[i]);
         ck_assert_int_eq(qv_calib_save(c, files[i], QV_RANGE_PERCENTILE, NULL, &err), QV_OK);
         qv_calib_free(c);
     }
@@ -614,7 +637,8 @@ START_TEST(calib_bad_data)
     struct qv_shape s0 = { 4, { 0, 8, 8, 1 } };
     float dummy = 0;
     ck_assert_int_eq(qv_npy_save(empty, QV_DTYPE_F32, &s0, &dummy, &err), QV_OK);
-    ck_assert_int_eq(qv_calib_run(g, empty, &co, &c, &err), QV_E_INPUT);
+    struct qv_data_spec de = spec_of(empty);
+    ck_assert_int_eq(qv_calib_run(g, &de, &co, &c, &err), QV_E_INPUT);
     ck_assert_msg(strstr(err.msg, "no samples") != NULL, "%s", err.msg);
     ck_assert_str_eq(err.path, empty);
     /* wrong shape */
@@ -622,7 +646,8 @@ START_TEST(calib_bad_data)
     float x[2 * 10] = { 0 };
     struct qv_shape s1 = { 2, { 2, 10 } };
     ck_assert_int_eq(qv_npy_save(wrong, QV_DTYPE_F32, &s1, x, &err), QV_OK);
-    ck_assert_int_eq(qv_calib_run(g, wrong, &co, &c, &err), QV_E_INPUT);
+    struct qv_data_spec dw = spec_of(wrong);
+    ck_assert_int_eq(qv_calib_run(g, &dw, &co, &c, &err), QV_E_INPUT);
     ck_assert_msg(strstr(err.msg, "do not fit") != NULL, "%s", err.msg);
     /* NaN in the data: the dataset reader names sample and element */
     char *nan = qvt_path(dir, "nan.npy");
@@ -632,11 +657,12 @@ START_TEST(calib_bad_data)
     y[64 + 9] = NAN;
     struct qv_shape s2 = { 4, { 3, 8, 8, 1 } };
     ck_assert_int_eq(qv_npy_save(nan, QV_DTYPE_F32, &s2, y, &err), QV_OK);
-    ck_assert_int_eq(qv_calib_run(g, nan, &co, &c, &err), QV_E_INPUT);
+    struct qv_data_spec dn = spec_of(nan);
+    ck_assert_int_eq(qv_calib_run(g, &dn, &co, &c, &err), QV_E_INPUT);
     ck_assert_msg(strstr(err.msg, "sample 1") != NULL, "%s", err.msg);
     /* NaN reaching an activation (allowed in the data): named with tensor and sample */
-    co.data.allow_nonfinite = true;
-    ck_assert_int_eq(qv_calib_run(g, nan, &co, &c, &err), QV_E_INPUT);
+    dn.allow_nonfinite = true;
+    ck_assert_int_eq(qv_calib_run(g, &dn, &co, &c, &err), QV_E_INPUT);
     ck_assert_msg(strstr(err.msg, "sample 1") && strstr(err.msg, "input_0") &&
                   strstr(err.msg, "NaN"), "%s", err.msg);
     ck_assert_ptr_null(c);
@@ -656,7 +682,8 @@ static struct qv_calib *calib_of(const struct qv_graph *g, const char *data)
     struct qv_calib_opts co = QV_CALIB_OPTS_INIT;
     struct qv_calib *c = NULL;
     struct qv_error err = QV_ERROR_INIT;
-    ck_assert_msg(qv_calib_run(g, data, &co, &c, &err) == QV_OK, "%s", err.msg);
+    struct qv_data_spec d = spec_of(data);
+    ck_assert_msg(qv_calib_run(g, &d, &co, &c, &err) == QV_OK, "%s", err.msg);
     return c;
 }
 
@@ -749,7 +776,8 @@ START_TEST(float_io_and_per_tensor)
     struct qv_error err = QV_ERROR_INIT;
     o.io = QV_QUANT_IO_FLOAT;
     o.per_tensor = true;
-    o.data_path = qvt_source("datasets/digits/golden/inputs.npy");
+    struct qv_data_spec gd = spec_of(qvt_source("datasets/digits/golden/inputs.npy"));
+    o.data = &gd;
     ck_assert_msg(qv_quantize(g, c, &o, &r, &err) == QV_OK, "%s", err.msg);
     const struct qv_graph *q = r.graph;
     ck_assert_int_eq(q->tensors[q->inputs[0]].dtype, QV_DTYPE_F32);
@@ -799,7 +827,8 @@ START_TEST(auto_picks_better_ranges_on_outliers)
     struct qv_quant_opts o = QV_QUANT_OPTS_INIT;
     struct qv_quant_result mm, au;
     struct qv_error err = QV_ERROR_INIT;
-    o.data_path = data;
+    struct qv_data_spec dd = spec_of(data);
+    o.data = &dd;
     ck_assert_int_eq(qv_quantize(g, c, &o, &mm, &err), QV_OK);
     o.auto_method = true;
     ck_assert_msg(qv_quantize(g, c, &o, &au, &err) == QV_OK, "%s", err.msg);
@@ -826,7 +855,7 @@ Suite *quant_suite(void)
     tcase_add_test(tc, act_params_match_converter);
     tcase_add_loop_test(tc, parity_with_converter, 0, n_parity);
     tcase_add_loop_test(tc, end_to_end_with_converter_ranges, 0, n_parity);
-    tcase_add_test(tc, stats_identical_for_any_batch);
+    tcase_add_test(tc, stats_identical_for_any_batch_and_threads);
     tcase_add_test(tc, stats_save_load_merge);
     tcase_add_loop_test(tc, stats_hostile, 0,
                         (int)(sizeof(hostile_stats) / sizeof(hostile_stats[0])));
