@@ -415,9 +415,9 @@ static enum qv_status deliver(struct runner *r, struct slot *sl, struct progress
     return QV_OK;
 }
 
+/* A free slot made ready for the next chunk (its state, shared with workers, stays FREE). */
 static void reset_slot(struct slot *sl)
 {
-    sl->state = SLOT_FREE;
     sl->st = QV_OK;
     sl->has_obs_state = false;
     sl->obs_state = NULL;
