@@ -283,10 +283,11 @@ static enum qv_status add_array(struct qv_dataset *ds, struct qv_npy *npy, const
         ds->n_samples = n;
     } else if (n != ds->n_samples) {
         const struct array *a0 = &ds->arrays[0];
-        return qv_fail_at(err, QV_E_INPUT, file, qv_npy_shape_offset(npy), "%s%s%s holds %lld "
-                          "samples, %s%s%s holds %lld: every input array needs the same count",
-                          member[0] ? "member '" : "'", member[0] ? member : file, "'",
-                          (long long)n, a0->name[0] ? "member '" : "'",
+        return qv_fail_at(err, QV_E_INPUT, file, qv_npy_shape_offset(npy), "%s%s%s (position "
+                          "%d) holds %lld samples, %s%s%s (position 0) holds %lld: every input "
+                          "array needs the same count", member[0] ? "member '" : "'",
+                          member[0] ? member : file, "'", ds->n_arrays - 1, (long long)n,
+                          a0->name[0] ? "member '" : "'",
                           a0->name[0] ? qv_npy_member(a0->npy) : qv_npy_path(a0->npy), "'",
                           (long long)ds->n_samples);
     }

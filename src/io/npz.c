@@ -133,6 +133,9 @@ static enum qv_status find_eocd(FILE *fp, const char *path, int64_t size, int64_
     if (memcmp(magic, "\x93NUMPY", 4) == 0)
         return qv_fail_at(err, QV_E_INPUT, path, 0, "not an .npz (zip) archive: this is an .npy "
                           "file (name it .npy)");
+    if (memcmp(magic, "PK\x03\x04", 4) == 0)
+        return qv_fail_at(err, QV_E_INPUT, path, size, "truncated .npz: it starts as a zip "
+                          "archive but has no end of central directory record");
     return qv_fail_at(err, QV_E_INPUT, path, size, "not an .npz (zip) archive: no end of "
                       "central directory record");
 }

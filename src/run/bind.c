@@ -59,6 +59,21 @@ static void array_label(const struct qv_dataset *ds, const struct qv_data_spec *
         snprintf(buf, size, "array %d", a);
 }
 
+/* "2 arrays ('x0', 'x1')" for messages. */
+static void list_arrays(const struct qv_dataset *ds, const struct qv_data_spec *spec, char *buf,
+                        size_t size)
+{
+    int32_t na = qv_dataset_n_arrays(ds);
+    size_t o = (size_t)snprintf(buf, size, "%d array%s (", na, na == 1 ? "" : "s");
+    for (int32_t a = 0; a < na && o < size; a++) {
+        const char *n = array_name(ds, spec, a);
+        o += (size_t)snprintf(buf + o, size - o, "%s%s%s%s", a ? ", " : "", n[0] ? "'" : "",
+                              n[0] ? n : "unnamed", n[0] ? "'" : "");
+    }
+    if (o < size)
+        snprintf(buf + o, size - o, ")");
+}
+
 /* Input i's per-sample shape: the stored shape without a leading batch dim of 1. */
 static struct qv_shape input_sample_shape(const struct qv_tensor *t)
 {
@@ -123,22 +138,25 @@ static enum qv_status pair(const struct qv_dataset *ds, const struct qv_data_spe
             }
         }
     }
+    char names[512];
+    list_arrays(ds, spec, names, sizeof(names));
     if (any_named) {
         for (int32_t i = 0; i < ni; i++)
             if (map[i] < 0)
-                return qv_fail_at(err, QV_E_INPUT, file, -1, "no array for input %d '%s' of %s: "
-                                  "other arrays are named after inputs, so this one must be "
-                                  "too", i, g->tensors[g->inputs[i]].name, side_name(o, s));
+                return qv_fail_at(err, QV_E_INPUT, file, -1, "%sno array for input %d '%s' of "
+                                  "%s: the data hold %s (name every array after a model input, "
+                                  "or none to pair them in order)", na < ni ? "missing input: "
+                                  : "", i, g->tensors[g->inputs[i]].name, side_name(o, s), names);
     }
     if (na < ni)
         return qv_fail_at(err, QV_E_INPUT, file, -1, "missing input: %s has %d inputs, the data "
-                          "hold %d array%s; no array for input %d '%s'", side_name(o, s), ni, na,
-                          na == 1 ? "" : "s", na, g->tensors[g->inputs[na]].name);
+                          "hold %s; no array for input %d '%s'", side_name(o, s), ni, names, na,
+                          g->tensors[g->inputs[na]].name);
     if (na > ni) {
         array_label(ds, spec, ni, label, sizeof(label));
         return qv_fail_at(err, QV_E_INPUT, qv_dataset_array_file(ds, ni), -1, "%s feeds no "
-                          "input: %s has %d input%s, the data hold %d arrays", label,
-                          side_name(o, s), ni, ni == 1 ? "" : "s", na);
+                          "input: %s has %d input%s, the data hold %s", label, side_name(o, s),
+                          ni, ni == 1 ? "" : "s", names);
     }
     for (int32_t i = 0; i < ni; i++)
         map[i] = i;

@@ -411,6 +411,68 @@ START_TEST(two_input_files)
 }
 END_TEST
 
+/* .npz datasets of a two-input model: same outputs as the per-input files; hostile ones refused
+ * with the file, the array and its position. */
+START_TEST(npz_datasets)
+{
+    char fx[4096], a[4096], b[4096];
+    snprintf(fx, sizeof(fx), "%s", qvt_fixture("int8_ops/add_000/model.tflite"));
+    snprintf(a, sizeof(a), "%s", qvt_fixture("int8_ops/add_000/input_0.npy"));
+    snprintf(b, sizeof(b), "%s", qvt_fixture("int8_ops/add_000/input_1.npy"));
+    char *dir = qvt_tmpdir();
+    char *ref = qvt_path(dir, "ref.npy"), *o = qvt_path(dir, "o.npy");
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", "-q", "--save-outputs", ref, fx, a, b), 0);
+    free(errs);
+    static const char *const good[] = { "npz/named.npz", "npz/named_reversed.npz",
+                                        "npz/positional.npz", "npz/named_deflated.npz",
+                                        "npz/zip64_eocd.npz" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char data[4096];
+        snprintf(data, sizeof(data), "%s", qvt_fixture(good[i]));
+        int rc = RUN(NULL, &errs, "eval", "-q", "--save-outputs", o, fx, data);
+        ck_assert_msg(rc == 0, "%s: exit %d: %s", data, rc, errs);
+        free(errs);
+        size_t n1, n2;
+        char *x = qvt_read_file(ref, &n1), *y = qvt_read_file(o, &n2);
+        ck_assert_msg(x && y && n1 == n2 && memcmp(x, y, n1) == 0, "%s: other outputs", data);
+        free(x);
+        free(y);
+    }
+    static const struct {
+        const char *file, *msg;
+    } bad[] = {
+        { "npz/missing_input.npz", "missing_input.npz: missing input: no array for input 1 'x1' "
+          "of " },
+        { "npz/extra_array.npz", "extra_array.npz: array 'arr_2' (position 2) feeds no input: " },
+        { "npz/wrong_count.npz", "wrong_count.npz: byte 444: member 'x1.npy' (position 1) holds "
+          "2 samples, member 'x0.npy' (position 0) holds 3: every input array needs the same "
+          "count" },
+        { "npz/wrong_shape.npz", "wrong_shape.npz: array 'x1' (position 1): samples of shape "
+          "[4, 12] do not match input 1 'x1' of " },
+        { "npz/wrong_dtype.npz", "wrong_dtype.npz: byte 404: member 'x1.npy': npy header: "
+          "unsupported dtype '<c8'" },
+        { "npz/partly_named.npz", "partly_named.npz: no array for input 1 'x1' of " },
+        { "npz/bad_crc.npz", "bad_crc.npz: byte 328: member 'x1.npy': CRC-32 is " },
+        { "npz/truncated.npz", "truncated.npz: byte 391: truncated .npz" },
+        { "npz/not_npy_member.npz", "not_npy_member.npz: byte 452: member 'readme.txt' is not an "
+          ".npy array" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char data[4096];
+        snprintf(data, sizeof(data), "%s", qvt_fixture(bad[i].file));
+        int rc = RUN(NULL, &errs, "eval", "-q", "-o", o, fx, data);
+        ck_assert_msg(rc == 2 && strstr(errs, bad[i].msg) && strncmp(errs, "qvet: error: ", 13) == 0,
+                      "%s: exit %d: %s", data, rc, errs);
+        free(errs);
+    }
+    free(ref);
+    free(o);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_run_suite(void)
 {
     Suite *s = suite_create("cli_run");
@@ -418,6 +480,7 @@ static Suite *cli_run_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, outputs_only_on_success);
     tcase_add_test(tc, two_input_files);
+    tcase_add_test(tc, npz_datasets);
     tcase_add_test(tc, compare_and_run_identical_for_every_j_and_batch);
     tcase_add_test(tc, eval_identical_for_every_j_and_batch_tflite_fixtures);
     tcase_add_test(tc, eval_identical_for_every_j_and_batch_op_fixtures);
