@@ -67,6 +67,7 @@ struct runner {
     struct worker *workers;
     bool has_labels;
     int64_t first;                 /* dataset index of the run's first sample */
+    bool to_end;                   /* the run ends where the dataset does */
     /* shared with workers, under mu */
     pthread_mutex_t mu;
     pthread_cond_t work, done;
@@ -584,6 +585,9 @@ static enum qv_status plan_range(struct runner *r, int64_t *ret_total, int64_t *
         n = o->max_samples;
     if (total >= 0 && total - first < n)
         n = total - first;
+    /* a run that reads to the dataset's end checks, there, that nothing is left (labels) */
+    r->to_end = (o->n_shards <= 1 || o->shard == o->n_shards - 1) &&
+                !(o->max_samples > 0 && (total < 0 || o->max_samples < total - first));
     r->first = first;
     *ret_total = total;
     *ret_left = n;
@@ -684,6 +688,13 @@ enum qv_status qv_run(const struct qv_data_spec *spec, const struct qv_run_opts 
     else if ((st = start_workers(&r, err)) == QV_OK)
         st = run_threaded(&r, left, &ps, err);
     stop_workers(&r);
+    if (st == QV_OK && r.to_end) {
+        /* the end of the data: a labels file with labels left over fails here */
+        int64_t extra = 0;
+        st = qv_dataset_skip(r.ds, 1, &extra, err);
+        if (st == QV_OK && extra)
+            st = qv_fail(err, QV_E_INTERNAL, "the dataset holds samples past its planned end");
+    }
     if (st == QV_OK && ps.done == 0)
         st = qv_fail_at(err, QV_E_INPUT, spec->files[0], -1, "%s holds no samples",
                         o->n_shards > 1 ? "this shard of the dataset" : "the dataset");

@@ -473,6 +473,353 @@ START_TEST(npz_datasets)
 }
 END_TEST
 
+/* Writes rows x elems floats as [rows, dims...] .npy (dims: rank-1 values). */
+static void save_f32(const char *path, const float *x, int rank, const int64_t *dims)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_shape shape = { .rank = rank };
+    memcpy(shape.dims, dims, (size_t)rank * sizeof(int64_t));
+    ck_assert_msg(qv_npy_save(path, QV_DTYPE_F32, &shape, x, &err) == QV_OK, "%s", err.msg);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    size_t n1, n2;
+    char *x = qvt_read_file(a, &n1), *y = qvt_read_file(b, &n2);
+    bool same = x && y && n1 == n2 && memcmp(x, y, n1) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Data whose shape is not the input's but has as many values: refused unless a layout says. */
+START_TEST(trap_same_count_other_shape)
+{
+    char *dir = qvt_tmpdir();
+    char model[4096], data[4096];
+    snprintf(model, sizeof(model), "%s", qvt_fixture("tflite/hswish_net/model_f32.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_fixture("tflite/hswish_net/input_f32.npy"));
+    int64_t rows, elems;
+    float *x = qvt_load_npy(data, QV_DTYPE_F32, false, &rows, &elems);
+    /* NHWC [4, 16, 16, 3] -> NCHW [4, 3, 16, 16] */
+    float *t = malloc((size_t)(rows * elems) * sizeof(float));
+    for (int64_t n = 0; n < rows; n++)
+        for (int c = 0; c < 3; c++)
+            for (int h = 0; h < 16; h++)
+                for (int w = 0; w < 16; w++)
+                    t[n * elems + (c * 16 + h) * 16 + w] = x[n * elems + (h * 16 + w) * 3 + c];
+    char *nchw = qvt_path(dir, "nchw.npy");
+    save_f32(nchw, t, 4, (int64_t[]){ rows, 3, 16, 16 });
+    char *errs = NULL, *o1 = qvt_path(dir, "o1.npy"), *o2 = qvt_path(dir, "o2.npy");
+    int rc = RUN(NULL, &errs, "eval", "-q", model, nchw);
+    char want[8192];
+    snprintf(want, sizeof(want), "qvet: error: %s: array 0: samples of shape [3, 16, 16] do not "
+             "match input 0 'input_0' of %s, shape [16, 16, 3]: they look like channels-first "
+             "(NCHW) images for a channels-last (NHWC) model; set \"layout\": \"nchw\" under "
+             "\"preprocess\" in qvet.json or pass --layout nchw to transpose them\n", nchw, model);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* --layout nchw: exactly the outputs of the NHWC data */
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--save-outputs", o1, model, data), 0);
+    rc = RUN(NULL, &errs, "eval", "-q", "--layout", "nchw", "--save-outputs", o2, model, nchw);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    ck_assert(same_file(o1, o2));
+    /* [N, 4, 5] for a [1, 20] input: refused; --layout reshape takes it in C order */
+    char mlp[4096], mlp_in[4096];
+    snprintf(mlp, sizeof(mlp), "%s", qvt_fixture("tflite/mlp/model_f32.tflite"));
+    snprintf(mlp_in, sizeof(mlp_in), "%s", qvt_fixture("tflite/mlp/input_f32.npy"));
+    float *m = qvt_load_npy(mlp_in, QV_DTYPE_F32, false, &rows, &elems);
+    char *r3 = qvt_path(dir, "r3.npy");
+    save_f32(r3, m, 3, (int64_t[]){ rows, 4, 5 });
+    rc = RUN(NULL, &errs, "eval", "-q", mlp, r3);
+    snprintf(want, sizeof(want), "qvet: error: %s: array 0: samples of shape [4, 5] do not match "
+             "input 0 'input_0' of %s, shape [20] (the same 20 values in another arrangement); "
+             "if they are that input flattened in C order, set \"layout\": \"reshape\" under "
+             "\"preprocess\" in qvet.json or pass --layout reshape\n", r3, mlp);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--save-outputs", o1, mlp, mlp_in), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--layout", "reshape", "--save-outputs", o2,
+                         mlp, r3), 0);
+    ck_assert(same_file(o1, o2));
+    /* the manifest key does the same as the option */
+    char *mdir = qvt_path(dir, "m");
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/golden' && cp '%s' '%s/model.tflite' && cp '%s' "
+             "'%s/golden/inputs.npy'", mdir, model, mdir, nchw, mdir);
+    ck_assert_int_eq(system(cmd), 0);
+    char *manifest = qvt_path(mdir, "qvet.json");
+    const char *text = "{\"task\": \"raw\", \"preprocess\": {\"layout\": \"nchw\"}}";
+    qvt_write_file(manifest, text, strlen(text));
+    rc = RUN(NULL, &errs, "eval", "-q", "--save-outputs", o2, mdir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    ck_assert(same_file(o1, o2) == false);   /* o1 is mlp's now: compare with a fresh one */
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--save-outputs", o1, model, data), 0);
+    ck_assert(same_file(o1, o2));
+    text = "{\"preprocess\": {\"layout\": \"chw\"}}";
+    qvt_write_file(manifest, text, strlen(text));
+    rc = RUN(NULL, &errs, "eval", "-q", mdir);
+    ck_assert_msg(rc == 2 && strstr(errs, "qvet.json: preprocess.layout: 'chw' is not one of "
+                  "as-is, nchw, reshape"), "exit %d: %s", rc, errs);
+    free(errs);
+    free(manifest);
+    free(mdir);
+    free(r3);
+    free(m);
+    free(o1);
+    free(o2);
+    free(nchw);
+    free(t);
+    free(x);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Integer data that cannot be what the input expects: a warning saying why (docs/data.md). */
+START_TEST(trap_integer_data_warnings)
+{
+    char *dir = qvt_tmpdir();
+    char q[4096], f[4096], golden[4096];
+    snprintf(q, sizeof(q), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(f, sizeof(f), "%s", qvt_source("datasets/digits/model.tflite"));
+    snprintf(golden, sizeof(golden), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    int64_t rows, elems;
+    float *x = qvt_load_npy(golden, QV_DTYPE_F32, false, &rows, &elems);
+    uint8_t *u8 = malloc((size_t)(rows * elems));
+    int8_t *codes = malloc((size_t)(rows * elems));
+    int64_t above = 0;
+    for (int64_t i = 0; i < rows * elems; i++) {
+        u8[i] = (uint8_t)(x[i] * 16.0f + 0.5f);   /* the raw 0..16 pixels */
+        above += u8[i] > 1;
+        float r = x[i] / 0.00392156886f;
+        codes[i] = (int8_t)((int)(r + 0.5f) - 128);
+    }
+    struct qv_error err = QV_ERROR_INIT;
+    char *raw = qvt_path(dir, "raw.npy"), *qc = qvt_path(dir, "codes.npy");
+    ck_assert_int_eq(qv_npy_save(raw, QV_DTYPE_U8, &(struct qv_shape){ 4, { rows, 8, 8, 1 } }, u8,
+                                 &err), QV_OK);
+    ck_assert_int_eq(qv_npy_save(qc, QV_DTYPE_I8, &(struct qv_shape){ 4, { rows, 8, 8, 1 } },
+                                 codes, &err), QV_OK);
+    /* uint8 pixels into the int8 model without preprocess: most saturate */
+    char *errs = NULL;
+    int rc = RUN(NULL, &errs, "eval", "-q", q, raw);
+    char want[8192];
+    snprintf(want, sizeof(want), "qvet: warning: %s: %lld of %lld values (%.1f%%) fall outside "
+             "the range [-0.00196078, 1.00196] that input 'input_0' of %s can "
+             "hold and saturate: these integer data are taken as real values; if they are raw "
+             "pixels or counts, set preprocess scale (e.g. 1/255) and offset (docs/data.md)\n",
+             raw, (long long)above, (long long)(rows * elems),
+             100.0 * (double)above / (double)(rows * elems), q);
+    ck_assert_msg(rc == 0 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* with the right preprocessing: no warning */
+    rc = RUN(NULL, &errs, "eval", "-q", "--scale", "0.0625", q, raw);
+    ck_assert_msg(rc == 0 && errs[0] == '\0', "exit %d: %s", rc, errs);
+    free(errs);
+    /* int8 codes into the float model alone: they reach it as real values */
+    rc = RUN(NULL, &errs, "eval", "-q", f, qc);
+    snprintf(want, sizeof(want), "qvet: warning: %s: int8 data reach float input "
+             "'input_0' of %s as real values; if they are the quantized codes "
+             "of an int8 model's input, run that model alongside (its input parameters then "
+             "dequantize them) or set preprocess scale and offset (docs/data.md)\n", qc, f);
+    ck_assert_msg(rc == 0 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* float vs int8 model on the codes: the float side gets them dequantized, no warning, and
+     * its outputs match those of the float data within a quantization step */
+    rc = RUN(NULL, &errs, "compare", "-q", f, q, qc);
+    ck_assert_msg(rc == 0 && errs[0] == '\0', "exit %d: %s", rc, errs);
+    free(errs);
+    char *o1 = qvt_path(dir, "o1.npy"), *o2 = qvt_path(dir, "o2.npy");
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--engine", "int8", "--save-outputs", o1, q,
+                         golden), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--engine", "int8", "--save-outputs", o2, q,
+                         qc), 0);
+    ck_assert(same_file(o1, o2));   /* the codes are the int8 model's own quantization */
+    free(o1);
+    free(o2);
+    free(raw);
+    free(qc);
+    free(u8);
+    free(codes);
+    free(x);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* float64 data (numpy's default) give the float32 data's outputs; out of range is an error. */
+START_TEST(trap_float64_data)
+{
+    char *dir = qvt_tmpdir();
+    char f[4096], golden[4096];
+    snprintf(f, sizeof(f), "%s", qvt_source("datasets/digits/model.tflite"));
+    snprintf(golden, sizeof(golden), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    int64_t rows, elems;
+    float *x = qvt_load_npy(golden, QV_DTYPE_F32, false, &rows, &elems);
+    /* an .npy of '<f8' written by hand: header as numpy writes it, then the doubles */
+    char *p64 = qvt_path(dir, "x64.npy");
+    char header[128];
+    int hl = snprintf(header, sizeof(header), "{'descr': '<f8', 'fortran_order': False, "
+                      "'shape': (%lld, 8, 8, 1), }", (long long)rows);
+    size_t pre = 10, pad = 64 - (pre + (size_t)hl + 1) % 64;
+    size_t total = pre + (size_t)hl + pad + 1 + (size_t)(rows * elems) * 8;
+    unsigned char *buf = calloc(1, total);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)((size_t)hl + pad + 1);
+    memcpy(buf + pre, header, (size_t)hl);
+    memset(buf + pre + hl, ' ', pad);
+    buf[pre + (size_t)hl + pad] = '\n';
+    double *d = (double *)(void *)(buf + pre + (size_t)hl + pad + 1);
+    for (int64_t i = 0; i < rows * elems; i++) {
+        double v = x[i];
+        memcpy(&d[i], &v, 8);
+    }
+    qvt_write_file(p64, buf, total);
+    char *o1 = qvt_path(dir, "o1.npy"), *o2 = qvt_path(dir, "o2.npy"), *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, NULL, "eval", "-q", "--save-outputs", o1, f, golden), 0);
+    int rc = RUN(NULL, &errs, "eval", "-q", "--save-outputs", o2, f, p64);
+    ck_assert_msg(rc == 0 && errs[0] == '\0', "exit %d: %s", rc, errs);
+    free(errs);
+    ck_assert(same_file(o1, o2));
+    /* a value beyond float32 */
+    double big = 1e39;
+    memcpy(&d[7 * elems + 2], &big, 8);
+    qvt_write_file(p64, buf, total);
+    rc = RUN(NULL, &errs, "eval", "-q", f, p64);
+    char want[8192];
+    snprintf(want, sizeof(want), "qvet: error: %s: byte %zu: sample 7, element 2: float64 value "
+             "1e+39 is outside the float32 range\n", p64,
+             pre + (size_t)hl + pad + 1 + (size_t)(7 * elems + 2) * 8);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    free(o1);
+    free(o2);
+    free(buf);
+    free(p64);
+    free(x);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Labels: int64 and bool accepted; out of range, fractional, float, or too few/many refused
+ * with the file and line (or byte). */
+START_TEST(trap_labels)
+{
+    char *dir = qvt_tmpdir();
+    char q[4096], golden[4096];
+    snprintf(q, sizeof(q), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(golden, sizeof(golden), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    char *labels_src = qvt_read_file(qvt_source("datasets/digits/golden/labels.csv"), NULL);
+    ck_assert_ptr_nonnull(labels_src);
+    int64_t lab[360];
+    int n = 0;
+    for (char *line = strtok(labels_src, "\n"); line; line = strtok(NULL, "\n"))
+        if (line[0] >= '0' && line[0] <= '9')
+            lab[n++] = atoll(line);
+    ck_assert_int_eq(n, 360);
+    struct qv_error err = QV_ERROR_INIT;
+    char *l64 = qvt_path(dir, "l64.npy"), *lcsv = qvt_path(dir, "l.csv");
+    ck_assert_int_eq(qv_npy_save(l64, QV_DTYPE_I64, &(struct qv_shape){ 1, { 360 } }, lab, &err),
+                     QV_OK);
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "eval", "-q", "--labels", l64, q, golden);
+    ck_assert_msg(rc == 0 && strstr(out, "accuracy 0.9833 (354/360)"), "exit %d: %s %s", rc, out,
+                  errs);
+    free(out);
+    free(errs);
+    /* bool labels: a two-class task on the same data (class 0 vs the rest) */
+    uint8_t b[360];
+    for (int i = 0; i < 360; i++)
+        b[i] = lab[i] != 0;
+    char *lb = qvt_path(dir, "lb.npy");
+    ck_assert_int_eq(qv_npy_save(lb, QV_DTYPE_BOOL, &(struct qv_shape){ 1, { 360 } }, b, &err),
+                     QV_OK);
+    rc = RUN(&out, &errs, "eval", "-q", "--labels", lb, q, golden);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(out);
+    free(errs);
+    /* CSV labels with a class outside 0..9 on line 5 */
+    char text[4096];
+    size_t o = (size_t)snprintf(text, sizeof(text), "label\n");
+    for (int i = 0; i < 360; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "%d\n", i == 3 ? 10 : (int)lab[i]);
+    qvt_write_file(lcsv, text, o);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", lcsv, q, golden);
+    char want[8192];
+    snprintf(want, sizeof(want), "qvet: error: %s:5:1: label 10 of sample 3 is outside the "
+             "model's 10 classes (0..9)\n", lcsv);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* a fractional label on line 300 */
+    o = (size_t)snprintf(text, sizeof(text), "label\n");
+    for (int i = 0; i < 360; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, i == 298 ? "2.5\n" : "%d\n",
+                              (int)lab[i]);
+    qvt_write_file(lcsv, text, o);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", lcsv, q, golden);
+    snprintf(want, sizeof(want), "qvet: error: %s:300:1: label 2.5 of sample 298 is not a class "
+             "index (a classification task needs integer labels)\n", lcsv);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* one label too few: named with the line of the last label */
+    o = (size_t)snprintf(text, sizeof(text), "label\n");
+    for (int i = 0; i < 359; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "%d\n", (int)lab[i]);
+    qvt_write_file(lcsv, text, o);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", lcsv, q, golden);
+    snprintf(want, sizeof(want), "qvet: error: %s:360: labels file '%s' has 359 labels (the "
+             "last on this line), dataset '%s' has more samples\n", lcsv, lcsv, golden);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* one too many: the line of the first label left over */
+    o = (size_t)snprintf(text, sizeof(text), "label\n");
+    for (int i = 0; i < 361; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "%d\n", (int)lab[i % 360]);
+    qvt_write_file(lcsv, text, o);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", lcsv, q, golden);
+    snprintf(want, sizeof(want), "qvet: error: %s:362: labels file '%s' has more labels than "
+             "dataset '%s' has samples (360)\n", lcsv, lcsv, golden);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* float .npy labels for classification */
+    float fl[360];
+    for (int i = 0; i < 360; i++)
+        fl[i] = (float)lab[i];
+    char *lf = qvt_path(dir, "lf.npy");
+    ck_assert_int_eq(qv_npy_save(lf, QV_DTYPE_F32, &(struct qv_shape){ 1, { 360 } }, fl, &err),
+                     QV_OK);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", lf, q, golden);
+    snprintf(want, sizeof(want), "qvet: error: %s: byte 59: labels are <f4 floats: a "
+             "classification task needs integer class labels (int or bool)\n", lf);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    /* ... which a regression task takes */
+    rc = RUN(NULL, &errs, "eval", "-q", "--task", "regression", "--labels", lf, q, golden);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    /* int64 labels out of range: the byte of the element */
+    lab[17] = -1;
+    ck_assert_int_eq(qv_npy_save(l64, QV_DTYPE_I64, &(struct qv_shape){ 1, { 360 } }, lab, &err),
+                     QV_OK);
+    rc = RUN(NULL, &errs, "eval", "-q", "--labels", l64, q, golden);
+    snprintf(want, sizeof(want), "qvet: error: %s: byte %d: label -1 of sample 17 is outside the "
+             "model's 10 classes (0..9)\n", l64, 128 + 17 * 8);
+    ck_assert_msg(rc == 2 && strcmp(errs, want) == 0, "exit %d:\n%s\nwant\n%s", rc, errs, want);
+    free(errs);
+    free(lf);
+    free(lb);
+    free(l64);
+    free(lcsv);
+    free(labels_src);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_run_suite(void)
 {
     Suite *s = suite_create("cli_run");
@@ -481,6 +828,10 @@ static Suite *cli_run_suite(void)
     tcase_add_test(tc, outputs_only_on_success);
     tcase_add_test(tc, two_input_files);
     tcase_add_test(tc, npz_datasets);
+    tcase_add_test(tc, trap_same_count_other_shape);
+    tcase_add_test(tc, trap_integer_data_warnings);
+    tcase_add_test(tc, trap_float64_data);
+    tcase_add_test(tc, trap_labels);
     tcase_add_test(tc, compare_and_run_identical_for_every_j_and_batch);
     tcase_add_test(tc, eval_identical_for_every_j_and_batch_tflite_fixtures);
     tcase_add_test(tc, eval_identical_for_every_j_and_batch_op_fixtures);
