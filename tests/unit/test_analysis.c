@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Analysis and the report writers, checked by content: eval's predictions and accuracy, the
+ * per-layer comparison's counts, SQNR, and what qvet run writes into summary.json, summary.md,
+ * metrics.csv, predictions.csv and junit.xml.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "support.h"
+
+#define CK(call) ck_assert_msg((call) == QV_OK, "%s", err.msg)
+
+/*
+ * y = softmax(W x + b), x [1,4], W [3,4] picking x[0..2], b = {0, 0.5, -0.5}: the prediction is
+ * argmax(x[0..2] + b). bias_shift is added to b[1] (a second model that differs in one unit).
+ */
+static struct qv_graph *tiny(float bias_shift)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    int32_t x, w, b, h, y;
+    static const float W[12] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0 };
+    float B[3] = { 0.0f, 0.5f + bias_shift, -0.5f };
+    CK(qv_graph_create(&g, &err));
+    CK(qv_graph_add_tensor(g, "x", QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 4 } }, &x, &err));
+    CK(qv_graph_add_tensor(g, "w", QV_DTYPE_F32, &(struct qv_shape){ 2, { 3, 4 } }, &w, &err));
+    CK(qv_graph_add_tensor(g, "b", QV_DTYPE_F32, &(struct qv_shape){ 1, { 3 } }, &b, &err));
+    CK(qv_graph_add_tensor(g, "logits", QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 3 } }, &h,
+                           &err));
+    CK(qv_graph_add_tensor(g, "probs", QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 3 } }, &y,
+                           &err));
+    CK(qv_graph_set_data(g, w, W, sizeof(W), &err));
+    CK(qv_graph_set_data(g, b, B, sizeof(B), &err));
+    CK(qv_graph_add_node(g, QV_OP_FULLY_CONNECTED, "fc", 3, (int32_t[]){ x, w, b }, 1, &h, NULL,
+                         NULL, &err));
+    CK(qv_graph_add_node(g, QV_OP_SOFTMAX, "softmax", 1, &h, 1, &y, NULL, NULL, &err));
+    CK(qv_graph_set_io(g, 1, &x, 1, &y, &err));
+    CK(qv_graph_finalize(g, &err));
+    return g;
+}
+
+static const float X[6][4] = {
+    { 3, 1, 1, 9 }, { 0, 2, 1, 9 }, { 0, 0, 2, 9 }, { 1, 1.2f, 0, 0 }, { 0, 0, 1.4f, 0 },
+    { 5, 5, 5, 5 },
+};
+static const int LABELS[6] = { 0, 1, 2, 1, 0, 1 };   /* sample 4 predicts 2: 5 of 6 correct */
+
+static void write_data(const char *dir)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *p = qvt_path(dir, "x.npy"), *l = qvt_path(dir, "labels.csv");
+    CK(qv_npy_save(p, QV_DTYPE_F32, &(struct qv_shape){ 2, { 6, 4 } }, X, &err));
+    qvt_write_file(l, "label\n0\n1\n2\n1\n0\n1\n", 18);
+    free(p);
+    free(l);
+}
+
+START_TEST(eval_predictions_and_accuracy)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *dir = qvt_tmpdir();
+    write_data(dir);
+    struct qv_graph *g = tiny(0);
+    char *x = qvt_path(dir, "x.npy"), *l = qvt_path(dir, "labels.csv");
+    char *pred = qvt_path(dir, "pred.csv");
+    struct qv_eval_opts o = QV_EVAL_OPTS_INIT;
+    o.run.data.n_files = 1;
+    o.run.data.files[0] = x;
+    o.run.data.labels = l;
+    o.run.n_threads = 2;
+    o.run.batch = 4;
+    struct qv_eval_result r;
+    CK(qv_eval_run(g, &o, &r, &err));
+    ck_assert_int_eq(r.n, 6);
+    ck_assert_int_eq(r.correct, 5);
+    ck_assert_double_eq(r.accuracy, 5.0 / 6.0);
+    static const int want_pred[6] = { 0, 1, 2, 1, 2, 1 };
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(r.pred[i], want_pred[i]);
+        ck_assert(r.label[i] == LABELS[i]);
+        /* score: the softmax probability of the predicted class */
+        double z[3], mx = -INFINITY, sum = 0;
+        for (int u = 0; u < 3; u++) {
+            z[u] = X[i][u] + (u == 1 ? 0.5 : (u == 2 ? -0.5 : 0.0));
+            mx = fmax(mx, z[u]);
+        }
+        for (int u = 0; u < 3; u++)
+            sum += exp(z[u] - mx);
+        ck_assert_double_eq_tol(r.score[i], exp(z[want_pred[i]] - mx) / sum, 1e-6);
+    }
+    CK(qv_eval_save_predictions(&r, pred, &err));
+    char *csv = qvt_read_file(pred, NULL);
+    char want[512];
+    size_t k = (size_t)snprintf(want, sizeof(want), "sample,pred,score,label,correct\n");
+    for (int i = 0; i < 6; i++)
+        k += (size_t)snprintf(want + k, sizeof(want) - k, "%d,%d,%.9g,%d,%d\n", i, want_pred[i],
+                              (double)r.score[i], LABELS[i], want_pred[i] == LABELS[i]);
+    ck_assert_str_eq(csv, want);
+    free(csv);
+    /* a label that is not a class of this 3-class model: the file and line */
+    qvt_write_file(l, "label\n0\n1\n2\n3\n0\n1\n", 18);
+    ck_assert_int_eq(qv_eval_run(g, &o, &r, &err), QV_E_INPUT);
+    ck_assert_str_eq(err.path, l);
+    ck_assert_int_eq(err.line, 5);
+    qv_eval_result_release(&r);
+    qv_graph_free(g);
+    free(x);
+    free(l);
+    free(pred);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(sqnr)
+{
+    const float a[4] = { 1, 2, 3, 4 }, b[4] = { 1, 2, 3, 5 }, z[4] = { 0, 0, 0, 0 };
+    ck_assert(isinf(qv_sqnr_db(a, a, 4)) && qv_sqnr_db(a, a, 4) > 0);
+    ck_assert_double_eq_tol(qv_sqnr_db(a, b, 4), 10.0 * log10(30.0 / 1.0), 1e-12);
+    ck_assert(isinf(qv_sqnr_db(z, a, 4)) && qv_sqnr_db(z, a, 4) < 0);
+}
+END_TEST
+
+/* Two models that differ in one bias: per layer, exactly the affected values differ. */
+START_TEST(compare_counts)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *dir = qvt_tmpdir();
+    write_data(dir);
+    struct qv_graph *ga = tiny(0), *gb = tiny(0.25f);
+    char *x = qvt_path(dir, "x.npy");
+    struct qv_compare_opts o = QV_COMPARE_OPTS_INIT;
+    o.run.data.n_files = 1;
+    o.run.data.files[0] = x;
+    o.run.n_threads = 2;
+    struct qv_layer_diff *d = NULL;
+    int32_t n = 0;
+    int64_t samples = 0;
+    CK(qv_compare_run(ga, gb, &o, &d, &n, &samples, &err));
+    ck_assert_int_eq(samples, 6);
+    ck_assert_int_eq(n, 2);
+    /* logits: unit 1 of every sample is 0.25 higher, the rest identical */
+    ck_assert_str_eq(gb->tensors[d[0].tensor].name, "logits");
+    ck_assert_int_eq(d[0].elems, 18);
+    ck_assert_int_eq(d[0].same, 12);
+    ck_assert_int_eq(d[0].off_by_one, 0);
+    ck_assert_int_eq(d[0].more, 6);
+    ck_assert_double_eq_tol(d[0].max_abs, 0.25, 1e-6);
+    double sig = 0, noise = 6 * 0.0625;
+    for (int i = 0; i < 6; i++)
+        for (int u = 0; u < 3; u++) {
+            double z = X[i][u] + (u == 1 ? 0.5 : (u == 2 ? -0.5 : 0.0));
+            sig += z * z;
+        }
+    ck_assert_double_eq_tol(d[0].sqnr_db, 10.0 * log10(sig / noise), 1e-4);
+    /* probabilities: all change */
+    ck_assert_str_eq(gb->tensors[d[1].tensor].name, "probs");
+    ck_assert_int_eq(d[1].same + d[1].more, 18);
+    ck_assert_int_gt(d[1].more, 12);
+    free(d);
+    /* one model against itself (a rounding flavour of a float model changes nothing) */
+    CK(qv_compare_run(ga, ga, &o, &d, &n, &samples, &err));
+    for (int32_t i = 0; i < n; i++) {
+        ck_assert_int_eq(d[i].same, d[i].elems);
+        ck_assert(isinf(d[i].sqnr_db));
+    }
+    free(d);
+    qv_graph_free(ga);
+    qv_graph_free(gb);
+    free(x);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- report writers ------------------------------------------------------------------------ */
+
+/* A result with both engines, labels and one gate of each state. */
+static void filled_result(struct qv_job_result *r)
+{
+    static int32_t fp[4] = { 0, 1, 2, 1 }, qp[4] = { 0, 1, 1, 1 };
+    static float fs[4] = { 0.5f, 0.75f, 0.625f, 1.0f }, qs[4] = { 0.5f, 0.75f, 0.5f, 1.0f };
+    static double lab[4] = { 0, 1, 2, 0 };
+    static float fo[12], qo[12];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->manifest.name, sizeof(r->manifest.name), "unit \"q\" <run>");
+    snprintf(r->manifest.model, sizeof(r->manifest.model), "d/model.tflite");
+    snprintf(r->manifest.int8_model, sizeof(r->manifest.int8_model), "d/model_int8.tflite");
+    r->manifest.task = QV_TASK_CLASSIFICATION;
+    r->rounding = QV_ROUNDING_DOUBLE;
+    r->has_float = r->has_int8 = r->has_labels = true;
+    r->f = (struct qv_eval_result){ .n = 4, .out_elems = 3, .has_labels = true, .pred = fp,
+                                    .score = fs, .label = lab, .outputs = fo, .correct = 3,
+                                    .accuracy = 0.75 };
+    r->q = (struct qv_eval_result){ .n = 4, .out_elems = 3, .has_labels = true, .pred = qp,
+                                    .score = qs, .label = lab, .outputs = qo, .correct = 2,
+                                    .accuracy = 0.5 };
+    r->float_macs = 1000;
+    r->int8_macs = 1000;
+    r->float_weight_bytes = 4000;
+    r->int8_weight_bytes = 1000;
+    r->agreement = 0.75;
+    r->output_sqnr_db = 21.5;
+    r->passed = false;
+    r->n_gates = 3;
+    r->gates[0] = (struct qv_gate_result){ .name = "max_accuracy_drop", .state = QV_GATE_FAIL,
+                                           .value = 0.25, .threshold = 0.02,
+                                           .detail = "drop 0.25 & more" };
+    r->gates[1] = (struct qv_gate_result){ .name = "min_agreement", .state = QV_GATE_PASS,
+                                           .value = 0.75, .threshold = 0.5, .detail = "ok" };
+    r->gates[2] = (struct qv_gate_result){ .name = "sram_headroom", .state = QV_GATE_SKIPPED,
+                                           .value = NAN, .threshold = 0.2,
+                                           .detail = "not <computed>" };
+}
+
+static char *report_file(const char *dir, const char *name)
+{
+    char *p = qvt_path(dir, name);
+    char *text = qvt_read_file(p, NULL);
+    ck_assert_msg(text != NULL, "%s was not written", p);
+    free(p);
+    return text;
+}
+
+START_TEST(report_contents)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    static struct qv_job_result r;
+    filled_result(&r);
+    char *dir = qvt_tmpdir();
+    CK(qv_report_write_all(&r, dir, &err));
+    char *metrics = report_file(dir, "metrics.csv");
+    ck_assert_str_eq(metrics, "metric,engine,value\n"
+                              "samples,float,4\nmacs,float,1000\nweight_bytes,float,4000\n"
+                              "accuracy,float,0.750000\n"
+                              "samples,int8,4\nmacs,int8,1000\nweight_bytes,int8,1000\n"
+                              "accuracy,int8,0.500000\n"
+                              "agreement,float_vs_int8,0.750000\n"
+                              "output_sqnr_db,float_vs_int8,21.5000\n");
+    free(metrics);
+    char *md = report_file(dir, "summary.md");
+    ck_assert_msg(strncmp(md, "## qvet: unit \"q\" <run> — ❌ a gate failed\n\n", 45) == 0, "%s",
+                  md);
+    ck_assert_ptr_nonnull(strstr(md, "| accuracy | 0.7500 | 0.5000 |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| MACs | 1000 | 1000 |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| weight bytes | 4000 | 1000 |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "Top-1 agreement float vs int8: **0.7500**; output SQNR: "
+                                     "**21.50 dB** (4 samples, int8 emulated bit-exactly, double "
+                                     "rounding)."));
+    ck_assert_ptr_nonnull(strstr(md, "| max_accuracy_drop | fail | drop 0.25 & more |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| min_agreement | pass | ok |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| sram_headroom | skipped | not <computed> |\n"));
+    free(md);
+    char *pred = report_file(dir, "predictions.csv");
+    ck_assert_str_eq(pred, "sample,label,float_pred,float_score,int8_pred,int8_score,agree\n"
+                           "0,0,0,0.5,0,0.5,1\n1,1,1,0.75,1,0.75,1\n2,2,2,0.625,1,0.5,0\n"
+                           "3,0,1,1,1,1,1\n");
+    free(pred);
+    char *junit = report_file(dir, "junit.xml");
+    ck_assert_ptr_nonnull(strstr(junit, "<testsuite name=\"qvet.unit &quot;q&quot; &lt;run&gt;\" "
+                                        "tests=\"3\" failures=\"1\" skipped=\"1\">"));
+    ck_assert_ptr_nonnull(strstr(junit, "name=\"max_accuracy_drop\"><failure message=\"drop 0.25 "
+                                        "&amp; more\"/></testcase>"));
+    ck_assert_ptr_nonnull(strstr(junit, "name=\"min_agreement\"></testcase>"));
+    ck_assert_ptr_nonnull(strstr(junit, "name=\"sram_headroom\"><skipped message=\"not "
+                                        "&lt;computed&gt;\"/></testcase>"));
+    free(junit);
+    char *json = report_file(dir, "summary.json");
+    cJSON *j = cJSON_Parse(json);
+    ck_assert_msg(j != NULL, "summary.json is not JSON: %s", json);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "name")->valuestring, "unit \"q\" <run>");
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "passed")));
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "samples")->valueint, 4);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "rounding")->valuestring, "double");
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "int8"), "accuracy")
+                            ->valuedouble, 0.5);
+    ck_assert_double_eq(cJSON_GetObjectItem(j, "output_sqnr_db")->valuedouble, 21.5);
+    const cJSON *gates = cJSON_GetObjectItem(j, "gates");
+    ck_assert_int_eq(cJSON_GetArraySize(gates), 3);
+    const cJSON *g2 = cJSON_GetArrayItem(gates, 2);
+    ck_assert_str_eq(cJSON_GetObjectItem(g2, "state")->valuestring, "skipped");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(g2, "value")));
+    cJSON_Delete(j);
+    free(json);
+    /* non-finite SQNR (identical outputs) in metrics.csv and summary.json */
+    r.output_sqnr_db = INFINITY;
+    CK(qv_report_write_all(&r, dir, &err));
+    metrics = report_file(dir, "metrics.csv");
+    ck_assert_ptr_nonnull(strstr(metrics, "output_sqnr_db,float_vs_int8,inf\n"));
+    free(metrics);
+    json = report_file(dir, "summary.json");
+    j = cJSON_Parse(json);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "output_sqnr_db")));
+    cJSON_Delete(j);
+    free(json);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* qvet run on a directory: the reports appear together, with the run's figures. */
+START_TEST(job_on_a_directory)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *dir = qvt_tmpdir();
+    write_data(dir);
+    struct qv_graph *g = tiny(0);
+    char *model = qvt_path(dir, "model.json");
+    CK(qv_model_json_save(g, model, &err));
+    qv_graph_free(g);
+    char *manifest = qvt_path(dir, "qvet.json");
+    const char *text = "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", \"labels\": "
+                       "\"labels.csv\"}, \"gates\": {\"min_agreement\": 0.9}}";
+    qvt_write_file(manifest, text, strlen(text));
+    struct qv_job_opts o = QV_JOB_OPTS_INIT;
+    struct qv_job_result r;
+    CK(qv_job_run(dir, &o, &r, &err));
+    ck_assert(r.has_float && !r.has_int8 && r.has_labels);
+    ck_assert_int_eq(r.f.correct, 5);
+    ck_assert(r.passed);
+    ck_assert_int_eq(r.n_gates, 1);
+    ck_assert_int_eq(r.gates[0].state, QV_GATE_SKIPPED);
+    char *out = qvt_path(dir, "qvet-out");
+    char *metrics = report_file(out, "metrics.csv");
+    ck_assert_str_eq(metrics, "metric,engine,value\nsamples,float,6\nmacs,float,15\n"
+                              "weight_bytes,float,60\naccuracy,float,0.833333\n");
+    free(metrics);
+    char *md = report_file(out, "summary.md");
+    ck_assert_ptr_nonnull(strstr(md, "## qvet: tiny — ✅ all gates pass\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| accuracy | 0.8333 | — |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "_Note: no int8 model in "));
+    ck_assert_ptr_nonnull(strstr(md, "| min_agreement | skipped | needs a float model and an "
+                                     "int8 model |\n"));
+    free(md);
+    qv_job_result_release(&r);
+    free(out);
+    free(manifest);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+Suite *analysis_suite(void)
+{
+    Suite *s = suite_create("analysis");
+    TCase *tc = tcase_create("analysis");
+    tcase_add_test(tc, eval_predictions_and_accuracy);
+    tcase_add_test(tc, sqnr);
+    tcase_add_test(tc, compare_counts);
+    tcase_add_test(tc, report_contents);
+    tcase_add_test(tc, job_on_a_directory);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+QV_TEST_MAIN(analysis)
