@@ -104,9 +104,9 @@ static void print_result(const struct qv_graph *g, const struct qv_quant_result 
            "hi", "scale", "zp", "clipped", "levels");
     for (int32_t i = 0; i < r->n_tensors; i++) {
         const struct qv_quant_tensor *t = &r->tensors[i];
-        printf("  %-36.36s %-6s %-10s %12.6g %12.6g %10.4g %4d ", short_name(g->tensors[t->tensor].name),
-               t->from, qv_range_method_name(t->method), (double)t->lo, (double)t->hi,
-               (double)t->scale, t->zero_point);
+        printf("  %-36.36s %-6s %-10s %12.6g %12.6g %10.4g %4d ",
+               short_name(g->tensors[t->tensor].name), t->from, qv_range_method_name(t->method),
+               (double)t->lo, (double)t->hi, (double)t->scale, t->zero_point);
         if (t->diag.levels > 0)   /* 0: statistics without a histogram */
             printf("%7.4f%% %6d\n", 100.0 * t->diag.clipped, t->diag.levels);
         else

@@ -59,7 +59,7 @@ static void ema_range(const struct qv_tensor_stats *s, const struct qv_range_opt
     *ret_hi = (float)hi;
 }
 
-/* ---- percentiles ------------------------------------------------------------------------------ */
+/* ---- percentiles ----------------------------------------------------------------------------- */
 
 /* The value below which a fraction q of the values lie (linear within a bin). */
 static double quantile(const struct qv_tensor_stats *s, double q)
@@ -184,7 +184,7 @@ done:
     free(q);
 }
 
-/* ---- minimum quantization MSE ------------------------------------------------------------------ */
+/* ---- minimum quantization MSE ---------------------------------------------------------------- */
 
 /* Quantization MSE of the histogram (bin centres) with the parameters of [lo, hi]. */
 static double range_mse(const struct qv_tensor_stats *s, double lo, double hi)

@@ -3,8 +3,7 @@
  * The quantization plan: the parameters of every float activation.
  *
  * Ranges come from the observers (calibration sees outputs after fused activations). Then, as
- * the converter does
- * (its RemoveRedundantStatsOps and QuantizationDriver, docs/quant.md):
+ * the converter does (its RemoveRedundantStatsOps and QuantizationDriver, docs/quant.md):
  *  - the output of a fixed-output op (SOFTMAX, LOGISTIC, TANH) takes the fixed parameters;
  *  - forward: the output of a shared-parameter op with at most one float operand (pooling,
  *    RESHAPE, PAD...) drops its own range and takes its input's;
