@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CPU cores: the TFLM build and CMSIS-NN code path each implies, and the cycle costs of the
- * latency estimate (docs/budget.md, "Latency and energy": every figure is an engineering
- * estimate; the assumptions and their sources are listed there). Indexed by enum qv_core.
+ * latency estimate. Indexed by enum qv_core. docs/budget.md, "Cycles per MAC", gives the source
+ * of every cpm figure: cortex-m4, cortex-m33, cortex-m0plus and the riscv32 reference column are
+ * fitted to published MLPerf Tiny v0.5-v1.1 latencies of the four MLPerf Tiny models (whole-model
+ * figures, so they include im2col, requantization and memory wait states); xtensa-lx7 comes from
+ * the ESP-NN kernel benchmarks; the others are derived estimates, labelled as such there. The
+ * per-element, per-byte and per-operator costs (cpe, cpl, cpb, op_overhead) are unmeasured
+ * engineering estimates.
  */
 #include <strings.h>
 
@@ -12,49 +17,49 @@ const struct qv_core_def qv_core_defs[QV_CORE_COUNT] = {
     [QV_CORE_CORTEX_M0PLUS] = {
         .name = "cortex-m0plus", .build = QV_TFLM_MCU32, .isa = QV_ISA_NONE,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (plain C)",
-        .cpm = { { 12, 14, 10 }, { 4.5, 5.5, 4 } }, .cpe = { 20, 10 }, .cpl = { 60, 40 },
+        .cpm = { { 40, 100, 24 }, { 16, 24, 16 } }, .cpe = { 20, 10 }, .cpl = { 60, 40 },
         .cpb = 2, .op_overhead = 600,
     },
     [QV_CORE_CORTEX_M4] = {
         .name = "cortex-m4", .build = QV_TFLM_MCU32, .isa = QV_ISA_DSP,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (DSP)",
-        .cpm = { { 8, 9, 7 }, { 1.5, 2.5, 1.4 } }, .cpe = { 12, 4 }, .cpl = { 40, 25 },
+        .cpm = { { 18, 37, 18 }, { 4.0, 8.0, 3.9 } }, .cpe = { 12, 4 }, .cpl = { 40, 25 },
         .cpb = 1, .op_overhead = 400,
     },
     [QV_CORE_CORTEX_M7] = {
         .name = "cortex-m7", .build = QV_TFLM_MCU32, .isa = QV_ISA_DSP,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (DSP)",
-        .cpm = { { 5, 6, 4.5 }, { 0.9, 1.5, 0.9 } }, .cpe = { 8, 3 }, .cpl = { 30, 18 },
+        .cpm = { { 9, 18, 9 }, { 2.0, 4.0, 2.0 } }, .cpe = { 8, 3 }, .cpl = { 30, 18 },
         .cpb = 0.5, .op_overhead = 300,
     },
     [QV_CORE_CORTEX_M33] = {
         .name = "cortex-m33", .build = QV_TFLM_MCU32, .isa = QV_ISA_DSP,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (DSP)",
-        .cpm = { { 8, 9, 7 }, { 1.5, 2.5, 1.4 } }, .cpe = { 12, 4 }, .cpl = { 40, 25 },
+        .cpm = { { 18, 28, 16 }, { 3.9, 6.0, 3.5 } }, .cpe = { 12, 4 }, .cpl = { 40, 25 },
         .cpb = 1, .op_overhead = 400,
     },
     [QV_CORE_CORTEX_M55] = {
         .name = "cortex-m55", .build = QV_TFLM_MCU32, .isa = QV_ISA_MVE,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (Helium)",
-        .cpm = { { 6, 7, 5.5 }, { 0.3, 0.6, 0.35 } }, .cpe = { 10, 1 }, .cpl = { 35, 10 },
+        .cpm = { { 16, 24, 14 }, { 0.8, 1.4, 0.9 } }, .cpe = { 10, 1 }, .cpl = { 35, 10 },
         .cpb = 0.5, .op_overhead = 300,
     },
     [QV_CORE_CORTEX_M55_NO_MVE] = {
         .name = "cortex-m55-nomve", .build = QV_TFLM_MCU32, .isa = QV_ISA_DSP,
         .kernels = QV_KERNELS_CMSIS_NN, .optimized = "CMSIS-NN (DSP)",
-        .cpm = { { 6, 7, 5.5 }, { 1.3, 2.2, 1.2 } }, .cpe = { 10, 4 }, .cpl = { 35, 22 },
+        .cpm = { { 16, 24, 14 }, { 3.4, 5.2, 3.0 } }, .cpe = { 10, 4 }, .cpl = { 35, 22 },
         .cpb = 0.5, .op_overhead = 300,
     },
     [QV_CORE_XTENSA_LX7] = {
         .name = "xtensa-lx7", .build = QV_TFLM_MCU32, .isa = QV_ISA_NONE,
         .kernels = QV_KERNELS_REFERENCE, .optimized = "ESP-NN (PIE SIMD)",
-        .cpm = { { 7, 8, 6 }, { 0.5, 1.0, 0.6 } }, .cpe = { 10, 3 }, .cpl = { 35, 20 },
+        .cpm = { { 15, 40, 15 }, { 2.0, 7.0, 4.0 } }, .cpe = { 10, 3 }, .cpl = { 35, 20 },
         .cpb = 0.5, .op_overhead = 400,
     },
     [QV_CORE_RISCV32] = {
         .name = "riscv32", .build = QV_TFLM_MCU32, .isa = QV_ISA_NONE,
         .kernels = QV_KERNELS_REFERENCE, .optimized = "ESP-NN (C)",
-        .cpm = { { 9, 10, 8 }, { 4, 5, 3.5 } }, .cpe = { 14, 8 }, .cpl = { 45, 35 },
+        .cpm = { { 33.5, 90, 17.5 }, { 15, 40, 8 } }, .cpe = { 14, 8 }, .cpl = { 45, 35 },
         .cpb = 1, .op_overhead = 500,
     },
     [QV_CORE_K210] = {

@@ -493,6 +493,58 @@ START_TEST(budget_figures_add_up)
 }
 END_TEST
 
+/* The latency estimate against published MLPerf Tiny latencies of the four MLPerf Tiny models
+ * (tests/fixtures/latency/, docs/budget.md "Cycles per MAC"): the calibrated cores stay within
+ * 25% of what the boards measured, with optimized kernels (latency_ms) or TFLM's reference
+ * kernels (latency_reference_ms) as the submission ran them. */
+START_TEST(latency_matches_mlperf_tiny)
+{
+    size_t size = 0;
+    char *text = qvt_read_file(qvt_source("tests/fixtures/latency/mlperf_tiny_latency.csv"), &size);
+    ck_assert_ptr_nonnull(text);
+    char targets_file[4096];
+    snprintf(targets_file, sizeof(targets_file), "%s",
+             qvt_source("tests/fixtures/latency/mlperf_tiny_systems.json"));
+    int rows = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        char system[64], kernels[16], model[64];
+        double measured;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (line[0] == '#' || line[0] == '\0' || strncmp(line, "system,", 7) == 0)
+            continue;
+        ck_assert_int_eq(sscanf(line, "%63[^,],%15[^,],%63[^,],%lf", system, kernels, model,
+                                &measured), 4);
+        char rel[160];
+        snprintf(rel, sizeof(rel), "bench/mlperf_tiny/%s_int8.tflite", model);
+        struct qv_graph *g;
+        uint8_t *buf;
+        size_t bytes;
+        struct qv_error err = QV_ERROR_INIT;
+        struct qv_budget *b;
+        struct qv_budget_opts o;
+        load_model(rel, &g, &buf, &bytes);
+        qv_budget_opts_init(&o);
+        const char *names[] = { system };
+        o.targets = names;
+        o.n_targets = 1;
+        o.targets_file = targets_file;
+        ck_assert_msg(qv_budget_create(g, buf, bytes, &o, &b, &err) == QV_OK, "%s", err.msg);
+        const struct qv_budget_target *t = &b->targets[0];
+        double est = strcmp(kernels, "reference") == 0 ? t->latency_ref_ms : t->latency_ms;
+        ck_assert_msg(est > 0.75 * measured && est < 1.25 * measured,
+                      "%s %s: estimate %.1f ms, measured %.1f ms", system, model, est, measured);
+        qv_budget_free(b);
+        qv_graph_free(g);
+        free(buf);
+        rows++;
+    }
+    ck_assert_int_eq(rows, 18);
+    free(text);
+}
+END_TEST
+
 START_TEST(budget_unknown_target_lists_known)
 {
     struct qv_graph *g;
@@ -669,6 +721,7 @@ static Suite *budget_suite(void)
     tcase_add_loop_test(tc, hostile_profiles, 0, sizeof(bad_profiles) / sizeof(bad_profiles[0]));
     tcase_add_test(tc, invalid_json_names_line_and_column);
     tcase_add_test(tc, budget_figures_add_up);
+    tcase_add_test(tc, latency_matches_mlperf_tiny);
     tcase_add_test(tc, budget_unknown_target_lists_known);
     tcase_add_test(tc, budget_names_unsupported_op);
     tcase_add_test(tc, budget_operators_without_rules);
