@@ -29,8 +29,9 @@
  * Per-sample outputs reach `deliver` on the calling thread, in sample order. Observers see the
  * graph inputs as fed and every kept node's outputs, inside the worker that computes the chunk,
  * through a state of their own per chunk; the calling thread merges the chunk states in chunk
- * order. A state that only counts, takes minima/maxima, or sums through struct qv_xsum (below)
- * gives the same merged result for any chunking, so also across shards.
+ * order. A state that only counts, takes minima/maxima, or sums exactly (per-sample sums added
+ * to an exact accumulator, e.g. metrics.h's struct qv_xacc) gives the same merged result for any
+ * chunking, so also across shards.
  *
  * The engines compute each sample independently of the others in its batch (engine.h), so a
  * sample's outputs do not depend on batch size or thread count either.
@@ -53,33 +54,6 @@
 #define QV_RUN_CHUNK 256
 /* Engines (models or engine kinds) a run feeds the same samples to. */
 #define QV_RUN_MAX_SIDES 4
-
-/* ---- exact sums ------------------------------------------------------------------------------ */
-
-/*
- * An exact sum of doubles (Shewchuk's non-overlapping partials, as Python's math.fsum): the
- * rounded result is the correctly rounded sum of every value added, whatever the order or the
- * grouping, so sums over chunks, threads and shards agree to the last bit. Add one value per
- * sample (a per-sample sum in element order), not one per element: an add costs a few
- * floating-point operations per partial.
- */
-#define QV_XSUM_PARTIALS 48
-
-struct qv_xsum {
-    int32_t n;                          /* partials in use */
-    double p[QV_XSUM_PARTIALS];         /* non-overlapping, increasing magnitude */
-    double special;                     /* sum of the non-finite values added (0 when none) */
-    bool overflow;                      /* an intermediate sum overflowed: result is +-inf */
-};
-
-#define QV_XSUM_INIT { .n = 0 }
-
-void qv_xsum_init(struct qv_xsum *s);
-void qv_xsum_add(struct qv_xsum *s, double v);
-/* s += t (exactly). */
-void qv_xsum_merge(struct qv_xsum *s, const struct qv_xsum *t);
-/* The correctly rounded sum (NaN when NaN or both infinities were added). */
-double qv_xsum_value(const struct qv_xsum *s);
 
 /* ---- where samples come from --------------------------------------------------------------- */
 

@@ -16,6 +16,7 @@
 
 #include "analysis/eval_internal.h"
 #include "qvet/analysis.h"
+#include "qvet/metrics.h"
 
 /* Samples per chunk against saved tensors: each chunk keeps side b's rows of every pair. */
 #define SAVED_CHUNK 16
@@ -23,7 +24,7 @@
 struct stats {
     int64_t elems, same, off1, more;
     double max_abs;
-    struct qv_xsum sig, noise;
+    struct qv_xacc sig, noise;
 };
 
 struct pair {
@@ -104,8 +105,8 @@ static void accumulate(const struct cmp *c, const struct pair *p, struct stats *
             sig += ra * ra;
             noise += (ra - rb) * (ra - rb);
         }
-        qv_xsum_add(&s->sig, sig);
-        qv_xsum_add(&s->noise, noise);
+        qv_xacc_add(&s->sig, sig);
+        qv_xacc_add(&s->noise, noise);
     }
     s->elems += n * p->row_elems;
 }
@@ -118,8 +119,8 @@ static void stats_merge(struct stats *to, const struct stats *from)
     to->more += from->more;
     if (from->max_abs > to->max_abs)
         to->max_abs = from->max_abs;
-    qv_xsum_merge(&to->sig, &from->sig);
-    qv_xsum_merge(&to->noise, &from->noise);
+    qv_xacc_merge(&to->sig, &from->sig);
+    qv_xacc_merge(&to->noise, &from->noise);
 }
 
 static bool cmp_want(void *user, int32_t side, int32_t node)
@@ -285,8 +286,8 @@ static enum qv_status pair_up(struct cmp *c, enum qv_dtype (*held_a)(const struc
         p->dtype_a = held_a(&ga->tensors[ta]);
         p->dtype_b = held_b(&gb->tensors[tb]);
         p->row_elems = row_elems_of(&gb->tensors[tb]);
-        qv_xsum_init(&p->total.sig);
-        qv_xsum_init(&p->total.noise);
+        qv_xacc_init(&p->total.sig);
+        qv_xacc_init(&p->total.noise);
         c->pair_of_a[p->node_a] = c->n_pairs;
         c->pair_of_b[nb] = c->n_pairs;
         c->n_pairs++;
@@ -304,7 +305,7 @@ static enum qv_status finish(const struct cmp *c, struct qv_layer_diff **ret_dif
         return qv_fail(err, QV_E_NOMEM, "out of memory");
     for (int32_t i = 0; i < c->n_pairs; i++) {
         const struct pair *p = &c->pairs[i];
-        double sig = qv_xsum_value(&p->total.sig), noise = qv_xsum_value(&p->total.noise);
+        double sig = qv_xacc_value(&p->total.sig), noise = qv_xacc_value(&p->total.noise);
         d[i] = (struct qv_layer_diff){
             .node = p->node_b, .tensor = p->tensor_b, .elems = p->total.elems,
             .same = p->total.same, .off_by_one = p->total.off1, .more = p->total.more,

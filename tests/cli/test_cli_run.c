@@ -5,10 +5,13 @@
  * command succeeds, progress and warnings on stderr.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -820,6 +823,76 @@ START_TEST(trap_labels)
 }
 END_TEST
 
+/* Runs qvet on a pseudo-terminal (stdout and stderr both the terminal); returns what it drew. */
+static char *run_on_tty(const char *const *args, bool no_color, int *ret_status)
+{
+    int master = -1;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (no_color)
+            setenv("NO_COLOR", "1", 1);
+        else
+            unsetenv("NO_COLOR");
+        setenv("TERM", "xterm", 1);
+        const char *argv[32] = { getenv("QVET_BIN") };
+        for (int i = 0; args[i] && i < 30; i++)
+            argv[i + 1] = args[i];
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    size_t len = 0, cap = 65536;
+    char *buf = malloc(cap);
+    for (;;) {
+        ssize_t n = read(master, buf + len, cap - len - 1);
+        if (n > 0) {
+            len += (size_t)n;
+            if (len + 1 >= cap)
+                buf = realloc(buf, cap *= 2);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;   /* EIO: the child closed the terminal */
+    }
+    buf[len] = '\0';
+    close(master);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    return buf;
+}
+
+/* The progress bar: on a terminal only, green unless NO_COLOR, never with --quiet. */
+START_TEST(progress_bar_on_a_terminal)
+{
+    char model[4096], data[4096];
+    snprintf(model, sizeof(model), "%s", qvt_source("datasets/digits/model_int8.tflite"));
+    snprintf(data, sizeof(data), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
+    int rc;
+    const char *args[] = { "eval", "-j", "2", model, data, NULL };
+    char *tty = run_on_tty(args, false, &rc);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, tty);
+    ck_assert_msg(strstr(tty, "\r\033[Keval [\033[32m") && strstr(tty, "100%  360/360") &&
+                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
+    free(tty);
+    tty = run_on_tty(args, true, &rc);
+    ck_assert_msg(rc == 0 && strstr(tty, "100%  360/360") && !strstr(tty, "\033[32m"), "%s",
+                  tty);
+    free(tty);
+    const char *quiet[] = { "eval", "-q", model, data, NULL };
+    tty = run_on_tty(quiet, false, &rc);
+    ck_assert_msg(rc == 0 && !strstr(tty, "eval [") && !strstr(tty, "360/360") &&
+                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
+    free(tty);
+    /* not a terminal: nothing but the result (the other tests read stderr empty) */
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "eval", model, data), 0);
+    ck_assert_str_eq(errs, "");
+    free(errs);
+}
+END_TEST
+
 static Suite *cli_run_suite(void)
 {
     Suite *s = suite_create("cli_run");
@@ -828,6 +901,7 @@ static Suite *cli_run_suite(void)
     tcase_add_test(tc, outputs_only_on_success);
     tcase_add_test(tc, two_input_files);
     tcase_add_test(tc, npz_datasets);
+    tcase_add_test(tc, progress_bar_on_a_terminal);
     tcase_add_test(tc, trap_same_count_other_shape);
     tcase_add_test(tc, trap_integer_data_warnings);
     tcase_add_test(tc, trap_float64_data);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The runner: exact sums, ordered delivery, identical results for every thread count, batch and
- * shard, observers per chunk, errors from the earliest sample, progress.
+ * The runner: ordered delivery, identical results for every thread count, batch and shard,
+ * observers per chunk, errors from the earliest sample, progress.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,61 +10,6 @@
 #include "support.h"
 
 #define CK(call) ck_assert_msg((call) == QV_OK, "%s", err.msg)
-
-/* ---- exact sums ---------------------------------------------------------------------------- */
-
-START_TEST(xsum_is_exact_in_any_order)
-{
-    struct qv_xsum s;
-    qv_xsum_init(&s);
-    qv_xsum_add(&s, 1e16);
-    qv_xsum_add(&s, 1.0);
-    qv_xsum_add(&s, -1e16);
-    ck_assert(qv_xsum_value(&s) == 1.0);   /* a plain double sum gives 0 */
-    /* values over 600 orders of magnitude, summed in 5 orders and 3 groupings: same bits */
-    enum { N = 2000 };
-    double *v = malloc(N * sizeof(double));
-    uint64_t seed = 12345;
-    for (int i = 0; i < N; i++) {
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        double m = (double)(seed >> 11) / 9007199254740992.0 - 0.5;
-        int e = (int)((seed >> 3) % 600) - 300;
-        v[i] = ldexp(m, e);
-    }
-    double first = 0;
-    for (int order = 0; order < 5; order++) {
-        struct qv_xsum a, b, c;
-        qv_xsum_init(&a);
-        qv_xsum_init(&b);
-        qv_xsum_init(&c);
-        for (int k = 0; k < N; k++) {
-            static const int mult[5] = { 1, 1, 3, 7, 13 };   /* coprime with N: permutations */
-            int i = order == 1 ? N - 1 - k : (k * mult[order]) % N;
-            qv_xsum_add(k < N / 3 ? &a : (k < N / 2 ? &b : &c), v[i]);
-        }
-        qv_xsum_merge(&b, &c);
-        qv_xsum_merge(&a, &b);
-        double got = qv_xsum_value(&a);
-        if (order == 0)
-            first = got;
-        ck_assert_msg(memcmp(&got, &first, sizeof(double)) == 0, "order %d: %a vs %a", order,
-                      got, first);
-    }
-    /* half-even at the last bit: 1 + 2^-53 + 2^-106 rounds up, 1 + 2^-53 to even (1) */
-    qv_xsum_init(&s);
-    qv_xsum_add(&s, 1.0);
-    qv_xsum_add(&s, ldexp(1, -53));
-    ck_assert(qv_xsum_value(&s) == 1.0);
-    qv_xsum_add(&s, ldexp(1, -106));
-    ck_assert(qv_xsum_value(&s) == 1.0 + ldexp(1, -52));
-    /* non-finite values */
-    qv_xsum_add(&s, INFINITY);
-    ck_assert(isinf(qv_xsum_value(&s)));
-    qv_xsum_add(&s, -INFINITY);
-    ck_assert(isnan(qv_xsum_value(&s)));
-    free(v);
-}
-END_TEST
 
 /* ---- models and data ------------------------------------------------------------------------ */
 
@@ -473,10 +418,7 @@ END_TEST
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
-    TCase *tc = tcase_create("xsum");
-    tcase_add_test(tc, xsum_is_exact_in_any_order);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("runner");
+    TCase *tc = tcase_create("runner");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, identical_for_every_thread_count_and_batch);
     tcase_add_test(tc, shards_cover_the_dataset_once);
