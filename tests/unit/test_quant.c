@@ -596,6 +596,53 @@ START_TEST(stats_hostile)
 }
 END_TEST
 
+/* Every single-byte corruption of a statistics file loads or fails cleanly (ASan/UBSan build). */
+START_TEST(stats_bit_flips)
+{
+    struct qv_graph *g = digits();
+    char *dir = qvt_tmpdir();
+    struct qv_error err = QV_ERROR_INIT;
+    char *good = qvt_path(dir, "good.json"), *bad = qvt_path(dir, "bad.json");
+    struct qv_calib *c = digits_calib(g, qvt_source("datasets/digits/calib/inputs.npy"), 64);
+    ck_assert_int_eq(qv_calib_save(c, good, QV_RANGE_MINMAX, NULL, &err), QV_OK);
+    qv_calib_free(c);
+    size_t n;
+    char *text = qvt_read_file(good, &n);
+    uint64_t seed = 99;
+    static const char subst[] = "0123456789-.e\"[]{},:x \n";
+    for (int i = 0; i < 120; i++) {
+        size_t at = (size_t)(urand(&seed) * (double)n);
+        char saved = text[at];
+        text[at] = subst[(size_t)(urand(&seed) * (sizeof(subst) - 1))];
+        qvt_write_file(bad, text, n);
+        for (int m = 0; m < 2; m++) {   /* with and without the model */
+            struct qv_calib *b = NULL;
+            err = (struct qv_error)QV_ERROR_INIT;
+            enum qv_status st = qv_calib_load(m ? g : NULL, bad, &b, &err);
+            ck_assert_msg(st == QV_OK || st == QV_E_INPUT, "flip at %zu: status %d (%s)", at,
+                          (int)st, err.msg);
+            ck_assert((st == QV_OK) == (b != NULL));
+            /* what loads must stay usable: every observer on every tensor (on some of the
+             * flips: KL and MSE are slow under the sanitizers) */
+            for (int32_t k = 0; b && m == 1 && i % 6 == 0 && k < b->n_stats; k++)
+                for (int r = 0; r < QV_RANGE_METHOD_COUNT; r++) {
+                    float lo, hi;
+                    if (qv_calib_range(b, b->stats[k].tensor, r, NULL, &lo, &hi, &err) == QV_OK)
+                        ck_assert(isfinite(lo) && isfinite(hi) && lo <= hi);
+                }
+            qv_calib_free(b);
+        }
+        text[at] = saved;
+    }
+    free(text);
+    free(good);
+    free(bad);
+    qvt_rmtree(dir);
+    free(dir);
+    qv_graph_free(g);
+}
+END_TEST
+
 START_TEST(stats_of_another_model)
 {
     struct qv_graph *g = digits();
@@ -859,6 +906,7 @@ Suite *quant_suite(void)
     tcase_add_test(tc, stats_save_load_merge);
     tcase_add_loop_test(tc, stats_hostile, 0,
                         (int)(sizeof(hostile_stats) / sizeof(hostile_stats[0])));
+    tcase_add_test(tc, stats_bit_flips);
     tcase_add_test(tc, stats_of_another_model);
     tcase_add_test(tc, calib_bad_data);
     tcase_add_test(tc, hybrid_quantizes_like_its_float_model);
