@@ -77,6 +77,19 @@ void qv_error_prefix(struct qv_error *err, const char *path, const char *fmt, ..
 /* Formats the error as "PATH:LINE:COL: msg", "PATH: byte N: msg" or "msg" into buf. */
 void qv_error_format(const struct qv_error *err, char *buf, size_t size);
 
+/* Room for a qv_strerror message. */
+#define QV_STRERROR_MAX 128
+
+/*
+ * The system's message for errno value errnum ("No space left on device") into buf, through the
+ * thread-safe strerror_r (engines and the runner work in threads); returns buf. Unknown values
+ * give "error N".
+ */
+const char *qv_strerror(int errnum, char *buf, size_t size);
+/* qv_strerror into a buffer that lives until the end of the enclosing block, for messages:
+ * qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, QV_STRERROR(errno)). */
+#define QV_STRERROR(errnum) qv_strerror((errnum), (char[QV_STRERROR_MAX]){ 0 }, QV_STRERROR_MAX)
+
 /* "ok", "usage", "input", "io", "nomem", "internal". */
 const char *qv_status_name(enum qv_status status);
 

@@ -278,8 +278,12 @@ enum qv_status qv_c_array_save(const uint8_t *data, size_t size, const char *dir
                                const char *name, struct qv_error *err);
 
 /*
- * Any model: a .tflite file, a native .json model, or a model directory (its qvet.json "model",
- * else model.tflite / model.json inside it). Finalizes the graph.
+ * Any model: a model directory (the model qv_manifest_model picks for the float engine), or a
+ * file whose format is recognized by its content first (a TFLite flatbuffer by "TFL3" at bytes
+ * 4..7, a qvet JSON model by its opening '{') and by its extension (.tflite, .json) second, so
+ * that the right reader explains what is wrong with a damaged file. Finalizes the graph.
+ * Errors: QV_E_IO (cannot open, with the system's reason), QV_E_INPUT (unknown format, or the
+ * reader's own errors), all naming the file.
  */
 enum qv_status qv_model_load(const char *path, struct qv_graph **ret_graph, struct qv_error *err);
 

@@ -18,11 +18,7 @@
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
 
-#define QV_VERSION_MAJOR 0
-#define QV_VERSION_MINOR 1
-#define QV_VERSION_PATCH 0
-#define QV_VERSION_STRING "0.1.0"
-
+#include "qvet/version.h"
 #include "qvet/error.h"
 #include "qvet/graph.h"
 #include "qvet/lifetime.h"

@@ -109,6 +109,16 @@ void qv_error_format(const struct qv_error *err, char *buf, size_t size)
         snprintf(buf, size, "%s: %s", err->path, err->msg);
 }
 
+const char *qv_strerror(int errnum, char *buf, size_t size)
+{
+    /* the XSI strerror_r (_POSIX_C_SOURCE): returns 0 or an error number */
+    if (!buf || size == 0)
+        return "";
+    if (strerror_r(errnum, buf, size) != 0 || !buf[0])
+        snprintf(buf, size, "error %d", errnum);
+    return buf;
+}
+
 const char *qv_status_name(enum qv_status status)
 {
     switch (status) {

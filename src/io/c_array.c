@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "qvet/io.h"
-#include "qvet/qvet.h"
+#include "qvet/version.h"
 
 #define MAX_NAME 200
 #define BYTES_PER_LINE 12

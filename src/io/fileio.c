@@ -35,7 +35,7 @@ enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct
         int e = errno;
         f->tmp_path[0] = '\0';
         return qv_fail_at(err, QV_E_IO, path, -1, "cannot create a temporary file beside '%s': %s",
-                          path, strerror(e));
+                          path, QV_STRERROR(e));
     }
     /* Keep the mode of a file we replace; otherwise the usual mode of a new file. */
     mode_t mode = stat(path, &sb) == 0 ? (sb.st_mode & 07777) : NEW_FILE_MODE;
@@ -46,8 +46,11 @@ enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct
         close(fd);
         qv_atomic_abort(f);
         return qv_fail_at(err, QV_E_IO, path, -1, "cannot open a temporary file for '%s': %s",
-                          path, strerror(e));
+                          path, QV_STRERROR(e));
     }
+    /* a write that fails later leaves its errno for qv_atomic_commit to report (stdio keeps only
+     * the error flag): start from none, so a stale value (the stat above) is not blamed */
+    errno = 0;
     return QV_OK;
 }
 
@@ -65,13 +68,15 @@ static void sync_parent_dir(const char *path)
 
 enum qv_status qv_atomic_commit(struct qv_atomic_file *f, struct qv_error *err)
 {
+    /* what the failed write left, if one failed: ENOSPC on a full disk, EFBIG, EDQUOT... */
+    const int write_errno = errno;
     const char *what = NULL;
     int e = 0;
     if (!f->fp)
         return qv_fail_at(err, QV_E_INTERNAL, f->path, -1, "commit of a file that is not open");
     if (ferror(f->fp)) {
         what = "write";
-        e = EIO;
+        e = write_errno ? write_errno : EIO;
     } else if (fflush(f->fp) != 0) {
         what = "write";
         e = errno;
@@ -92,7 +97,7 @@ enum qv_status qv_atomic_commit(struct qv_atomic_file *f, struct qv_error *err)
     if (what) {
         qv_atomic_abort(f);
         return qv_fail_at(err, QV_E_IO, f->path, -1, "cannot write '%s' (%s failed): %s", f->path,
-                          what, strerror(e));
+                          what, QV_STRERROR(e));
     }
     f->tmp_path[0] = '\0';
     sync_parent_dir(f->path);
@@ -123,7 +128,8 @@ enum qv_status qv_file_write_atomic(const char *path, const void *data, size_t s
     if (size && fwrite(data, 1, size, f.fp) != size) {
         int e = errno;
         qv_atomic_abort(&f);
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path,
+                          QV_STRERROR(e));
     }
     return qv_atomic_commit(&f, err);
 }
@@ -139,9 +145,11 @@ enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret
         max_size = SIZE_MAX / 2;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path,
+                          QV_STRERROR(errno));
     if (fstat(fileno(fp), &sb) != 0) {
-        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot stat '%s': %s", path, strerror(errno));
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot stat '%s': %s", path,
+                        QV_STRERROR(errno));
         goto cleanup;
     }
     if (S_ISDIR(sb.st_mode)) {
@@ -173,7 +181,7 @@ enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret
         if (len < cap) {
             if (ferror(fp)) {
                 st = qv_fail_at(err, QV_E_IO, path, (int64_t)len, "cannot read '%s': %s", path,
-                                strerror(errno));
+                                QV_STRERROR(errno));
                 goto cleanup;
             }
             if (feof(fp))
@@ -209,7 +217,7 @@ static enum qv_status mkdir_one(const char *dir, const char *full, struct qv_err
         return qv_fail_at(err, QV_E_IO, full, -1, "cannot create directory '%s': '%s' exists and "
                           "is not a directory", full, dir);
     return qv_fail_at(err, QV_E_IO, full, -1, "cannot create directory '%s': %s", dir,
-                      strerror(e));
+                      QV_STRERROR(e));
 }
 
 enum qv_status qv_mkdir_p(const char *path, struct qv_error *err)

@@ -292,7 +292,7 @@ static enum qv_status open_weights(struct loader *L, const cJSON *weights, const
     if (!L->wf)
         return qv_fail_at(L->err, QV_E_IO, L->wpath, -1,
                           "cannot open weights file '%s' (named in '%s'): %s", L->wpath, L->path,
-                          strerror(errno));
+                          QV_STRERROR(errno));
     if (fstat(fileno(L->wf), &sb) != 0 || !S_ISREG(sb.st_mode))
         return qv_fail_at(L->err, QV_E_IO, L->wpath, -1,
                           "weights file '%s' (named in '%s') is not a regular file", L->wpath,
@@ -342,7 +342,7 @@ static enum qv_status load_data(struct loader *L, const cJSON *j, const cJSON *w
     if (size && (fseeko(L->wf, (off_t)off, SEEK_SET) != 0 ||
                  fread(buf, 1, (size_t)size, L->wf) != (size_t)size))
         return qv_fail_at(L->err, QV_E_IO, L->wpath, off, "cannot read %lld bytes of '%s': %s",
-                          (long long)size, L->wpath, ferror(L->wf) ? strerror(errno) :
+                          (long long)size, L->wpath, ferror(L->wf) ? QV_STRERROR(errno) :
                           "file is shorter than it was");
     return QV_OK;
 }

@@ -262,7 +262,7 @@ enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_pat
         if ((pad && fwrite(zeros, 1, pad, wf.fp) != pad) ||
             (t->nbytes && fwrite(t->data, 1, t->nbytes, wf.fp) != t->nbytes)) {
             st = qv_fail_at(err, QV_E_IO, wpath, -1, "cannot write '%s': %s", wpath,
-                            strerror(errno));
+                            QV_STRERROR(errno));
             goto cleanup;
         }
         offsets[i] = pos + (int64_t)pad;
@@ -280,7 +280,7 @@ enum qv_status qv_model_json_save(const struct qv_graph *g, const char *json_pat
     size_t len = strlen(text);
     if (fwrite(text, 1, len, jf.fp) != len || fputc('\n', jf.fp) == EOF) {
         st = qv_fail_at(err, QV_E_IO, json_path, -1, "cannot write '%s': %s", json_path,
-                        strerror(errno));
+                        QV_STRERROR(errno));
         goto cleanup;
     }
     /* Weights first: a JSON file never names weights that are not there yet. */

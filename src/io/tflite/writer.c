@@ -11,7 +11,7 @@
 
 #include "io/tflite/tflite_int.h"
 #include "qvet/io.h"
-#include "qvet/qvet.h"
+#include "qvet/version.h"
 
 struct opcode {
     int32_t code;
