@@ -48,7 +48,7 @@ for f in $(find src cli -name '*.c' -o -name '*.h' | sort); do
             if (base == "run.h") return "run"
             if (base == "quant.h") return "quant"
             if (base == "budget.h") return "budget"
-            if (base == "analysis.h" || base == "metrics.h") return "analysis"
+            if (base == "analysis.h" || base == "metrics.h" || base == "layers.h") return "analysis"
             if (base == "report.h") return "report"
             if (base == "qvet.h") return "analysis"
             return "unknown"

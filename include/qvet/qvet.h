@@ -14,6 +14,7 @@
  *   analysis.h dataset runs, metrics, per-layer comparison, the main job
  *   budget.h  TFLM arena, flash, SRAM, latency and energy budgets for MCU targets
  *   metrics.h  task metrics and divergence as exact, mergeable accumulators
+ *   layers.h   per-layer pairing, propagated and local divergence, the culprit layer
  */
 #ifndef QVET_QVET_H
 #define QVET_QVET_H
@@ -30,5 +31,6 @@
 #include "qvet/analysis.h"
 #include "qvet/budget.h"
 #include "qvet/metrics.h"
+#include "qvet/layers.h"
 
 #endif
