@@ -760,6 +760,33 @@ START_TEST(culprit_is_named)
 }
 END_TEST
 
+START_TEST(anomaly_score_saturates)
+{
+    /* the anomaly score path of breast_cancer_ae was calibrated on benign cases only: the
+     * malignant ones saturate the MEAN of squared differences; the error is born at the SUB */
+    struct qv_graph *gf = load("datasets/breast_cancer_ae/model.tflite");
+    struct qv_graph *gq = load("datasets/breast_cancer_ae/model_int8.tflite");
+    struct qv_pairing *p = pair(gf, gq, false);
+    struct qv_layer_stats *s = run_layers(p, qvt_source("datasets/breast_cancer_ae/golden/"
+                                                        "inputs.npy"),
+                                          NULL, (struct run_cfg){ 1, 64, 0, 0, 0 });
+    int32_t c = qv_layer_culprit(s, 25.0);
+    ck_assert_int_ge(c, 0);
+    ck_assert_int_eq(gq->nodes[p->pairs[c].node_q].op, QV_OP_SUB);
+    struct qv_layer_figures f;
+    qv_layer_stats_figures(s, layer_named(p, "Mean"), &f);
+    ck_assert_msg(f.sat_high > 0.4 && f.clip_high > 0.4, "MEAN: %.3f saturated, %.3f at 127",
+                  f.sat_high, f.clip_high);
+    qv_layer_stats_figures(s, 0, &f);   /* the input: within range */
+    ck_assert(f.sat_low < 0.001 && f.sat_high < 0.001);
+    ck_assert_int_eq(qv_layer_culprit(s, 10.0), layer_named(p, "mul"));
+    qv_layer_stats_free(s);
+    qv_pairing_free(p);
+    qv_graph_free(gf);
+    qv_graph_free(gq);
+}
+END_TEST
+
 START_TEST(requantize_local_error)
 {
     /* a requantize to a 16x coarser grid inside the model: the culprit is that QUANTIZE */
@@ -903,6 +930,7 @@ Suite *layers_suite(void)
     tcase_add_test(tc, propagated_matches_direct_computation);
     tcase_add_loop_test(tc, any_threads_batch_shards_same_bytes, 0, 4);
     tcase_add_test(tc, culprit_is_named);
+    tcase_add_test(tc, anomaly_score_saturates);
     tcase_add_test(tc, requantize_local_error);
     tcase_add_test(tc, float_io_local_errors);
     tcase_add_test(tc, update_and_json_errors);
