@@ -183,8 +183,8 @@ static void text_node(const struct qv_graph *g, int32_t ni, int op_width)
     snprintf(name, sizeof(name), "%s", n->name);
     const char *note = n->op == QV_OP_UNSUPPORTED ? "  unsupported"
                        : qv_node_is_hybrid(g, ni) ? "  hybrid" : "";
-    printf("%4d  %-*s %-28s %-20s %-8s %12lld %10lld%s\n", ni, op_width, op_label(n, op, sizeof(op)),
-           name,
+    printf("%4d  %-*s %-28s %-20s %-8s %12lld %10lld%s\n", ni, op_width,
+           op_label(n, op, sizeof(op)), name,
            shape, dtype, (long long)qv_graph_node_macs(g, ni), (long long)node_params(g, n),
            note);
 }

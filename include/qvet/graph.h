@@ -183,7 +183,8 @@ struct qv_graph {
  * code that converts, clamps or sizes elements reads it instead of switching on the dtype.
  */
 struct qv_dtype_traits {
-    const char *name;              /* "float32", "int8", "uint8", "int16", "int32", "int64", "bool" */
+    const char *name;              /* "float32", "int8", "uint8", "int16", "int32", "int64",
+                                    * "bool" */
     size_t size;                   /* bytes per element */
     bool is_float;                 /* float32 */
     /* Integer range (bool: 0..1); also the range of a zero point of this dtype. Float32: 0, 0
@@ -210,7 +211,7 @@ const char *qv_dtype_name(enum qv_dtype dtype);
 bool qv_dtype_from_name(const char *name, enum qv_dtype *ret_dtype);
 
 /*
- * Quantization parameters a tensor of dtype may carry (docs/int8-arithmetic.md §0, §2), checked
+ * Quantization parameters a tensor of dtype may carry (docs/int8-arithmetic.md §2.4), checked
  * when a model is read (qv_graph_set_quant, the TFLite and JSON readers):
  *   zero point  within the dtype's [min, max] (float32: any int32);
  *   scale       finite, positive, a normal float (>= FLT_MIN, so 1/scale is finite), and small

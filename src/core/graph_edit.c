@@ -214,7 +214,7 @@ const int32_t *qv_consumers_of(const struct qv_consumers *c, int32_t t)
     return qv_consumers_count(c, t) > 0 ? &c->nodes[c->start[t]] : NULL;
 }
 
-/* ---- removing, replacing, rewiring ------------------------------------------------------------ */
+/* ---- removing, replacing, rewiring ----------------------------------------------------------- */
 
 enum qv_status qv_graph_remove_node(struct qv_graph *g, int32_t node, struct qv_error *err)
 {

@@ -128,7 +128,7 @@ const char *qv_quant_scale_problem(enum qv_dtype dtype, float scale, char *buf, 
     return buf;
 }
 
-/* ---- shapes ----------------------------------------------------------------------------------- */
+/* ---- shapes ---------------------------------------------------------------------------------- */
 
 int64_t qv_shape_elems(const struct qv_shape *s)
 {

@@ -22,7 +22,8 @@
  *                                                        has data)
  *   tensors   array (required); per tensor:
  *     name    string (required)
- *     dtype   "float32" | "int8" | "uint8" | "int16" | "int32" (required)
+ *     dtype   "float32" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" (required;
+ *             int64 and bool tensors are read, not computed)
  *     shape   array of dims, 0..2^40 (optional for activations: absent = rank 0, which
  *             qv_graph_finalize replaces by the inferred shape; required with "data")
  *     data    {"offset": bytes, "size": bytes}: makes the tensor a constant. The bytes lie in

@@ -495,7 +495,8 @@ START_TEST(unsupported_ops_are_listed_and_refused)
     struct qv_error err = QV_ERROR_INIT;
     ck_assert_int_eq(qv_graph_set_path(g, "lstm.tflite", &err), QV_OK);
     int32_t x = tensor(g, "x", QV_DTYPE_F32, 2, 1, 4), t1 = tensor(g, "t1", QV_DTYPE_F32, 2, 4, 1);
-    int32_t t2 = tensor(g, "t2", QV_DTYPE_F32, 2, 1, 4), t3 = tensor(g, "t3", QV_DTYPE_F32, 2, 4, 1);
+    int32_t t2 = tensor(g, "t2", QV_DTYPE_F32, 2, 1, 4);
+    int32_t t3 = tensor(g, "t3", QV_DTYPE_F32, 2, 4, 1);
     int32_t t4 = tensor(g, "t4", QV_DTYPE_F32, 2, 1, 4), y = tensor(g, "y", QV_DTYPE_F32, 0, 0, 0);
     int32_t st = tensor(g, "state", QV_DTYPE_F32, 2, 1, 4);
     ck_assert_int_eq(qv_graph_set_variable(g, st, &err), QV_OK);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hand-computed cases per int8 op, each a single-op graph built with the graph API and run
- * through the int8 engine (spec/int8-arithmetic.md worked examples where it has them), plus
+ * through the int8 engine (docs/int8-arithmetic.md worked examples where it has them), plus
  * TFLM's Prepare constraints: the failures carry QV_E_INPUT, the node and the constraint.
  */
 #include <math.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The int8 emulator's arithmetic primitives against every worked example of
- * spec/int8-arithmetic.md (§2.1, §3.1, §3.2, §5.4, §5.6, §5.8, §5.9, §5.10) plus randomized
+ * docs/int8-arithmetic.md (§2.1, §3.1, §3.2, §5.4, §5.6, §5.8, §5.9, §5.10) plus randomized
  * property checks against int64 / long double references.
  */
 #include <math.h>

@@ -230,7 +230,8 @@ static void check_op_sequence(const struct qv_graph *g, const char *want, const 
     ck_assert_int_eq(i, g->n_nodes);
 }
 
-/* Converter invariants of an int8 model (spec §8): weights, biases and activations. */
+/* Converter invariants of an int8 model (docs/int8-arithmetic.md §8): weights, biases and
+ * activations. */
 static void check_int8_invariants(const struct qv_graph *g, const char *path)
 {
     for (int32_t i = 0; i < g->n_nodes; i++) {

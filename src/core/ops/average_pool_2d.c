@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * AVERAGE_POOL_2D: attribute checks, shape inference, MACs (spec §5 "Padding", §5.6).
+ * AVERAGE_POOL_2D: attribute checks, shape inference, MACs (docs/int8-arithmetic.md §5 "Padding",
+ * §5.6).
  * Input [N, H, W, C]; window filter_h x filter_w, strides, SAME/VALID padding (dilation 1).
  * Output [N, OH, OW, C].
  */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CONCATENATION: shape inference (spec §5.14). 1..10 inputs of the same rank (>= 1), all dims
- * equal except `axis` (negative counts from the end); the output's axis dim is their sum.
+ * CONCATENATION: shape inference (docs/int8-arithmetic.md §5.14). 1..10 inputs of the same
+ * rank (>= 1), all dims equal except `axis` (negative counts from the end); the output's axis dim
+ * is their sum.
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

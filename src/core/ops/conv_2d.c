@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CONV_2D: attribute checks, shape inference, MACs (spec §5 "Padding", §5.1).
+ * CONV_2D: attribute checks, shape inference, MACs (docs/int8-arithmetic.md §5 "Padding", §5.1).
  * Inputs: x [N, H, W, Cin], filter [Cout, KH, KW, Cin / groups] (OHWI), bias [Cout] (optional).
  * Output: [N, OH, OW, Cout]. Grouped convolution when the filter holds fewer input channels than
  * x: groups = Cin / filter_Cin must divide Cin and Cout (TFLite's rule).

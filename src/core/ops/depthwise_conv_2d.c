@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * DEPTHWISE_CONV_2D: attribute checks, shape inference, MACs (spec §5 "Padding", §5.2).
+ * DEPTHWISE_CONV_2D: attribute checks, shape inference, MACs (docs/int8-arithmetic.md §5
+ * "Padding", §5.2).
  * Inputs: x [N, H, W, Cin], filter [1, KH, KW, Cout], bias [Cout] (optional); Cout = Cin * dm.
  * Output: [N, OH, OW, Cout]. TFLM uses the options' depth_multiplier, so it must agree with the
  * shapes; 0 (written by some converters) means "derive it from the shapes".

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * DEQUANTIZE: elementwise dtype conversion, output shape = input shape (spec §5.12).
+ * DEQUANTIZE: elementwise dtype conversion, output shape = input shape (docs/int8-arithmetic.md
+ * §5.12).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * FULLY_CONNECTED: shape inference and MACs (spec §5.3).
+ * FULLY_CONNECTED: shape inference and MACs (docs/int8-arithmetic.md §5.3).
  * Inputs: x (any rank >= 1, read as [batches, depth]), weights [units, depth], bias [units]
  * (optional). batches = elems(x) / depth. Output: keep_num_dims ? x's shape with the last dim
  * replaced by units (x's last dim must be depth) : [batches, units]. A batch carried by x's

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * HARD_SWISH: elementwise x * relu6(x + 3) / 6, output shape = input shape (spec §5.17).
+ * HARD_SWISH: elementwise x * relu6(x + 3) / 6, output shape = input shape
+ * (docs/int8-arithmetic.md §5.17).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * LEAKY_RELU: elementwise x > 0 ? x : alpha * x, output shape = input shape (spec §5.18).
+ * LEAKY_RELU: elementwise x > 0 ? x : alpha * x, output shape = input shape
+ * (docs/int8-arithmetic.md §5.18).
  * alpha must be finite.
  */
 #include <math.h>

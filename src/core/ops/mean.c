@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MEAN: shape inference and MACs (spec §5.15). Input 1 is the axis tensor: a constant int32
- * scalar or 1-D list, negatives count from the end, duplicates ignored. keep_dims keeps each
- * reduced dim as 1, otherwise it is dropped. An empty axis list reduces nothing.
+ * MEAN: shape inference and MACs (docs/int8-arithmetic.md §5.15). Input 1 is the axis tensor: a
+ * constant int32 scalar or 1-D list, negatives count from the end, duplicates ignored. keep_dims
+ * keeps each reduced dim as 1, otherwise it is dropped. An empty axis list reduces nothing.
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

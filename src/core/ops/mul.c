@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MUL: elementwise product with numpy broadcasting up to rank 8 (spec §5.5).
+ * MUL: elementwise product with numpy broadcasting up to rank 8 (docs/int8-arithmetic.md §5.5).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Helpers shared by the per-op files in src/core/ops/ (attribute checks, shape inference, MACs)
- * and reused by the engines: window/padding arithmetic (spec §5 "Padding") and numpy
+ * Helpers shared by the per-op files in src/core/ops/ (attribute checks, shape inference, MACs) and
+ * reused by the engines: window/padding arithmetic (docs/int8-arithmetic.md §5 "Padding") and numpy
  * broadcasting. Private to libqvet; include as "core/ops/ops_common.h".
  *
  * MAC convention (qv_<op>_macs; every op follows it):
@@ -26,8 +26,8 @@
 #include "qvet/graph.h"
 
 /*
- * Output size and leading padding of one spatial dimension (spec §5 "Padding", TFLite's
- * ComputePaddingHeightWidth):
+ * Output size and leading padding of one spatial dimension (docs/int8-arithmetic.md §5 "Padding",
+ * TFLite's ComputePaddingHeightWidth):
  *   eff  = (k - 1) * dilation + 1
  *   out  = SAME: ceil(in / stride);  VALID: floor((in + stride - eff) / stride)
  *   pad_before = max(0, (out - 1) * stride + eff - in) / 2   (the odd extra cell goes after)

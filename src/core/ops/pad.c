@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PAD: shape inference (spec §5.16). Input 1 is the paddings tensor: constant int32
- * [rank, 2] of (before, after) pairs, each >= 0; output dim d = in + before + after.
+ * PAD: shape inference (docs/int8-arithmetic.md §5.16). Input 1 is the paddings tensor: constant
+ * int32 [rank, 2] of (before, after) pairs, each >= 0; output dim d = in + before + after.
  * qv_pad_shape is shared with PADV2.
  */
 #include "core/op_impl.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PADV2: PAD with an optional third input, constant_values: a one-element tensor (the fill
- * value), spec §5.16. Shapes as PAD.
+ * value), docs/int8-arithmetic.md §5.16. Shapes as PAD.
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

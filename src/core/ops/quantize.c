@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * QUANTIZE: elementwise dtype conversion, output shape = input shape (spec §5.11).
+ * QUANTIZE: elementwise dtype conversion, output shape = input shape (docs/int8-arithmetic.md
+ * §5.11).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RELU6: elementwise, output shape = input shape (spec §5.19).
+ * RELU6: elementwise, output shape = input shape (docs/int8-arithmetic.md §5.19).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

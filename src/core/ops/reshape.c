@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RESHAPE: shape inference (spec §5.13). The target shape comes from, in order:
+ * RESHAPE: shape inference (docs/int8-arithmetic.md §5.13). The target shape comes from, in order:
  *   1. attrs.new_shape when n_new_shape > 0 (the ReshapeOptions table);
  *   2. input 1, the shape tensor: constant int32, scalar or 1-D;
  *   3. the output tensor's stored shape (what TFLM uses).

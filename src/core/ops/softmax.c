@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SOFTMAX: softmax over the last dimension, output shape = input shape (spec §5.8).
+ * SOFTMAX: softmax over the last dimension, output shape = input shape (docs/int8-arithmetic.md
+ * §5.8).
  * beta must be finite and > 0; the input needs rank >= 1.
  */
 #include <math.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SUB: elementwise difference with numpy broadcasting up to rank 8 (spec §5.4).
+ * SUB: elementwise difference with numpy broadcasting up to rank 8 (docs/int8-arithmetic.md §5.4).
  */
 #include "core/op_impl.h"
 #include "core/ops/ops_common.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * TFLite builtin options: one reader and one writer per op that has an options table (spec §7.1),
- * named in the TFLite op table (op_table.c), and the operator version table of the writer.
+ * TFLite builtin options: one reader and one writer per op that has an options table
+ * (docs/int8-arithmetic.md §7.1), named in the TFLite op table (op_table.c), and the operator
+ * version table of the writer.
  *
  * Readers see a zeroed table when the model has none: every field then takes its schema default,
  * which is what TFLite's flatbuffer accessors return (TFLM leaves such params zero, so a missing

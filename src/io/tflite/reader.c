@@ -265,7 +265,8 @@ static enum qv_status read_tensor(struct reader *r, uint32_t ti)
     if (!map_type(type, &dtype))
         return qv_fail_at(r->err, QV_E_INPUT, r->path, qv_fb_where(&r->fb, &t, QV_TFL_TENSOR_TYPE),
                           "tensor %u ('%s'): type %s is not supported (FLOAT32, INT8, UINT8, "
-                          "INT16, INT32, INT64 and BOOL are)", ti, name, type_str(type, tb, sizeof(tb)));
+                          "INT16, INT32, INT64 and BOOL are)", ti, name,
+                          type_str(type, tb, sizeof(tb)));
     if (has_sparsity)
         return qv_fail_at(r->err, QV_E_INPUT, r->path, sparsity.pos,
                           "tensor %u ('%s'): sparse tensors are not supported", ti, name);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Graph IR -> TFLite flatbuffer that TFLM and full TFLite load unchanged (spec §7.2): identifier
- * "TFL3", schema version 3, buffers[0] empty, one buffer per constant (inline data, 16-byte
- * aligned), activations on buffer 0, per-tensor or per-axis quantization, an options table for
- * every op that has one, operator codes with both code fields and the converter's versions.
- * Tensors keep their graph indices; operators are written in execution order.
+ * Graph IR -> TFLite flatbuffer that TFLM and full TFLite load unchanged (docs/int8-arithmetic.md
+ * §7.2): identifier "TFL3", schema version 3, buffers[0] empty, one buffer per constant (inline
+ * data, 16-byte aligned), activations on buffer 0, per-tensor or per-axis quantization, an options
+ * table for every op that has one, operator codes with both code fields and the converter's
+ * versions. Tensors keep their graph indices; operators are written in execution order.
  */
 #include <stdlib.h>
 #include <string.h>
