@@ -89,8 +89,9 @@ bool qv_exact_parse_double(const char *s, double *ret);
  * Element pairs (f = the float reference, q = the tested value, both real units): counts, exact
  * sums of f^2, q^2, f q, (q - f)^2 and |q - f|, and max |q - f|. Pairs where either value is not
  * finite are counted apart and left out of the sums. Per sample, the terms of the sample's
- * elements are summed in double in element order and that per-sample sum is added exactly: the
- * result depends neither on the order of the samples nor on how they are grouped.
+ * elements are summed in double in an order fixed by the element count (docs/metrics.md §1) and
+ * that per-sample sum is added exactly: the result depends neither on the order of the samples
+ * nor on how they are grouped.
  */
 struct qv_div {
     int64_t n;                       /* finite pairs */

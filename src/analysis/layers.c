@@ -361,14 +361,24 @@ static void count_saturation(struct qv_layer_stat *st, const float *f, const str
     int64_t inner = 1;
     for (int32_t r = t->quant.axis + 1; t->quant.count > 1 && r < t->shape.rank; r++)
         inner *= t->shape.dims[r];
-    int64_t row = qv_shape_elems(&t->shape);
-    for (int64_t i = 0; i < n; i++) {
-        int32_t c = t->quant.count > 1 ? (int32_t)((i % row) / inner % t->quant.count) : 0;
-        double s = t->quant.scale[c], zp = t->quant.zero_point[c];
+    int64_t row = qv_shape_elems(&t->shape), low = 0, high = 0;
+    if (t->quant.count == 1) {
+        double s = t->quant.scale[0], zp = t->quant.zero_point[0];
         double lo = s * ((double)tr->min - zp - 0.5), hi = s * ((double)tr->max - zp + 0.5);
-        st->sat_low += f[i] < lo;
-        st->sat_high += f[i] > hi;
+        for (int64_t i = 0; i < n; i++) {
+            low += f[i] < lo;
+            high += f[i] > hi;
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            int32_t c = (int32_t)((i % row) / inner % t->quant.count);
+            double s = t->quant.scale[c], zp = t->quant.zero_point[c];
+            low += f[i] < s * ((double)tr->min - zp - 0.5);
+            high += f[i] > s * ((double)tr->max - zp + 0.5);
+        }
     }
+    st->sat_low += low;
+    st->sat_high += high;
 }
 
 enum qv_status qv_layer_stats_update(struct qv_layer_stats *s, const struct qv_layer_batch *b,
