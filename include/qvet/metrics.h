@@ -184,6 +184,10 @@ void qv_score_hist_auc(const struct qv_score_hist *h, double *ret_auc, double *r
 /* Classification: confusion matrices up to this many classes (per-class counts always). */
 #define QV_TASK_MAX_CONFUSION 1024
 #define QV_TASK_DEFAULT_FLIPS 100
+/* Largest class count and flips list accepted (bounds what a partial-results file can make us
+ * allocate: a few arrays of QV_TASK_MAX_CLASSES counts). */
+#define QV_TASK_MAX_CLASSES (1 << 20)
+#define QV_TASK_MAX_FLIPS 100000
 
 /* Where an anomaly score comes from. */
 enum qv_score_mode {
@@ -214,7 +218,8 @@ struct qv_task_spec {
  * and gq (int8 model) are finalized; either may be NULL, not both. Every output of one model
  * must have as many elements per sample as the same output of the other. Per task, the scored
  * output 0 must be:
- *   classification  [1, classes]-like: every dimension but the last is 1, classes >= 2
+ *   classification  [1, classes]-like: every dimension but the last is 1, 2 <= classes <=
+ *                   QV_TASK_MAX_CLASSES
  *                   ("task \"classification\" needs ... output 0 'y' of model.tflite has shape
  *                   [1, 5, 5, 3]");
  *   regression      anything (one label per output element);

@@ -233,11 +233,11 @@ static enum qv_status read_spec(const struct qj *j, const cJSON *o, struct qv_ta
     sp.n_outputs = (int32_t)n_out;
     if ((st = qj_counts(j, w, s, "out_elems", n_out, QV_MAX_ELEMS, sp.out_elems)) ||
         (st = qj_count(j, w, s, "scored", QV_TASK_MAX_OUTPUTS, &v[0])) ||
-        (st = qj_count(j, w, s, "classes", INT32_MAX, &v[1])) ||
+        (st = qj_count(j, w, s, "classes", QV_TASK_MAX_CLASSES, &v[1])) ||
         (st = qj_count(j, w, s, "label_elems", QV_MAX_ELEMS, &v[2])) ||
         (st = qj_string(j, w, s, "score", &score)) ||
         (st = qj_count(j, w, s, "in_elems", QV_MAX_ELEMS, &v[3])) ||
-        (st = qj_count(j, w, s, "max_flips", 1000000, &v[4])) ||
+        (st = qj_count(j, w, s, "max_flips", QV_TASK_MAX_FLIPS, &v[4])) ||
         (st = qj_count(j, w, s, "auc_max_bins", 1 << 24, &v[5])))
         return st;
     if (strcmp(score, score_names[0]) && strcmp(score, score_names[1]))

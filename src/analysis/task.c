@@ -46,6 +46,12 @@ static enum qv_status check_model(enum qv_task task, const struct qv_graph *g, b
     qv_shape_format(&out->shape, shape, sizeof(shape));
     snprintf(what, sizeof(what), "output 0 '%s' of %s has shape %s", out->name,
              model_name(g, is_int8), shape);
+    if (task == QV_TASK_CLASSIFICATION && class_shaped(&out->shape) &&
+        elems > QV_TASK_MAX_CLASSES) {
+        snprintf(msg, sizeof(msg), "task \"classification\" takes at most %d classes; %s",
+                 QV_TASK_MAX_CLASSES, what);
+        return fail_model(g, msg, err);
+    }
     if (task == QV_TASK_CLASSIFICATION && !class_shaped(&out->shape)) {
         snprintf(msg, sizeof(msg), "task \"classification\" needs output 0 of shape "
                  "[1, classes] (every dimension but the last 1, at least 2 classes); %s", what);
@@ -123,14 +129,16 @@ enum qv_status qv_task_spec_check(const struct qv_task_spec *s, struct qv_error 
     if (s->scored < 0 || s->scored >= s->n_outputs)
         return qv_fail(err, QV_E_INPUT, "scored output %d does not exist", s->scored);
     int64_t e = s->out_elems[s->scored];
-    if (s->max_flips < 0 || s->max_flips > 1000000)
-        return qv_fail(err, QV_E_INPUT, "max_flips %d is outside 0..1000000", s->max_flips);
+    if (s->max_flips < 0 || s->max_flips > QV_TASK_MAX_FLIPS)
+        return qv_fail(err, QV_E_INPUT, "max_flips %d is outside 0..%d", s->max_flips,
+                       QV_TASK_MAX_FLIPS);
     if (s->auc_max_bins < 2 || s->auc_max_bins > (1 << 24))
         return qv_fail(err, QV_E_INPUT, "auc_max_bins %d is outside 2..16777216",
                        s->auc_max_bins);
     switch (s->task) {   /* one check per task, in the one place that defines them */
     case QV_TASK_CLASSIFICATION:
-        if (s->n_classes < 2 || s->n_classes != e || s->label_elems != 1)
+        if (s->n_classes < 2 || s->n_classes > QV_TASK_MAX_CLASSES || s->n_classes != e ||
+            s->label_elems != 1)
             return qv_fail(err, QV_E_INPUT, "classification: %d classes for an output of %lld "
                            "elements, %lld labels per sample", s->n_classes, (long long)e,
                            (long long)s->label_elems);

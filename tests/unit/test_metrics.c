@@ -536,6 +536,11 @@ START_TEST(task_check_models)
                               "of m.tflite has shape [1, 5, 5, 3]");
     ck_assert_str_eq(err.path, "m.tflite");
     qv_graph_free(g);
+    g = relu_model(1, 1, QV_TASK_MAX_CLASSES + 1, false);
+    ck_assert_int_eq(qv_task_check(QV_TASK_CLASSIFICATION, g, NULL, &s, &err), QV_E_INPUT);
+    ck_assert_str_eq(err.msg, "task \"classification\" takes at most 1048576 classes; output 0 "
+                              "'y' of the float model has shape [1, 1, 1, 1048577]");
+    qv_graph_free(g);
     g = relu_model(1, 1, 7, false);
     ck_assert_int_eq(qv_task_check(QV_TASK_CLASSIFICATION, g, NULL, &s, &err), QV_OK);
     ck_assert_int_eq(s.n_classes, 7);
@@ -762,6 +767,11 @@ START_TEST(add_usage_errors)
     ck_assert_int_eq(qv_metrics_create(&s, &m, &err), QV_E_INPUT);
     s = spec_of(QV_TASK_CLASSIFICATION, 3);
     s.n_classes = 4;
+    ck_assert_int_eq(qv_metrics_create(&s, &m, &err), QV_E_INPUT);
+    s = spec_of(QV_TASK_CLASSIFICATION, QV_TASK_MAX_CLASSES + 1);
+    ck_assert_int_eq(qv_metrics_create(&s, &m, &err), QV_E_INPUT);
+    s = spec_of(QV_TASK_CLASSIFICATION, 3);
+    s.max_flips = QV_TASK_MAX_FLIPS + 1;
     ck_assert_int_eq(qv_metrics_create(&s, &m, &err), QV_E_INPUT);
 }
 END_TEST
@@ -1030,6 +1040,8 @@ START_TEST(json_hostile)
     expect_refused(t, "\"n\":300", "\"n\":3", "metrics.labeled");
     expect_refused(t, "\"task\":\"classification\"", "\"task\":\"sorting\"", "metrics.spec.task");
     expect_refused(t, "\"classes\":12", "\"classes\":11", "metrics.spec");
+    expect_refused(t, "\"classes\":12", "\"classes\":2147483647", "metrics.spec.classes");
+    expect_refused(t, "\"max_flips\":17", "\"max_flips\":1000000", "metrics.spec.max_flips");
     expect_refused(t, "\"ref2\":\"", "\"ref2\":\"zz", "metrics.output_div[0].ref2");
     expect_refused(t, "\"max_abs\":\"", "\"max_abs\":\"-", "metrics.output_div[0].max_abs");
     expect_refused(t, "\"top1\":", "\"top1\":-", "metrics.classification.sides[0].top1");
