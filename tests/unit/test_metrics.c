@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis/metrics_int.h"
+#include "report/from_metrics.h"
 #include "support.h"
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
@@ -1069,6 +1070,70 @@ START_TEST(json_hostile)
 }
 END_TEST
 
+static char *render_page(const struct qv_report *rep)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *html = NULL;
+    size_t len;
+    FILE *f = open_memstream(&html, &len);
+    ck_assert_msg(qv_report_render_html(f, rep, &err) == QV_OK, "%s", err.msg);
+    fclose(f);
+    return html;
+}
+
+START_TEST(report_page_from_metrics)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct dataset d;
+    dataset_make(&d, QV_TASK_CLASSIFICATION, 400, 77);
+    struct qv_metrics *m = make(&d.spec);
+    add_range(m, &d, 0, d.n);
+    struct qv_report rep = QV_REPORT_INIT;
+    struct qv_report_metrics_store st;
+    rep.name = "synthetic";
+    ck_assert_msg(qv_report_fill_metrics(&rep, m, &st, &err) == QV_OK, "%s", err.msg);
+    ck_assert_str_eq(rep.task, "classification");
+    ck_assert_int_eq(rep.samples, 400);
+    ck_assert_int_eq(rep.n_classes, 12);
+    ck_assert_ptr_eq(rep.confusion[QV_REPORT_INT8], m->cls[QV_SIDE_INT8].confusion);
+    ck_assert_int_eq(rep.n_flips, m->n_flips);
+    ck_assert_int_eq(rep.n_flips_total, m->flips_total);
+    ck_assert_str_eq(rep.metrics[0].key, "top1");
+    struct qv_metrics_summary s;
+    qv_metrics_summarize(m, &s);
+    ck_assert(rep.metrics[0].value[QV_REPORT_INT8] == s.top1[QV_SIDE_INT8]);
+    ck_assert_int_eq(st.n_notes, 1);   /* labels 12.5 fit no class */
+    ck_assert_int_eq(rep.n_notes, 1);
+    ck_assert_msg(strstr(rep.notes[0].text, "have a label that does not fit"), "%s",
+                  rep.notes[0].text);
+    ck_assert_msg(qv_report_validate(&rep, &err) == QV_OK, "%s", err.msg);
+    char *html = render_page(&rep);
+    ck_assert_ptr_nonnull(strstr(html, "top-1 accuracy"));
+    ck_assert_ptr_nonnull(strstr(html, "macro F1"));
+    free(html);
+    qv_report_metrics_store_release(&st);
+    qv_metrics_free(m);
+    dataset_free(&d);
+    /* anomaly with a bounded AUC says so */
+    dataset_make(&d, QV_TASK_ANOMALY, 400, 9);
+    ck_assert_int_eq(d.spec.auc_max_bins, 50);
+    m = make(&d.spec);
+    add_range(m, &d, 0, d.n);
+    rep = (struct qv_report)QV_REPORT_INIT;
+    ck_assert_int_eq(qv_report_fill_metrics(&rep, m, &st, &err), QV_OK);
+    ck_assert_str_eq(rep.metrics[0].key, "auc");
+    ck_assert_int_eq(st.n_notes, 2);
+    ck_assert_msg(strstr(st.notes[1].text, "the AUC is within"), "%s", st.notes[1].text);
+    ck_assert_msg(qv_report_validate(&rep, &err) == QV_OK, "%s", err.msg);
+    html = render_page(&rep);
+    ck_assert_ptr_nonnull(strstr(html, "ROC AUC"));
+    free(html);
+    qv_report_metrics_store_release(&st);
+    qv_metrics_free(m);
+    dataset_free(&d);
+}
+END_TEST
+
 Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -1097,6 +1162,7 @@ Suite *metrics_suite(void)
     tcase_add_loop_test(tc, any_grouping_same_bytes, 0, 8);
     tcase_add_test(tc, merge_refuses_mismatch);
     tcase_add_test(tc, json_hostile);
+    tcase_add_test(tc, report_page_from_metrics);
     suite_add_tcase(s, tc);
     return s;
 }
