@@ -293,7 +293,7 @@ int cmd_inspect(int argc, char **argv)
     if (qv_model_load(argv[optind], &g, &err) != QV_OK)
         return cli_report(&err);
     int32_t n_ops = qv_graph_unsupported_ops(g, NULL, 0);
-    struct qv_op_tally *ops = calloc((size_t)n_ops + 1, sizeof(*ops));
+    struct qv_op_tally *ops = n_ops >= 0 ? calloc((size_t)n_ops + 1, sizeof(*ops)) : NULL;
     if (!ops) {
         qv_graph_free(g);
         fprintf(stderr, "qvet: error: out of memory\n");

@@ -454,7 +454,7 @@ struct qv_op_tally {
 /*
  * The distinct unsupported operators of g (same code and name = one entry), in order of first
  * node. Writes at most cap entries to ret (may be NULL when cap is 0); returns how many there
- * are in all.
+ * are in all, or -1 when out of memory. O(n log n) in the number of nodes.
  */
 int32_t qv_graph_unsupported_ops(const struct qv_graph *g, struct qv_op_tally *ret, int32_t cap);
 

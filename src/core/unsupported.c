@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/graph_int.h"
@@ -81,33 +82,68 @@ const char *qv_node_op_name(const struct qv_node *n)
     return qv_op_name(n->op);
 }
 
+/* Same operator: same source code and name. */
+static int same_op(const struct qv_node *a, const struct qv_node *b)
+{
+    if (a->source_code != b->source_code)
+        return a->source_code < b->source_code ? -1 : 1;
+    return strcmp(qv_node_op_name(a), qv_node_op_name(b));
+}
+
+/* qsort context: no global state, so the graph travels with each index. */
+struct ref {
+    const struct qv_node *n;
+    int32_t index;
+};
+
+static int cmp_ref(const void *pa, const void *pb)
+{
+    const struct ref *a = pa, *b = pb;
+    int c = same_op(a->n, b->n);
+    if (c)
+        return c;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int cmp_tally(const void *pa, const void *pb)
+{
+    const struct qv_op_tally *a = pa, *b = pb;
+    return a->first_node < b->first_node ? -1 : a->first_node > b->first_node;
+}
+
+/* O(n log n) in the number of nodes: a hostile file may hold millions of operators. */
 int32_t qv_graph_unsupported_ops(const struct qv_graph *g, struct qv_op_tally *ret, int32_t cap)
 {
-    int32_t n = 0;
-    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
-        const struct qv_node *nd = &g->nodes[ni];
-        if (nd->op != QV_OP_UNSUPPORTED)
-            continue;
-        const char *name = qv_node_op_name(nd);
-        /* earlier nodes with the same operator: count this one there */
-        int32_t first = -1;
-        for (int32_t pj = 0; pj < ni && first < 0; pj++) {
-            const struct qv_node *p = &g->nodes[pj];
-            if (p->op == QV_OP_UNSUPPORTED && p->source_code == nd->source_code &&
-                strcmp(qv_node_op_name(p), name) == 0)
-                first = pj;
-        }
-        if (first < 0) {
-            if (n < cap)
-                ret[n] = (struct qv_op_tally){ name, nd->source_code, 1, ni };
-            n++;
-            continue;
-        }
-        for (int32_t k = 0; k < n && k < cap; k++)
-            if (ret[k].first_node == first)
-                ret[k].count++;
+    int32_t n = 0, kinds = 0;
+    for (int32_t ni = 0; ni < g->n_nodes; ni++)
+        n += g->nodes[ni].op == QV_OP_UNSUPPORTED;
+    if (n == 0)
+        return 0;
+    struct ref *refs = malloc((size_t)n * sizeof(*refs));
+    struct qv_op_tally *all = malloc((size_t)n * sizeof(*all));
+    if (!refs || !all) {
+        free(refs);
+        free(all);
+        return -1;
     }
-    return n;
+    for (int32_t ni = 0, k = 0; ni < g->n_nodes; ni++)
+        if (g->nodes[ni].op == QV_OP_UNSUPPORTED)
+            refs[k++] = (struct ref){ &g->nodes[ni], ni };
+    qsort(refs, (size_t)n, sizeof(*refs), cmp_ref);
+    for (int32_t k = 0; k < n; k++) {
+        if (k > 0 && same_op(refs[k - 1].n, refs[k].n) == 0) {
+            all[kinds - 1].count++;
+            continue;
+        }
+        all[kinds++] = (struct qv_op_tally){ qv_node_op_name(refs[k].n), refs[k].n->source_code,
+                                             1, refs[k].index };
+    }
+    qsort(all, (size_t)kinds, sizeof(*all), cmp_tally);
+    for (int32_t k = 0; k < kinds && k < cap; k++)
+        ret[k] = all[k];
+    free(refs);
+    free(all);
+    return kinds;
 }
 
 /* Appends to buf (size bytes) without overflowing; keeps it NUL-terminated. */
@@ -124,23 +160,33 @@ static void append(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-enum { MAX_LISTED = 24 };
+/* Operators named in the message at most, and the room their list may take. */
+enum { MAX_LISTED = 24, LIST_ROOM = 260 };
 
 enum qv_status qv_graph_check_runnable(const struct qv_graph *g, struct qv_error *err)
 {
-    char msg[400] = "";
+    char msg[480] = "", item[160];
     struct qv_op_tally ops[MAX_LISTED];
     int32_t n_kinds = qv_graph_unsupported_ops(g, ops, MAX_LISTED), n_nodes = 0;
-    for (int32_t i = 0; i < n_kinds && i < MAX_LISTED; i++)
-        n_nodes += ops[i].count;
+    if (n_kinds < 0)
+        return qv_fail(err, QV_E_NOMEM, "out of memory listing the unsupported operators");
+    for (int32_t ni = 0; ni < g->n_nodes; ni++)
+        n_nodes += g->nodes[ni].op == QV_OP_UNSUPPORTED;
     if (n_kinds > 0) {
-        append(msg, sizeof(msg), "%s%d operator%s qvet cannot run: ",
-               n_kinds > MAX_LISTED ? "at least " : "", n_nodes, n_nodes == 1 ? "" : "s");
-        for (int32_t i = 0; i < n_kinds && i < MAX_LISTED; i++)
-            append(msg, sizeof(msg), "%s%s%s (x%d)", i ? ", " : "",
-                   ops[i].code == 32 ? "custom " : "", ops[i].name, ops[i].count);
-        if (n_kinds > MAX_LISTED)
-            append(msg, sizeof(msg), ", ...");
+        append(msg, sizeof(msg), "%d operator%s qvet cannot run: ", n_nodes,
+               n_nodes == 1 ? "" : "s");
+        int32_t listed = 0;
+        for (; listed < n_kinds && listed < MAX_LISTED; listed++) {
+            snprintf(item, sizeof(item), "%s%s%.80s (x%d)", listed ? ", " : "",
+                     ops[listed].code == 32 ? "custom " : "", ops[listed].name,
+                     ops[listed].count);
+            if (listed > 0 && strlen(msg) + strlen(item) > LIST_ROOM)
+                break;
+            append(msg, sizeof(msg), "%s", item);
+        }
+        if (listed < n_kinds)
+            append(msg, sizeof(msg), ", ... (%d more kinds; qvet inspect lists them all)",
+                   n_kinds - listed);
     }
     int32_t n_var = 0, n_odd = 0, first_var = -1, first_odd = -1;
     for (int32_t t = 0; t < g->n_tensors; t++) {

@@ -590,6 +590,43 @@ START_TEST(unsupported_ops_are_listed_and_refused)
 }
 END_TEST
 
+/* Many unsupported operators (a hostile file may hold millions): listed in O(n log n), the
+ * message capped; a quadratic tally would not finish within the test's timeout. */
+START_TEST(many_unsupported_ops)
+{
+    enum { N = 200000, KINDS = 30 };
+    struct qv_graph *g = new_graph();
+    struct qv_error err = QV_ERROR_INIT;
+    int32_t prev = tensor(g, "x", QV_DTYPE_F32, 1, 2, 0), x = prev;
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "t%d", i);
+        int32_t t = tensor(g, name, QV_DTYPE_F32, 1, 2, 0);
+        snprintf(name, sizeof(name), "OP_%02d", i % KINDS);
+        ck_assert_int_eq(qv_graph_add_unsupported_node(g, 32, name, 1, &prev, 1, &t, NULL, &err),
+                         QV_OK);
+        prev = t;
+    }
+    ck_assert_int_eq(qv_graph_set_io(g, 1, &x, 1, &prev, &err), QV_OK);
+    finalize_ok(g);
+    struct qv_op_tally ops[KINDS];
+    ck_assert_int_eq(qv_graph_unsupported_ops(g, ops, KINDS), KINDS);
+    for (int k = 0; k < KINDS; k++) {
+        char want[16];
+        snprintf(want, sizeof(want), "OP_%02d", k);
+        ck_assert_str_eq(ops[k].name, want);
+        ck_assert_int_eq(ops[k].first_node, k);
+        ck_assert_int_eq(ops[k].count, N / KINDS + (k < N % KINDS));
+    }
+    ck_assert_int_eq(qv_graph_check_runnable(g, &err), QV_E_INPUT);
+    ck_assert_msg(strncmp(err.msg, "200000 operators qvet cannot run: custom OP_00 (x6667), "
+                          "custom OP_01 (x6667)", 60) == 0, "%s", err.msg);
+    ck_assert_msg(strlen(err.msg) < sizeof(err.msg) - 1, "message truncated: %s", err.msg);
+    ck_assert_msg(strstr(err.msg, "more kinds; qvet inspect lists them all)"), "%s", err.msg);
+    qv_graph_free(g);
+}
+END_TEST
+
 /* ---- hybrid nodes and the dequantize-weights pass -------------------------------------------- */
 
 /*
@@ -828,6 +865,7 @@ Suite *graph_edit_suite(void)
     tc = tcase_create("unsupported");
     tcase_add_test(tc, multi_output_nodes);
     tcase_add_test(tc, unsupported_ops_are_listed_and_refused);
+    tcase_add_test(tc, many_unsupported_ops);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hybrid");
