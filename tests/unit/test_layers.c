@@ -410,6 +410,55 @@ START_TEST(requantize_inside)
 }
 END_TEST
 
+START_TEST(mixed_precision_layer)
+{
+    /* the int8 model computes its MAX_POOL in float: DEQUANTIZE -> MAX_POOL (float) -> QUANTIZE */
+    struct qv_graph *gf = load("datasets/digits/model.tflite");
+    struct qv_graph *gq = load("datasets/digits/model_int8.tflite");
+    struct qv_graph *r = clone(gq);
+    struct qv_error err = QV_ERROR_INIT;
+    int32_t np = r->order[2], tin = r->nodes[np].inputs[0], tout = r->nodes[np].outputs[0];
+    ck_assert_int_eq(r->nodes[np].op, QV_OP_MAX_POOL_2D);
+    char name[300];
+    snprintf(name, sizeof(name), "%s", r->tensors[tout].name);
+    int32_t dq, pf, n;
+    CK(qv_graph_add_tensor(r, "dequantized", QV_DTYPE_F32, &r->tensors[tin].shape, &dq, &err));
+    CK(qv_graph_add_tensor(r, name, QV_DTYPE_F32, &r->tensors[tout].shape, &pf, &err));
+    rename_tensor(r, tout, "pool_requantized");
+    struct qv_attrs at = r->nodes[np].attrs;
+    CK(qv_graph_replace_node(r, np, QV_OP_MAX_POOL_2D, NULL, 1, &dq, 1, &pf, &at, &err));
+    CK(qv_graph_add_node(r, QV_OP_DEQUANTIZE, NULL, 1, &tin, 1, &dq, NULL, &n, &err));
+    CK(qv_graph_add_node(r, QV_OP_QUANTIZE, NULL, 1, &pf, 1, &tout, NULL, &n, &err));
+    CK(qv_graph_finalize(r, &err));
+    for (int ign = 0; ign < 2; ign++) {
+        struct qv_pairing *p = pair(gf, r, ign);
+        ck_assert_int_eq(p->n_unpaired, 0);
+        ck_assert_int_eq(p->n_float_unpaired, 0);
+        int32_t want = qv_graph_find_tensor(gf, name);
+        const struct qv_layer_pair *a = &p->pairs[p->pair_of[pf]];
+        ck_assert_int_eq(a->how, ign ? QV_PAIR_STRUCTURE : QV_PAIR_NAME);
+        ck_assert_int_eq(a->tensor_f, want);
+        ck_assert(!a->quantized);
+        const struct qv_layer_pair *b = &p->pairs[p->pair_of[tout]];
+        ck_assert_int_eq(b->how, QV_PAIR_CONVERSION);
+        ck_assert_int_eq(b->tensor_f, want);
+        ck_assert(b->quantized);
+        ck_assert_int_eq(p->pair_of[dq], -1);   /* a DEQUANTIZE output is no layer */
+        int w = 0;
+        for (int32_t i = 0; i < p->n_pairs; i++)
+            if (p->pairs[i].weighted) {
+                check_weights(p, &p->pairs[i], "mixed");
+                w++;
+            }
+        ck_assert_int_eq(w, 4);
+        qv_pairing_free(p);
+    }
+    qv_graph_free(r);
+    qv_graph_free(gf);
+    qv_graph_free(gq);
+}
+END_TEST
+
 START_TEST(extra_float_layer)
 {
     /* the float model gains a RELU between the first conv and the depthwise conv */
@@ -923,6 +972,7 @@ Suite *layers_suite(void)
     tcase_add_test(tc, renamed_and_swapped_names);
     tcase_add_test(tc, parallel_branches);
     tcase_add_test(tc, requantize_inside);
+    tcase_add_test(tc, mixed_precision_layer);
     tcase_add_test(tc, extra_float_layer);
     tcase_add_test(tc, unrelated_models);
     suite_add_tcase(s, tc);
