@@ -25,6 +25,8 @@ static const char usage[] =
     "                          (default int8)\n"
     "  --per-tensor            per-tensor weights (default per-channel)\n"
     "  --bias-correction       correct biases for the mean shift weight rounding causes\n"
+    "  --keep-float NODES      leave these nodes float (names or indices, comma separated):\n"
+    "                          a mixed-precision model with float I/O\n"
     "  --converter-ranges      reproduce the TFLite converter's calibration artefact (inputs\n"
     "                          that ADD/SUB/MUL overwrite in place also take the output's\n"
     "                          range), to compare with the converter\n"
@@ -37,7 +39,8 @@ static const char usage[] =
     CLI_RUN_HELP
     "  --help                  this text\n";
 
-enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_CONV, OPT_PERCENTILE,
+enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_CONV, OPT_KEEP_FLOAT,
+       OPT_PERCENTILE,
        OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_JSON };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -50,6 +53,31 @@ static const char *short_name(const char *s)
 {
     size_t len = strlen(s);
     return len > 36 ? s + len - 36 : s;
+}
+
+/* NODES (names or indices, comma separated) into a per-node mask; false after printing why. */
+static bool parse_nodes(const struct qv_graph *g, const char *text, bool *mask)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int32_t found = -1;
+        for (int32_t n = 0; n < g->n_nodes && found < 0; n++)
+            if (strcmp(g->nodes[n].name, tok) == 0)
+                found = n;
+        char *end = NULL;
+        long v = strtol(tok, &end, 10);
+        if (found < 0 && end && !*end && end != tok && v >= 0 && v < g->n_nodes)
+            found = (int32_t)v;
+        if (found < 0) {
+            cli_usage_error("quantize", "--keep-float: no node '%s' (a name or an index from 0 "
+                            "to %d)", tok, g->n_nodes - 1);
+            return false;
+        }
+        mask[found] = true;
+    }
+    return true;
 }
 
 static void print_result(const struct qv_graph *g, const struct qv_quant_result *r,
@@ -124,6 +152,7 @@ int cmd_quantize(int argc, char **argv)
         { "per-tensor", no_argument, NULL, OPT_PER_TENSOR },
         { "bias-correction", no_argument, NULL, OPT_BIAS },
         { "converter-ranges", no_argument, NULL, OPT_CONV },
+        { "keep-float", required_argument, NULL, OPT_KEEP_FLOAT },
         { "percentile", required_argument, NULL, OPT_PERCENTILE },
         { "ema-chunk", required_argument, NULL, OPT_EMA_CHUNK },
         { "ema-decay", required_argument, NULL, OPT_EMA_DECAY },
@@ -136,7 +165,7 @@ int cmd_quantize(int argc, char **argv)
     };
     struct qv_quant_opts qo = QV_QUANT_OPTS_INIT;
     struct cli_run_flags flags = { 0 };
-    const char *out = NULL, *stats = NULL;
+    const char *out = NULL, *stats = NULL, *keep_float = NULL;
     bool verbose = false, json = false;
     int64_t v = 0;
     char *end = NULL;
@@ -167,6 +196,7 @@ int cmd_quantize(int argc, char **argv)
         case OPT_PER_TENSOR: qo.per_tensor = true; break;
         case OPT_BIAS: qo.bias_correction = true; break;
         case OPT_CONV: qo.converter_ranges = true; break;
+        case OPT_KEEP_FLOAT: keep_float = optarg; break;
         case OPT_PERCENTILE:
             qo.range.percentile = strtod(optarg, &end);
             if (!end || *end || !(qo.range.percentile > 50.0 && qo.range.percentile <= 100.0))
@@ -233,19 +263,36 @@ int cmd_quantize(int argc, char **argv)
         if (st == QV_OK)
             st = qv_calib_check_set(cal, 100, in->golden.n_files ? &in->golden : NULL, &err);
     }
-    if (st == QV_OK) {
+    bool *mask = NULL;
+    if (st == QV_OK && keep_float) {
+        mask = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+        if (!mask || !parse_nodes(g, keep_float, mask)) {
+            free(mask);
+            qv_calib_free(cal);
+            qv_graph_free(g);
+            free(in);
+            return mask ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
+        }
+        if (qo.auto_method)
+            st = qv_fail(&err, QV_E_USAGE, "--keep-float takes a named method, not auto");
+        else
+            st = qv_quantize_mixed(g, cal, &qo, mask, &r.graph, &err);
+    } else if (st == QV_OK) {
         in->copts.progress = NULL;
         qo.data = stats && in->data.n_files ? &in->data : NULL;   /* else the kept samples */
         qo.data_opts = &in->copts;
         st = qv_quantize(g, cal, &qo, &r, &err);
     }
+    free(mask);
     if (st == QV_OK)
         st = ends_with(out, ".json") ? qv_model_json_save(r.graph, out, &err)
                                      : qv_tflite_save(r.graph, out, &err);
     if (st != QV_OK) {
         rc = cli_report(&err);
     } else {
-        if (!quiet)
+        if (!quiet && keep_float)
+            printf("mixed model: %s (%d ops, float I/O)\n", out, r.graph->n_nodes);
+        else if (!quiet)
             print_result(g, &r, &qo, out, verbose, json);
         for (int32_t i = 0; i < r.n_warnings; i++)
             fprintf(stderr, "qvet quantize: warning: %s\n", r.warnings[i]);

@@ -306,6 +306,16 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
                            struct qv_error *err);
 void qv_quant_result_release(struct qv_quant_result *r);
 
+/*
+ * A mixed-precision graph: the nodes n of g with node_float[n] true stay float (as in g), the
+ * others become int8 with the parameters qv_quantize gives them (opts->method; not auto), with
+ * QUANTIZE/DEQUANTIZE where float and int8 meet; float inputs and outputs. With no float node
+ * it is qv_quantize's float-I/O graph. For sensitivity analysis and partial quantization.
+ */
+enum qv_status qv_quantize_mixed(const struct qv_graph *g, const struct qv_calib *c,
+                                 const struct qv_quant_opts *opts, const bool *node_float,
+                                 struct qv_graph **ret_graph, struct qv_error *err);
+
 /* Whether qvet can quantize op (its rule); why it cannot into *ret_why otherwise. */
 bool qv_quant_op_supported(enum qv_op op, const char **ret_why);
 

@@ -22,6 +22,8 @@ struct builder {
     struct qv_quant_result *r;
     struct qv_graph *q;
     int32_t *act_new;        /* [nt] int8 tensor of each float activation, -1 before creation */
+    const bool *node_float;  /* [n_nodes] mixed graphs: nodes left in float; NULL = all int8 */
+    int32_t *act_f;          /* [nt] mixed graphs: float version of each activation, or -1 */
     int32_t *int_new;        /* [nt] copied integer constants, -1 before creation */
     int32_t *requant_src;    /* requantized copies: source activation, scale, zero point, new */
     float *requant_scale;
@@ -49,7 +51,21 @@ static bool is_graph_output(const struct qv_graph *g, int32_t t)
     return false;
 }
 
-/* The int8 tensor of activation t (created on first use with the plan's parameters). */
+/* Mixed graphs: whether activation t is computed in float (a graph input, or a float node's). */
+static bool native_float(const struct builder *b, int32_t t)
+{
+    if (!b->node_float)
+        return false;
+    int32_t prod = b->p->g->tensors[t].producer;
+    return prod < 0 || b->node_float[prod];
+}
+
+static enum qv_status act_float(struct builder *b, int32_t t, int32_t *ret);
+
+/*
+ * The int8 tensor of activation t (created on first use with the plan's parameters). In a mixed
+ * graph, an activation computed in float gets its int8 copy through a QUANTIZE.
+ */
 static enum qv_status act_tensor(struct builder *b, int32_t t, int32_t *ret)
 {
     if (b->act_new[t] >= 0) {
@@ -58,15 +74,48 @@ static enum qv_status act_tensor(struct builder *b, int32_t t, int32_t *ret)
     }
     const struct qv_tensor *src = &b->p->g->tensors[t];
     char name[512];
-    bool edge = io_float(b) && is_graph_output(b->p->g, t);
+    bool edge = (io_float(b) && is_graph_output(b->p->g, t)) || native_float(b, t);
     snprintf(name, sizeof(name), edge ? "%s_int8" : "%s", src->name);
-    int32_t idx;
-    enum qv_status st = add_tensor(b, name, QV_DTYPE_I8, &src->shape, &idx);
+    int32_t idx, fv = -1;
+    enum qv_status st = native_float(b, t) ? act_float(b, t, &fv) : QV_OK;
+    if (st == QV_OK)
+        st = add_tensor(b, name, QV_DTYPE_I8, &src->shape, &idx);
     if (st == QV_OK)
         st = qv_graph_set_quant(b->q, idx, 1, &b->p->scale[t], 1, &b->p->zp[t], 0, b->err);
+    if (st == QV_OK && fv >= 0)
+        st = qv_graph_add_node(b->q, QV_OP_QUANTIZE, name, 1, &fv, 1, &idx, NULL, NULL, b->err);
     if (st != QV_OK)
         return st;
     b->act_new[t] = idx;
+    *ret = idx;
+    return QV_OK;
+}
+
+/*
+ * Mixed graphs: the float tensor of activation t, with t's name when t is computed in float,
+ * else a DEQUANTIZE of its int8 tensor.
+ */
+static enum qv_status act_float(struct builder *b, int32_t t, int32_t *ret)
+{
+    if (b->act_f[t] >= 0) {
+        *ret = b->act_f[t];
+        return QV_OK;
+    }
+    const struct qv_tensor *src = &b->p->g->tensors[t];
+    char name[512];
+    bool native = native_float(b, t);
+    snprintf(name, sizeof(name), native || is_graph_output(b->p->g, t) ? "%s" : "%s_float",
+             src->name);
+    int32_t idx, qv = -1;
+    enum qv_status st = native ? QV_OK : act_tensor(b, t, &qv);
+    if (st == QV_OK)
+        st = add_tensor(b, name, QV_DTYPE_F32, &src->shape, &idx);
+    if (st == QV_OK && qv >= 0)
+        st = qv_graph_add_node(b->q, QV_OP_DEQUANTIZE, name, 1, &qv, 1, &idx, NULL, NULL,
+                               b->err);
+    if (st != QV_OK)
+        return st;
+    b->act_f[t] = idx;
     *ret = idx;
     return QV_OK;
 }
@@ -409,8 +458,51 @@ done:
 
 /* ---- nodes -------------------------------------------------------------------------------- */
 
+/* Mixed graphs: node ni as in the float model (float activations and constants). */
+static enum qv_status build_float_node(struct builder *b, int32_t ni)
+{
+    const struct qv_qplan *p = b->p;
+    const struct qv_graph *g = p->g;
+    const struct qv_node *n = &g->nodes[ni];
+    int32_t inputs[QV_MAX_INPUTS], out;
+    enum qv_status st = QV_OK;
+    for (int32_t k = 0; k < n->n_inputs && st == QV_OK; k++) {
+        int32_t t = n->inputs[k];
+        if (t < 0) {
+            inputs[k] = -1;
+        } else if (p->cls[t] == QV_TC_ACT) {
+            st = act_float(b, t, &inputs[k]);
+        } else if (p->cls[t] == QV_TC_FOLDED || g->tensors[t].quant.count > 0 ||
+                   g->tensors[t].dtype == QV_DTYPE_F32) {
+            /* float data (hybrid weights dequantized, folded DEQUANTIZEs resolved) */
+            float *v = qv_qplan_const_float(p, t);
+            if (!v)
+                return qv_fail(b->err, QV_E_NOMEM, "out of memory copying '%s'",
+                               g->tensors[t].name);
+            st = add_tensor(b, g->tensors[t].name, QV_DTYPE_F32, &g->tensors[t].shape,
+                            &inputs[k]);
+            if (st == QV_OK)
+                st = qv_graph_set_data(b->q, inputs[k], v,
+                                       (size_t)qv_shape_elems(&g->tensors[t].shape) *
+                                       sizeof(float), b->err);
+            free(v);
+        } else {
+            st = int_const(b, t, &inputs[k]);
+        }
+    }
+    if (st == QV_OK)
+        st = act_float(b, n->outputs[0], &out);
+    if (st == QV_OK)
+        st = qv_graph_add_node(b->q, n->op, n->name, n->n_inputs, inputs, 1, &out, &n->attrs,
+                               NULL, b->err);
+    return st;
+}
+
 static enum qv_status build_node(struct builder *b, int32_t ni)
 {
+    if (b->node_float && b->node_float[ni] &&
+        qv_quant_rules[b->p->g->nodes[ni].op].kind != QV_QK_FOLD)
+        return build_float_node(b, ni);
     const struct qv_qplan *p = b->p;
     const struct qv_graph *g = p->g;
     const struct qv_node *n = &g->nodes[ni];
@@ -460,6 +552,10 @@ static enum qv_status build_inputs(struct builder *b, int32_t *ins)
     enum qv_status st = QV_OK;
     for (int32_t i = 0; i < g->n_inputs && st == QV_OK; i++) {
         int32_t t = g->inputs[i], qi, fi;
+        if (b->node_float) {   /* mixed: float inputs, quantized where an int8 node reads */
+            st = act_float(b, t, &ins[i]);
+            continue;
+        }
         if (!io_float(b)) {
             st = act_tensor(b, t, &ins[i]);
             continue;
@@ -486,6 +582,10 @@ static enum qv_status build_outputs(struct builder *b, int32_t *outs)
     enum qv_status st = QV_OK;
     for (int32_t i = 0; i < g->n_outputs && st == QV_OK; i++) {
         int32_t t = g->outputs[i], qi, fo;
+        if (b->node_float) {   /* mixed: float outputs */
+            st = act_float(b, t, &outs[i]);
+            continue;
+        }
         if ((st = act_tensor(b, t, &qi)) != QV_OK)
             break;
         if (!io_float(b)) {
@@ -506,25 +606,33 @@ enum qv_status qv_qplan_build(const struct qv_qplan *p, const struct qv_quant_op
                               struct qv_quant_result *r, struct qv_graph **ret_graph,
                               struct qv_error *err)
 {
+    return qv_qplan_build_mixed(p, o, NULL, r, ret_graph, err);
+}
+
+enum qv_status qv_qplan_build_mixed(const struct qv_qplan *p, const struct qv_quant_opts *o,
+                                    const bool *node_float, struct qv_quant_result *r,
+                                    struct qv_graph **ret_graph, struct qv_error *err)
+{
     const struct qv_graph *g = p->g;
-    struct builder b = { .p = p, .o = o, .r = r, .err = err };
+    struct builder b = { .p = p, .o = o, .r = r, .err = err, .node_float = node_float };
     size_t nt = (size_t)g->n_tensors + 1, nn = (size_t)g->n_nodes * QV_MAX_INPUTS + 1;
     int32_t *ins = malloc(((size_t)g->n_inputs + 1) * sizeof(int32_t));
     int32_t *outs = malloc(((size_t)g->n_outputs + 1) * sizeof(int32_t));
     b.act_new = malloc(nt * sizeof(int32_t));
+    b.act_f = malloc(nt * sizeof(int32_t));
     b.int_new = malloc(nt * sizeof(int32_t));
     b.requant_src = malloc(nn * sizeof(int32_t));
     b.requant_scale = malloc(nn * sizeof(float));
     b.requant_zp = malloc(nn * sizeof(int32_t));
     b.requant_new = malloc(nn * sizeof(int32_t));
     enum qv_status st;
-    if (!ins || !outs || !b.act_new || !b.int_new || !b.requant_src || !b.requant_scale ||
+    if (!ins || !outs || !b.act_new || !b.act_f || !b.int_new || !b.requant_src || !b.requant_scale ||
         !b.requant_zp || !b.requant_new) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory building the int8 graph");
         goto done;
     }
     for (size_t t = 0; t < nt; t++)
-        b.act_new[t] = b.int_new[t] = -1;
+        b.act_new[t] = b.act_f[t] = b.int_new[t] = -1;
     if ((st = qv_graph_create(&b.q, err)) != QV_OK)
         goto done;
     if (g->name && g->name[0] && (st = qv_graph_strdup(b.q, g->name, &b.q->name, err)) != QV_OK)
@@ -555,6 +663,7 @@ done:
     free(ins);
     free(outs);
     free(b.act_new);
+    free(b.act_f);
     free(b.int_new);
     free(b.requant_src);
     free(b.requant_scale);

@@ -116,6 +116,14 @@ float *qv_qplan_const_float(const struct qv_qplan *p, int32_t t);
 enum qv_status qv_qplan_build(const struct qv_qplan *p, const struct qv_quant_opts *o,
                               struct qv_quant_result *r, struct qv_graph **ret_graph,
                               struct qv_error *err);
+/*
+ * A mixed graph: nodes with node_float[n] true computed as in the float model, the others in
+ * int8, QUANTIZE/DEQUANTIZE where the two meet; float inputs and outputs. node_float NULL is
+ * qv_qplan_build.
+ */
+enum qv_status qv_qplan_build_mixed(const struct qv_qplan *p, const struct qv_quant_opts *o,
+                                    const bool *node_float, struct qv_quant_result *r,
+                                    struct qv_graph **ret_graph, struct qv_error *err);
 
 /* Output SQNR of int8 graph q against float graph g on cached samples (auto.c). */
 struct qv_sqnr_set;

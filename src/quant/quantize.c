@@ -221,3 +221,29 @@ fail:
     qv_quant_result_release(&r);
     return st;
 }
+
+enum qv_status qv_quantize_mixed(const struct qv_graph *g, const struct qv_calib *c,
+                                 const struct qv_quant_opts *opts, const bool *node_float,
+                                 struct qv_graph **ret_graph, struct qv_error *err)
+{
+    struct qv_quant_result r = { 0 };
+    struct qv_qplan p;
+    struct qv_quant_opts o = *opts;
+    enum qv_status st;
+    if (!g->finalized)
+        return qv_fail(err, QV_E_INTERNAL, "quantization of a graph that is not finalized");
+    if (o.auto_method || (unsigned)o.method >= QV_RANGE_METHOD_COUNT)
+        return qv_fail(err, QV_E_USAGE, "a mixed graph takes one range method (not auto)");
+    o.io = QV_QUANT_IO_FLOAT;
+    if ((st = qv_graph_check_runnable(g, err)) != QV_OK)
+        return st;
+    if ((st = qv_qplan_init(&p, g, c, &o, err)) == QV_OK) {
+        st = qv_qplan_solve(&p, err);
+        if (st == QV_OK)
+            st = qv_qplan_build_mixed(&p, &o, node_float, &r, ret_graph, err);
+        qv_qplan_release(&p);
+    }
+    if (st != QV_OK)
+        qv_graph_error_locate(g, err);
+    return st;
+}

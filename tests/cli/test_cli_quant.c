@@ -290,6 +290,19 @@ START_TEST(float_io_model_runs_on_float_data)
     ck_assert_int_eq(RUN(&out, NULL, "inspect", model), 0);
     ck_assert_msg(strstr(out, "QUANTIZE") && strstr(out, "DEQUANTIZE"), "%s", out);
     free(out);
+    /* a mixed model: every node float but the second conv (node 3) */
+    ck_assert_int_eq(RUN(&out, NULL, "quantize", qvt_source("datasets/digits"), "-o", model,
+                         "--keep-float", "0,1,2,4,5,6,7"), 0);
+    ck_assert_msg(strstr(out, "mixed model") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(RUN(&out, NULL, "inspect", model), 0);
+    ck_assert_msg(strstr(out, "int8                0          0") != NULL, "%s", out);
+    free(out);
+    char *errs = NULL;
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", qvt_source("datasets/digits"), "-o", model,
+                         "--keep-float", "nosuchnode"), 2);
+    ck_assert_msg(strstr(errs, "no node 'nosuchnode'") != NULL, "%s", errs);
+    free(errs);
     free(model);
     qvt_rmtree(dir);
     free(dir);

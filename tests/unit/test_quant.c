@@ -889,6 +889,58 @@ START_TEST(auto_picks_better_ranges_on_outliers)
 }
 END_TEST
 
+/* Mixed graphs: none float = the float-I/O int8 model; one int8 node among float ones. */
+START_TEST(mixed_graphs)
+{
+    struct qv_graph *g = digits();
+    struct qv_calib *c = calib_of(g, qvt_source("datasets/digits/calib/inputs.npy"));
+    struct qv_quant_opts o = QV_QUANT_OPTS_INIT;
+    struct qv_quant_result r;
+    struct qv_error err = QV_ERROR_INIT;
+    o.io = QV_QUANT_IO_FLOAT;
+    ck_assert_int_eq(qv_quantize(g, c, &o, &r, &err), QV_OK);
+    bool *nf = calloc((size_t)g->n_nodes, sizeof(bool));
+    struct qv_graph *m = NULL;
+    ck_assert_msg(qv_quantize_mixed(g, c, &o, nf, &m, &err) == QV_OK, "%s", err.msg);
+    uint8_t *a, *b;
+    size_t na, nb;
+    ck_assert_int_eq(qv_tflite_write(r.graph, &a, &na, &err), QV_OK);
+    ck_assert_int_eq(qv_tflite_write(m, &b, &nb, &err), QV_OK);
+    ck_assert_msg(na == nb && memcmp(a, b, na) == 0, "all-int8 mixed graph differs");
+    free(a);
+    free(b);
+    qv_graph_free(m);
+    /* only the second conv in int8: QUANTIZE before it, DEQUANTIZE after, the rest float */
+    int32_t quant = 0, deq = 0, i8 = 0, target = g->order[3];
+    for (int32_t n = 0; n < g->n_nodes; n++)
+        nf[n] = n != target;
+    ck_assert_int_eq(qv_quantize_mixed(g, c, &o, nf, &m, &err), QV_OK);
+    for (int32_t n = 0; n < m->n_nodes; n++) {
+        const struct qv_node *x = &m->nodes[n];
+        quant += x->op == QV_OP_QUANTIZE;
+        deq += x->op == QV_OP_DEQUANTIZE;
+        i8 += x->op == g->nodes[target].op && m->tensors[x->outputs[0]].dtype == QV_DTYPE_I8;
+    }
+    ck_assert_int_eq(quant, 1);
+    ck_assert_int_eq(deq, 1);
+    ck_assert_int_eq(i8, 1);
+    ck_assert_int_eq(m->n_nodes, g->n_nodes + 2);
+    ck_assert_int_eq(m->tensors[m->inputs[0]].dtype, QV_DTYPE_F32);
+    /* it survives the TFLite writer and reader */
+    ck_assert_int_eq(qv_tflite_write(m, &a, &na, &err), QV_OK);
+    struct qv_graph *back = NULL;
+    ck_assert_msg(qv_tflite_read(a, na, "mixed.tflite", &back, &err) == QV_OK, "%s", err.msg);
+    ck_assert_int_eq(back->n_nodes, m->n_nodes);
+    free(a);
+    qv_graph_free(back);
+    qv_graph_free(m);
+    free(nf);
+    qv_quant_result_release(&r);
+    qv_calib_free(c);
+    qv_graph_free(g);
+}
+END_TEST
+
 Suite *quant_suite(void)
 {
     Suite *s = suite_create("quant");
@@ -915,6 +967,7 @@ Suite *quant_suite(void)
     tcase_add_test(tc, float_io_and_per_tensor);
     tcase_add_test(tc, bias_correction_changes_biases);
     tcase_add_test(tc, auto_picks_better_ranges_on_outliers);
+    tcase_add_test(tc, mixed_graphs);
     suite_add_tcase(s, tc);
     return s;
 }
