@@ -96,7 +96,8 @@ def convert_concrete(fn, input_shapes, rep_data, mode="int8",
     input_shapes: list of shapes (all float32 in the traced graph).
     rep_data: list of calibration samples, each a list of float32 arrays
               (one per input), or None for mode "f32".
-    mode: "f32" (no quantization), "int8" (full integer, int8 I/O),
+    mode: "f32" (no quantization), "dynamic" (dynamic-range: int8 weights, float
+          activations; rep_data unused), "int8" (full integer, int8 I/O),
           "int8_fio" (full integer body, float32 I/O),
           "int8_fin" (float32 input, int8 output),
           "int8_fout" (int8 input, float32 output).
@@ -133,6 +134,11 @@ def _configure(conv, rep_data, mode, per_tensor_fc):
     if mode == "f32":
         return
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "dynamic":
+        # dynamic-range (hybrid) quantization: int8 weights, float activations
+        if per_tensor_fc:
+            conv._experimental_disable_per_channel_quantization_for_dense_layers = True
+        return
 
     def rep():
         for sample in rep_data:
