@@ -215,7 +215,7 @@ void qvt_int8_check_fixture(const struct qvt_int8_fixture *fx, struct qvt_int8_r
     struct arr *expected = calloc((size_t)g->n_tensors, sizeof(*expected));
     ck_assert_ptr_nonnull(expected);
     for (int32_t i = 0; i < g->n_inputs; i++) {
-        fixture_path(path, sizeof(path), fx->dir, fx->input, i);
+        fixture_path(path, sizeof(path), fx->dir, fx->input ? fx->input : fx->input_names[i], i);
         ck_assert_msg(load_npy(path, &inputs[i]), "%s: cannot read %s", fx->label, path);
     }
     /* Expectations: intermediate tensors, then graph outputs (the output file wins). */

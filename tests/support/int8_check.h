@@ -20,7 +20,8 @@ struct qvt_int8_fixture {
     const char *label;   /* printed with every result and mismatch */
     const char *dir;
     const char *model;   /* e.g. "model.tflite" */
-    const char *input;   /* e.g. "input_%d.npy" */
+    const char *input;   /* e.g. "input_%d.npy"; NULL: input_names */
+    const char *const *input_names; /* one file name per graph input (when input is NULL) */
     const char *output;  /* e.g. "output_%d.npy" */
     const char *tensors; /* subdirectory with t<idx>.npy, or NULL */
 };

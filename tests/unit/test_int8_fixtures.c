@@ -2,12 +2,12 @@
 /*
  * The int8 engine against the real TFLite Micro interpreter, byte for byte: every case of
  * tests/fixtures/int8_ops/cases.txt (single-op models) and every model of tests/fixtures/tflite/
- * (int8 and int8 with float I/O), and the regression cases of tests/fixtures/cases/: all N
- * samples, every output and every intermediate tensor (captured with the engine observer). Run
- * with double rounding (TFLM's default) in two configurations: plain loops one sample per run,
- * and the fast path with the whole batch in one run. Any mismatch fails and prints op, node,
- * tensor, flat index, NHWC coordinates, got and expected. No tolerance
- * (tests/support/int8_check.c).
+ * (int8 and int8 with float I/O), the two-input model of tests/fixtures/multi_input/ and the
+ * regression cases of tests/fixtures/cases/: all N samples, every output and every intermediate
+ * tensor (captured with the engine observer). Run with double rounding (TFLM's default) in two
+ * configurations: plain loops one sample per run, and the fast path with the whole batch in one
+ * run. Any mismatch fails and prints op, node, tensor, flat index, NHWC coordinates, got and
+ * expected. No tolerance (tests/support/int8_check.c).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -151,6 +151,29 @@ START_TEST(fc_per_tensor_lsb)
 }
 END_TEST
 
+/*
+ * Two-input model (tests/fixtures/multi_input/: audio [1, 49, 10, 1] + state [1, 16]), graph
+ * inputs in that order: int8 I/O on int8 data, and float I/O on float data, every tensor.
+ */
+START_TEST(two_inputs)
+{
+    static const char *const int8_inputs[] = { "audio_int8.npy", "state_int8.npy" };
+    static const char *const f32_inputs[] = { "audio.npy", "state.npy" };
+    const char *dir = qvt_fixture("multi_input");
+    char d[1100];
+    snprintf(d, sizeof(d), "%s", dir);
+    const struct qvt_int8_fixture fx[2] = {
+        { .label = "multi_input/int8_tflm", .dir = d, .model = "model_int8.tflite",
+          .input_names = int8_inputs, .output = "expected/int8_tflm/output_%d.npy",
+          .tensors = "expected/int8_tflm/tensors" },
+        { .label = "multi_input/int8_fio_tflm", .dir = d, .model = "model_int8_fio.tflite",
+          .input_names = f32_inputs, .output = "expected/int8_fio_tflm/output_%d.npy",
+          .tensors = "expected/int8_fio_tflm/tensors" },
+    };
+    qvt_int8_check_fixture(&fx[_i], NULL);
+}
+END_TEST
+
 static Suite *int8_fixtures_suite(void)
 {
     Suite *s = suite_create("int8_fixtures");
@@ -162,6 +185,7 @@ static Suite *int8_fixtures_suite(void)
     suite_add_tcase(s, tc);
     TCase *regr = tcase_create("regression");
     tcase_add_test(regr, fc_per_tensor_lsb);
+    tcase_add_loop_test(regr, two_inputs, 0, 2);
     suite_add_tcase(s, regr);
     return s;
 }
