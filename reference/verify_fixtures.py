@@ -5,8 +5,10 @@ or a hand-edited fixture).  No TensorFlow needed.
 
 Checks: tests/fixtures/int8_ops (TFLM outputs and tensors, litert-ref column),
 tests/fixtures/tflite (int8_tflm, int8_fio_tflm, int8_litert_ref exactly;
-f32_litert within 1e-5 relative), and the expected/ outputs of datasets/digits,
-basic_motions, tecator and breast_cancer_ae.
+f32_litert within 1e-5 relative), the expected/ outputs of datasets/digits,
+basic_motions, tecator and breast_cancer_ae, and the issue 8 sets: cases/fc-per-tensor-lsb,
+int8_wide (TFLM), multi_input (TFLM exactly, f32 litert within 1e-5), hybrid and mixed
+(litert BUILTIN_REF exactly).
 
 Usage: .venv/bin/python reference/verify_fixtures.py   (exit 0 = all match)
 """
@@ -108,8 +110,53 @@ def main():
                                 rtol=1e-5, atol=1e-6):
             fails += 1
             print("FAIL datasets/%s/expected" % name)
+    for label, bad in issue8_sets():
+        checked += 1
+        if bad:
+            fails += 1
+            print("FAIL %s: %s" % (label, ", ".join(bad[:5])))
     print("%d passed, %d failed" % (checked - fails, fails))
     return 1 if fails else 0
+
+
+def issue8_sets():
+    """(label, problems) for cases/, int8_wide/, multi_input/, hybrid/ and mixed/."""
+    rd = lambda d, f: open(os.path.join(d, f), "rb").read()  # noqa: E731
+    d = os.path.join(FIX, "cases", "fc-per-tensor-lsb")
+    x = np.load(os.path.join(d, "input.npy"))
+    outs, tens = C.run_tflm(rd(d, "model_int8.tflite"), [x])
+    bad = [] if same(outs[0], np.load(os.path.join(d, "expected_tflm.npy"))) else ["output"]
+    yield "cases/fc-per-tensor-lsb", bad + check_dir(None, None, d, outs, tens)
+    d = os.path.join(FIX, "int8_wide")
+    for line in open(os.path.join(d, "cases.txt")):
+        if line.startswith("#") or not line.strip():
+            continue
+        cd = os.path.join(d, line.split()[0])
+        outs, tens = C.run_tflm(rd(cd, "model.tflite"), [np.load(os.path.join(cd, "input_0.npy"))],
+                                want_tensors=False)
+        yield "int8_wide/" + line.split()[0], check_dir(None, None, cd, outs, {})
+    d = os.path.join(FIX, "multi_input")
+    x32 = [np.load(os.path.join(d, n + ".npy")) for n in ("audio", "state")]
+    x8 = [np.load(os.path.join(d, n + "_int8.npy")) for n in ("audio", "state")]
+    for variant, run, exact in [
+            ("int8_tflm", lambda: C.run_tflm(rd(d, "model_int8.tflite"), x8), True),
+            ("int8_fio_tflm", lambda: C.run_tflm(rd(d, "model_int8_fio.tflite"), x32), True),
+            ("int8_litert_ref", lambda: C.run_litert(rd(d, "model_int8.tflite"), x8, ref=True,
+                                                     want_tensors=False), True),
+            ("f32_litert", lambda: C.run_litert(rd(d, "model_f32.tflite"), x32), False)]:
+        outs, tens = run()
+        yield "multi_input/" + variant, check_dir(None, None, os.path.join(
+            d, "expected", variant), outs, tens, exact)
+    for sub in ("hybrid", "mixed"):
+        d = os.path.join(FIX, sub)
+        for name in sorted(os.listdir(d)):
+            md = os.path.join(d, name)
+            if not os.path.isdir(md):
+                continue
+            x = np.load(os.path.join(md, "input.npy"))
+            outs, tens = C.run_litert(rd(md, "model.tflite"), [x], ref=True)
+            yield "%s/%s/ref" % (sub, name), check_dir(None, None, os.path.join(
+                md, "expected", "ref"), outs, tens)
 
 
 if __name__ == "__main__":
