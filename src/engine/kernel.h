@@ -40,12 +40,16 @@ struct qv_kernel_def {
 extern const struct qv_kernel_def qv_kernels_f32[QV_OP_COUNT];
 extern const struct qv_kernel_def qv_kernels_s8[QV_OP_COUNT];
 
-/* Prototypes generated from op_list.h: qv_<low>_f32[_prepare], qv_<low>_s8[_prepare]. */
+/*
+ * Glue prototypes generated from op_list.h: qv_<low>_f32_prepare / _eval and
+ * qv_<low>_s8_prepare / _eval. The arithmetic they call (qv_<low>_s8, ...) takes plain
+ * parameter structs and data pointers (src/engine/int8/kernels_s8.h).
+ */
 #define QV_OP(id, low, name, tfl, nmin, nmax)                                                    \
     enum qv_status qv_##low##_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err);        \
-    void qv_##low##_f32(const struct qv_kernel_ctx *c);                                          \
+    void qv_##low##_f32_eval(const struct qv_kernel_ctx *c);                                     \
     enum qv_status qv_##low##_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err);         \
-    void qv_##low##_s8(const struct qv_kernel_ctx *c);
+    void qv_##low##_s8_eval(const struct qv_kernel_ctx *c);
 #include "qvet/op_list.h"
 #undef QV_OP
 

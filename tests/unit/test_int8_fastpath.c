@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The int8 fast paths (im2col + integer GEMM for CONV_2D and FULLY_CONNECTED, the channel loop
- * of DEPTHWISE_CONV_2D) against the plain reference loops on randomized single-op graphs: odd
+ * of DEPTHWISE_CONV_2D) against the plain reference loops on randomized single-op graphs run
+ * through the engine (the kernels' variants are also called directly, test_int8_kernels.c): odd
  * sizes, borders, SAME/VALID, strides, dilations, groups, depth multipliers, per-tensor and
  * per-channel scales, FC filter zero points, omitted biases, every fused activation, batch > 1,
  * and both rounding flavours; and the channel-inner MAX_POOL_2D / AVERAGE_POOL_2D loops. Outputs
@@ -11,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/int8/kernels_s8.h"
-#include "engine/int8/simd_s8.h"
 #include "support.h"
 
 static uint64_t rng = 0x243F6A8885A308D3ull;
@@ -300,115 +299,6 @@ START_TEST(large_shapes)
 }
 END_TEST
 
-/* The vectorized requantization row equals the scalar formula for any M >= 0 and shift. */
-START_TEST(requant_row_equals_scalar)
-{
-    enum { N = 1003 };
-    static int32_t acc[N], add[N], mult[N], shift[N];
-    static int8_t out[N];
-    for (int rep = 0; rep < 200; rep++) {
-        const int32_t zp = rint_in(-128, 127), lo = rint_in(-128, 0), hi = rint_in(0, 127);
-        for (int j = 0; j < N; j++) {
-            acc[j] = (int32_t)(((uint32_t)rnd() << 16) ^ rnd()) >> rint_in(0, 31);
-            add[j] = rint_in(-100000, 100000);
-            mult[j] = rnd() % 16 == 0 ? 0 : (int32_t)((1u << 30) + (rnd() % (1u << 30)));
-            shift[j] = rint_in(-31, 12);
-        }
-        for (int r = 0; r < QV_ROUNDING_COUNT; r++) {
-            const int64_t n = rint_in(1, N);
-            const bool use_add = rnd() % 2;
-            qv_requant_row_s8(acc, use_add ? add : NULL, mult, shift, n, zp, lo, hi,
-                              (enum qv_rounding)r, out);
-            for (int64_t j = 0; j < n; j++) {
-                if (r == QV_ROUNDING_SINGLE && shift[j] > 30)
-                    continue;
-                const int32_t v = use_add ? (int32_t)((uint32_t)acc[j] + (uint32_t)add[j]) : acc[j];
-                const int32_t m = qv_mbqm(v, mult[j], shift[j], (enum qv_rounding)r);
-                const int32_t want = qv_clamp_i32(m + zp, lo, hi);
-                ck_assert_msg(out[j] == want, "lane %lld: acc %d M %d shift %d: got %d want %d",
-                              (long long)j, v, mult[j], shift[j], out[j], want);
-            }
-        }
-    }
-}
-END_TEST
-
-#ifdef QV_S8_X86
-/*
- * The AVX2 double-rounding core against the scalar MBQM on the full int32 result (no clamp to
- * hide an error), with inputs aimed at the edges: INT32_MIN/MAX accumulators, powers of two
- * +-2 (ties), multipliers 0, 2^30 and 2^31 - 1, every shift from -31 to 31.
- */
-static int32_t edge_x(void)
-{
-    const int e = (int)(rnd() % 32);
-    switch (rnd() % 8) {
-    case 0: return (int32_t)(((uint32_t)rnd() << 16) ^ rnd());
-    case 1: return (int32_t)(((uint32_t)rnd() << 16) ^ rnd()) >> (rnd() % 32);
-    /* +-2^e +- 2, wrapping at e = 31 (computed unsigned: no signed overflow) */
-    case 2: return (int32_t)(((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
-    case 3: return (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
-    case 4: return INT32_MIN + rint_in(0, 3);
-    case 5: return INT32_MAX - rint_in(0, 3);
-    default: return rint_in(-1000, 1000);
-    }
-}
-
-static int32_t edge_m(void)
-{
-    switch (rnd() % 6) {
-    case 0: return 0;
-    case 1: return INT32_MAX - rint_in(0, 2);
-    case 2: return (1 << 30) + rint_in(0, 2);
-    case 3: return rint_in(0, 7);
-    default: return (int32_t)((((uint32_t)rnd() << 16) ^ rnd()) >> 1);
-    }
-}
-
-__attribute__((target("avx2"))) static int64_t mbqm8_mismatches(int64_t rounds, char *first,
-                                                                size_t size)
-{
-    int64_t bad = 0;
-    for (int64_t it = 0; it < rounds; it++) {
-        int32_t x[8], m[8], sh[8], want[8], got[8];
-        for (int i = 0; i < 8; i++) {
-            x[i] = edge_x();
-            m[i] = edge_m();
-            sh[i] = rint_in(-31, 31);
-            want[i] = qv_mbqm_double(x[i], m[i], sh[i]);
-        }
-        const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-        const __m256i vs = _mm256_loadu_si256((const __m256i *)sh);
-        const __m256i vm = _mm256_loadu_si256((const __m256i *)m);
-        const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, vs), zero);
-        const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-        __m256i vx = _mm256_sllv_epi32(_mm256_loadu_si256((const __m256i *)x),
-                                       _mm256_max_epi32(vs, zero));
-        vx = qv_mbqm8_avx2(vx, vm, _mm256_srli_epi64(vm, 32), right, mask,
-                           _mm256_srli_epi32(mask, 1));
-        _mm256_storeu_si256((__m256i *)got, vx);
-        for (int i = 0; i < 8; i++) {
-            if (got[i] != want[i] && bad++ == 0)
-                snprintf(first, size, "x %d M %d shift %d: got %d want %d", x[i], m[i], sh[i],
-                         got[i], want[i]);
-        }
-    }
-    return bad;
-}
-#endif
-
-START_TEST(mbqm8_equals_scalar_full_int32)
-{
-#ifdef QV_S8_X86
-    if (!qv_have_avx2())
-        return;
-    char first[160] = "";
-    int64_t bad = mbqm8_mismatches(500000, first, sizeof(first));   /* 4 M lanes */
-    ck_assert_msg(bad == 0, "%lld of 4000000 lanes differ; first: %s", (long long)bad, first);
-#endif
-}
-END_TEST
-
 static Suite *int8_fastpath_suite(void)
 {
     Suite *s = suite_create("int8_fastpath");
@@ -419,8 +309,6 @@ static Suite *int8_fastpath_suite(void)
     tcase_add_loop_test(tc, fc_fast_equals_plain, 0, 200);
     tcase_add_loop_test(tc, pool_fast_equals_plain, 0, 200);
     tcase_add_test(tc, large_shapes);
-    tcase_add_test(tc, requant_row_equals_scalar);
-    tcase_add_test(tc, mbqm8_equals_scalar_full_int32);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,7 +13,7 @@ enum qv_status qv_average_pool_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv
     return qv_f32_pool_prepare(c, err);
 }
 
-void qv_average_pool_2d_f32(const struct qv_kernel_ctx *c)
+void qv_average_pool_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_pool(c, QV_POOL_AVERAGE);
 }

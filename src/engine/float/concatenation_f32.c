@@ -48,7 +48,7 @@ enum qv_status qv_concatenation_f32_prepare(struct qv_kernel_ctx *c, struct qv_e
     return QV_OK;
 }
 
-void qv_concatenation_f32(const struct qv_kernel_ctx *c)
+void qv_concatenation_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *os = &c->out[0]->shape;
     const int32_t axis = concat_axis(c);

@@ -182,7 +182,7 @@ static void conv_plain(const struct qv_kernel_ctx *c, const struct conv_geom *g)
     }
 }
 
-void qv_conv_2d_f32(const struct qv_kernel_ctx *c)
+void qv_conv_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct conv_params *p = c->params;
     struct conv_geom g;

@@ -42,7 +42,7 @@ enum qv_status qv_depthwise_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct 
     return QV_OK;
 }
 
-void qv_depthwise_conv_2d_f32(const struct qv_kernel_ctx *c)
+void qv_depthwise_conv_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *fs = &c->in[1]->shape;
     const struct qv_attrs *a = &c->node->attrs;

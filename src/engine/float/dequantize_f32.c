@@ -12,7 +12,7 @@ enum qv_status qv_dequantize_f32_prepare(struct qv_kernel_ctx *c, struct qv_erro
     return qv_f32_unary_prepare(c, err);
 }
 
-void qv_dequantize_f32(const struct qv_kernel_ctx *c)
+void qv_dequantize_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_copy(c);
 }

@@ -69,7 +69,7 @@ enum qv_status qv_fully_connected_f32_prepare(struct qv_kernel_ctx *c, struct qv
     return QV_OK;
 }
 
-void qv_fully_connected_f32(const struct qv_kernel_ctx *c)
+void qv_fully_connected_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *ws = &c->in[1]->shape;
     const int64_t units = ws->dims[0], depth = ws->dims[1];

@@ -8,7 +8,7 @@ enum qv_status qv_leaky_relu_f32_prepare(struct qv_kernel_ctx *c, struct qv_erro
     return qv_f32_unary_prepare(c, err);
 }
 
-void qv_leaky_relu_f32(const struct qv_kernel_ctx *c)
+void qv_leaky_relu_f32_eval(const struct qv_kernel_ctx *c)
 {
     const float *in = c->in[0]->data;
     float *out = c->out[0]->data;

@@ -11,7 +11,7 @@ enum qv_status qv_max_pool_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_err
     return qv_f32_pool_prepare(c, err);
 }
 
-void qv_max_pool_2d_f32(const struct qv_kernel_ctx *c)
+void qv_max_pool_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_pool(c, QV_POOL_MAX);
 }

@@ -53,7 +53,7 @@ enum qv_status qv_mean_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err
     return QV_OK;
 }
 
-void qv_mean_f32(const struct qv_kernel_ctx *c)
+void qv_mean_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *is = &c->in[0]->shape;
     const int32_t rank = is->rank;

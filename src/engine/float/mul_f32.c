@@ -8,7 +8,7 @@ enum qv_status qv_mul_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     return qv_f32_binary_prepare(c, err);
 }
 
-void qv_mul_f32(const struct qv_kernel_ctx *c)
+void qv_mul_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_binary(c, QV_F32_MUL);
 }

@@ -84,7 +84,7 @@ enum qv_status qv_pad_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     return qv_f32_pad_check(c, err);
 }
 
-void qv_pad_f32(const struct qv_kernel_ctx *c)
+void qv_pad_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_pad_run(c, 0.0f);
 }

@@ -22,7 +22,7 @@ enum qv_status qv_padv2_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *er
     return qv_f32_pad_check(c, err);
 }
 
-void qv_padv2_f32(const struct qv_kernel_ctx *c)
+void qv_padv2_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_tensor_view *v = pad_value(c);
     qv_f32_pad_run(c, v ? *(const float *)v->data : 0.0f);

@@ -56,7 +56,7 @@ enum qv_status qv_quantize_f32_prepare(struct qv_kernel_ctx *c, struct qv_error 
     return QV_OK;
 }
 
-void qv_quantize_f32(const struct qv_kernel_ctx *c)
+void qv_quantize_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct quantize_params *p = c->params;
     const float *in = c->in[0]->data;

@@ -11,7 +11,7 @@ enum qv_status qv_reshape_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *
     return qv_f32_unary_prepare(c, err);
 }
 
-void qv_reshape_f32(const struct qv_kernel_ctx *c)
+void qv_reshape_f32_eval(const struct qv_kernel_ctx *c)
 {
     qv_f32_copy(c);
 }

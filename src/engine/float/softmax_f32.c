@@ -20,7 +20,7 @@ enum qv_status qv_softmax_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *
     return QV_OK;
 }
 
-void qv_softmax_f32(const struct qv_kernel_ctx *c)
+void qv_softmax_f32_eval(const struct qv_kernel_ctx *c)
 {
     const struct qv_shape *s = &c->in[0]->shape;
     const int64_t depth = s->dims[s->rank - 1];

@@ -2,10 +2,27 @@
 /*
  * ADD int8 (spec §5.4, §2.3): TFLM add_common.cc (CalculateOpDataAdd: double precision) and
  * reference_integer_ops::AddElementwise / BroadcastAdd6DSlow. Broadcasting follows numpy up to
- * rank 8 with the same per-element function (binary_s8.c, qv_s8_binary_map).
+ * rank 8 with the same per-element function (qv_s8_binary_map).
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/binary_s8.h"
+
+static inline int8_t add1(const void *params, int8_t a, int8_t b)
+{
+    const struct qv_addsub_s8_params *p = params;
+    const enum qv_rounding r = p->rounding;
+    const int32_t sa = qv_wrap_mul(a + p->input1_offset, 1 << 20);
+    const int32_t sb = qv_wrap_mul(b + p->input2_offset, 1 << 20);
+    const int32_t ra = qv_mbqm(sa, p->m1, p->sh1, r), rb = qv_mbqm(sb, p->m2, p->sh2, r);
+    const int32_t v = qv_wrap_add(qv_mbqm(qv_wrap_add(ra, rb), p->mo, p->sho, r), p->output_offset);
+    return (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
+}
+
+void qv_add_s8(const struct qv_addsub_s8_params *p, const struct qv_shape *a_shape,
+               const int8_t *a, const struct qv_shape *b_shape, const int8_t *b,
+               const struct qv_shape *out_shape, int8_t *out)
+{
+    qv_s8_binary_map(p, add1, a_shape, a, b_shape, b, out_shape, out);
+}
 
 enum qv_status qv_add_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -19,17 +36,8 @@ enum qv_status qv_add_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     return qv_s8_addsub_prepare(c, &q, r1, r2, ro, err);
 }
 
-static inline int8_t add1(const void *params, enum qv_rounding r, int8_t a, int8_t b)
+void qv_add_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const struct qv_addsub_params_s8 *p = params;
-    const int32_t sa = qv_wrap_mul(a + p->in1_offset, 1 << 20);
-    const int32_t sb = qv_wrap_mul(b + p->in2_offset, 1 << 20);
-    const int32_t ra = qv_mbqm(sa, p->m1, p->sh1, r), rb = qv_mbqm(sb, p->m2, p->sh2, r);
-    const int32_t v = qv_mbqm(qv_wrap_add(ra, rb), p->mo, p->sho, r) + p->out_offset;
-    return (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
-}
-
-void qv_add_s8(const struct qv_kernel_ctx *c)
-{
-    qv_s8_binary_map(c, add1);
+    qv_add_s8(c->params, &c->in[0]->shape, c->in[0]->data, &c->in[1]->shape, c->in[1]->data,
+              &c->out[0]->shape, c->out[0]->data);
 }

@@ -7,12 +7,7 @@
  */
 #include <string.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct concat_params {
-    int32_t axis; /* >= 0 */
-};
+#include "engine/int8/node_s8.h"
 
 enum qv_status qv_concatenation_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -40,27 +35,37 @@ enum qv_status qv_concatenation_s8_prepare(struct qv_kernel_ctx *c, struct qv_er
     if (axis < 0 || axis >= rank)
         return qv_s8_fail(c, err, "axis %d is outside the output rank %d", c->node->attrs.axis,
                           (int)rank);
-    struct concat_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_concatenation_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
     p->axis = axis;
     return QV_OK;
 }
 
-void qv_concatenation_s8(const struct qv_kernel_ctx *c)
+void qv_concatenation_s8(const struct qv_concatenation_s8_params *p, int32_t n_in,
+                         const struct qv_shape *const *in_shapes, const int8_t *const *in,
+                         const struct qv_shape *out_shape, int8_t *out)
 {
-    const struct concat_params *p = c->params;
-    const struct qv_shape *os = &c->out[0]->shape;
     int64_t outer = 1, inner = 1;
     for (int32_t i = 0; i < p->axis; i++)
-        outer *= os->dims[i];
-    for (int32_t i = p->axis + 1; i < os->rank; i++)
-        inner *= os->dims[i];
-    int8_t *out = c->out[0]->data;
+        outer *= out_shape->dims[i];
+    for (int32_t i = p->axis + 1; i < out_shape->rank; i++)
+        inner *= out_shape->dims[i];
     for (int64_t o = 0; o < outer; o++)
-        for (int32_t k = 0; k < c->n_in; k++) {
-            const int64_t len = c->in[k]->shape.dims[p->axis] * inner;
-            memcpy(out, (const int8_t *)c->in[k]->data + o * len, (size_t)len);
+        for (int32_t k = 0; k < n_in; k++) {
+            const int64_t len = in_shapes[k]->dims[p->axis] * inner;
+            memcpy(out, in[k] + o * len, (size_t)len);
             out += len;
         }
+}
+
+void qv_concatenation_s8_eval(const struct qv_kernel_ctx *c)
+{
+    const struct qv_shape *shapes[QV_MAX_INPUTS];
+    const int8_t *data[QV_MAX_INPUTS];
+    for (int32_t k = 0; k < c->n_in; k++) {
+        shapes[k] = &c->in[k]->shape;
+        data[k] = c->in[k]->data;
+    }
+    qv_concatenation_s8(c->params, c->n_in, shapes, data, &c->out[0]->shape, c->out[0]->data);
 }

@@ -6,41 +6,53 @@
  * [N, OH, OW, Cout] with Cout = Cin * depth_multiplier (the multiplier from the options).
  * Output channel oc = ic * dm + m reads input channel ic with filter column oc.
  *
- * Fast path: per output pixel, accumulate every channel at once over the taps (a contiguous,
- * vectorizable loop over channels), then requantize. Same sums; the order of int32 wrapping
- * additions is irrelevant (addition is associative modulo 2^32).
+ * Fast variants: per output pixel, accumulate every channel at once over the taps (a
+ * contiguous, vectorizable loop over channels), then requantize. Same sums; the order of int32
+ * wrapping additions is irrelevant (addition is associative modulo 2^32).
  * Depth multiplier dm > 1: each input sample is first expanded to [H, W, Cout] with
  * xe[.., ic * dm + m] = x[.., ic] (scratch), which turns the op into depth multiplier 1 on Cout
  * channels; the kernels below then see rows of Cout channels either way.
- * With AVX2 (constant weights): sum(w * x) over every tap, where a tap
- * outside the image reads a row of z_in (so its w * (x - z_in) is 0), two taps per
- * _mm256_madd_epi16 on weights interleaved at prepare; -z_in * sum(w) + bias is folded in
- * once, and the requantization (struct qv_rq_s8) runs on the registers.
+ * AVX2 (constant weights, double rounding): sum(w * x) over every tap, where a tap outside the
+ * image reads a row of z_in (so its w * (x - z_in) is 0), two taps per _mm256_madd_epi16 on
+ * weights interleaved once; -z_in * sum(w) + bias is folded in once, and the requantization
+ * (struct qv_rq_s8) runs on the registers.
  */
 #include <string.h>
 
-#include "engine/kernel.h"
 #include "core/ops/ops_common.h"
+#include "engine/int8/node_s8.h"
 #include "engine/int8/simd_s8.h"
 
-struct dw_params {
-    int32_t in_offset, out_offset, act_min, act_max;
-    int32_t stride_h, stride_w, dil_h, dil_w, dm;
-    int64_t pad_h, pad_w, kh, kw;
-    int32_t *mult, *shift; /* [cout] */
-    /* AVX2 path (wpack == NULL: not used) */
-    int64_t pairs;         /* ceil(kh * kw / 2); an odd last tap pairs with zero weights */
-    int64_t *tap_off;      /* [kh * kw]: offset of each tap from the window's corner (in a
-                              row of Cout channels: the input, or its expansion when dm > 1) */
-    int16_t *wpack;        /* per 16 channels [pairs][2][16], then per last 8 [pairs][16] */
-    int32_t *fold;         /* [cout]: bias - z_in * sum over taps of w */
-    struct qv_rq_s8 rq;
-};
+/* ---- arithmetic ------------------------------------------------------------------------- */
 
 /* Bytes of wpack for cout channels and `pairs` tap pairs. */
 static size_t wpack_size(int64_t cout, int64_t pairs)
 {
     return (size_t)((cout / 16) * 32 + (cout % 16 >= 8 ? 16 : 0)) * (size_t)pairs * 2;
+}
+
+/* Where the arrays of struct qv_depthwise_conv_2d_s8_fast live in its block. */
+struct fast_layout {
+    size_t tap_off, fold, rq, wpack, size;
+};
+
+static struct fast_layout fast_layout(const struct qv_dims *fd)
+{
+    const int64_t cout = fd->c, taps = fd->h * fd->w;
+    struct qv_s8_layout l;
+    struct fast_layout f;
+    qv_s8_layout_init(&l, sizeof(struct qv_depthwise_conv_2d_s8_fast));
+    f.tap_off = qv_s8_layout_array(&l, taps, sizeof(int64_t));
+    f.fold = qv_s8_layout_array(&l, cout, sizeof(int32_t));
+    f.rq = qv_s8_layout_array(&l, 1, qv_rq_s8_size(cout));
+    f.wpack = qv_s8_layout_array(&l, 1, wpack_size(cout, (taps + 1) / 2));
+    f.size = l.size;
+    return f;
+}
+
+size_t qv_depthwise_conv_2d_s8_fast_size(const struct qv_dims *filter_dims)
+{
+    return fast_layout(filter_dims).size;
 }
 
 /*
@@ -49,143 +61,59 @@ static size_t wpack_size(int64_t cout, int64_t pairs)
  * channels, lo holds channels 8h + 0..3 and hi channels 8h + 4..7, each as (w[2t], w[2t + 1]).
  * A last block of 8 channels is interleaved for unpacklo_epi8 of the int8 rows: channel e / 2.
  */
-static void pack_weights(struct dw_params *p, const int8_t *w, int64_t cout)
+static void pack_weights(struct qv_depthwise_conv_2d_s8_fast *f, const int8_t *w, int64_t taps,
+                         int64_t cout)
 {
-    const int64_t taps = p->kh * p->kw;
-    int16_t *dst = p->wpack;
+    int16_t *dst = f->wpack;
     int64_t c0 = 0;
     for (; c0 + 16 <= cout; c0 += 16)
-        for (int64_t t = 0; t < p->pairs; t++)
+        for (int64_t t = 0; t < f->pairs; t++)
             for (int64_t e = 0; e < 32; e++) {
                 const int64_t part = e / 16, h = (e % 16) / 8, q = e % 8;
                 const int64_t ch = c0 + 8 * h + 4 * part + q / 2, tap = 2 * t + q % 2;
                 *dst++ = (int16_t)(tap < taps ? w[tap * cout + ch] : 0);
             }
     if (cout - c0 >= 8)
-        for (int64_t t = 0; t < p->pairs; t++)
+        for (int64_t t = 0; t < f->pairs; t++)
             for (int64_t e = 0; e < 16; e++) {
                 const int64_t ch = c0 + e / 2, tap = 2 * t + e % 2;
                 *dst++ = (int16_t)(tap < taps ? w[tap * cout + ch] : 0);
             }
 }
 
-enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+struct qv_depthwise_conv_2d_s8_fast *
+qv_depthwise_conv_2d_s8_fast_init(void *mem, const struct qv_depthwise_conv_2d_s8_params *p,
+                                  const struct qv_dims *in_dims,
+                                  const struct qv_dims *filter_dims, const int8_t *filter,
+                                  const int32_t *bias)
 {
-    const struct qv_attrs *a = &c->node->attrs;
-    float s_in, s_out;
-    int32_t z_in, z_out;
-    enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
-    if (st != QV_OK)
-        return st;
-    const struct qv_shape *x = &c->in[0]->shape, *w = &c->in[1]->shape, *o = &c->out[0]->shape;
-    if (x->rank != 4 || w->rank != 4 || o->rank != 4)
-        return qv_s8_fail(c, err, "input, filter and output must have rank 4");
-    const int64_t cout = w->dims[3];
-    if (a->depth_multiplier < 1 || x->dims[3] * a->depth_multiplier != cout || o->dims[3] != cout)
-        return qv_s8_fail(c, err, "input depth %lld x depth_multiplier %d must equal the filter's "
-                          "and output's depth %lld", (long long)x->dims[3],
-                          (int)a->depth_multiplier, (long long)cout);
-    const bool has_bias = c->n_in > 2 && c->in[2];
-    const bool fast = c->in[1]->t->data != NULL && (!has_bias || c->in[2]->t->data != NULL);
-    const int64_t taps = w->dims[1] * w->dims[2], pairs = (taps + 1) / 2;
-    size_t off_mult = qv_s8_align64(sizeof(struct dw_params));
-    size_t off_shift = off_mult + qv_s8_align64((size_t)cout * 4);
-    size_t off_fold = off_shift + qv_s8_align64((size_t)cout * 4);
-    size_t off_tap = off_fold + (fast ? qv_s8_align64((size_t)cout * 4) : 0);
-    size_t off_rq = off_tap + (fast ? qv_s8_align64((size_t)taps * sizeof(int64_t)) : 0);
-    size_t off_pack = off_rq + (fast ? qv_rq_s8_size(cout) : 0);
-    size_t size = off_pack + (fast ? wpack_size(cout, pairs) : 0);
-    struct dw_params *p = qv_s8_params_alloc(c, size, err);
-    if (!p)
-        return QV_E_NOMEM;
-    char *base = (char *)p;
-    p->mult = (int32_t *)(base + off_mult);
-    p->shift = (int32_t *)(base + off_shift);
-    if ((st = qv_s8_channel_multipliers(c, 1, cout, s_in, s_out, p->mult, p->shift, err)) != QV_OK)
-        return st;
-    p->in_offset = -z_in;
-    p->out_offset = z_out;
-    qv_activation_range_s8(a->act, s_out, z_out, &p->act_min, &p->act_max);
-    p->stride_h = a->stride_h;
-    p->stride_w = a->stride_w;
-    p->dil_h = a->dilation_h;
-    p->dil_w = a->dilation_w;
-    p->dm = a->depth_multiplier;
-    p->kh = w->dims[1];
-    p->kw = w->dims[2];
-    qv_compute_padding(x->dims[1], (int32_t)p->kh, a->stride_h, a->dilation_h, a->padding, NULL,
-                       &p->pad_h);
-    qv_compute_padding(x->dims[2], (int32_t)p->kw, a->stride_w, a->dilation_w, a->padding, NULL,
-                       &p->pad_w);
-    if (fast) {
-        const int8_t *wd = c->in[1]->t->data;
-        const int32_t *bias = has_bias ? c->in[2]->t->data : NULL;
-        p->pairs = pairs;
-        p->fold = (int32_t *)(base + off_fold);
-        p->tap_off = (int64_t *)(base + off_tap);
-        p->wpack = (int16_t *)(base + off_pack);
-        for (int64_t ky = 0; ky < p->kh; ky++)
-            for (int64_t kx = 0; kx < p->kw; kx++)
-                p->tap_off[ky * p->kw + kx] = (ky * p->dil_h * x->dims[2] + kx * p->dil_w) * cout;
-        for (int64_t oc = 0; oc < cout; oc++) {
-            int32_t sum = 0;
-            for (int64_t t = 0; t < taps; t++)
-                sum = qv_wrap_add(sum, wd[t * cout + oc]);
-            p->fold[oc] = qv_wrap_add(qv_wrap_mul(-z_in, sum), bias ? bias[oc] : 0);
-        }
-        pack_weights(p, wd, cout);
-        qv_rq_s8_init(&p->rq, (int32_t *)(base + off_rq), cout, p->fold, p->mult, p->shift,
-                      p->out_offset, p->act_min, p->act_max, c->rounding);
+    const int64_t cout = filter_dims->c, kh = filter_dims->h, kw = filter_dims->w;
+    const int64_t taps = kh * kw;
+    const struct fast_layout l = fast_layout(filter_dims);
+    char *base = mem;
+    struct qv_depthwise_conv_2d_s8_fast *f = mem;
+    memset(f, 0, sizeof(*f));
+    f->pairs = (taps + 1) / 2;
+    f->tap_off = (int64_t *)(base + l.tap_off);
+    f->fold = (int32_t *)(base + l.fold);
+    f->wpack = (int16_t *)(base + l.wpack);
+    for (int64_t ky = 0; ky < kh; ky++)
+        for (int64_t kx = 0; kx < kw; kx++)
+            f->tap_off[ky * kw + kx] =
+                (ky * p->dilation_h * in_dims->w + kx * p->dilation_w) * cout;
+    for (int64_t oc = 0; oc < cout; oc++) {
+        int32_t sum = 0;
+        for (int64_t t = 0; t < taps; t++)
+            sum = qv_wrap_add(sum, filter[t * cout + oc]);
+        f->fold[oc] = qv_wrap_add(qv_wrap_mul(p->input_offset, sum), bias ? bias[oc] : 0);
     }
-    if (!c->plain_loops)
-        c->scratch_size = qv_s8_align64((size_t)cout * sizeof(int32_t)) +
-                          qv_s8_align64(2 * (size_t)(pairs * 2) * sizeof(const int8_t *)) +
-                          qv_s8_align64((size_t)cout + 32) +
-                          (p->dm > 1 ? (size_t)(x->dims[1] * x->dims[2] * cout) : 0);
-    return QV_OK;
+    pack_weights(f, filter, taps, cout);
+    qv_rq_s8_init(&f->rq, (int32_t *)(base + l.rq), cout, f->fold, p->multiplier, p->shift,
+                  p->output_offset, p->act_min, p->act_max, p->rounding);
+    return f;
 }
 
-static inline int8_t finish(const struct dw_params *p, const struct qv_kernel_ctx *c, int32_t acc,
-                            const int32_t *bias, int64_t oc)
-{
-    if (bias)
-        acc = qv_wrap_add(acc, bias[oc]);
-    acc = qv_mbqm(acc, p->mult[oc], p->shift[oc], c->rounding) + p->out_offset;
-    return (int8_t)qv_clamp_i32(acc, p->act_min, p->act_max);
-}
-
-/* reference_integer_ops::DepthwiseConvPerChannel, loop for loop. */
-static void dw_plain(const struct dw_params *p, const struct qv_kernel_ctx *c)
-{
-    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
-    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
-    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
-    int8_t *out = c->out[0]->data;
-    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
-    const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
-    for (int64_t b = 0; b < os->dims[0]; b++)
-        for (int64_t oy = 0; oy < oh; oy++)
-            for (int64_t ox = 0; ox < ow; ox++)
-                for (int64_t ic = 0; ic < cin; ic++)
-                    for (int64_t m = 0; m < p->dm; m++) {
-                        const int64_t oc = m + ic * p->dm;
-                        const int64_t iy0 = oy * p->stride_h - p->pad_h;
-                        const int64_t ix0 = ox * p->stride_w - p->pad_w;
-                        int32_t acc = 0;
-                        for (int64_t ky = 0; ky < p->kh; ky++)
-                            for (int64_t kx = 0; kx < p->kw; kx++) {
-                                const int64_t iy = iy0 + p->dil_h * ky, ix = ix0 + p->dil_w * kx;
-                                if (ix < 0 || ix >= wd || iy < 0 || iy >= h)
-                                    continue;
-                                const int32_t xv = x[((b * h + iy) * wd + ix) * cin + ic];
-                                const int32_t wv = w[(ky * p->kw + kx) * cout + oc];
-                                acc = qv_wrap_add(acc, wv * (xv + p->in_offset));
-                            }
-                        out[((b * oh + oy) * ow + ox) * cout + oc] = finish(p, c, acc, bias, oc);
-                    }
-}
-
-/* The fast paths' scratch: acc [cout] int32, tap pointers, the z_in row, the expansion. */
+/* The fast variants' scratch: acc [cout] int32, tap pointers, the z_in row, the expansion. */
 struct dw_scratch {
     int32_t *acc;
     const int8_t **tap; /* [2 * 2 * pairs] */
@@ -193,11 +121,10 @@ struct dw_scratch {
     int8_t *xe;         /* [H * W * cout] when dm > 1 */
 };
 
-static struct dw_scratch dw_scratch(const struct dw_params *p, const struct qv_kernel_ctx *c,
-                                    int64_t cout)
+static struct dw_scratch dw_scratch(void *scratch, const struct qv_dims *fd, size_t *ret_size)
 {
-    const int64_t pairs = (p->kh * p->kw + 1) / 2;
-    char *s = c->scratch;
+    const int64_t pairs = (fd->h * fd->w + 1) / 2, cout = fd->c;
+    char *s = scratch;
     struct dw_scratch r;
     r.acc = (int32_t *)s;
     s += qv_s8_align64((size_t)cout * 4);
@@ -206,7 +133,59 @@ static struct dw_scratch dw_scratch(const struct dw_params *p, const struct qv_k
     r.zrow = (int8_t *)s;
     s += qv_s8_align64((size_t)cout + 32);
     r.xe = (int8_t *)s;
+    *ret_size = (size_t)(s - (char *)scratch);
     return r;
+}
+
+size_t qv_depthwise_conv_2d_s8_get_buffer_size(const struct qv_depthwise_conv_2d_s8_params *p,
+                                               const struct qv_dims *in_dims,
+                                               const struct qv_dims *filter_dims)
+{
+    if (p->variant == QV_S8_PLAIN)
+        return 0;
+    size_t head;
+    dw_scratch(NULL, filter_dims, &head);
+    return head + (p->depth_multiplier > 1 ? (size_t)(in_dims->h * in_dims->w * filter_dims->c)
+                                           : 0);
+}
+
+static inline int8_t finish(const struct qv_depthwise_conv_2d_s8_params *p, int32_t acc,
+                            const int32_t *bias, int64_t oc)
+{
+    if (bias)
+        acc = qv_wrap_add(acc, bias[oc]);
+    acc = qv_wrap_add(qv_mbqm(acc, p->multiplier[oc], p->shift[oc], p->rounding),
+                      p->output_offset);
+    return (int8_t)qv_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+/* reference_integer_ops::DepthwiseConvPerChannel, loop for loop. */
+static void dw_plain(const struct qv_depthwise_conv_2d_s8_params *p, const struct qv_dims *xd,
+                     const int8_t *x, const struct qv_dims *fd, const int8_t *w,
+                     const int32_t *bias, const struct qv_dims *od, int8_t *out)
+{
+    const int64_t h = xd->h, wd = xd->w, cin = xd->c, cout = od->c;
+    for (int64_t b = 0; b < od->n; b++)
+        for (int64_t oy = 0; oy < od->h; oy++)
+            for (int64_t ox = 0; ox < od->w; ox++)
+                for (int64_t ic = 0; ic < cin; ic++)
+                    for (int64_t m = 0; m < p->depth_multiplier; m++) {
+                        const int64_t oc = m + ic * p->depth_multiplier;
+                        const int64_t iy0 = oy * p->stride_h - p->pad_h;
+                        const int64_t ix0 = ox * p->stride_w - p->pad_w;
+                        int32_t acc = 0;
+                        for (int64_t ky = 0; ky < fd->h; ky++)
+                            for (int64_t kx = 0; kx < fd->w; kx++) {
+                                const int64_t iy = iy0 + p->dilation_h * ky;
+                                const int64_t ix = ix0 + p->dilation_w * kx;
+                                if (ix < 0 || ix >= wd || iy < 0 || iy >= h)
+                                    continue;
+                                const int32_t xv = x[((b * h + iy) * wd + ix) * cin + ic];
+                                const int32_t wv = w[(ky * fd->w + kx) * cout + oc];
+                                acc = qv_wrap_add(acc, wv * (xv + p->input_offset));
+                            }
+                        out[((b * od->h + oy) * od->w + ox) * cout + oc] = finish(p, acc, bias, oc);
+                    }
 }
 
 /* dst[i * dm + m] = x[i] for i < n, m < dm: one sample's input as depth multiplier 1 rows. */
@@ -255,17 +234,16 @@ __attribute__((target("avx2"))) static inline void store_rq8(const struct qv_rq_
 }
 
 /* One output pixel: taps[0 .. 2 * pairs) are its input rows (z_in rows outside the image). */
-__attribute__((target("avx2"))) static inline void dw_pixel_avx2(const struct dw_params *p,
-                                                                 const int8_t *w, int64_t cout,
-                                                                 const int8_t *const *taps,
-                                                                 int8_t *out)
+__attribute__((target("avx2"))) static inline void
+dw_pixel_avx2(const struct qv_depthwise_conv_2d_s8_fast *f, const int8_t *w, int64_t taps_n,
+              int64_t cout, const int8_t *const *taps, int8_t *out)
 {
-    const int16_t *wp = p->wpack;
-    const int32_t *add = qv_rq_s8_row(&p->rq, QV_RQ_ADD);
+    const int16_t *wp = f->wpack;
+    const int32_t *add = qv_rq_s8_row(&f->rq, QV_RQ_ADD);
     int64_t c = 0;
     for (; c + 16 <= cout; c += 16) {
         __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
-        for (int64_t t = 0; t < p->pairs; t++, wp += 32) {
+        for (int64_t t = 0; t < f->pairs; t++, wp += 32) {
             const __m256i xa =
                 _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(taps[2 * t] + c)));
             const __m256i xb =
@@ -281,49 +259,49 @@ __attribute__((target("avx2"))) static inline void dw_pixel_avx2(const struct dw
                                             _mm256_loadu_si256((const __m256i *)(add + c)));
         const __m256i a1 = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31),
                                             _mm256_loadu_si256((const __m256i *)(add + c + 8)));
-        qv_store_rq16_avx2(&p->rq, a0, a1, c, 16, out + c);
+        qv_store_rq16_avx2(&f->rq, a0, a1, c, 16, out + c);
     }
     if (cout - c >= 8) {
         __m256i acc = _mm256_loadu_si256((const __m256i *)(add + c));
-        for (int64_t t = 0; t < p->pairs; t++, wp += 16) {
+        for (int64_t t = 0; t < f->pairs; t++, wp += 16) {
             const __m128i xa = _mm_loadl_epi64((const __m128i *)(taps[2 * t] + c));
             const __m128i xb = _mm_loadl_epi64((const __m128i *)(taps[2 * t + 1] + c));
             const __m256i xab = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(xa, xb));
             acc = _mm256_add_epi32(acc,
                                    _mm256_madd_epi16(xab, _mm256_loadu_si256((const __m256i *)wp)));
         }
-        store_rq8(&p->rq, acc, c, out + c);
+        store_rq8(&f->rq, acc, c, out + c);
         c += 8;
     }
     for (; c < cout; c++) {
         int32_t acc = 0;
-        for (int64_t t = 0; t < p->kh * p->kw; t++)
+        for (int64_t t = 0; t < taps_n; t++)
             acc = qv_wrap_add(acc, w[t * cout + c] * taps[t][c]);
-        qv_rq_s8_apply(&p->rq, &acc, c, 1, out + c);
+        qv_rq_s8_apply(&f->rq, &acc, c, 1, out + c);
     }
 }
 
-__attribute__((target("avx2"))) static void dw_fast_avx2(const struct dw_params *p,
-                                                         const struct qv_kernel_ctx *c)
+__attribute__((target("avx2"))) static void
+dw_fast_avx2(const struct qv_depthwise_conv_2d_s8_params *p, void *scratch,
+             const struct qv_dims *xd, const int8_t *x, const struct qv_dims *fd, const int8_t *w,
+             const struct qv_dims *od, int8_t *out)
 {
-    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
-    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
-    const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
-    const int64_t taps = p->kh * p->kw;
-    const int64_t span_h = (p->kh - 1) * p->dil_h, span_w = (p->kw - 1) * p->dil_w;
-    const struct dw_scratch s = dw_scratch(p, c, cout);
+    const struct qv_depthwise_conv_2d_s8_fast *f = p->fast;
+    const int64_t h = xd->h, wd = xd->w, cin = xd->c, kh = fd->h, kw = fd->w;
+    const int64_t oh = od->h, ow = od->w, cout = od->c, taps = kh * kw;
+    const int64_t span_h = (kh - 1) * p->dilation_h, span_w = (kw - 1) * p->dilation_w;
+    size_t unused;
+    const struct dw_scratch s = dw_scratch(scratch, fd, &unused);
     const int8_t **tap = s.tap;
     int8_t *zrow = s.zrow;
-    memset(zrow, -p->in_offset, (size_t)cout + 32);
-    for (int64_t t = taps; t < 2 * p->pairs; t++)
+    memset(zrow, -p->input_offset, (size_t)cout + 32);
+    for (int64_t t = taps; t < 2 * f->pairs; t++)
         tap[t] = zrow;
-    for (int64_t b = 0; b < os->dims[0]; b++) {
+    for (int64_t b = 0; b < od->n; b++) {
         /* Rows of cout channels of sample b. */
         const int8_t *xb = x + b * h * wd * cin;
-        if (p->dm > 1) {
-            expand_avx2(xb, h * wd * cin, p->dm, s.xe);
+        if (p->depth_multiplier > 1) {
+            expand_avx2(xb, h * wd * cin, p->depth_multiplier, s.xe);
             xb = s.xe;
         }
         for (int64_t oy = 0; oy < oh; oy++) {
@@ -334,84 +312,168 @@ __attribute__((target("avx2"))) static void dw_fast_avx2(const struct dw_params 
                 if (y_inside && ix0 >= 0 && ix0 + span_w < wd) {
                     const int8_t *corner = xb + (iy0 * wd + ix0) * cout;
                     for (int64_t t = 0; t < taps; t++)
-                        tap[t] = corner + p->tap_off[t];
+                        tap[t] = corner + f->tap_off[t];
                 } else {
-                    for (int64_t ky = 0; ky < p->kh; ky++) {
-                        const int64_t iy = iy0 + p->dil_h * ky;
-                        for (int64_t kx = 0; kx < p->kw; kx++) {
-                            const int64_t ix = ix0 + p->dil_w * kx;
-                            tap[ky * p->kw + kx] =
-                                ix < 0 || ix >= wd || iy < 0 || iy >= h
-                                    ? zrow
-                                    : xb + (iy * wd + ix) * cout;
+                    for (int64_t ky = 0; ky < kh; ky++) {
+                        const int64_t iy = iy0 + p->dilation_h * ky;
+                        for (int64_t kx = 0; kx < kw; kx++) {
+                            const int64_t ix = ix0 + p->dilation_w * kx;
+                            tap[ky * kw + kx] = ix < 0 || ix >= wd || iy < 0 || iy >= h
+                                                    ? zrow
+                                                    : xb + (iy * wd + ix) * cout;
                         }
                     }
                 }
-                dw_pixel_avx2(p, w, cout, tap, out + ((b * oh + oy) * ow + ox) * cout);
+                dw_pixel_avx2(f, w, taps, cout, tap, out + ((b * oh + oy) * ow + ox) * cout);
             }
         }
     }
 }
 #endif
 
-static void dw_fast(const struct dw_params *p, const struct qv_kernel_ctx *c)
+/* The C variant: in-image taps of each pixel through the blocks' dw_pixel and requant_row. */
+static void dw_fast(const struct qv_depthwise_conv_2d_s8_params *p, void *scratch,
+                    const struct qv_dims *xd, const int8_t *x, const struct qv_dims *fd,
+                    const int8_t *w, const int32_t *bias, const struct qv_dims *od, int8_t *out)
 {
-    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
-    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
-    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
-    int8_t *out = c->out[0]->data;
-    const int64_t h = xs->dims[1], wd = xs->dims[2], cin = xs->dims[3];
-    const int64_t oh = os->dims[1], ow = os->dims[2], cout = os->dims[3];
-    const int32_t off = p->in_offset;
-    const struct dw_scratch s = dw_scratch(p, c, cout);
+    const struct qv_s8_blocks *bk = qv_s8_blocks(p->variant);
+    const int64_t h = xd->h, wd = xd->w, cin = xd->c, kh = fd->h, kw = fd->w;
+    const int64_t oh = od->h, ow = od->w, cout = od->c;
+    size_t unused;
+    const struct dw_scratch s = dw_scratch(scratch, fd, &unused);
     int32_t *acc = s.acc;
     const int8_t **tap_x = s.tap;
-    const int8_t **tap_w = tap_x + p->kh * p->kw;
-    for (int64_t b = 0; b < os->dims[0]; b++) {
+    const int8_t **tap_w = tap_x + kh * kw;
+    for (int64_t b = 0; b < od->n; b++) {
         /* Rows of cout channels of sample b. */
         const int8_t *xb = x + b * h * wd * cin;
-        if (p->dm > 1) {
-            expand_scalar(xb, h * wd * cin, p->dm, s.xe);
+        if (p->depth_multiplier > 1) {
+            expand_scalar(xb, h * wd * cin, p->depth_multiplier, s.xe);
             xb = s.xe;
         }
         for (int64_t oy = 0; oy < oh; oy++) {
             const int64_t iy0 = oy * p->stride_h - p->pad_h;
             for (int64_t ox = 0; ox < ow; ox++) {
                 const int64_t ix0 = ox * p->stride_w - p->pad_w;
-                /* Gather the in-image taps (at most taps_max, fixed at prepare). */
                 int32_t nt = 0;
-                for (int64_t ky = 0; ky < p->kh; ky++) {
-                    const int64_t iy = iy0 + p->dil_h * ky;
+                for (int64_t ky = 0; ky < kh; ky++) {
+                    const int64_t iy = iy0 + p->dilation_h * ky;
                     if (iy < 0 || iy >= h)
                         continue;
-                    for (int64_t kx = 0; kx < p->kw; kx++) {
-                        const int64_t ix = ix0 + p->dil_w * kx;
+                    for (int64_t kx = 0; kx < kw; kx++) {
+                        const int64_t ix = ix0 + p->dilation_w * kx;
                         if (ix < 0 || ix >= wd)
                             continue;
                         tap_x[nt] = xb + (iy * wd + ix) * cout;
-                        tap_w[nt] = w + (ky * p->kw + kx) * cout;
+                        tap_w[nt] = w + (ky * kw + kx) * cout;
                         nt++;
                     }
                 }
-                qv_dw_pixel_s8(acc, tap_x, tap_w, nt, off, cout);
-                qv_requant_row_s8(acc, bias, p->mult, p->shift, cout, p->out_offset, p->act_min,
-                                  p->act_max, c->rounding, out + ((b * oh + oy) * ow + ox) * cout);
+                bk->dw_pixel(acc, tap_x, tap_w, nt, p->input_offset, cout);
+                bk->requant_row(acc, bias, p->multiplier, p->shift, cout, p->output_offset,
+                                p->act_min, p->act_max, p->rounding,
+                                out + ((b * oh + oy) * ow + ox) * cout);
             }
         }
     }
 }
 
-void qv_depthwise_conv_2d_s8(const struct qv_kernel_ctx *c)
+void qv_depthwise_conv_2d_s8(const struct qv_depthwise_conv_2d_s8_params *p, void *scratch,
+                             const struct qv_dims *in_dims, const int8_t *in,
+                             const struct qv_dims *filter_dims, const int8_t *filter,
+                             const int32_t *bias, const struct qv_dims *out_dims, int8_t *out)
 {
-    const struct dw_params *p = c->params;
 #ifdef QV_S8_X86
-    if (!c->plain_loops && c->scratch && p->wpack && p->rq.vec && qv_have_avx2()) {
-        dw_fast_avx2(p, c);
+    if (p->variant == QV_S8_AVX2 && p->fast) {
+        dw_fast_avx2(p, scratch, in_dims, in, filter_dims, filter, out_dims, out);
         return;
     }
 #endif
-    if (!c->plain_loops && c->scratch)
-        dw_fast(p, c);
+    if (p->variant == QV_S8_PLAIN)
+        dw_plain(p, in_dims, in, filter_dims, filter, bias, out_dims, out);
     else
-        dw_plain(p, c);
+        dw_fast(p, scratch, in_dims, in, filter_dims, filter, bias, out_dims, out);
+}
+
+/* ---- engine glue ------------------------------------------------------------------------ */
+
+/* The node's parameter block: the params, then multipliers, shifts and the AVX2 block. */
+struct dw_layout {
+    size_t mult, shift, fast, size;
+};
+
+static struct dw_layout dw_layout(const struct qv_dims *fd, bool fast)
+{
+    struct qv_s8_layout l;
+    struct dw_layout d;
+    qv_s8_layout_init(&l, sizeof(struct qv_depthwise_conv_2d_s8_params));
+    d.mult = qv_s8_layout_array(&l, fd->c, sizeof(int32_t));
+    d.shift = qv_s8_layout_array(&l, fd->c, sizeof(int32_t));
+    d.fast = qv_s8_layout_array(&l, fast ? 1 : 0, qv_depthwise_conv_2d_s8_fast_size(fd));
+    d.size = l.size;
+    return d;
+}
+
+enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    const struct qv_attrs *a = &c->node->attrs;
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
+        return st;
+    const struct qv_shape *x = &c->in[0]->shape, *w = &c->in[1]->shape, *o = &c->out[0]->shape;
+    if (x->rank != 4 || w->rank != 4 || o->rank != 4)
+        return qv_s8_fail(c, err, "input, filter and output must have rank 4");
+    const struct qv_dims xd = qv_s8_dims(c->in[0]), fd = qv_s8_dims(c->in[1]);
+    const int64_t cout = fd.c;
+    if (a->depth_multiplier < 1 || xd.c * a->depth_multiplier != cout || o->dims[3] != cout)
+        return qv_s8_fail(c, err, "input depth %lld x depth_multiplier %d must equal the filter's "
+                          "and output's depth %lld", (long long)xd.c,
+                          (int)a->depth_multiplier, (long long)cout);
+    const int32_t *bias = qv_s8_in_data(c, 2);
+    const bool constant = c->in[1]->t->data != NULL && (!bias || c->in[2]->t->data != NULL);
+    enum qv_s8_variant v = qv_s8_node_variant(c);
+    if (v == QV_S8_AVX2 && !constant)
+        v = QV_S8_C;
+    const struct dw_layout l = dw_layout(&fd, v == QV_S8_AVX2);
+    char *base = qv_s8_params_alloc(c, l.size, err);
+    if (!base)
+        return QV_E_NOMEM;
+    struct qv_depthwise_conv_2d_s8_params *p = (struct qv_depthwise_conv_2d_s8_params *)base;
+    int32_t *mult = (int32_t *)(base + l.mult), *shift = (int32_t *)(base + l.shift);
+    if ((st = qv_s8_channel_multipliers(c, 1, cout, s_in, s_out, mult, shift, err)) != QV_OK)
+        return st;
+    p->multiplier = mult;
+    p->shift = shift;
+    p->input_offset = -z_in;
+    p->output_offset = z_out;
+    qv_activation_range_s8(a->act, s_out, z_out, &p->act_min, &p->act_max);
+    p->stride_h = a->stride_h;
+    p->stride_w = a->stride_w;
+    p->dilation_h = a->dilation_h;
+    p->dilation_w = a->dilation_w;
+    p->depth_multiplier = a->depth_multiplier;
+    p->rounding = c->rounding;
+    qv_compute_padding(xd.h, (int32_t)fd.h, a->stride_h, a->dilation_h, a->padding, NULL,
+                       &p->pad_h);
+    qv_compute_padding(xd.w, (int32_t)fd.w, a->stride_w, a->dilation_w, a->padding, NULL,
+                       &p->pad_w);
+    if (v == QV_S8_AVX2) {
+        p->fast = qv_depthwise_conv_2d_s8_fast_init(base + l.fast, p, &xd, &fd,
+                                                    c->in[1]->t->data, bias);
+        if (!p->fast->rq.vec)
+            v = QV_S8_C;   /* the AVX2 requantization needs double rounding and M >= 0 */
+    }
+    p->variant = v;
+    c->scratch_size = qv_depthwise_conv_2d_s8_get_buffer_size(p, &xd, &fd);
+    return QV_OK;
+}
+
+void qv_depthwise_conv_2d_s8_eval(const struct qv_kernel_ctx *c)
+{
+    const struct qv_dims xd = qv_s8_dims(c->in[0]), fd = qv_s8_dims(c->in[1]);
+    const struct qv_dims od = qv_s8_dims(c->out[0]);
+    qv_depthwise_conv_2d_s8(c->params, c->scratch, &xd, c->in[0]->data, &fd, c->in[1]->data,
+                            qv_s8_in_data(c, 2), &od, c->out[0]->data);
 }

@@ -3,13 +3,7 @@
  * DEQUANTIZE (spec §5.12): TFLM dequantize_common.cc and reference_ops::Dequantize:
  * out = (float)((double)s * (q - z)), per-tensor. int8, uint8, int16 inputs; float32 output.
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct dequantize_params {
-    double scale;
-    int32_t z;
-};
+#include "engine/int8/node_s8.h"
 
 enum qv_status qv_dequantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -24,32 +18,35 @@ enum qv_status qv_dequantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
                           qv_dtype_name(in->dtype));
     if (!qv_tensor_quant1(in, &s, &z))
         return qv_s8_fail(c, err, "input '%s' has no quantization parameters", in->name);
-    struct dequantize_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_dequantize_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
+    p->in_dtype = in->dtype;
     p->scale = (double)s;
-    p->z = z;
+    p->zero_point = z;
     return QV_OK;
 }
 
-void qv_dequantize_s8(const struct qv_kernel_ctx *c)
+void qv_dequantize_s8(const struct qv_dequantize_s8_params *p, int64_t n, const void *x,
+                      float *out)
 {
-    const struct dequantize_params *p = c->params;
-    const int64_t n = qv_shape_elems(&c->in[0]->shape);
-    float *out = c->out[0]->data;
-    const void *x = c->in[0]->data;
-    switch (c->in[0]->t->dtype) {
+    switch (p->in_dtype) {
     case QV_DTYPE_I8:
         for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const int8_t *)x)[i] - p->z));
+            out[i] = (float)(p->scale * (((const int8_t *)x)[i] - p->zero_point));
         break;
     case QV_DTYPE_U8:
         for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const uint8_t *)x)[i] - p->z));
+            out[i] = (float)(p->scale * (((const uint8_t *)x)[i] - p->zero_point));
         break;
     default:
         for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const int16_t *)x)[i] - p->z));
+            out[i] = (float)(p->scale * (((const int16_t *)x)[i] - p->zero_point));
         break;
     }
+}
+
+void qv_dequantize_s8_eval(const struct qv_kernel_ctx *c)
+{
+    qv_dequantize_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }

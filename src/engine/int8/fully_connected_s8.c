@@ -10,24 +10,129 @@
  * against (docs/int8-arithmetic.md, FULLY_CONNECTED), though older TFLite sources form it in float.
  * Prepare fails when |s_in*s_w - s_bias| / s_out > 0.02 (the bias-scale check).
  *
- * Fast path: the batch's input rows as int16 against prepacked (w - z_w) rows, an exact int16
- * GEMM, the input offset folded in with the per-unit weight sums.
+ * Fast variants: the batch's input rows as int16 against prepacked (w - z_w) rows, an exact
+ * int16 GEMM, the input offset folded in with the per-unit weight sums.
  */
 #include <math.h>
 #include <string.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/node_s8.h"
 
-struct fc_params {
-    int32_t in_offset, out_offset, filter_offset, act_min, act_max;
-    int64_t units, depth, kp, block_rows;
-    int32_t *mult, *shift;  /* [units] (per-tensor: all equal) */
-    int16_t *packed;        /* NULL when the weights are not constant */
-    int32_t *wsum;          /* [units] */
-    int32_t *fold;          /* [units]: in_offset * wsum + bias */
-    struct qv_rq_s8 rq;     /* fold, mult, shift, out_offset and activation range */
+/* ---- arithmetic ------------------------------------------------------------------------- */
+
+struct fast_layout {
+    size_t wsum, fold, rq, packed, size;
 };
+
+static struct fast_layout fast_layout(int64_t units, int64_t depth)
+{
+    struct qv_s8_layout l;
+    struct fast_layout f;
+    qv_s8_layout_init(&l, sizeof(struct qv_fully_connected_s8_fast));
+    f.wsum = qv_s8_layout_array(&l, units, sizeof(int32_t));
+    f.fold = qv_s8_layout_array(&l, units, sizeof(int32_t));
+    f.rq = qv_s8_layout_array(&l, 1, qv_rq_s8_size(units));
+    f.packed = qv_s8_layout_array(&l, 1, qv_gemm_s8_packed_size(units, depth));
+    f.size = l.size;
+    return f;
+}
+
+size_t qv_fully_connected_s8_fast_size(int64_t units, int64_t depth)
+{
+    return fast_layout(units, depth).size;
+}
+
+struct qv_fully_connected_s8_fast *
+qv_fully_connected_s8_fast_init(void *mem, const struct qv_fully_connected_s8_params *p,
+                                int64_t units, int64_t depth, const int8_t *filter,
+                                const int32_t *bias, int64_t max_batches)
+{
+    const struct fast_layout l = fast_layout(units, depth);
+    char *base = mem;
+    struct qv_fully_connected_s8_fast *f = mem;
+    memset(f, 0, sizeof(*f));
+    f->kp = qv_gemm_kp(depth);
+    f->wsum = (int32_t *)(base + l.wsum);
+    f->fold = (int32_t *)(base + l.fold);
+    f->packed = (int16_t *)(base + l.packed);
+    qv_gemm_s8_pack(filter, units, depth, depth, p->filter_offset, f->packed, f->wsum);
+    qv_gemm_s8_fold(f->fold, f->wsum, bias, -p->input_offset, units);
+    qv_rq_s8_init(&f->rq, (int32_t *)(base + l.rq), units, f->fold, p->multiplier, p->shift,
+                  p->output_offset, p->act_min, p->act_max, p->rounding);
+    f->block_rows = qv_gemm_s8_block_rows(f->kp, max_batches);
+    return f;
+}
+
+size_t qv_fully_connected_s8_get_buffer_size(const struct qv_fully_connected_s8_params *p)
+{
+    if (p->variant == QV_S8_PLAIN || !p->fast)
+        return 0;
+    return (size_t)p->fast->block_rows * (size_t)p->fast->kp * sizeof(int16_t);
+}
+
+/* reference_integer_ops::FullyConnected(PerChannel), loop for loop. */
+static void fc_plain(const struct qv_fully_connected_s8_params *p, int64_t batches,
+                     int64_t units, int64_t depth, const int8_t *x, const int8_t *w,
+                     const int32_t *bias, int8_t *out)
+{
+    for (int64_t b = 0; b < batches; b++)
+        for (int64_t u = 0; u < units; u++) {
+            int32_t acc = 0;
+            for (int64_t d = 0; d < depth; d++)
+                acc = qv_wrap_add(acc, (w[u * depth + d] + p->filter_offset) *
+                                           (x[b * depth + d] + p->input_offset));
+            if (bias)
+                acc = qv_wrap_add(acc, bias[u]);
+            acc = qv_wrap_add(qv_mbqm(acc, p->multiplier[u], p->shift[u], p->rounding),
+                              p->output_offset);
+            out[b * units + u] = (int8_t)qv_clamp_i32(acc, p->act_min, p->act_max);
+        }
+}
+
+static void fc_fast(const struct qv_fully_connected_s8_params *p, int16_t *a, int64_t batches,
+                    int64_t units, int64_t depth, const int8_t *x, int8_t *out)
+{
+    const struct qv_fully_connected_s8_fast *f = p->fast;
+    const struct qv_s8_blocks *bk = qv_s8_blocks(p->variant);
+    for (int64_t b0 = 0; b0 < batches; b0 += f->block_rows) {
+        const int64_t rows = batches - b0 < f->block_rows ? batches - b0 : f->block_rows;
+        for (int64_t r = 0; r < rows; r++) {
+            int16_t *dst = a + r * f->kp;
+            bk->widen(x + (b0 + r) * depth, dst, depth);
+            if (f->kp > depth)
+                dst[depth] = 0;
+        }
+        bk->gemm(a, rows, f->kp, f->packed, units, &f->rq, 0, out + b0 * units, units);
+    }
+}
+
+void qv_fully_connected_s8(const struct qv_fully_connected_s8_params *p, void *scratch,
+                           int64_t batches, int64_t units, int64_t depth, const int8_t *in,
+                           const int8_t *filter, const int32_t *bias, int8_t *out)
+{
+    if (p->variant == QV_S8_PLAIN || !p->fast)
+        fc_plain(p, batches, units, depth, in, filter, bias, out);
+    else
+        fc_fast(p, scratch, batches, units, depth, in, out);
+}
+
+/* ---- engine glue ------------------------------------------------------------------------ */
+
+struct fc_layout {
+    size_t mult, shift, fast, size;
+};
+
+static struct fc_layout fc_layout(int64_t units, int64_t depth, bool fast)
+{
+    struct qv_s8_layout l;
+    struct fc_layout f;
+    qv_s8_layout_init(&l, sizeof(struct qv_fully_connected_s8_params));
+    f.mult = qv_s8_layout_array(&l, units, sizeof(int32_t));
+    f.shift = qv_s8_layout_array(&l, units, sizeof(int32_t));
+    f.fast = qv_s8_layout_array(&l, fast ? 1 : 0, qv_fully_connected_s8_fast_size(units, depth));
+    f.size = l.size;
+    return f;
+}
 
 enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -36,7 +141,7 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     enum qv_status st = qv_s8_need_filter_op(c, &s_in, &z_in, &s_out, &z_out, err);
     if (st != QV_OK)
         return st;
-    const bool has_bias = c->n_in > 2 && c->in[2];
+    const int32_t *bias = qv_s8_in_data(c, 2);
     const struct qv_tensor *wt = c->in[1]->t;
     const struct qv_shape *w = &c->in[1]->shape, *o = &c->out[0]->shape;
     if (w->rank != 2 || o->rank < 1 || o->dims[o->rank - 1] != w->dims[0])
@@ -56,7 +161,7 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
         return qv_s8_fail(c, err, "weights '%s' have %d scales for %lld units", wt->name,
                           (int)wt->quant.count, (long long)units);
     const float s_w = wt->quant.scale[0];
-    if (has_bias) {
+    if (bias) {
         /* GetQuantizedConvolutionMultipler: the bias scale must match s_in * s_w. */
         const struct qv_tensor *bt = c->in[2]->t;
         const double s_b = bt->quant.count > 0 && bt->quant.scale ? (double)bt->quant.scale[0] : 0;
@@ -66,102 +171,52 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
                               "%g by more than 2%% of the output scale %g (TFLM's bias-scale "
                               "check)", bt->name, s_b, prod, (double)s_out);
     }
-    const bool fast = wt->data != NULL && (!has_bias || c->in[2]->t->data != NULL);
-    const int64_t kp = qv_gemm_kp(depth);
-    size_t off_mult = qv_s8_align64(sizeof(struct fc_params));
-    size_t off_shift = off_mult + qv_s8_align64((size_t)units * 4);
-    size_t off_wsum = off_shift + qv_s8_align64((size_t)units * 4);
-    size_t off_fold = off_wsum + qv_s8_align64((size_t)units * 4);
-    size_t off_rq = off_fold + qv_s8_align64((size_t)units * 4);
-    size_t off_pack = off_rq + (fast ? qv_rq_s8_size(units) : 0);
-    size_t size = off_pack + (fast ? qv_gemm_s8_packed_size(units, depth) : 0);
-    struct fc_params *p = qv_s8_params_alloc(c, size, err);
-    if (!p)
+    const bool constant = wt->data != NULL && (!bias || c->in[2]->t->data != NULL);
+    enum qv_s8_variant v = constant ? qv_s8_node_variant(c) : QV_S8_PLAIN;
+    const struct fc_layout l = fc_layout(units, depth, v != QV_S8_PLAIN);
+    char *base = qv_s8_params_alloc(c, l.size, err);
+    if (!base)
         return QV_E_NOMEM;
-    p->mult = (int32_t *)((char *)p + off_mult);
-    p->shift = (int32_t *)((char *)p + off_shift);
-    p->wsum = (int32_t *)((char *)p + off_wsum);
-    p->fold = (int32_t *)((char *)p + off_fold);
-    p->packed = fast ? (int16_t *)((char *)p + off_pack) : NULL;
+    struct qv_fully_connected_s8_params *p = (struct qv_fully_connected_s8_params *)base;
+    int32_t *mult = (int32_t *)(base + l.mult), *shift = (int32_t *)(base + l.shift);
     if (per_channel) {
-        if ((st = qv_s8_channel_multipliers(c, 1, units, s_in, s_out, p->mult, p->shift, err)) !=
-            QV_OK)
+        if ((st = qv_s8_channel_multipliers(c, 1, units, s_in, s_out, mult, shift, err)) != QV_OK)
             return st;
         p->filter_offset = 0;
     } else {
         /* Double product, then double divide: what the tflite-micro interpreter computes. */
         const double real = (double)s_in * (double)s_w / (double)s_out;
         int32_t m;
-        int shift;
-        qv_quantize_multiplier(real, c->rounding, &m, &shift);
+        int sh;
+        qv_quantize_multiplier(real, c->rounding, &m, &sh);
         for (int64_t u = 0; u < units; u++) {
-            p->mult[u] = m;
-            p->shift[u] = shift;
+            mult[u] = m;
+            shift[u] = sh;
         }
         p->filter_offset = -wt->quant.zero_point[0];
     }
-    p->in_offset = -z_in;
-    p->out_offset = z_out;
-    p->units = units;
-    p->depth = depth;
-    p->kp = kp;
+    p->multiplier = mult;
+    p->shift = shift;
+    p->input_offset = -z_in;
+    p->output_offset = z_out;
+    p->rounding = c->rounding;
     qv_activation_range_s8(c->node->attrs.act, s_out, z_out, &p->act_min, &p->act_max);
-    if (fast) {
-        qv_gemm_s8_pack(wt->data, units, depth, depth, p->filter_offset, p->packed, p->wsum);
-        qv_gemm_s8_fold(p->fold, p->wsum, has_bias ? c->in[2]->t->data : NULL, z_in, units);
-        qv_rq_s8_init(&p->rq, (int32_t *)((char *)p + off_rq), units, p->fold, p->mult, p->shift,
-                      p->out_offset, p->act_min, p->act_max, c->rounding);
-        const int64_t rows = qv_gemm_s8_block_rows(kp, batches);
-        p->block_rows = rows;
-        if (!c->plain_loops)
-            c->scratch_size = (size_t)rows * (size_t)kp * 2;
+    if (v != QV_S8_PLAIN) {
+        p->fast = qv_fully_connected_s8_fast_init(base + l.fast, p, units, depth, wt->data, bias,
+                                                  batches);
+        if (v == QV_S8_AVX2 && !p->fast->rq.vec)
+            v = QV_S8_C;   /* the AVX2 requantization needs double rounding and M >= 0 */
     }
+    p->variant = v;
+    c->scratch_size = qv_fully_connected_s8_get_buffer_size(p);
     return QV_OK;
 }
 
-/* reference_integer_ops::FullyConnected(PerChannel), loop for loop. */
-static void fc_plain(const struct fc_params *p, const struct qv_kernel_ctx *c, int64_t batches)
+void qv_fully_connected_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const int8_t *x = c->in[0]->data, *w = c->in[1]->data;
-    const int32_t *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
-    int8_t *out = c->out[0]->data;
-    for (int64_t b = 0; b < batches; b++)
-        for (int64_t u = 0; u < p->units; u++) {
-            int32_t acc = 0;
-            for (int64_t d = 0; d < p->depth; d++)
-                acc = qv_wrap_add(acc, (w[u * p->depth + d] + p->filter_offset) *
-                                           (x[b * p->depth + d] + p->in_offset));
-            if (bias)
-                acc = qv_wrap_add(acc, bias[u]);
-            acc = qv_mbqm(acc, p->mult[u], p->shift[u], c->rounding) + p->out_offset;
-            out[b * p->units + u] = (int8_t)qv_clamp_i32(acc, p->act_min, p->act_max);
-        }
-}
-
-static void fc_fast(const struct fc_params *p, const struct qv_kernel_ctx *c, int64_t batches)
-{
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    int16_t *a = c->scratch;
-    for (int64_t b0 = 0; b0 < batches; b0 += p->block_rows) {
-        const int64_t rows = batches - b0 < p->block_rows ? batches - b0 : p->block_rows;
-        for (int64_t r = 0; r < rows; r++) {
-            int16_t *dst = a + r * p->kp;
-            qv_s8_widen(x + (b0 + r) * p->depth, dst, p->depth);
-            if (p->kp > p->depth)
-                dst[p->depth] = 0;
-        }
-        qv_gemm_s8_run_rq(a, rows, p->kp, p->packed, p->units, &p->rq, 0, out + b0 * p->units,
-                          p->units);
-    }
-}
-
-void qv_fully_connected_s8(const struct qv_kernel_ctx *c)
-{
-    const struct fc_params *p = c->params;
-    const int64_t batches = p->units > 0 ? qv_shape_elems(&c->out[0]->shape) / p->units : 0;
-    if (!c->plain_loops && p->packed && c->scratch)
-        fc_fast(p, c, batches);
-    else
-        fc_plain(p, c, batches);
+    const struct qv_shape *w = &c->in[1]->shape;
+    const int64_t units = w->dims[0], depth = w->dims[1];
+    const int64_t batches = units > 0 ? qv_s8_elems(c->out[0]) / units : 0;
+    qv_fully_connected_s8(c->params, c->scratch, batches, units, depth, c->in[0]->data,
+                          c->in[1]->data, qv_s8_in_data(c, 2), c->out[0]->data);
 }

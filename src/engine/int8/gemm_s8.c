@@ -8,13 +8,13 @@
  * packed[block][k / 2][QV_GEMM_NB][2].
  *
  * The AVX2 micro-kernel computes 4 rows x 16 channels, starting from the channels' folded
- * constants, and requantizes the tile while it is in registers; it is selected at run time
- * with __builtin_cpu_supports (no -march flags: the library stays portable). The portable C
- * kernel computes the same sums (build with -DQV_INT8_NO_SIMD to test it on x86).
+ * constants, and requantizes the tile while it is in registers. The building blocks of every
+ * variant are gathered in one table per variant (qv_s8_blocks); a node picks its variant once,
+ * at prepare, from the CPU's features (__builtin_cpu_supports; no -march flags: the library
+ * stays portable). The portable C blocks compute the same integers (build with
+ * -DQV_INT8_NO_SIMD to run them alone on x86).
  */
 #include <string.h>
-
-#include "engine/int8/kernels_s8.h"
 
 #include "engine/int8/simd_s8.h"
 
@@ -26,13 +26,35 @@ bool qv_have_avx2(void)
 {
     return __builtin_cpu_supports("avx2");
 }
-#define have_avx2 qv_have_avx2
 #else
 bool qv_have_avx2(void)
 {
     return false;
 }
 #endif
+
+bool qv_s8_variant_available(enum qv_s8_variant v)
+{
+    switch (v) {
+    case QV_S8_PLAIN:
+    case QV_S8_C: return true;
+    case QV_S8_AVX2: return qv_have_avx2();
+    default: return false;
+    }
+}
+
+const char *qv_s8_variant_name(enum qv_s8_variant v)
+{
+    static const char *const names[QV_S8_VARIANT_COUNT] = {
+        [QV_S8_PLAIN] = "plain", [QV_S8_C] = "c", [QV_S8_AVX2] = "avx2",
+    };
+    return (unsigned)v < QV_S8_VARIANT_COUNT ? names[v] : "?";
+}
+
+enum qv_s8_variant qv_s8_variant_best(void)
+{
+    return qv_have_avx2() ? QV_S8_AVX2 : QV_S8_C;
+}
 
 size_t qv_gemm_s8_packed_size(int64_t n, int64_t k)
 {
@@ -107,7 +129,7 @@ void qv_rq_s8_apply(const struct qv_rq_s8 *rq, const int32_t *acc, int64_t j0, i
     const int32_t *shift = qv_rq_s8_row(rq, QV_RQ_SHIFT) + j0;
     for (int64_t j = 0; j < n; j++) {
         const int32_t v = qv_mbqm(qv_wrap_add(acc[j], add[j]), mult[j], shift[j], rq->rounding);
-        out[j] = (int8_t)qv_clamp_i32(v + rq->zp, rq->lo, rq->hi);
+        out[j] = (int8_t)qv_clamp_i32(qv_wrap_add(v, rq->zp), rq->lo, rq->hi);
     }
 }
 
@@ -131,6 +153,69 @@ static void tile_c(const int16_t *a, int64_t mr, int64_t kp, const int16_t *b,
             out[r][j] = acc[j];
     }
 }
+
+static void gemm_c(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
+                   const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo)
+{
+    const int64_t blocks = (n + QV_GEMM_NB - 1) / QV_GEMM_NB;
+    int32_t tile[MR][QV_GEMM_NB];
+    for (int64_t i = 0; i < m; i += MR) {
+        const int64_t mr = m - i < MR ? m - i : MR;
+        for (int64_t blk = 0; blk < blocks; blk++) {
+            const int64_t jb = blk * QV_GEMM_NB;
+            const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
+            tile_c(a + i * kp, mr, kp, packed + blk * kp * QV_GEMM_NB, tile);
+            for (int64_t r = 0; r < mr; r++)
+                qv_rq_s8_apply(rq, tile[r], j0 + jb, nc, out + (i + r) * ldo + jb);
+        }
+    }
+}
+
+static void widen_c(const int8_t *src, int16_t *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
+static void accumulate_c(int32_t *sum, const int8_t *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        sum[i] = qv_wrap_add(sum[i], x[i]);
+}
+
+/* Scalar requantization of one row (both rounding flavours). */
+static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t *mult,
+                          const int32_t *shift, int64_t n, int32_t zp, int32_t lo, int32_t hi,
+                          enum qv_rounding r, int8_t *out)
+{
+    for (int64_t j = 0; j < n; j++) {
+        const int32_t v = add ? qv_wrap_add(acc[j], add[j]) : acc[j];
+        out[j] = (int8_t)qv_clamp_i32(qv_wrap_add(qv_mbqm(v, mult[j], shift[j], r), zp), lo, hi);
+    }
+}
+
+static void dw_acc_c(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++)
+        acc[j] = qv_wrap_add(acc[j], w[j] * (x[j] + off));
+}
+
+static void dw_pixel_c(int32_t *acc, const int8_t *const *xs, const int8_t *const *ws,
+                       int32_t n_taps, int32_t off, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++)
+        acc[j] = 0;
+    for (int32_t t = 0; t < n_taps; t++)
+        dw_acc_c(acc, xs[t], ws[t], off, n);
+}
+
+static const struct qv_s8_blocks blocks_c = {
+    .gemm = gemm_c,
+    .widen = widen_c,
+    .accumulate = accumulate_c,
+    .requant_row = requant_row_c,
+    .dw_pixel = dw_pixel_c,
+};
 
 #ifdef QV_S8_X86
 /* Two adjacent int16 of a row as one int32, broadcast to every lane. */
@@ -216,50 +301,15 @@ __attribute__((target("avx2"))) static void accumulate_avx2(int32_t *sum, const 
 }
 #endif
 
-void qv_s8_accumulate(int32_t *sum, const int8_t *x, int64_t n)
-{
 #ifdef QV_S8_X86
-    if (have_avx2()) {
-        accumulate_avx2(sum, x, n);
-        return;
-    }
-#endif
-    for (int64_t i = 0; i < n; i++)
-        sum[i] = qv_wrap_add(sum[i], x[i]);
-}
-
-void qv_s8_widen(const int8_t *src, int16_t *dst, int64_t n)
-{
-#ifdef QV_S8_X86
-    if (have_avx2()) {
-        widen_avx2(src, dst, n);
-        return;
-    }
-#endif
-    for (int64_t i = 0; i < n; i++)
-        dst[i] = src[i];
-}
-
-/* Scalar requantization of one row (both rounding flavours). */
-static void requant_row_c(const int32_t *acc, const int32_t *add, const int32_t *mult,
-                          const int32_t *shift, int64_t n, int32_t zp, int32_t lo, int32_t hi,
-                          enum qv_rounding r, int8_t *out)
-{
-    for (int64_t j = 0; j < n; j++) {
-        const int32_t v = add ? qv_wrap_add(acc[j], add[j]) : acc[j];
-        out[j] = (int8_t)qv_clamp_i32(qv_mbqm(v, mult[j], shift[j], r) + zp, lo, hi);
-    }
-}
-
-#ifdef QV_S8_X86
-/* requant_row_c on 8 lanes per step (double rounding, M >= 0): qv_mbqm8_avx2 on constants
- * derived per call. */
+/* requant_row_c on 8 lanes per step (double rounding and mult[j] >= 0 only; r is not read):
+ * qv_mbqm8_avx2 on constants derived per call. */
 __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
                                                              const int32_t *add,
                                                              const int32_t *mult,
                                                              const int32_t *shift, int64_t n,
                                                              int32_t zp, int32_t lo, int32_t hi,
-                                                             int8_t *out)
+                                                             enum qv_rounding r, int8_t *out)
 {
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
     const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo);
@@ -284,38 +334,8 @@ __attribute__((target("avx2"))) static void requant_row_avx2(const int32_t *acc,
         memcpy(out + j + 4, &w1, 4);
     }
     if (j < n)
-        requant_row_c(acc + j, add ? add + j : NULL, mult + j, shift + j, n - j, zp, lo, hi,
-                      QV_ROUNDING_DOUBLE, out + j);
-}
-#endif
-
-static void dw_acc_c(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off, int64_t n)
-{
-    for (int64_t j = 0; j < n; j++)
-        acc[j] = qv_wrap_add(acc[j], w[j] * (x[j] + off));
-}
-
-#ifdef QV_S8_X86
-/* 16 channels per step: (x + off) fits int16 (|.| <= 255), w * (x + off) too (<= 32640). */
-__attribute__((target("avx2"))) static void dw_acc_avx2(int32_t *acc, const int8_t *x,
-                                                       const int8_t *w, int32_t off, int64_t n)
-{
-    const __m256i voff = _mm256_set1_epi16((int16_t)off);
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        const __m256i xv = _mm256_add_epi16(
-            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + j))), voff);
-        const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + j)));
-        const __m256i prod = _mm256_mullo_epi16(xv, wv);
-        const __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod));
-        const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1));
-        _mm256_storeu_si256((__m256i *)(acc + j),
-                            _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + j)), lo));
-        const __m256i old_hi = _mm256_loadu_si256((const __m256i *)(acc + j + 8));
-        _mm256_storeu_si256((__m256i *)(acc + j + 8), _mm256_add_epi32(old_hi, hi));
-    }
-    if (j < n)
-        dw_acc_c(acc + j, x + j, w + j, off, n - j);
+        requant_row_c(acc + j, add ? add + j : NULL, mult + j, shift + j, n - j, zp, lo, hi, r,
+                      out + j);
 }
 #endif
 
@@ -352,69 +372,40 @@ __attribute__((target("avx2"))) static void dw_pixel_avx2(int32_t *acc, const in
 }
 #endif
 
-void qv_dw_pixel_s8(int32_t *acc, const int8_t *const *xs, const int8_t *const *ws, int32_t n_taps,
-                    int32_t off, int64_t n)
-{
 #ifdef QV_S8_X86
-    if (have_avx2()) {
-        dw_pixel_avx2(acc, xs, ws, n_taps, off, n);
-        return;
-    }
-#endif
-    for (int64_t j = 0; j < n; j++)
-        acc[j] = 0;
-    for (int32_t t = 0; t < n_taps; t++)
-        dw_acc_c(acc, xs[t], ws[t], off, n);
-}
-
-void qv_dw_accumulate_s8(int32_t *acc, const int8_t *x, const int8_t *w, int32_t off, int64_t n)
-{
-#ifdef QV_S8_X86
-    if (have_avx2()) {
-        dw_acc_avx2(acc, x, w, off, n);
-        return;
-    }
-#endif
-    dw_acc_c(acc, x, w, off, n);
-}
-
-void qv_requant_row_s8(const int32_t *acc, const int32_t *add, const int32_t *mult,
-                       const int32_t *shift, int64_t n, int32_t zp, int32_t lo, int32_t hi,
-                       enum qv_rounding r, int8_t *out)
-{
-#ifdef QV_S8_X86
-    if (r == QV_ROUNDING_DOUBLE && have_avx2()) {
-        requant_row_avx2(acc, add, mult, shift, n, zp, lo, hi, out);
-        return;
-    }
-#endif
-    requant_row_c(acc, add, mult, shift, n, zp, lo, hi, r, out);
-}
-
-void qv_gemm_s8_run_rq(const int16_t *a, int64_t m, int64_t kp, const int16_t *packed, int64_t n,
-                       const struct qv_rq_s8 *rq, int64_t j0, int8_t *out, int64_t ldo)
+/* Rows outer: the 4 rows of A stay in L1 while every block of packed weights passes. */
+__attribute__((target("avx2"))) static void gemm_avx2(const int16_t *a, int64_t m, int64_t kp,
+                                                      const int16_t *packed, int64_t n,
+                                                      const struct qv_rq_s8 *rq, int64_t j0,
+                                                      int8_t *out, int64_t ldo)
 {
     const int64_t blocks = (n + QV_GEMM_NB - 1) / QV_GEMM_NB;
-#ifdef QV_S8_X86
-    const bool avx2 = have_avx2() && rq->vec;
-#endif
-    int32_t tile[MR][QV_GEMM_NB];
-    /* Rows outer: the 4 rows of A stay in L1 while every block of packed weights passes. */
     for (int64_t i = 0; i < m; i += MR) {
         const int64_t mr = m - i < MR ? m - i : MR;
         for (int64_t blk = 0; blk < blocks; blk++) {
-            const int16_t *b = packed + blk * kp * QV_GEMM_NB;
             const int64_t jb = blk * QV_GEMM_NB;
             const int64_t nc = n - jb < QV_GEMM_NB ? n - jb : QV_GEMM_NB;
-#ifdef QV_S8_X86
-            if (avx2) {
-                tile_rq_avx2(a + i * kp, mr, kp, b, rq, j0 + jb, nc, out + i * ldo + jb, ldo);
-                continue;
-            }
-#endif
-            tile_c(a + i * kp, mr, kp, b, tile);
-            for (int64_t r = 0; r < mr; r++)
-                qv_rq_s8_apply(rq, tile[r], j0 + jb, nc, out + (i + r) * ldo + jb);
+            tile_rq_avx2(a + i * kp, mr, kp, packed + blk * kp * QV_GEMM_NB, rq, j0 + jb, nc,
+                         out + i * ldo + jb, ldo);
         }
     }
+}
+
+static const struct qv_s8_blocks blocks_avx2 = {
+    .gemm = gemm_avx2,
+    .widen = widen_avx2,
+    .accumulate = accumulate_avx2,
+    .requant_row = requant_row_avx2,
+    .dw_pixel = dw_pixel_avx2,
+};
+#endif
+
+const struct qv_s8_blocks *qv_s8_blocks(enum qv_s8_variant v)
+{
+#ifdef QV_S8_X86
+    if (v == QV_S8_AVX2)
+        return &blocks_avx2;
+#endif
+    (void)v;
+    return &blocks_c;
 }

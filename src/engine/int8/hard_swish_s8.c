@@ -5,14 +5,7 @@
  * non-rounding SaturatingDoublingHighMul at the end). Prepare fails when the output multiplier
  * exponent is > 0.
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct hswish_params {
-    int32_t z_in, z_out;
-    int16_t m_out, m_relu;
-    int e_out, e_relu;
-};
+#include "engine/int8/node_s8.h"
 
 static int16_t downscale16(int32_t m)
 {
@@ -43,11 +36,11 @@ enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
         return qv_s8_fail(c, err, "output multiplier exponent %d > 0: input scale / (128 * "
                           "output scale) must be < 1", e_out);
     qv_quantize_multiplier((double)(hires / reluish_scale), c->rounding, &m_relu32, &e_relu);
-    struct hswish_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_hard_swish_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
-    p->z_in = z_in;
-    p->z_out = z_out;
+    p->input_zero_point = z_in;
+    p->output_zero_point = z_out;
     p->m_out = downscale16(m_out32);
     p->m_relu = downscale16(m_relu32);
     p->e_out = e_out;
@@ -55,14 +48,11 @@ enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     return QV_OK;
 }
 
-void qv_hard_swish_s8(const struct qv_kernel_ctx *c)
+void qv_hard_swish_s8(const struct qv_hard_swish_s8_params *p, int64_t n, const int8_t *x,
+                      int8_t *out)
 {
-    const struct hswish_params *p = c->params;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t n = qv_shape_elems(&c->in[0]->shape);
     for (int64_t i = 0; i < n; i++) {
-        const int16_t v = (int16_t)(x[i] - p->z_in);
+        const int16_t v = (int16_t)(x[i] - p->input_zero_point);
         const int16_t hi = (int16_t)(v * (1 << 7));
         const int16_t pre = qv_srdhm16(hi, p->m_out);
         int16_t r = hi;
@@ -77,7 +67,12 @@ void qv_hard_swish_s8(const struct qv_kernel_ctx *c)
         const int16_t o = qv_sdhm16(r, pre);
         /* TFLM adds the zero point in int16 (wraps), then clamps. */
         int16_t ov = qv_rdbpot16(o, -p->e_out);
-        ov = (int16_t)(ov + p->z_out);
+        ov = (int16_t)(ov + p->output_zero_point);
         out[i] = (int8_t)(ov > 127 ? 127 : (ov < -128 ? -128 : ov));
     }
+}
+
+void qv_hard_swish_s8_eval(const struct qv_kernel_ctx *c)
+{
+    qv_hard_swish_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }

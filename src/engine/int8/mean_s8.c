@@ -4,14 +4,7 @@
  * EvalIntegerMean) and reference_ops::QuantizedMeanOrSum: raw sums, then the multiplier
  * readapted by 1/N with k = min(floor(log2 N), 32, 31 + shift). No activation.
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct mean_params {
-    int32_t z_in, z_out, mult;
-    int shift;
-    bool reduced[QV_MAX_RANK];
-};
+#include "engine/int8/node_s8.h"
 
 enum qv_status qv_mean_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -25,7 +18,7 @@ enum qv_status qv_mean_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     if (!at->data)
         return qv_s8_fail(c, err, "axis '%s' must be a constant", at->name);
     const int32_t rank = c->in[0]->shape.rank;
-    struct mean_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_mean_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
     const int32_t *ax = at->data;
@@ -37,21 +30,32 @@ enum qv_status qv_mean_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
                               (int)rank);
         p->reduced[a] = true;
     }
-    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->mult, &p->shift);
-    p->z_in = z_in;
-    p->z_out = z_out;
-    c->scratch_size = (size_t)qv_shape_elems(&c->out[0]->shape) * sizeof(int32_t);
+    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier,
+                           &p->shift);
+    p->input_zero_point = z_in;
+    p->output_zero_point = z_out;
+    p->rounding = c->rounding;
+    p->variant = qv_s8_node_variant(c);
+    c->scratch_size = qv_mean_s8_get_buffer_size(&c->out[0]->shape);
     return QV_OK;
 }
 
-void qv_mean_s8(const struct qv_kernel_ctx *c)
+void qv_mean_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const struct mean_params *p = c->params;
-    const struct qv_shape *is = &c->in[0]->shape;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t n_out = qv_shape_elems(&c->out[0]->shape);
-    int32_t *sum = c->scratch;
+    qv_mean_s8(c->params, c->scratch, &c->in[0]->shape, c->in[0]->data, &c->out[0]->shape,
+               c->out[0]->data);
+}
+
+size_t qv_mean_s8_get_buffer_size(const struct qv_shape *out_shape)
+{
+    return (size_t)qv_shape_elems(out_shape) * sizeof(int32_t);
+}
+
+void qv_mean_s8(const struct qv_mean_s8_params *p, void *scratch, const struct qv_shape *is,
+                const int8_t *x, const struct qv_shape *out_shape, int8_t *out)
+{
+    const int64_t n_out = qv_shape_elems(out_shape);
+    int32_t *sum = scratch;
     int64_t n_red = 1;
     for (int32_t d = 0; d < is->rank; d++)
         if (p->reduced[d])
@@ -70,7 +74,7 @@ void qv_mean_s8(const struct qv_kernel_ctx *c)
     d1 = d0;
     while (d1 < is->rank && p->reduced[d1])
         d1++;
-    bool run = !c->plain_loops;
+    bool run = p->variant != QV_S8_PLAIN;
     for (int32_t d = d1; d < is->rank; d++)
         run = run && !p->reduced[d];
     if (run) {
@@ -79,9 +83,10 @@ void qv_mean_s8(const struct qv_kernel_ctx *c)
             outer *= is->dims[d];
         for (int32_t d = d1; d < is->rank; d++)
             inner *= is->dims[d];
+        const struct qv_s8_blocks *bk = qv_s8_blocks(p->variant);
         for (int64_t o = 0; o < outer; o++)
             for (int64_t r = 0; r < n_red; r++)
-                qv_s8_accumulate(sum + o * inner, x + (o * n_red + r) * inner, inner);
+                bk->accumulate(sum + o * inner, x + (o * n_red + r) * inner, inner);
     } else {
         /* Walk the input in order; the output index skips the reduced dims. */
         int64_t idx[QV_MAX_RANK] = { 0 };
@@ -102,11 +107,12 @@ void qv_mean_s8(const struct qv_kernel_ctx *c)
     int k = 63 - __builtin_clzll((unsigned long long)n_red);
     k = k < 32 ? k : 32;
     k = k < 31 + p->shift ? k : 31 + p->shift;
-    const int32_t m = (int32_t)(((int64_t)p->mult << k) / n_red);
+    const int32_t m = (int32_t)(((int64_t)p->multiplier << k) / n_red);
     const int s = p->shift - k;
     for (int64_t o = 0; o < n_out; o++) {
-        const int32_t shifted = qv_wrap_add(sum[o], -qv_wrap_mul(p->z_in, (int32_t)n_red));
-        const int32_t v = qv_mbqm(shifted, m, s, c->rounding) + p->z_out;
+        const int32_t shifted =
+            qv_wrap_sub(sum[o], qv_wrap_mul(p->input_zero_point, (int32_t)n_red));
+        const int32_t v = qv_wrap_add(qv_mbqm(shifted, m, s, p->rounding), p->output_zero_point);
         out[o] = (int8_t)qv_clamp_i32(v, -128, 127);
     }
 }

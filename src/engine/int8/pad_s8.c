@@ -1,17 +1,51 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PAD int8 (spec §5.16): TFLM pad.cc (PadPrepare, PadEval) and reference_ops::PadImpl. Input
- * values are copied unchanged; padding cells get the output zero point. The shared copy loop
- * also serves PADV2 (padv2_s8.c), whose pad value is its third input.
+ * values are copied unchanged; padding cells get the output zero point. The copy and the
+ * checks also serve PADV2 (padv2_s8.c), whose pad value is its third input.
  */
 #include <string.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/node_s8.h"
 #include "engine/int8/pad_s8.h"
 
-enum qv_status qv_pad_s8_check(struct qv_kernel_ctx *c, int32_t *ret_z_out,
-                               struct qv_error *err)
+/* Copies dims [d, rank) of one block: recursion over dims, memcpy of the innermost run. */
+static void pad_rec(const struct qv_pad_s8_params *p, const struct qv_shape *is,
+                    const struct qv_shape *os, int32_t d, const int8_t *in, int8_t *out)
+{
+    int64_t in_inner = 1, out_inner = 1;
+    for (int32_t i = d + 1; i < os->rank; i++) {
+        in_inner *= is->dims[i];
+        out_inner *= os->dims[i];
+    }
+    const int64_t before = p->before[d], n = is->dims[d], total = os->dims[d];
+    const int64_t after = total - before - n;
+    if (d == os->rank - 1) {
+        memset(out, p->value, (size_t)before);
+        memcpy(out + before, in, (size_t)n);
+        memset(out + before + n, p->value, (size_t)(after > 0 ? after : 0));
+        return;
+    }
+    memset(out, p->value, (size_t)(before * out_inner));
+    for (int64_t i = 0; i < n; i++)
+        pad_rec(p, is, os, d + 1, in + i * in_inner, out + (before + i) * out_inner);
+    if (after > 0)
+        memset(out + (before + n) * out_inner, p->value, (size_t)(after * out_inner));
+}
+
+void qv_pad_s8(const struct qv_pad_s8_params *p, const struct qv_shape *in_shape,
+               const int8_t *in, const struct qv_shape *out_shape, int8_t *out)
+{
+    if (out_shape->rank == 0) {
+        out[0] = in[0];
+        return;
+    }
+    if (qv_shape_elems(out_shape) == 0)
+        return;
+    pad_rec(p, in_shape, out_shape, 0, in, out);
+}
+
+enum qv_status qv_pad_s8_prepare_common(struct qv_kernel_ctx *c, struct qv_error *err)
 {
     float s_in, s_out;
     int32_t z_in, z_out;
@@ -20,68 +54,38 @@ enum qv_status qv_pad_s8_check(struct qv_kernel_ctx *c, int32_t *ret_z_out,
         (st = qv_s8_need_dtype(c, false, 1, QV_DTYPE_I32, err)) != QV_OK)
         return st;
     const struct qv_shape *is = &c->in[0]->shape, *os = &c->out[0]->shape;
-    if (qv_shape_elems(&c->in[1]->t->shape) != 2 * (int64_t)is->rank || is->rank != os->rank)
-        return qv_s8_fail(c, err, "paddings '%s' must be [%d, 2]", qv_s8_in_name(c, 1),
+    const struct qv_tensor *pt = c->in[1]->t;
+    if (!pt->data || qv_shape_elems(&pt->shape) != 2 * (int64_t)is->rank || is->rank != os->rank)
+        return qv_s8_fail(c, err, "paddings '%s' must be a constant [%d, 2]", qv_s8_in_name(c, 1),
                           (int)is->rank);
-    *ret_z_out = z_out;
+    const int32_t *pads = pt->data;
+    for (int32_t d = 0; d < is->rank; d++)
+        if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 ||
+            is->dims[d] + pads[2 * d] + pads[2 * d + 1] != os->dims[d])
+            return qv_s8_fail(c, err, "paddings '%s' dim %d (%d, %d) do not take %lld to %lld",
+                              pt->name, (int)d, (int)pads[2 * d], (int)pads[2 * d + 1],
+                              (long long)is->dims[d], (long long)os->dims[d]);
+    struct qv_pad_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->rank = is->rank;
+    for (int32_t d = 0; d < is->rank; d++)
+        p->before[d] = pads[2 * d];
+    p->value = (int8_t)z_out;
     return QV_OK;
 }
 
-/* Copies dims [d, rank) of one block: recursion over dims, memcpy of the innermost run. */
-static void pad_rec(const struct qv_shape *is, const struct qv_shape *os, const int32_t *pads,
-                    int32_t d, const int8_t *in, int8_t *out, int8_t value)
+void qv_pad_s8_eval_common(const struct qv_kernel_ctx *c)
 {
-    int64_t in_inner = 1, out_inner = 1;
-    for (int32_t i = d + 1; i < os->rank; i++) {
-        in_inner *= is->dims[i];
-        out_inner *= os->dims[i];
-    }
-    const int64_t before = pads[2 * d], n = is->dims[d], total = os->dims[d];
-    const int64_t after = total - before - n;
-    if (d == os->rank - 1) {
-        memset(out, value, (size_t)before);
-        memcpy(out + before, in, (size_t)n);
-        memset(out + before + n, value, (size_t)(after > 0 ? after : 0));
-        return;
-    }
-    memset(out, value, (size_t)(before * out_inner));
-    for (int64_t i = 0; i < n; i++)
-        pad_rec(is, os, pads, d + 1, in + i * in_inner, out + (before + i) * out_inner, value);
-    if (after > 0)
-        memset(out + (before + n) * out_inner, value, (size_t)(after * out_inner));
+    qv_pad_s8(c->params, &c->in[0]->shape, c->in[0]->data, &c->out[0]->shape, c->out[0]->data);
 }
-
-void qv_pad_s8_run(const struct qv_kernel_ctx *c, int8_t value)
-{
-    const struct qv_shape *is = &c->in[0]->shape, *os = &c->out[0]->shape;
-    if (os->rank == 0) {
-        *(int8_t *)c->out[0]->data = *(const int8_t *)c->in[0]->data;
-        return;
-    }
-    if (qv_shape_elems(os) == 0)
-        return;
-    pad_rec(is, os, c->in[1]->data, 0, c->in[0]->data, c->out[0]->data, value);
-}
-
-struct pad_params {
-    int32_t z_out;
-};
 
 enum qv_status qv_pad_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
-    int32_t z_out;
-    enum qv_status st = qv_pad_s8_check(c, &z_out, err);
-    if (st != QV_OK)
-        return st;
-    struct pad_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
-    if (!p)
-        return QV_E_NOMEM;
-    p->z_out = z_out;
-    return QV_OK;
+    return qv_pad_s8_prepare_common(c, err);
 }
 
-void qv_pad_s8(const struct qv_kernel_ctx *c)
+void qv_pad_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const struct pad_params *p = c->params;
-    qv_pad_s8_run(c, (int8_t)p->z_out);
+    qv_pad_s8_eval_common(c);
 }

@@ -4,7 +4,7 @@
  * in/out zero points equal, scales within 1e-6) and the window walk shared by
  * reference_integer_ops::AveragePool and MaxPool. Only the in-image cells of a window are read.
  *
- * Fast path (AVX2, not plain_loops): per output cell, channels innermost. MAX: _mm_max_epi8 over
+ * AVX2 variant: per output cell, channels innermost. MAX: _mm_max_epi8 over
  * the cells, 16 channels at a time. AVERAGE: int32 sums of 8 channels, then the rounding
  * division in double: |sum +- n / 2| < 2^31, so the correctly rounded quotient is within
  * 2^-22 / n of the exact one while a non-integer quotient is at least 1 / n from an integer,
@@ -12,14 +12,12 @@
  */
 #include <math.h>
 
-#include "engine/kernel.h"
 #include "core/ops/ops_common.h"
+#include "engine/int8/node_s8.h"
+#include "engine/int8/pool_s8.h"
 #include "engine/int8/simd_s8.h"
 
-struct pool_params {
-    int32_t act_min, act_max, stride_h, stride_w, fh, fw;
-    int64_t pad_h, pad_w;
-};
+/* ---- engine glue (shared by AVERAGE_POOL_2D and MAX_POOL_2D) ---------------------------- */
 
 enum qv_status qv_pool_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -38,18 +36,21 @@ enum qv_status qv_pool_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     const struct qv_shape *x = &c->in[0]->shape;
     if (x->rank != 4 || c->out[0]->shape.rank != 4)
         return qv_s8_fail(c, err, "input and output must have rank 4");
-    struct pool_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_pool_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
     qv_activation_range_s8(a->act, s_out, z_out, &p->act_min, &p->act_max);
     p->stride_h = a->stride_h;
     p->stride_w = a->stride_w;
-    p->fh = a->filter_h;
-    p->fw = a->filter_w;
+    p->filter_h = a->filter_h;
+    p->filter_w = a->filter_w;
     qv_compute_padding(x->dims[1], a->filter_h, a->stride_h, 1, a->padding, NULL, &p->pad_h);
     qv_compute_padding(x->dims[2], a->filter_w, a->stride_w, 1, a->padding, NULL, &p->pad_w);
+    p->variant = qv_s8_node_variant(c);
     return QV_OK;
 }
+
+/* ---- arithmetic ------------------------------------------------------------------------- */
 
 /*
  * AveragePool: mean of the raw q values of the rows x cols cells at px (row stride `row`,
@@ -84,7 +85,7 @@ static int32_t window_max(const int8_t *px, int64_t rows, int64_t cols, int64_t 
 }
 
 /* Output cell's channels c0 .. ch of window (rows x cols at px), the plain loop. */
-static void cell_plain(const struct pool_params *p, enum qv_pool_kind kind, const int8_t *px,
+static void cell_plain(const struct qv_pool_s8_params *p, enum qv_pool_kind kind, const int8_t *px,
                        int64_t rows, int64_t cols, int64_t row, int64_t ch, int64_t c0,
                        int8_t *out)
 {
@@ -97,7 +98,7 @@ static void cell_plain(const struct pool_params *p, enum qv_pool_kind kind, cons
 
 #ifdef QV_S8_X86
 /* One output cell with rows, cols >= 1: the vector blocks, then cell_plain for the rest. */
-__attribute__((target("avx2"))) static void cell_avx2(const struct pool_params *p,
+__attribute__((target("avx2"))) static void cell_avx2(const struct qv_pool_s8_params *p,
                                                       enum qv_pool_kind kind, const int8_t *px,
                                                       int64_t rows, int64_t cols, int64_t row,
                                                       int64_t ch, int8_t *out)
@@ -144,24 +145,21 @@ __attribute__((target("avx2"))) static void cell_avx2(const struct pool_params *
 }
 #endif
 
-void qv_pool_s8(const struct qv_kernel_ctx *c, enum qv_pool_kind kind)
+static void pool(const struct qv_pool_s8_params *p, enum qv_pool_kind kind,
+                 const struct qv_dims *xd, const int8_t *x, const struct qv_dims *od, int8_t *out)
 {
-    const struct pool_params *p = c->params;
 #ifdef QV_S8_X86
-    const bool avx2 = !c->plain_loops && qv_have_avx2();
+    const bool avx2 = p->variant == QV_S8_AVX2;
 #endif
-    const struct qv_shape *xs = &c->in[0]->shape, *os = &c->out[0]->shape;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t h = xs->dims[1], w = xs->dims[2], ch = xs->dims[3];
-    const int64_t oh = os->dims[1], ow = os->dims[2];
-    for (int64_t b = 0; b < os->dims[0]; b++)
+    const int64_t h = xd->h, w = xd->w, ch = xd->c;
+    const int64_t oh = od->h, ow = od->w;
+    for (int64_t b = 0; b < od->n; b++)
         for (int64_t oy = 0; oy < oh; oy++)
             for (int64_t ox = 0; ox < ow; ox++) {
                 const int64_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
                 const int64_t fy0 = iy0 < 0 ? -iy0 : 0, fx0 = ix0 < 0 ? -ix0 : 0;
-                const int64_t fy1 = p->fh < h - iy0 ? p->fh : h - iy0;
-                const int64_t fx1 = p->fw < w - ix0 ? p->fw : w - ix0;
+                const int64_t fy1 = p->filter_h < h - iy0 ? p->filter_h : h - iy0;
+                const int64_t fx1 = p->filter_w < w - ix0 ? p->filter_w : w - ix0;
                 const int64_t rows = fy1 - fy0, cols = fx1 - fx0;
                 /* First in-image cell of the window (only formed when there is one). */
                 const int8_t *px = x;
@@ -176,4 +174,16 @@ void qv_pool_s8(const struct qv_kernel_ctx *c, enum qv_pool_kind kind)
 #endif
                 cell_plain(p, kind, px, rows, cols, w * ch, ch, 0, o);
             }
+}
+
+void qv_average_pool_2d_s8(const struct qv_pool_s8_params *p, const struct qv_dims *in_dims,
+                           const int8_t *in, const struct qv_dims *out_dims, int8_t *out)
+{
+    pool(p, QV_POOL_AVERAGE, in_dims, in, out_dims, out);
+}
+
+void qv_max_pool_2d_s8(const struct qv_pool_s8_params *p, const struct qv_dims *in_dims,
+                       const int8_t *in, const struct qv_dims *out_dims, int8_t *out)
+{
+    pool(p, QV_POOL_MAX, in_dims, in, out_dims, out);
 }

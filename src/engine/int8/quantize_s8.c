@@ -9,14 +9,7 @@
  */
 #include <math.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct quantize_params {
-    float scale;      /* float input: output scale */
-    int32_t z_in, z_out, mult, qmin, qmax;
-    int shift;
-};
+#include "engine/int8/node_s8.h"
 
 static bool out_range(enum qv_dtype t, int32_t *lo, int32_t *hi)
 {
@@ -49,16 +42,20 @@ enum qv_status qv_quantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *
                           qv_dtype_name(out->dtype));
     if (int_in && !qv_tensor_quant1(in, &s_in, &z_in))
         return qv_s8_fail(c, err, "input '%s' has no quantization parameters", in->name);
-    struct quantize_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_quantize_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
+    p->in_dtype = in->dtype;
+    p->out_dtype = out->dtype;
     p->scale = s_out;
-    p->z_in = z_in;
-    p->z_out = z_out;
+    p->input_zero_point = z_in;
+    p->output_zero_point = z_out;
     p->qmin = lo;
     p->qmax = hi;
+    p->rounding = c->rounding;
     if (int_in)
-        qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->mult, &p->shift);
+        qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier,
+                               &p->shift);
     return QV_OK;
 }
 
@@ -81,28 +78,30 @@ static void store(void *data, enum qv_dtype t, int64_t i, int32_t v)
     }
 }
 
-void qv_quantize_s8(const struct qv_kernel_ctx *c)
+void qv_quantize_s8(const struct qv_quantize_s8_params *p, int64_t n, const void *in, void *out)
 {
-    const struct quantize_params *p = c->params;
-    const enum qv_dtype it = c->in[0]->t->dtype, ot = c->out[0]->t->dtype;
-    const int64_t n = qv_shape_elems(&c->in[0]->shape);
+    const enum qv_dtype it = p->in_dtype, ot = p->out_dtype;
     if (it == QV_DTYPE_F32) {
-        const float *x = c->in[0]->data;
+        const float *x = in;
         for (int64_t i = 0; i < n; i++) {
             /* (int32)round(v / s): saturate the conversion instead of UB on huge values. */
             const float q = roundf(x[i] / p->scale);
             const int32_t qi = q >= 2147483520.0f ? INT32_MAX
                                : (q <= -2147483648.0f ? INT32_MIN : (int32_t)q);
-            const int64_t v = (int64_t)qi + p->z_out;
-            store(c->out[0]->data, ot, i,
-                  (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
+            const int64_t v = (int64_t)qi + p->output_zero_point;
+            store(out, ot, i, (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
         }
         return;
     }
     for (int64_t i = 0; i < n; i++) {
-        const int32_t v = load(c->in[0]->data, it, i) - p->z_in;
-        const int64_t o = (int64_t)qv_mbqm(v, p->mult, p->shift, c->rounding) + p->z_out;
-        store(c->out[0]->data, ot, i,
-              (int32_t)(o < p->qmin ? p->qmin : (o > p->qmax ? p->qmax : o)));
+        const int32_t v = load(in, it, i) - p->input_zero_point;
+        const int64_t o =
+            (int64_t)qv_mbqm(v, p->multiplier, p->shift, p->rounding) + p->output_zero_point;
+        store(out, ot, i, (int32_t)(o < p->qmin ? p->qmin : (o > p->qmax ? p->qmax : o)));
     }
+}
+
+void qv_quantize_s8_eval(const struct qv_kernel_ctx *c)
+{
+    qv_quantize_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }

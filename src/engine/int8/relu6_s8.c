@@ -6,27 +6,28 @@
  */
 #include <math.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/node_s8.h"
 
-struct relu6_params {
-    int32_t lo, hi;
-};
+void qv_relu6_s8(const struct qv_relu6_s8_params *p, int64_t n, const int8_t *in, int8_t *out)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t v = in[i];
+        out[i] = (int8_t)(v > p->hi ? p->hi : (v < p->lo ? p->lo : v));
+    }
+}
 
 enum qv_status qv_relu6_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
-    float s_in, s_out;
-    int32_t z_in, z_out;
+    float s_in;
+    int32_t z_in;
     enum qv_status st;
     if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
         (st = qv_s8_need_dtype(c, true, 0, QV_DTYPE_I8, err)) != QV_OK)
         return st;
-    (void)s_out;
-    (void)z_out;
     /* FloatToQuantizedType<int8_t>(6.0f, s_in, z_in): round in float, clamp to int8. */
     int32_t six = (int32_t)(roundf(6.0f / s_in) + (float)z_in);
     six = qv_clamp_i32(six, -128, 127);
-    struct relu6_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_relu6_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
     p->lo = z_in;
@@ -34,14 +35,7 @@ enum qv_status qv_relu6_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err
     return QV_OK;
 }
 
-void qv_relu6_s8(const struct qv_kernel_ctx *c)
+void qv_relu6_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const struct relu6_params *p = c->params;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t n = qv_shape_elems(&c->in[0]->shape);
-    for (int64_t i = 0; i < n; i++) {
-        const int32_t v = x[i];
-        out[i] = (int8_t)(v > p->hi ? p->hi : (v < p->lo ? p->lo : v));
-    }
+    qv_relu6_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }

@@ -7,13 +7,17 @@
  */
 #include <math.h>
 
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+#include "engine/int8/node_s8.h"
 
-struct relu_params {
-    int32_t z_in, z_out, act_min, act_max, mult;
-    int shift;
-};
+void qv_relu_s8(const struct qv_relu_s8_params *p, int64_t n, const int8_t *in, int8_t *out)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t v = qv_wrap_add(
+            p->output_offset,
+            qv_mbqm(in[i] + p->input_offset, p->multiplier, p->shift, p->rounding));
+        out[i] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
+    }
+}
 
 enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -22,26 +26,20 @@ enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
     if (st != QV_OK)
         return st;
-    struct relu_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_relu_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
-    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->mult, &p->shift);
+    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier, &p->shift);
     const int32_t lo = z_out + (int32_t)roundf(0.0f / s_out);
     p->act_min = lo > -128 ? lo : -128;
     p->act_max = 127;
-    p->z_in = z_in;
-    p->z_out = z_out;
+    p->input_offset = -z_in;
+    p->output_offset = z_out;
+    p->rounding = c->rounding;
     return QV_OK;
 }
 
-void qv_relu_s8(const struct qv_kernel_ctx *c)
+void qv_relu_s8_eval(const struct qv_kernel_ctx *c)
 {
-    const struct relu_params *p = c->params;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t n = qv_shape_elems(&c->in[0]->shape);
-    for (int64_t i = 0; i < n; i++) {
-        const int32_t v = p->z_out + qv_mbqm(x[i] - p->z_in, p->mult, p->shift, c->rounding);
-        out[i] = (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
-    }
+    qv_relu_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }

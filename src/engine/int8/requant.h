@@ -25,6 +25,11 @@ static inline int32_t qv_wrap_add(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
+static inline int32_t qv_wrap_sub(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a - (uint32_t)b);
+}
+
 static inline int32_t qv_wrap_mul(int32_t a, int32_t b)
 {
     return (int32_t)((uint32_t)a * (uint32_t)b);

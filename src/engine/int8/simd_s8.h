@@ -2,9 +2,9 @@
 /*
  * AVX2 building blocks of the int8 fast paths (gemm_s8.c, depthwise_conv_2d_s8.c): the exact
  * double-rounding requantization of 8 int32 lanes and the int8 stores. Defines QV_S8_X86 when
- * they exist (GCC/Clang on x86 without -DQV_INT8_NO_SIMD); callers select them at run time
- * with qv_have_avx2() and compile them with __attribute__((target("avx2"))) only, so the
- * library needs no -march flags. Private to libqvet.
+ * they exist (GCC/Clang on x86 without -DQV_INT8_NO_SIMD); kernels run them when a node's
+ * variant is QV_S8_AVX2 (chosen at prepare from qv_have_avx2()) and compile them with
+ * __attribute__((target("avx2"))) only, so the library needs no -march flags. Private.
  */
 #ifndef QV_ENGINE_INT8_SIMD_S8_H
 #define QV_ENGINE_INT8_SIMD_S8_H
@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "engine/int8/kernels_s8.h"
+
+/* True when the CPU runs AVX2 (QV_S8_AVX2 is available). */
+bool qv_have_avx2(void);
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(QV_INT8_NO_SIMD)
 #define QV_S8_X86 1

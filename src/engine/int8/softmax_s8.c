@@ -5,13 +5,7 @@
  * fixed-point exp on Q5 differences, Q12 accumulation and the Newton reciprocal).
  * Prepare requires output zero point -128 and output scale exactly 1.0f / 256.
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-struct softmax_params {
-    int32_t mult, diff_min;
-    int shift;
-};
+#include "engine/int8/node_s8.h"
 
 enum qv_status qv_softmax_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -28,7 +22,7 @@ enum qv_status qv_softmax_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
                           qv_s8_out_name(c, 0), (double)s_out);
     if (c->in[0]->shape.rank < 1)
         return qv_s8_fail(c, err, "input must have rank >= 1");
-    struct softmax_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    struct qv_softmax_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
     /* PreprocessSoftmaxScaling(beta, s_in, kScaledDiffIntegerBits = 5); the single-rounding
@@ -40,19 +34,15 @@ enum qv_status qv_softmax_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     if (!(r > 1.0))
         return qv_s8_fail(c, err, "beta * input scale * 2^26 = %g must be > 1 "
                           "(QuantizeMultiplierGreaterThanOne)", r);
-    qv_quantize_multiplier(r, c->rounding, &p->mult, &p->shift);
+    qv_quantize_multiplier(r, c->rounding, &p->multiplier, &p->shift);
     p->diff_min = -qv_input_radius(5, p->shift);
+    p->rounding = c->rounding;
     return QV_OK;
 }
 
-void qv_softmax_s8(const struct qv_kernel_ctx *c)
+void qv_softmax_s8(const struct qv_softmax_s8_params *p, int64_t outer, int64_t depth,
+                   const int8_t *x, int8_t *out)
 {
-    const struct softmax_params *p = c->params;
-    const struct qv_shape *s = &c->in[0]->shape;
-    const int8_t *x = c->in[0]->data;
-    int8_t *out = c->out[0]->data;
-    const int64_t depth = s->dims[s->rank - 1];
-    const int64_t outer = depth > 0 ? qv_shape_elems(s) / depth : 0;
     for (int64_t i = 0; i < outer; i++) {
         const int8_t *row = x + i * depth;
         int8_t *orow = out + i * depth;
@@ -64,7 +54,7 @@ void qv_softmax_s8(const struct qv_kernel_ctx *c)
             const int32_t d = row[j] - mx;
             if (d >= p->diff_min) {
                 /* MultiplyByQuantizedMultiplierGreaterThanOne */
-                const int32_t z = qv_mbqm(d, p->mult, p->shift, c->rounding);
+                const int32_t z = qv_mbqm(d, p->multiplier, p->shift, p->rounding);
                 sum = qv_wrap_add(sum, qv_rdbpot(qv_exp_on_negative_values(z, 5), 12));
             }
         }
@@ -78,7 +68,7 @@ void qv_softmax_s8(const struct qv_kernel_ctx *c)
         for (int64_t j = 0; j < depth; j++) {
             const int32_t d = row[j] - mx;
             if (d >= p->diff_min) {
-                const int32_t z = qv_mbqm(d, p->mult, p->shift, c->rounding);
+                const int32_t z = qv_mbqm(d, p->multiplier, p->shift, p->rounding);
                 const int32_t ex = qv_exp_on_negative_values(z, 5);
                 const int32_t v = qv_rdbpot(qv_srdhm(scale, ex), e) - 128;
                 orow[j] = (int8_t)qv_clamp_i32(v, -128, 127);
@@ -87,4 +77,12 @@ void qv_softmax_s8(const struct qv_kernel_ctx *c)
             }
         }
     }
+}
+
+void qv_softmax_s8_eval(const struct qv_kernel_ctx *c)
+{
+    const struct qv_shape *s = &c->in[0]->shape;
+    const int64_t depth = s->dims[s->rank - 1];
+    const int64_t rows = depth > 0 ? qv_shape_elems(s) / depth : 0;
+    qv_softmax_s8(c->params, rows, depth, c->in[0]->data, c->out[0]->data);
 }

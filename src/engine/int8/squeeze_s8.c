@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SQUEEZE int8: TFLM squeeze.cc. A byte copy, like RESHAPE (spec §5.13; common_s8.c). */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
+/* SQUEEZE int8: TFLM squeeze.cc. A byte copy, like RESHAPE (spec §5.13; node_s8.c). */
+#include "engine/int8/node_s8.h"
 
 enum qv_status qv_squeeze_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
     return qv_s8_copy_prepare(c, err);
 }
 
-void qv_squeeze_s8(const struct qv_kernel_ctx *c)
+void qv_squeeze_s8_eval(const struct qv_kernel_ctx *c)
 {
-    qv_s8_copy(c);
+    qv_s8_copy_eval(c);
 }

@@ -3,20 +3,9 @@
  * TANH int8 (spec §5.10): TFLM tanh.cc (CalculateArithmeticOpData: raw frexp of s_in * 2^27)
  * and reference_integer_ops::Tanh (gemmlowp tanh on a Q4 input). No output check in TFLM: the
  * math assumes output scale 1/128 and zero point 0. The input rescaling and saturation are
- * shared with LOGISTIC (qv_s8_q4_prepare, qv_s8_q4_map).
+ * shared with LOGISTIC (qv_q4_s8_params_init).
  */
-#include "engine/kernel.h"
-#include "engine/int8/kernels_s8.h"
-
-enum qv_status qv_tanh_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
-{
-    float s_in, s_out;
-    int32_t z_in, z_out;
-    enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
-    if (st != QV_OK)
-        return st;
-    return qv_s8_q4_prepare(c, s_in, z_in, err);
-}
+#include "engine/int8/node_s8.h"
 
 /* gemmlowp tanh of the Q4 value a, as int8 with zero point 0 and scale 1/128. */
 static int8_t tanh_q4(int32_t a)
@@ -32,7 +21,34 @@ static int8_t tanh_q4(int32_t a)
     return (int8_t)qv_clamp_i32(qv_rdbpot(y, 24), -128, 127);
 }
 
-void qv_tanh_s8(const struct qv_kernel_ctx *c)
+void qv_tanh_s8(const struct qv_q4_s8_params *p, int64_t n, const int8_t *in, int8_t *out)
 {
-    qv_s8_q4_map(c, tanh_q4);
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t v = in[i] + p->input_offset;
+        if (v <= -p->radius)
+            out[i] = -128;
+        else if (v >= p->radius)
+            out[i] = 127;
+        else
+            out[i] = tanh_q4(qv_mbqm(v, p->multiplier, p->shift, p->rounding));
+    }
+}
+
+enum qv_status qv_tanh_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
+{
+    float s_in, s_out;
+    int32_t z_in, z_out;
+    enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
+    if (st != QV_OK)
+        return st;
+    struct qv_q4_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
+    return QV_OK;
+}
+
+void qv_tanh_s8_eval(const struct qv_kernel_ctx *c)
+{
+    qv_tanh_s8(c->params, qv_s8_elems(c->in[0]), c->in[0]->data, c->out[0]->data);
 }
