@@ -1,74 +1,148 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qvet run [DIR...]: the main job on model directories. */
+/* qvet run [DIR...]: the main job on model directories; qvet merge OUT PART...: shards. */
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "report/report.h"
 
 static const char usage[] =
     "usage: qvet run [OPTIONS] [DIR...]\n\n"
     "For each model directory (default: the current directory): runs the float model with the\n"
     "float32 reference engine and the int8 model with the bit-exact int8 emulator over the\n"
-    "golden set, compares accuracy, agreement and output SQNR, evaluates the gates of\n"
-    "qvet.json and writes summary.json, summary.md, metrics.csv, predictions.csv and\n"
-    "junit.xml. Exit code 0 when every gate passes, 1 when one fails, 2 on bad input.\n\n"
+    "golden set in one pass, computes the task metrics (qvet.json \"task\"), evaluates the gates\n"
+    "(qvet.json's and the command line's, else qvet's defaults: docs/run.md) and writes the\n"
+    "report set (summary.json, summary.md, metrics.csv, predictions.csv, junit.xml,\n"
+    "report.html) as one unit. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.\n\n"
     "  -o, --out DIR           output directory (default DIR/qvet-out; with several DIRs,\n"
     "                          OUT/<name>)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
-    "  --json                  print each directory's summary.json to stdout\n"
+    "  --shard K/N             evaluate the K-th of N slices of the golden set and write a\n"
+    "                          partial result; 'qvet merge' combines the N of them\n"
+    "  --json                  print the summaries as one JSON document\n"
+    "  --max-accuracy-drop X, --min-agreement X, --min-output-sqnr-db X,\n"
+    "  --min-layer-sqnr-db X, --max-nonfinite-outputs N, --max-arena BYTES,\n"
+    "  --max-flash BYTES, --sram-headroom X, --max-regression X\n"
+    "                          gates (override qvet.json's)\n"
     CLI_RUN_HELP
     "  --help                  this text\n";
 
-enum { OPT_ROUNDING = 256, OPT_JSON };
+static const char merge_usage[] =
+    "usage: qvet merge [OPTIONS] OUT PART...\n\n"
+    "Combines the partial results of the N shards of one 'qvet run --shard K/N' (each PART the\n"
+    "output directory of one shard, in any order) into OUT: exactly the reports one run over the\n"
+    "whole golden set would have written. Exit codes as for qvet run.\n\n"
+    "  --json                  print the summary as JSON\n"
+    "  --help                  this text\n";
+
+enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE };
 
 static void print_result(const struct qv_job_result *r)
 {
-    const struct qv_manifest *m = &r->manifest;
-    printf("%s: %s\n", m->name, r->passed ? "PASS" : "FAIL");
-    if (r->has_float) {
-        printf("  float32  %-40s %lld samples", m->model, (long long)r->f.n);
-        if (r->has_labels)
-            printf(", accuracy %.4f", r->f.accuracy);
+    struct qv_figures fig;
+    qv_report_figures(r, &fig);
+    printf("%s: %s (%s, %lld samples%s)\n", r->manifest.name, r->passed ? "PASS" : "FAIL",
+           qv_task_name(r->spec.task), (long long)r->samples,
+           r->default_gates ? ", default gates" : "");
+    for (int s = 0; s < QV_SIDES; s++) {
+        if (!r->models[s].present)
+            continue;
+        printf("  %-8s %s", r->models[s].label, r->models[s].path);
+        for (int32_t i = 0; i < fig.n_metrics; i++)
+            if (isfinite(fig.metrics[i].value[s]) &&
+                strcmp(fig.metrics[i].key, "nonfinite_samples") != 0)
+                printf(", %s %.*f", fig.metrics[i].key, fig.metrics[i].digits,
+                       fig.metrics[i].value[s]);
         printf("\n");
     }
-    if (r->has_int8) {
-        printf("  int8     %-40s %lld samples", m->int8_model, (long long)r->q.n);
-        if (r->has_labels)
-            printf(", accuracy %.4f", r->q.accuracy);
-        printf("\n");
-    }
-    if (r->has_float && r->has_int8)
-        printf("  agreement %.4f, output SQNR %.2f dB\n", r->agreement, r->output_sqnr_db);
-    if (r->note[0])
-        printf("  note: %s\n", r->note);
+    for (int32_t i = 0; i < fig.n_divergence && i < 3; i++)
+        printf("%s%s %.*f%s", i ? ", " : "  ", fig.divergence[i].key, fig.divergence[i].digits,
+               fig.divergence[i].value[1], i + 1 == fig.n_divergence || i == 2 ? "\n" : "");
+    for (int32_t i = 0; i < r->n_notes; i++)
+        printf("  note: %s\n", r->notes[i]);
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
-        printf("  gate %-20s %-7s %s\n", g->name,
+        printf("  gate %-22s %-7s %s\n", g->name,
                g->state == QV_GATE_PASS ? "pass" : (g->state == QV_GATE_FAIL ? "FAIL" : "skipped"),
                g->detail);
     }
     printf("  reports: %s/\n", r->out_dir);
 }
 
+/* Adds a run's summary.json to the document's array. */
+static void add_json(cJSON *runs, const struct qv_job_result *r)
+{
+    char *text = qv_report_summary_text(r);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON_free(text);
+    if (j)
+        cJSON_AddItemToArray(runs, j);
+}
+
+static int finish_json(cJSON *doc, bool passed)
+{
+    cJSON_AddBoolToObject(doc, "passed", passed);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (!text)
+        return CLI_EXIT_INTERNAL;
+    printf("%s\n", text);
+    cJSON_free(text);
+    return CLI_EXIT_OK;
+}
+
+/* --max-accuracy-drop etc.: which gate an option name sets. */
+static int gate_of_option(const char *name)
+{
+    for (int g = 0; g < QV_GATE_ID_COUNT; g++)
+        if (strcmp(qv_gate_defs[g].option + 2, name) == 0)
+            return g;
+    return -1;
+}
+
+static bool parse_gate(const char *cmd, int g, const char *text, struct qv_gates *gates)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    const struct qv_gate_def *d = &qv_gate_defs[g];
+    if (end == text || *end || !(v >= d->lo && v <= d->hi)) {
+        cli_usage_error(cmd, "%s expects a number in [%g, %g], got '%s'", d->option, d->lo,
+                        d->hi, text);
+        return false;
+    }
+    gates->has[g] = true;
+    gates->value[g] = v;
+    return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
+    struct option opts[32] = {
         { "out", required_argument, NULL, 'o' },
         { "rounding", required_argument, NULL, OPT_ROUNDING },
         { "json", no_argument, NULL, OPT_JSON },
+        { "shard", required_argument, NULL, OPT_SHARD },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
-        { NULL, 0, NULL, 0 },
     };
+    int no = 0;
+    while (opts[no].name)
+        no++;
+    for (int g = 0; g < QV_GATE_ID_COUNT; g++)
+        opts[no++] = (struct option){ qv_gate_defs[g].option + 2, required_argument, NULL,
+                                      OPT_GATE };
+    opts[no] = (struct option){ NULL, 0, NULL, 0 };
     struct qv_job_opts ro = QV_JOB_OPTS_INIT;
     struct cli_run_flags flags = { 0 };
     const char *out = NULL;
     bool json = false;
-    int c;
+    int c, index = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:j:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:j:q", opts, &index)) != -1) {
         int shared = cli_run_flag("run", c, optarg, &flags);
         if (shared < 0)
             return CLI_EXIT_INPUT;
@@ -81,6 +155,16 @@ int cmd_run(int argc, char **argv)
                 return CLI_EXIT_INPUT;
             break;
         case OPT_JSON: json = true; break;
+        case OPT_SHARD:
+            if (!qv_run_parse_shard(optarg, &ro.run.shard, &ro.run.n_shards))
+                return cli_usage_error("run", "--shard expects K/N with 1 <= K <= N, got '%s'",
+                                       optarg);
+            ro.partial = true;
+            break;
+        case OPT_GATE:
+            if (!parse_gate("run", gate_of_option(opts[index].name), optarg, &ro.gates))
+                return CLI_EXIT_INPUT;
+            break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
@@ -90,21 +174,41 @@ int cmd_run(int argc, char **argv)
     char *const *dirs = ndirs ? argv + optind : here;
     if (!ndirs)
         ndirs = 1;
+    int32_t shard = ro.run.shard, n_shards = ro.run.n_shards;
+    /* several directories into one --out: OUT/<name>, and the names must differ */
+    static char names[256][128];
+    if (out && ndirs > 1) {
+        if (ndirs > 256)
+            return cli_usage_error("run", "at most 256 directories with -o, got %d", ndirs);
+        for (int i = 0; i < ndirs; i++) {
+            struct qv_error err = QV_ERROR_INIT;
+            static struct qv_manifest m;
+            if (qv_manifest_load(dirs[i], &m, &err) != QV_OK)
+                return cli_report(&err);
+            snprintf(names[i], sizeof(names[i]), "%s", m.name);
+            for (int k = 0; k < i; k++)
+                if (strcmp(names[k], names[i]) == 0)
+                    return cli_usage_error("run", "'%s' and '%s' are both named '%s': their "
+                                           "reports would overwrite each other under %s (set "
+                                           "\"name\" in qvet.json)", dirs[k], dirs[i], names[i],
+                                           out);
+        }
+    }
     int rc = CLI_EXIT_OK;
+    bool passed = true;
     struct cli_progress bar;
-    cli_progress_init(&bar, "run", flags.quiet);
+    cli_progress_init(&bar, "run", flags.quiet || json);
     cli_apply_run_flags(&flags, &ro.run, &bar);
+    ro.run.shard = shard;
+    ro.run.n_shards = n_shards;
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    cJSON *runs = doc ? cJSON_AddArrayToObject(doc, "runs") : NULL;
     for (int i = 0; i < ndirs; i++) {
         struct qv_error err = QV_ERROR_INIT;
-        struct qv_job_result r;
+        static struct qv_job_result r;
         char outdir[QV_PATH_MAX];
         if (out && ndirs > 1) {
-            struct qv_manifest m;
-            if (qv_manifest_load(dirs[i], &m, &err) != QV_OK) {
-                rc = cli_report(&err);
-                continue;
-            }
-            snprintf(outdir, sizeof(outdir), "%s/%s", out, m.name);
+            snprintf(outdir, sizeof(outdir), "%s/%s", out, names[i]);
             ro.out_dir = outdir;
         } else {
             ro.out_dir = out;
@@ -114,24 +218,66 @@ int cmd_run(int argc, char **argv)
         if (st != QV_OK) {
             int e = cli_report(&err);
             rc = e > rc ? e : rc;
+            passed = false;
             continue;
         }
-        if (json) {
-            char path[QV_PATH_MAX + 32];
-            snprintf(path, sizeof(path), "%s/summary.json", r.out_dir);
-            FILE *f = fopen(path, "rb");
-            char buf[4096];
-            size_t n;
-            while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-                fwrite(buf, 1, n, stdout);
-            if (f)
-                fclose(f);
-        } else {
+        if (ro.partial && !json)
+            printf("%s: shard %d/%d, %lld samples from %lld: partial result in %s/\n",
+                   r.manifest.name, shard + 1, n_shards, (long long)r.samples,
+                   (long long)r.first, r.out_dir);
+        else if (runs)
+            add_json(runs, &r);
+        else
             print_result(&r);
+        if (!r.passed && !ro.partial) {
+            passed = false;
+            if (rc == CLI_EXIT_OK)
+                rc = CLI_EXIT_GATE;
         }
-        if (!r.passed && rc == CLI_EXIT_OK)
-            rc = CLI_EXIT_GATE;
         qv_job_result_release(&r);
     }
+    if (doc) {
+        int e = finish_json(doc, passed && rc == CLI_EXIT_OK);
+        rc = e > rc ? e : rc;
+    }
+    return rc;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON: json = true; break;
+        case 'h': fputs(merge_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs < 2)
+        return cli_usage_error("merge", "expected OUT PART..., got %d arguments", nargs);
+    struct qv_job_opts ro = QV_JOB_OPTS_INIT;
+    struct qv_error err = QV_ERROR_INIT;
+    static struct qv_job_result r;
+    if (qv_job_merge(argv[optind], nargs - 1, (const char *const *)argv + optind + 1, &ro, &r,
+                     &err) != QV_OK)
+        return cli_report(&err);
+    int rc = r.passed ? CLI_EXIT_OK : CLI_EXIT_GATE;
+    if (json) {
+        cJSON *doc = cJSON_CreateObject();
+        add_json(cJSON_AddArrayToObject(doc, "runs"), &r);
+        if (finish_json(doc, r.passed) != CLI_EXIT_OK)
+            rc = CLI_EXIT_INTERNAL;
+    } else {
+        print_result(&r);
+    }
+    qv_job_result_release(&r);
     return rc;
 }

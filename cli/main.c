@@ -19,6 +19,7 @@ static const struct cli_cmd cmds[] = {
     { "quantize", cmd_quantize, "post-training quantization of a float model to int8" },
     { "budget", cmd_budget, "TFLM arena, flash, SRAM, latency and energy per MCU target" },
     { "targets", cmd_targets, "list the MCU target profiles qvet budget knows" },
+    { "merge", cmd_merge, "combine the partial results of qvet run --shard K/N" },
 };
 
 static void print_help(FILE *f)

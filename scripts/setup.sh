@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev zlib1g-dev check"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs clang libclang-rt-14-dev chromium gcc-arm-none-eabi"
+    pkgs="$pkgs parallel clang libclang-rt-14-dev chromium gcc-arm-none-eabi"
 fi
 
 missing=""

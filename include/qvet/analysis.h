@@ -23,6 +23,7 @@
 #include "qvet/graph.h"
 #include "qvet/io.h"
 #include "qvet/manifest.h"
+#include "qvet/metrics.h"
 #include "qvet/run.h"
 
 /* What every dataset run of the analysis shares: data, threads, limits, callbacks. */
@@ -120,49 +121,108 @@ enum qv_status qv_compare_saved(const struct qv_graph *g, const char *tensors_di
 
 enum qv_gate_state { QV_GATE_PASS, QV_GATE_FAIL, QV_GATE_SKIPPED };
 
-/* Gates one result can hold (each known gate at most once). */
-#define QV_MAX_GATES 16
+/* Where a gate's threshold came from. */
+enum qv_gate_origin { QV_GATE_FROM_DEFAULT, QV_GATE_FROM_MANIFEST, QV_GATE_FROM_CLI };
+
+/* Gates one result can hold: each gate of qv_gate_defs once, plus a fits gate per target. */
+#define QV_MAX_GATES (QV_GATE_ID_COUNT + 16)
 
 struct qv_gate_result {
-    const char *name;                /* "max_accuracy_drop", ... */
+    char name[48];                   /* "max_accuracy_drop", "fits:stm32f4" */
     enum qv_gate_state state;
-    double value, threshold;
+    enum qv_gate_origin origin;
+    double value, threshold;         /* NAN when not measured */
     char detail[256];                /* why it failed or was skipped, with the numbers */
 };
+
+/* The default gates (docs/run.md), used when neither qvet.json nor the command line sets any. */
+void qv_job_default_gates(enum qv_task task, struct qv_gates *ret_gates);
 
 struct qv_job_opts {
     const char *out_dir;             /* NULL: DIR/qvet-out */
     enum qv_rounding rounding;
-    struct qv_analysis_run run;      /* data comes from the directory */
+    struct qv_analysis_run run;      /* data comes from the directory; its layout, preprocess
+                                      * and allow_nonfinite override the directory's */
+    struct qv_gates gates;           /* command-line gates: override qvet.json's */
+    const char *baseline;            /* a previous run's summary.json, or NULL */
+    /*
+     * Shard mode (run.shard / run.n_shards set): write the mergeable partial result
+     * (partial.json, predictions.part.csv) into the output directory instead of reports.
+     */
+    bool partial;
 };
 
 #define QV_JOB_OPTS_INIT { .out_dir = NULL, .rounding = QV_ROUNDING_DOUBLE, \
                            .run = QV_ANALYSIS_RUN_INIT }
 
+/* One model of a run (index: enum qv_side, then the optional third model). */
+struct qv_job_model {
+    bool present;
+    char label[32];                  /* "float32", "int8", "int8 (qvet PTQ)" */
+    char path[QV_PATH_MAX];
+    char sha256[65];                 /* of the file ("" for a model qvet made) */
+    int64_t file_bytes;
+    int64_t macs, params;
+    int64_t weight_bytes;
+};
+
+#define QV_JOB_MODELS 3
+#define QV_JOB_HIST_BINS 41          /* odd: zero error is the middle bin */
+
+/* The int8 - float error of output 0's values, in bins of the int8 output's quantization step. */
+struct qv_job_hist {
+    bool present;
+    double step;                     /* bin width (real units) */
+    int64_t counts[QV_JOB_HIST_BINS];/* bin i: [(i - 20.5) step, (i - 19.5) step) */
+    int64_t below, above, nonfinite;
+};
+
 struct qv_job_result {
     struct qv_manifest manifest;
     char out_dir[QV_PATH_MAX];
     enum qv_rounding rounding;       /* of the int8 emulation */
-    bool has_float, has_int8, has_labels;
-    struct qv_eval_result f, q;      /* float engine on model, int8 engine on int8_model */
-    int64_t float_macs, int8_macs;
-    size_t float_weight_bytes, int8_weight_bytes;
-    double agreement;                /* top-1 agreement float vs int8 */
-    double output_sqnr_db;           /* int8 outputs (real units) against float outputs */
+    struct qv_job_model models[QV_JOB_MODELS];
+    struct qv_task_spec spec;
+    struct qv_metrics *metrics;      /* float (side 0) against int8 (side 1); sides absent when
+                                      * the directory lacks that model */
+    struct qv_metrics_summary summary;
+    struct qv_job_hist hist;
+    int64_t samples, first;          /* run; dataset index of the first (shards) */
+    int64_t dataset_samples;         /* the whole golden set, -1 unknown */
+    bool has_labels;
+    int32_t shard, n_shards;
+    char data_sha256[QV_DATA_MAX_FILES + 1][65];   /* golden files, then labels ("" none) */
+    struct qv_gates limits;          /* thresholds in force (command line, manifest, defaults) */
+    enum qv_gate_origin origin[QV_GATE_ID_COUNT];
     int32_t n_gates;
     struct qv_gate_result gates[QV_MAX_GATES];
+    bool default_gates;              /* the defaults were used */
     bool passed;                     /* no gate failed */
-    char note[256];                  /* what could not be evaluated, e.g. no int8 model */
+    int32_t n_notes;
+    char notes[8][256];              /* what could not be evaluated and why */
 };
 
 /*
- * Evaluates a model directory: the float model with the float engine, the int8 model with the
- * int8 emulator, over the golden set; computes accuracy, agreement and output SQNR; evaluates the
- * manifest's gates; writes summary.json, summary.md, metrics.csv, predictions.csv and junit.xml
- * into the output directory (each atomically). A failed gate is not an error (see r->passed).
+ * Evaluates a model directory (DESIGN §1, docs/run.md): the float model with the float engine
+ * and the int8 model with the int8 emulator over the golden set, in one pass through the runner
+ * (golden data that are an int8 model's input codes are dequantized for the float model); checks
+ * the task against the models; accumulates the task metrics in bounded memory; evaluates the
+ * gates (the manifest's and the command line's, else the defaults); writes the report set
+ * (summary.json, summary.md, metrics.csv, predictions.csv, junit.xml, report.html) into the
+ * output directory as one unit, under a lock. A failed gate is not an error (r->passed).
  */
 enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
                           struct qv_job_result *ret_result, struct qv_error *err);
 void qv_job_result_release(struct qv_job_result *r);
+
+/*
+ * qvet merge: the partial results of the N shards of one run (each a directory written by
+ * qv_job_run in partial mode, in any order) into the report set one run would have written,
+ * byte for byte, in out. Shards of different runs (directory, models, data, options, gates),
+ * missing or repeated shards, and gaps are input errors naming the partial file.
+ */
+enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const *parts,
+                            const struct qv_job_opts *opts, struct qv_job_result *ret_result,
+                            struct qv_error *err);
 
 #endif

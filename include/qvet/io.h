@@ -70,6 +70,13 @@ enum qv_status qv_outset_commit(struct qv_outset *os, struct qv_error *err);
 /* Removes the temporaries not committed. Accepts NULL. */
 void qv_outset_free(struct qv_outset *os);
 
+/* ---- SHA-256 ------------------------------------------------------------------------------ */
+
+/* Lower-case hex digest of data[size] (64 digits and a NUL). */
+void qv_sha256(const void *data, size_t size, char hex[65]);
+/* Of a whole file, streamed. */
+enum qv_status qv_sha256_file(const char *path, char hex[65], struct qv_error *err);
+
 /* ---- .npy ---------------------------------------------------------------------------------- */
 
 /*

@@ -38,10 +38,36 @@ enum qv_layout {
 const char *qv_layout_name(enum qv_layout layout);
 bool qv_layout_from_name(const char *name, enum qv_layout *ret_layout);
 
-/* A gate is active when its `has_` flag is set. */
+/*
+ * The gates of qvet run (DESIGN §1; docs/run.md): key in qvet.json "gates" and on the command
+ * line (--max-accuracy-drop ...), the range a threshold must be in.
+ */
+enum qv_gate_id {
+    QV_GATE_MAX_ACCURACY_DROP,       /* top-1 accuracy float - int8 (classification, labels) */
+    QV_GATE_MIN_AGREEMENT,           /* share of samples whose top-1 is the same */
+    QV_GATE_MIN_OUTPUT_SQNR_DB,      /* int8 outputs against float outputs */
+    QV_GATE_MIN_LAYER_SQNR_DB,       /* every paired layer's propagated SQNR */
+    QV_GATE_MAX_NONFINITE_OUTPUTS,   /* samples whose outputs hold NaN/Inf (any model) */
+    QV_GATE_MAX_ARENA,               /* TFLM arena bytes (every target) */
+    QV_GATE_MAX_FLASH,               /* flash bytes (every target) */
+    QV_GATE_SRAM_HEADROOM,           /* SRAM share kept free on every target (fits verdicts) */
+    QV_GATE_MAX_REGRESSION,          /* fall of the task's headline metric against --baseline */
+    QV_GATE_ID_COUNT
+};
+
+struct qv_gate_def {
+    const char *key;                 /* "max_accuracy_drop" */
+    const char *option;              /* "--max-accuracy-drop" */
+    double lo, hi;                   /* accepted thresholds */
+};
+
+extern const struct qv_gate_def qv_gate_defs[QV_GATE_ID_COUNT];
+
+/* Gate thresholds: a gate is set when has[id]. */
 struct qv_gates {
-    bool has_max_accuracy_drop, has_min_agreement, has_min_output_sqnr_db, has_sram_headroom;
-    double max_accuracy_drop, min_agreement, min_output_sqnr_db, sram_headroom;
+    bool present;                    /* qvet.json had a "gates" object (even an empty one) */
+    bool has[QV_GATE_ID_COUNT];
+    double value[QV_GATE_ID_COUNT];
 };
 
 /* Data files: one .npy/.csv/.npz, or one .npy per model input (named, or in input order). */

@@ -80,7 +80,7 @@ struct qv_data_spec {
 
 #define QV_DATA_SPEC_INIT { .n_files = 0, .pre_scale = 1.0f, .layout = QV_LAYOUT_AS_IS }
 
-/* ---- the run ---------------------------------------------------------------------------------- */
+/* ---- the run -------------------------------------------------------------------------------- */
 
 /* One model + engine the samples go through. */
 struct qv_run_side {
@@ -102,6 +102,11 @@ struct qv_run_rows {
      */
     const void *const *raw[QV_RUN_MAX_SIDES];
     const float *const *real[QV_RUN_MAX_SIDES];
+    /*
+     * With opts.deliver_inputs: inputs[s][i] holds the n rows of graph input i as fed to side s's
+     * engine, in its dtype (float32 real values in the float engine); else NULL.
+     */
+    const void *const *inputs[QV_RUN_MAX_SIDES];
 };
 
 /*
@@ -145,6 +150,7 @@ struct qv_run_opts {
                                             * contiguous slices; n_shards 0 = everything */
     /* Calling thread, in sample order. May be NULL. A failure stops the run. */
     enum qv_status (*deliver)(void *user, const struct qv_run_rows *rows, struct qv_error *err);
+    bool deliver_inputs;                   /* also hand over the inputs as fed (rows.inputs) */
     struct qv_run_observer observer;       /* chunk_begin NULL: no observer */
     /* Calling thread, after each delivered chunk. May be NULL. */
     void (*progress)(void *user, const struct qv_run_progress *p);

@@ -1,123 +1,211 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qvet run on one model directory: evaluate both engines in one pass, gate, report. */
+/*
+ * qvet run on one model directory (docs/run.md): the float and the int8 model over the golden
+ * set in one pass of the runner, task metrics in bounded memory (metrics.h), gates, and the
+ * report set written as one unit under a lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "analysis/eval_internal.h"
+#include "analysis/job_internal.h"
 #include "qvet/analysis.h"
 #include "report/report.h"
 
-static void add_gate(struct qv_job_result *r, const char *name, enum qv_gate_state state,
-                     double value, double threshold, const char *fmt, ...) QV_PRINTF(6, 7);
+/* Columns of predictions.csv for outputs that are not class scores. */
+#define PRED_VALUES 8
 
-static void add_gate(struct qv_job_result *r, const char *name, enum qv_gate_state state,
-                     double value, double threshold, const char *fmt, ...)
+void qv_job_note(struct qv_job_result *r, const char *fmt, ...)
 {
-    if (r->n_gates == QV_MAX_GATES) {
-        /* a bug, not an input: never drop a failing gate silently */
-        r->passed = false;
-        snprintf(r->note, sizeof(r->note), "more than %d gates: '%s' was not recorded",
-                 QV_MAX_GATES, name);
-        return;
-    }
-    struct qv_gate_result *g = &r->gates[r->n_gates++];
     va_list ap;
-    g->name = name;
-    g->state = state;
-    g->value = value;
-    g->threshold = threshold;
+    if (r->n_notes == (int32_t)(sizeof(r->notes) / sizeof(r->notes[0])))
+        return;
     va_start(ap, fmt);
-    vsnprintf(g->detail, sizeof(g->detail), fmt, ap);
+    vsnprintf(r->notes[r->n_notes++], sizeof(r->notes[0]), fmt, ap);
     va_end(ap);
-    if (state == QV_GATE_FAIL)
-        r->passed = false;
 }
 
-static void evaluate_gates(struct qv_job_result *r)
+void qv_job_result_release(struct qv_job_result *r)
 {
-    const struct qv_gates *gt = &r->manifest.gates;
-    bool both = r->has_float && r->has_int8;
-    if (gt->has_max_accuracy_drop) {
-        if (!both || !r->has_labels)
-            add_gate(r, "max_accuracy_drop", QV_GATE_SKIPPED, NAN, gt->max_accuracy_drop,
-                     "needs a float model, an int8 model and labels");
-        else {
-            double drop = r->f.accuracy - r->q.accuracy;
-            add_gate(r, "max_accuracy_drop", drop <= gt->max_accuracy_drop + 1e-12 ?
-                     QV_GATE_PASS : QV_GATE_FAIL, drop, gt->max_accuracy_drop,
-                     "accuracy float %.4f, int8 %.4f: drop %.4f (limit %.4f)", r->f.accuracy,
-                     r->q.accuracy, drop, gt->max_accuracy_drop);
+    if (!r)
+        return;
+    qv_metrics_free(r->metrics);
+    r->metrics = NULL;
+}
+
+/* ---- the pass over the golden set --------------------------------------------------------- */
+
+struct job {
+    struct qv_job_result *r;
+    int32_t side_of[QV_SIDES];       /* runner side of the float / int8 model, or -1 */
+    FILE *pred;                      /* predictions rows (a temporary), or NULL */
+    bool header_done;
+    int64_t classes;                 /* classification: values of the scored output */
+};
+
+/* argmax of one sample's scored output; -1 when a value is not finite. */
+static int32_t top1(const float *o, int64_t n, float *ret_score)
+{
+    int32_t best = 0;
+    for (int64_t k = 0; k < n; k++) {
+        if (!isfinite(o[k])) {
+            *ret_score = NAN;
+            return -1;
+        }
+        if (o[k] > o[best])
+            best = (int32_t)k;
+    }
+    *ret_score = n ? o[best] : NAN;
+    return best;
+}
+
+static void pred_row(struct job *j, const struct qv_run_rows *rows, int64_t i)
+{
+    const struct qv_task_spec *spec = &j->r->spec;
+    FILE *f = j->pred;
+    int64_t elems = spec->out_elems[spec->scored];
+    fprintf(f, "%lld", (long long)(rows->first + i));
+    if (rows->labels)
+        fprintf(f, ",%.9g", rows->labels[i]);
+    int32_t p[QV_SIDES] = { -1, -1 };
+    for (int s = 0; s < QV_SIDES; s++) {
+        if (j->side_of[s] < 0)
+            continue;
+        const float *o = rows->real[j->side_of[s]][spec->scored] + i * elems;
+        if (spec->task == QV_TASK_CLASSIFICATION) {
+            float score;
+            p[s] = top1(o, elems, &score);
+            fprintf(f, ",%d,%.9g", p[s], (double)score);
+        } else {
+            for (int64_t k = 0; k < elems && k < PRED_VALUES; k++)
+                fprintf(f, ",%.9g", (double)o[k]);
         }
     }
-    if (gt->has_min_agreement) {
-        if (!both)
-            add_gate(r, "min_agreement", QV_GATE_SKIPPED, NAN, gt->min_agreement,
-                     "needs a float model and an int8 model");
-        else
-            add_gate(r, "min_agreement", r->agreement + 1e-12 >= gt->min_agreement ?
-                     QV_GATE_PASS : QV_GATE_FAIL, r->agreement, gt->min_agreement,
-                     "top-1 agreement float vs int8 %.4f (minimum %.4f)", r->agreement,
-                     gt->min_agreement);
-    }
-    if (gt->has_min_output_sqnr_db) {
-        if (!both)
-            add_gate(r, "min_output_sqnr_db", QV_GATE_SKIPPED, NAN, gt->min_output_sqnr_db,
-                     "needs a float model and an int8 model");
-        else
-            add_gate(r, "min_output_sqnr_db", r->output_sqnr_db >= gt->min_output_sqnr_db ?
-                     QV_GATE_PASS : QV_GATE_FAIL, r->output_sqnr_db, gt->min_output_sqnr_db,
-                     "output SQNR %.2f dB (minimum %.2f dB)", r->output_sqnr_db,
-                     gt->min_output_sqnr_db);
-    }
-    if (gt->has_sram_headroom)
-        add_gate(r, "sram_headroom", QV_GATE_SKIPPED, NAN, gt->sram_headroom,
-                 "memory budgets are not computed by this version of qvet");
+    if (spec->task == QV_TASK_CLASSIFICATION && j->side_of[0] >= 0 && j->side_of[1] >= 0)
+        fprintf(f, ",%d", p[0] == p[1] && p[0] >= 0);
+    fputc('\n', f);
 }
 
-/* Both models over the golden set in one pass: side 0 float (when any), then int8. */
-struct job_run {
-    struct qv_collector col[2];
-};
+static void pred_header(struct job *j, bool labels)
+{
+    const struct qv_task_spec *spec = &j->r->spec;
+    static const char *const side_names[QV_SIDES] = { "float", "int8" };
+    fprintf(j->pred, "sample%s", labels ? ",label" : "");
+    int64_t elems = spec->out_elems[spec->scored];
+    for (int s = 0; s < QV_SIDES; s++) {
+        if (j->side_of[s] < 0)
+            continue;
+        if (spec->task == QV_TASK_CLASSIFICATION)
+            fprintf(j->pred, ",%s_pred,%s_score", side_names[s], side_names[s]);
+        else
+            for (int64_t k = 0; k < elems && k < PRED_VALUES; k++)
+                fprintf(j->pred, ",%s_%lld", side_names[s], (long long)k);
+    }
+    if (spec->task == QV_TASK_CLASSIFICATION && j->side_of[0] >= 0 && j->side_of[1] >= 0)
+        fprintf(j->pred, ",agree");
+    fputc('\n', j->pred);
+}
+
+/* The int8 - float error of the scored output's values into the histogram. */
+static void hist_add(struct qv_job_hist *h, const float *f, const float *q, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        double d = (double)q[k] - (double)f[k];
+        if (!isfinite(d)) {
+            h->nonfinite++;
+            continue;
+        }
+        double b = floor(d / h->step + 0.5) + QV_JOB_HIST_BINS / 2;
+        if (b < 0)
+            h->below++;
+        else if (b >= QV_JOB_HIST_BINS)
+            h->above++;
+        else
+            h->counts[(int)b]++;
+    }
+}
 
 static enum qv_status job_deliver(void *user, const struct qv_run_rows *rows,
                                   struct qv_error *err)
 {
-    struct job_run *j = user;
-    for (int k = 0; k < 2; k++) {
-        if (!j->col[k].r)
-            continue;
-        enum qv_status st = qv_collect_rows(&j->col[k], rows, err);
-        if (st != QV_OK)
-            return st;
-    }
-    return QV_OK;
-}
-
-static enum qv_status load_model(const char *path, struct qv_graph **g, int64_t *macs,
-                                 size_t *wbytes, struct qv_error *err)
-{
-    enum qv_status st = qv_model_load(path, g, err);
+    struct job *j = user;
+    struct qv_job_result *r = j->r;
+    const struct qv_task_spec *spec = &r->spec;
+    struct qv_metrics_rows mr = { .first = rows->first, .n = rows->n, .labels = rows->labels };
+    for (int s = 0; s < QV_SIDES; s++)
+        if (j->side_of[s] >= 0)
+            mr.out[s] = rows->real[j->side_of[s]];
+    if (spec->score == QV_SCORE_RECONSTRUCTION && j->side_of[QV_SIDE_FLOAT] >= 0)
+        mr.input = rows->inputs[j->side_of[QV_SIDE_FLOAT]][0];
+    enum qv_status st = qv_metrics_add(r->metrics, &mr, err);
     if (st != QV_OK)
         return st;
-    *macs = qv_graph_total_macs(*g);
-    *wbytes = qv_graph_weight_bytes(*g);
+    if (r->hist.present) {
+        int64_t e = spec->out_elems[spec->scored];
+        hist_add(&r->hist, rows->real[j->side_of[0]][spec->scored],
+                 rows->real[j->side_of[1]][spec->scored], rows->n * e);
+    }
+    if (j->pred) {
+        if (!j->header_done)
+            pred_header(j, rows->labels != NULL);
+        j->header_done = true;
+        for (int64_t i = 0; i < rows->n; i++)
+            pred_row(j, rows, i);
+        if (ferror(j->pred))
+            return qv_fail(err, QV_E_IO, "cannot write predictions.csv: %s", strerror(errno));
+    }
+    r->samples += rows->n;
     return QV_OK;
 }
 
+/* The quantization step of the int8 model's output 0 (its own, or its DEQUANTIZE's input). */
+static double output_step(const struct qv_graph *g, int32_t out)
+{
+    const struct qv_tensor *t = &g->tensors[g->outputs[out]];
+    if (t->quant.count >= 1 && t->dtype != QV_DTYPE_F32)
+        return t->quant.scale[0];
+    if (t->producer >= 0 && g->nodes[t->producer].op == QV_OP_DEQUANTIZE) {
+        const struct qv_tensor *in = &g->tensors[g->nodes[t->producer].inputs[0]];
+        if (in->quant.count >= 1)
+            return in->quant.scale[0];
+    }
+    return NAN;
+}
+
+static enum qv_status describe_model(struct qv_job_model *jm, const char *label,
+                                     const char *path, const struct qv_graph *g,
+                                     struct qv_error *err)
+{
+    struct stat sb;
+    jm->present = true;
+    snprintf(jm->label, sizeof(jm->label), "%s", label);
+    snprintf(jm->path, sizeof(jm->path), "%s", path);
+    jm->file_bytes = stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+    jm->macs = qv_graph_total_macs(g);
+    jm->params = qv_graph_param_count(g);
+    jm->weight_bytes = (int64_t)qv_graph_weight_bytes(g);
+    return qv_sha256_file(path, jm->sha256, err);
+}
+
+/* Both models through the runner once; metrics, histogram and predictions rows. */
 static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts *opts,
-                               struct qv_error *err)
+                               const char *pred_path, struct qv_error *err)
 {
     const struct qv_manifest *m = &r->manifest;
-    struct qv_graph *gf = NULL, *gq = NULL;
+    struct qv_graph *g[QV_SIDES] = { NULL, NULL };
     struct qv_run_opts ro = QV_RUN_OPTS_INIT;
     struct qv_data_spec spec;
-    struct job_run j;
+    struct job j = { .r = r, .side_of = { -1, -1 } };
     struct qv_run_stats stats;
     enum qv_status st = QV_OK;
-    memset(&j, 0, sizeof(j));
     qv_data_spec_from_manifest(m, false, &spec);
     /* what the command line says about the data overrides the directory */
     const struct qv_data_spec *cl = &opts->run.data;
@@ -130,113 +218,190 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
         spec.layout = cl->layout;
     spec.allow_nonfinite = cl->allow_nonfinite;
     qv_analysis_run_apply(&opts->run, &ro);
-    if (m->model[0]) {
-        if ((st = load_model(m->model, &gf, &r->float_macs, &r->float_weight_bytes, err)))
+    static const char *const labels[QV_SIDES] = { "float32", "int8" };
+    const char *paths[QV_SIDES] = { m->model, m->int8_model };
+    for (int s = 0; s < QV_SIDES; s++) {
+        if (!paths[s][0])
+            continue;
+        if ((st = qv_model_load(paths[s], &g[s], err)) != QV_OK ||
+            (st = qv_graph_check_runnable(g[s], err)) != QV_OK ||
+            (st = describe_model(&r->models[s], labels[s], paths[s], g[s], err)) != QV_OK)
             goto cleanup;
-        ro.sides[ro.n_sides] = (struct qv_run_side){ .graph = gf, .name = m->model,
-                                                     .engine = QV_ENGINE_OPTS_INIT };
-        ro.sides[ro.n_sides].engine.kind = QV_ENGINE_FLOAT;
-        r->f.out_elems = qv_shape_elems(&gf->tensors[gf->outputs[0]].shape);
-        j.col[0] = (struct qv_collector){ .r = &r->f, .side = ro.n_sides++ };
-        r->has_float = true;
-        spec.label_classes = qv_label_classes(gf, m->task);
+        struct qv_run_side *side = &ro.sides[ro.n_sides];
+        *side = (struct qv_run_side){ .graph = g[s], .name = paths[s],
+                                      .engine = QV_ENGINE_OPTS_INIT };
+        side->engine.kind = s == QV_SIDE_FLOAT ? QV_ENGINE_FLOAT : QV_ENGINE_INT8;
+        side->engine.rounding = opts->rounding;
+        j.side_of[s] = ro.n_sides++;
     }
-    if (m->int8_model[0]) {
-        if ((st = load_model(m->int8_model, &gq, &r->int8_macs, &r->int8_weight_bytes, err)))
-            goto cleanup;
-        ro.sides[ro.n_sides] = (struct qv_run_side){ .graph = gq, .name = m->int8_model,
-                                                     .engine = QV_ENGINE_OPTS_INIT };
-        ro.sides[ro.n_sides].engine.kind = QV_ENGINE_INT8;
-        ro.sides[ro.n_sides].engine.rounding = opts->rounding;
-        r->q.out_elems = qv_shape_elems(&gq->tensors[gq->outputs[0]].shape);
-        j.col[1] = (struct qv_collector){ .r = &r->q, .side = ro.n_sides++ };
-        r->has_int8 = true;
-        if (!gf)
-            spec.label_classes = qv_label_classes(gq, m->task);
-    } else {
-        snprintf(r->note, sizeof(r->note), "no int8 model in %s: int8 emulation, agreement and "
-                 "SQNR were not evaluated (add \"int8_model\" to qvet.json)", m->dir);
-    }
-    if (gf && gq && r->f.out_elems != r->q.out_elems) {
-        st = qv_fail_at(err, QV_E_INPUT, m->int8_model, -1, "the int8 model's output 0 has %lld "
-                        "values, the float model's %lld", (long long)r->q.out_elems,
-                        (long long)r->f.out_elems);
+    if (!g[QV_SIDE_INT8])
+        qv_job_note(r, "no int8 model in %s: int8 emulation, agreement and SQNR were not "
+                    "evaluated (add \"int8_model\" to qvet.json)", m->dir);
+    if (!g[QV_SIDE_FLOAT])
+        qv_job_note(r, "no float model in %s: the int8 model ran alone (no float reference)",
+                    m->dir);
+    /* the task must fit the models: classification needs a [1, classes]-like output, ... */
+    if ((st = qv_task_check(m->task, g[QV_SIDE_FLOAT], g[QV_SIDE_INT8], &r->spec, err)))
         goto cleanup;
+    if ((st = qv_metrics_create(&r->spec, &r->metrics, err)) != QV_OK)
+        goto cleanup;
+    if (r->spec.task == QV_TASK_CLASSIFICATION)
+        spec.label_classes = r->spec.n_classes;
+    else if (r->spec.task == QV_TASK_ANOMALY)
+        spec.label_classes = 2;
+    ro.deliver_inputs = r->spec.score == QV_SCORE_RECONSTRUCTION;
+    if (g[0] && g[1]) {
+        r->hist.step = output_step(g[1], r->spec.scored);
+        r->hist.present = isfinite(r->hist.step) && r->hist.step > 0;
+    }
+    if (pred_path) {
+        j.pred = fopen(pred_path, "wb");
+        if (!j.pred) {
+            st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot create '%s': %s", pred_path,
+                            strerror(errno));
+            goto cleanup;
+        }
     }
     ro.deliver = job_deliver;
     ro.user = &j;
     if ((st = qv_run(&spec, &ro, &stats, err)) != QV_OK)
         goto cleanup;
-    for (int k = 0; k < 2; k++) {
-        if (j.col[k].r) {
-            qv_collect_finish(&j.col[k]);
-            j.col[k].r->stats = stats;
-            r->has_labels = j.col[k].r->has_labels;
-        }
+    if (stats.has_labels && r->spec.task == QV_TASK_REGRESSION && r->spec.label_elems != 1) {
+        st = qv_fail_at(err, QV_E_INPUT, spec.labels ? spec.labels : spec.files[0], -1,
+                        "regression labels need %lld values per sample (one per output value); "
+                        "the labels give one", (long long)r->spec.label_elems);
+        goto cleanup;
     }
+    r->first = stats.first;
+    r->dataset_samples = stats.dataset_samples;
+    r->has_labels = stats.has_labels;
+    qv_metrics_summarize(r->metrics, &r->summary);
+    for (int32_t i = 0; i < spec.n_files; i++)
+        if ((st = qv_sha256_file(spec.files[i], r->data_sha256[i], err)) != QV_OK)
+            goto cleanup;
+    if (spec.labels && (st = qv_sha256_file(spec.labels, r->data_sha256[QV_DATA_MAX_FILES],
+                                            err)) != QV_OK)
+        goto cleanup;
 cleanup:
-    qv_graph_free(gf);
-    qv_graph_free(gq);
+    if (j.pred) {
+        int e = ferror(j.pred) ? EIO : 0;
+        if (fclose(j.pred) != 0 && !e)
+            e = errno;
+        if (e && st == QV_OK)
+            st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot write '%s': %s", pred_path,
+                            strerror(e));
+    }
+    qv_graph_free(g[0]);
+    qv_graph_free(g[1]);
     return st;
+}
+
+/* ---- the report set, as one unit, under a lock --------------------------------------------- */
+
+/*
+ * An exclusive lock on ".<name>.qvet-lock" beside the output directory: two runs into the same
+ * --out cannot interleave. Released when fd is closed (or the process ends).
+ */
+static enum qv_status lock_out(const char *out, int *ret_fd, struct qv_error *err)
+{
+    char path[QV_PATH_MAX + 64], dir[QV_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", out);
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    const char *slash = strrchr(dir, '/');
+    if (slash)
+        snprintf(path, sizeof(path), "%.*s/.%s.qvet-lock", (int)(slash - dir), dir, slash + 1);
+    else
+        snprintf(path, sizeof(path), ".%s.qvet-lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return qv_fail_at(err, QV_E_IO, out, -1, "cannot create the lock '%s': %s", path,
+                          strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        return qv_fail_at(err, QV_E_IO, out, -1, "another qvet run is writing '%s' (lock %s): "
+                          "%s", out, path, e == EWOULDBLOCK ? "wait for it to finish"
+                          : strerror(e));
+    }
+    *ret_fd = fd;
+    return QV_OK;
+}
+
+enum qv_status qv_job_open_out(const char *out, const char *marker, struct qv_job_out *o,
+                               struct qv_error *err)
+{
+    char parent[QV_PATH_MAX];
+    enum qv_status st;
+    o->lock = -1;
+    o->os = NULL;
+    o->tmp = NULL;
+    /* the output's parent must exist; the set goes to a temporary directory beside it */
+    snprintf(parent, sizeof(parent), "%s", out);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if ((st = qv_mkdir_p(parent, err)) != QV_OK)
+            return st;
+    }
+    if ((st = lock_out(out, &o->lock, err)) != QV_OK ||
+        (st = qv_outset_create(&o->os, err)) != QV_OK ||
+        (st = qv_outset_add_dir(o->os, out, marker, &o->tmp, err)) != QV_OK) {
+        qv_job_close_out(o);
+        return st;
+    }
+    return QV_OK;
+}
+
+void qv_job_close_out(struct qv_job_out *o)
+{
+    qv_outset_free(o->os);
+    o->os = NULL;
+    if (o->lock >= 0)
+        close(o->lock);
+    o->lock = -1;
 }
 
 enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
                           struct qv_job_result *ret_result, struct qv_error *err)
 {
     struct qv_job_result *r = calloc(1, sizeof(*r));
-    struct qv_outset *os = NULL;
+    struct qv_job_out out = { .lock = -1 };
+    char pred[QV_PATH_MAX + 64];
     enum qv_status st;
     if (!r)
         return qv_fail(err, QV_E_NOMEM, "out of memory");
-    r->passed = true;
     r->rounding = opts->rounding;
-    st = qv_manifest_load(dir, &r->manifest, err);
-    if (st != QV_OK)
+    r->shard = opts->run.shard;
+    r->n_shards = opts->run.n_shards;
+    if ((st = qv_manifest_load(dir, &r->manifest, err)) != QV_OK)
         goto fail;
     if (opts->out_dir)
         snprintf(r->out_dir, sizeof(r->out_dir), "%s", opts->out_dir);
     else
         snprintf(r->out_dir, sizeof(r->out_dir), "%s/qvet-out", dir);
-    if ((st = evaluate(r, opts, err)) != QV_OK)
+    if ((st = qv_job_open_out(r->out_dir, opts->partial ? "partial.json" : "summary.json", &out,
+                              err)) != QV_OK)
         goto fail;
-    if (r->has_float && r->has_int8) {
-        int64_t agree = 0;
-        for (int64_t i = 0; i < r->f.n; i++)
-            agree += r->f.pred[i] == r->q.pred[i];
-        r->agreement = (double)agree / (double)r->f.n;
-        r->output_sqnr_db = qv_sqnr_db(r->f.outputs, r->q.outputs, r->f.n * r->f.out_elems);
-    }
-    evaluate_gates(r);
-    /* the report set is one unit: a temporary directory renamed into place */
-    char parent[QV_PATH_MAX];
-    snprintf(parent, sizeof(parent), "%s", r->out_dir);
-    char *slash = strrchr(parent, '/');
-    const char *tmp = NULL;
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if ((st = qv_mkdir_p(parent, err)) != QV_OK)
-            goto fail;
-    }
-    if ((st = qv_outset_create(&os, err)) != QV_OK ||
-        (st = qv_outset_add_dir(os, r->out_dir, "summary.json", &tmp, err)) != QV_OK ||
-        (st = qv_report_write_all(r, tmp, err)) != QV_OK ||
-        (st = qv_outset_commit(os, err)) != QV_OK)
+    snprintf(pred, sizeof(pred), "%s/%s", out.tmp,
+             opts->partial ? "predictions.part.csv" : "predictions.csv");
+    if ((st = evaluate(r, opts, pred, err)) != QV_OK)
         goto fail;
-    qv_outset_free(os);
+    qv_job_gates(r, opts);
+    if (opts->partial)
+        st = qv_job_write_partial(r, opts, out.tmp, err);
+    else
+        st = qv_report_write_all(r, out.tmp, err);
+    if (st != QV_OK || (st = qv_outset_commit(out.os, err)) != QV_OK)
+        goto fail;
+    qv_job_close_out(&out);
     *ret_result = *r;
     free(r);
     return QV_OK;
 fail:
-    qv_outset_free(os);
+    qv_job_close_out(&out);
     qv_job_result_release(r);
     free(r);
     return st;
-}
-
-void qv_job_result_release(struct qv_job_result *r)
-{
-    if (!r)
-        return;
-    qv_eval_result_release(&r->f);
-    qv_eval_result_release(&r->q);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qvet.json: the manifest of a model directory (DESIGN §1). Keys optional; unknown keys fail. */
+#define _DEFAULT_SOURCE   /* realpath */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,19 @@ const char *qv_task_name(enum qv_task task)
 {
     return (unsigned)task < QV_TASK_COUNT ? task_names[task] : "?";
 }
+
+const struct qv_gate_def qv_gate_defs[QV_GATE_ID_COUNT] = {
+    [QV_GATE_MAX_ACCURACY_DROP] = { "max_accuracy_drop", "--max-accuracy-drop", 0, 1 },
+    [QV_GATE_MIN_AGREEMENT] = { "min_agreement", "--min-agreement", 0, 1 },
+    [QV_GATE_MIN_OUTPUT_SQNR_DB] = { "min_output_sqnr_db", "--min-output-sqnr-db", -1000, 1000 },
+    [QV_GATE_MIN_LAYER_SQNR_DB] = { "min_layer_sqnr_db", "--min-layer-sqnr-db", -1000, 1000 },
+    [QV_GATE_MAX_NONFINITE_OUTPUTS] = { "max_nonfinite_outputs", "--max-nonfinite-outputs", 0,
+                                        1e15 },
+    [QV_GATE_MAX_ARENA] = { "max_arena", "--max-arena", 0, 1e15 },
+    [QV_GATE_MAX_FLASH] = { "max_flash", "--max-flash", 0, 1e15 },
+    [QV_GATE_SRAM_HEADROOM] = { "sram_headroom", "--sram-headroom", 0, 0.99 },
+    [QV_GATE_MAX_REGRESSION] = { "max_regression", "--max-regression", 0, 1e6 },
+};
 
 static const char *const layout_names[QV_LAYOUT_COUNT] = {
     [QV_LAYOUT_AS_IS] = "as-is",
@@ -48,6 +62,18 @@ const char *qv_manifest_model(const struct qv_manifest *m, bool int8)
     if (int8)
         return m->int8_model[0] ? m->int8_model : m->model;
     return m->model[0] ? m->model : m->int8_model;
+}
+
+/* A name that stays one directory level under --out: no '/', no '..', no hidden name. */
+static bool name_is_safe(const char *name)
+{
+    if (!name[0] || name[0] == '.')
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return false;
+    return true;
 }
 
 static bool file_exists(const char *path)
@@ -167,8 +193,6 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
     static const char *const golden_keys[] = { "inputs", "labels", NULL };
     static const char *const calib_keys[] = { "data", "samples", "method", "per_channel", NULL };
     static const char *const pre_keys[] = { "scale", "offset", "layout", NULL };
-    static const char *const gate_keys[] = { "max_accuracy_drop", "min_agreement",
-                                             "min_output_sqnr_db", "sram_headroom", NULL };
     const char *p = m->path;
     char rel[QV_PATH_MAX];
     enum qv_status st;
@@ -178,6 +202,10 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
         return st;
     if ((st = get_string(root, "name", "", m->name, sizeof(m->name), p, err)) != QV_OK)
         return st;
+    if (!name_is_safe(m->name))
+        return qv_fail_at(err, QV_E_INPUT, p, -1, "name: '%s' is not a plain name (letters, "
+                          "digits, '.', '_', '-'; not starting with '.'): it names the report "
+                          "directory under --out", m->name);
     rel[0] = '\0';
     if ((st = get_string(root, "model", "", rel, sizeof(rel), p, err)) != QV_OK)
         return st;
@@ -274,17 +302,21 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
         struct qv_gates *g = &m->gates;
         if (!cJSON_IsObject(gates))
             return qv_fail_at(err, QV_E_INPUT, p, -1, "gates: expected an object");
-        if ((st = check_keys(gates, "gates", gate_keys, p, err)) != QV_OK)
-            return st;
-        if ((st = get_number(gates, "max_accuracy_drop", "gates", &g->has_max_accuracy_drop,
-                             &g->max_accuracy_drop, 0, 1, p, err)) ||
-            (st = get_number(gates, "min_agreement", "gates", &g->has_min_agreement,
-                             &g->min_agreement, 0, 1, p, err)) ||
-            (st = get_number(gates, "min_output_sqnr_db", "gates", &g->has_min_output_sqnr_db,
-                             &g->min_output_sqnr_db, -1000, 1000, p, err)) ||
-            (st = get_number(gates, "sram_headroom", "gates", &g->has_sram_headroom,
-                             &g->sram_headroom, 0, 1, p, err)))
-            return st;
+        g->present = true;
+        for (const cJSON *it = gates->child; it; it = it->next) {
+            int id = 0;
+            while (id < QV_GATE_ID_COUNT && strcmp(it->string, qv_gate_defs[id].key) != 0)
+                id++;
+            if (id == QV_GATE_ID_COUNT)
+                return qv_fail_at(err, QV_E_INPUT, p, -1, "gates.%s: unknown key (known: "
+                                  "max_accuracy_drop, min_agreement, min_output_sqnr_db, "
+                                  "min_layer_sqnr_db, max_nonfinite_outputs, max_arena, "
+                                  "max_flash, sram_headroom, max_regression)", it->string);
+            const struct qv_gate_def *d = &qv_gate_defs[id];
+            if ((st = get_number(gates, d->key, "gates", &g->has[id], &g->value[id], d->lo,
+                                 d->hi, p, err)) != QV_OK)
+                return st;
+        }
     }
     return QV_OK;
 }
@@ -311,12 +343,22 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
     snprintf(m->calib_method, sizeof(m->calib_method), "minmax");
     m->per_channel = true;
     m->pre_scale = 1.0f;
-    snprintf(probe, sizeof(probe), "%s", dir);   /* name: the directory's base name */
+    /* name: the directory's base name (of its real path: "." names the current directory),
+     * made safe for the report directory */
+    char *real = realpath(dir, NULL);   /* malloc'd: no PATH_MAX buffer to overrun */
+    snprintf(probe, sizeof(probe), "%s", real ? real : dir);
+    free(real);
     size_t len = strlen(probe);
     while (len > 1 && probe[len - 1] == '/')
         probe[--len] = '\0';
     const char *base = strrchr(probe, '/');
-    snprintf(m->name, sizeof(m->name), "%s", base ? base + 1 : probe);
+    snprintf(m->name, sizeof(m->name), "%s", base && base[1] ? base + 1 : "model");
+    for (char *c = m->name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            *c = '_';
+    if (m->name[0] == '.')
+        m->name[0] = '_';
     join(probe, dir, "qvet.json");
     if (file_exists(probe)) {
         snprintf(m->path, sizeof(m->path), "%s", probe);

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * report.html from today's struct qv_job_result: the bridge between what qvet run computes and
- * struct qv_report. Figures the run computes are copied; the confusion matrices, the flipped
- * samples and the output error histogram are derived from the per-sample arrays the run keeps
- * (pred, label, outputs). When the run accumulates these itself (issue 11: bounded memory), it
- * fills the same fields and this derivation goes away.
+ * report.html from a qvet run's result: the bridge between what the run computes (struct
+ * qv_job_result: accumulators, gates, notes) and struct qv_report. Everything comes from bounded
+ * accumulators (confusion matrices, the flips list, the error histogram), so the page is the same
+ * for one run and for merged shards.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,121 +13,107 @@
 #include "qvet/qvet.h"
 #include "report/report.h"
 
-#define HIST_BINS 41   /* odd: zero error is the middle bin */
+#define MAX_NOTES 12
 
 struct run_page {
     struct qv_report rep;
-    struct qv_report_gate gates[8];
-    struct qv_report_note notes[4];
-    struct qv_report_metric metrics[1], divergence[3];
-    struct qv_report_size sizes[2];
+    struct qv_report_gate gates[QV_MAX_GATES];
+    struct qv_report_note notes[MAX_NOTES];
+    struct qv_figures fig;
+    struct qv_report_size sizes[4];
     struct qv_report_histogram hist;
-    int64_t hist_counts[HIST_BINS];
-    struct qv_report_kv options[2];
+    struct qv_report_kv options[4];
+    char opt_text[4][96];
     struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
-    int64_t *confusion[QV_REPORT_MODELS];
     struct qv_report_flip *flips;
-    char task_note[160], labels_note[200], targets_note[400];
+    char task_note[200], labels_note[200], targets_note[400], hist_title[96];
 };
-
-/* Row = label, column = prediction; labels that are not a class index are left out and
- * counted in *ret_skipped. */
-static int64_t *confusion_of(const struct qv_eval_result *e, int32_t n, int64_t *ret_skipped)
-{
-    int64_t *cm = calloc((size_t)n * (size_t)n, sizeof(*cm));
-    if (!cm)
-        return NULL;
-    int64_t skipped = 0;
-    for (int64_t i = 0; i < e->n; i++) {
-        double l = e->label[i];
-        int32_t p = e->pred[i];
-        if (!(l >= 0 && l < n && l == floor(l)) || p < 0 || p >= n) {
-            skipped++;
-            continue;
-        }
-        cm[(int64_t)l * n + p]++;
-    }
-    *ret_skipped = skipped;
-    return cm;
-}
-
-static void error_histogram(struct run_page *pg, const struct qv_job_result *r)
-{
-    int64_t n = r->f.n * r->f.out_elems;
-    double max = 0;
-    int64_t nonfinite = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = (double)r->q.outputs[i] - (double)r->f.outputs[i];
-        if (isfinite(d))
-            max = fmax(max, fabs(d));
-    }
-    if (max == 0)
-        max = 1e-6;
-    struct qv_report_histogram *h = &pg->hist;
-    h->title = "Output error, int8 − float32";
-    h->x_label = "int8 − float32 output value (real units)";
-    h->lo = -max;
-    h->hi = max;
-    h->n_bins = HIST_BINS;
-    h->counts = pg->hist_counts;
-    for (int64_t i = 0; i < n; i++) {
-        double d = (double)r->q.outputs[i] - (double)r->f.outputs[i];
-        if (!isfinite(d)) {
-            nonfinite++;
-            continue;
-        }
-        int64_t b = (int64_t)floor((d + max) / (2 * max) * HIST_BINS);
-        if (b >= HIST_BINS)   /* d == max falls in the last bin */
-            b = HIST_BINS - 1;
-        if (b < 0)
-            b = 0;
-        pg->hist_counts[b]++;
-    }
-    h->nonfinite = nonfinite;
-    pg->rep.histograms = h;
-    pg->rep.n_histograms = 1;
-}
-
-static enum qv_status flips_of(struct run_page *pg, const struct qv_job_result *r,
-                               struct qv_error *err)
-{
-    int64_t total = 0;
-    for (int64_t i = 0; i < r->f.n; i++)
-        total += r->f.pred[i] != r->q.pred[i];
-    pg->rep.n_flips_total = total;
-    if (total == 0)
-        return QV_OK;
-    int32_t keep = total < 1000 ? (int32_t)total : 1000;   /* the page lists fewer still */
-    pg->flips = calloc((size_t)keep, sizeof(*pg->flips));
-    if (!pg->flips)
-        return qv_fail(err, QV_E_NOMEM, "out of memory listing flipped samples");
-    int32_t k = 0;
-    for (int64_t i = 0; i < r->f.n && k < keep; i++) {
-        if (r->f.pred[i] == r->q.pred[i])
-            continue;
-        struct qv_report_flip *x = &pg->flips[k++];
-        x->sample = i;
-        x->label = r->has_labels ? r->f.label[i] : NAN;
-        x->float_pred = r->f.pred[i];
-        x->int8_pred = r->q.pred[i];
-        x->float_score = r->f.score[i];
-        x->int8_score = r->q.score[i];
-    }
-    pg->rep.flips = pg->flips;
-    pg->rep.n_flips = k;
-    return QV_OK;
-}
 
 static void add_note(struct run_page *pg, enum qv_report_section s, const char *text)
 {
-    if (pg->rep.n_notes < (int32_t)(sizeof(pg->notes) / sizeof(pg->notes[0])))
+    if (pg->rep.n_notes < MAX_NOTES)
         pg->notes[pg->rep.n_notes++] = (struct qv_report_note){ s, text };
 }
 
-static void add_artifact(struct run_page *pg, const char *role, const char *path)
+static void add_artifact(struct run_page *pg, const char *role, const char *path,
+                         const char *sha256, double bytes)
 {
     if (path && path[0])
-        pg->artifacts[pg->rep.n_artifacts++] = (struct qv_report_artifact){ role, path, NULL, NAN };
+        pg->artifacts[pg->rep.n_artifacts++] = (struct qv_report_artifact){
+            role, path, sha256 && sha256[0] ? sha256 : NULL, bytes };
+}
+
+static enum qv_report_origin origin(enum qv_gate_origin o)
+{
+    return o == QV_GATE_FROM_DEFAULT ? QV_REPORT_FROM_DEFAULT
+           : (o == QV_GATE_FROM_CLI ? QV_REPORT_FROM_CLI : QV_REPORT_FROM_MANIFEST);
+}
+
+static enum qv_status classification(struct run_page *pg, const struct qv_job_result *r,
+                                     struct qv_error *err)
+{
+    const struct qv_metrics *m = r->metrics;
+    struct qv_report *rep = &pg->rep;
+    if (!m)
+        return QV_OK;
+    int32_t classes = r->spec.n_classes;
+    bool both = r->models[0].present && r->models[1].present;
+    if (r->has_labels && classes > QV_REPORT_MAX_CLASSES) {
+        snprintf(pg->labels_note, sizeof(pg->labels_note), "The output has %d classes: too many "
+                 "for confusion matrices (at most %d).", classes, QV_REPORT_MAX_CLASSES);
+        add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
+    } else if (r->has_labels && classes >= 2) {
+        rep->n_classes = classes;
+        for (int s = 0; s < QV_SIDES; s++)
+            if (r->models[s].present && m->cls[s].confusion)
+                rep->confusion[s] = m->cls[s].confusion;
+        if (!rep->confusion[0] && !rep->confusion[1])
+            rep->n_classes = 0;
+        if (m->bad_labels) {
+            snprintf(pg->labels_note, sizeof(pg->labels_note), "%lld samples have a label that "
+                     "is not a class index of the %d-class output; they are left out of the "
+                     "confusion matrices.", (long long)m->bad_labels, classes);
+            add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
+        }
+    }
+    if (!both)
+        return QV_OK;
+    rep->n_flips_total = m->flips_total;
+    if (m->n_flips > 0) {
+        pg->flips = calloc((size_t)m->n_flips, sizeof(*pg->flips));
+        if (!pg->flips)
+            return qv_fail(err, QV_E_NOMEM, "out of memory listing flipped samples");
+        for (int32_t i = 0; i < m->n_flips; i++) {
+            const struct qv_flip *f = &m->flips[i];
+            pg->flips[i] = (struct qv_report_flip){
+                .sample = f->sample, .label = f->label, .float_pred = f->pred[0],
+                .int8_pred = f->pred[1], .float_score = f->score[0], .int8_score = f->score[1] };
+        }
+        rep->flips = pg->flips;
+        rep->n_flips = m->n_flips;
+    }
+    return QV_OK;
+}
+
+static void histogram(struct run_page *pg, const struct qv_job_result *r)
+{
+    const struct qv_job_hist *h = &r->hist;
+    if (!h->present)
+        return;
+    struct qv_report_histogram *x = &pg->hist;
+    snprintf(pg->hist_title, sizeof(pg->hist_title), "Output %d error, int8 − float32 "
+             "(bins of one output step)", r->spec.scored);
+    x->title = pg->hist_title;
+    x->x_label = "int8 − float32 output value (real units)";
+    x->lo = -(QV_JOB_HIST_BINS / 2 + 0.5) * h->step;
+    x->hi = (QV_JOB_HIST_BINS / 2 + 0.5) * h->step;
+    x->n_bins = QV_JOB_HIST_BINS;
+    x->counts = h->counts;
+    x->below = h->below;
+    x->above = h->above;
+    x->nonfinite = h->nonfinite;
+    pg->rep.histograms = x;
+    pg->rep.n_histograms = 1;
 }
 
 static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
@@ -136,111 +121,60 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
 {
     const struct qv_manifest *m = &r->manifest;
     struct qv_report *rep = &pg->rep;
-    bool both = r->has_float && r->has_int8;
-    bool classify = m->task == QV_TASK_CLASSIFICATION;
     rep->name = m->name;
     rep->dir = m->dir;
-    rep->task = qv_task_name(m->task);
+    rep->task = qv_task_name(r->spec.task);
     rep->qvet_version = QV_VERSION_STRING;
     rep->rounding = r->rounding == QV_ROUNDING_SINGLE ? "single" : "double";
-    rep->samples = r->has_float ? r->f.n : (r->has_int8 ? r->q.n : -1);
+    rep->samples = r->samples;
     rep->has_labels = r->has_labels;
     rep->passed = r->passed;
     rep->notes = pg->notes;
-    if (r->has_float)
-        rep->models[QV_REPORT_FLOAT] = (struct qv_report_model){ "float32", m->model };
-    if (r->has_int8)
-        rep->models[QV_REPORT_INT8] = (struct qv_report_model){ "int8", m->int8_model };
-
-    for (int32_t i = 0; i < r->n_gates && i < 8; i++) {
+    for (int s = 0; s < QV_SIDES; s++)
+        if (r->models[s].present)
+            rep->models[s] = (struct qv_report_model){ r->models[s].label, r->models[s].path };
+    for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
         pg->gates[i] = (struct qv_report_gate){ g->name, g->state, g->value, g->threshold,
-                                                g->detail, QV_REPORT_FROM_MANIFEST };
+                                                g->detail, origin(g->origin) };
     }
     rep->gates = pg->gates;
-    rep->n_gates = r->n_gates < 8 ? r->n_gates : 8;
-    if (r->note[0])
-        add_note(pg, QV_REPORT_SEC_VERDICT, r->note);
+    rep->n_gates = r->n_gates;
+    for (int32_t i = 0; i < r->n_notes; i++)
+        add_note(pg, QV_REPORT_SEC_VERDICT, r->notes[i]);
 
-    if (classify && r->has_labels) {
-        struct qv_report_metric *t = &pg->metrics[0];
-        *t = (struct qv_report_metric){ "top1", "top-1 accuracy", NULL, true, 4,
-                                        { NAN, NAN, NAN } };
-        if (r->has_float)
-            t->value[QV_REPORT_FLOAT] = r->f.accuracy;
-        if (r->has_int8)
-            t->value[QV_REPORT_INT8] = r->q.accuracy;
-        rep->metrics = pg->metrics;
-        rep->n_metrics = 1;
-    } else if (!classify) {
-        snprintf(pg->task_note, sizeof(pg->task_note), "Task \"%s\": this version of qvet "
-                 "computes task metrics for classification only.", rep->task);
+    qv_report_figures(r, &pg->fig);
+    rep->metrics = pg->fig.metrics;
+    rep->n_metrics = pg->fig.n_metrics;
+    rep->divergence = pg->fig.divergence;
+    rep->n_divergence = pg->fig.n_divergence;
+    if (r->spec.task != QV_TASK_RAW && !r->has_labels) {
+        snprintf(pg->task_note, sizeof(pg->task_note), "The golden set has no labels: the %s "
+                 "metrics need them; only the divergence is shown.", rep->task);
         add_note(pg, QV_REPORT_SEC_ACCURACY, pg->task_note);
     }
-    if (both) {
-        int32_t k = 0;
-        if (classify)
-            pg->divergence[k++] = (struct qv_report_metric){ "agreement", "top-1 agreement",
-                                                             NULL, true, 4,
-                                                             { NAN, r->agreement, NAN } };
-        pg->divergence[k++] = (struct qv_report_metric){ "output_sqnr_db", "output SQNR", "dB",
-                                                         true, 2,
-                                                         { NAN, r->output_sqnr_db, NAN } };
-        rep->divergence = pg->divergence;
-        rep->n_divergence = k;
-        error_histogram(pg, r);
-        if (classify) {
-            enum qv_status st = flips_of(pg, r, err);
-            if (st != QV_OK)
-                return st;
-            pg->divergence[k] = (struct qv_report_metric){ "flips", "flipped samples", NULL,
-                                                           false, 0,
-                                                           { NAN, (double)rep->n_flips_total,
-                                                             NAN } };
-            rep->n_divergence = k + 1;
-        }
+    if (r->spec.task == QV_TASK_CLASSIFICATION) {
+        enum qv_status st = classification(pg, r, err);
+        if (st != QV_OK)
+            return st;
     }
-    int64_t classes = r->has_float ? r->f.out_elems : (r->has_int8 ? r->q.out_elems : 0);
-    if (classify && r->has_labels && classes > QV_REPORT_MAX_CLASSES) {
-        snprintf(pg->labels_note, sizeof(pg->labels_note), "The output has %lld values: too "
-                 "many classes for confusion matrices (at most %d).", (long long)classes,
-                 QV_REPORT_MAX_CLASSES);
-        add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
-    } else if (classify && r->has_labels && classes >= 2) {
-        int64_t skipped = 0;
-        rep->n_classes = (int32_t)classes;
-        const struct qv_eval_result *ev[2] = { r->has_float ? &r->f : NULL,
-                                               r->has_int8 ? &r->q : NULL };
-        for (int s = 0; s < 2; s++) {
-            if (!ev[s])
-                continue;
-            pg->confusion[s] = confusion_of(ev[s], (int32_t)classes, &skipped);
-            if (!pg->confusion[s])
-                return qv_fail(err, QV_E_NOMEM, "out of memory for a confusion matrix");
-            rep->confusion[s] = pg->confusion[s];
-        }
-        if (skipped) {
-            snprintf(pg->labels_note, sizeof(pg->labels_note), "%lld samples have a label that "
-                     "is not a class index of the %lld-value output; they are left out of the "
-                     "confusion matrices.", (long long)skipped, (long long)classes);
-            add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
-        }
-    }
+    histogram(pg, r);
 
-    pg->sizes[0] = (struct qv_report_size){ "weight_bytes", "weights and biases", "bytes",
-                                            { NAN, NAN, NAN } };
-    pg->sizes[1] = (struct qv_report_size){ "macs", "multiply-accumulates per sample", "MACs",
-                                            { NAN, NAN, NAN } };
-    if (r->has_float) {
-        pg->sizes[0].value[QV_REPORT_FLOAT] = (double)r->float_weight_bytes;
-        pg->sizes[1].value[QV_REPORT_FLOAT] = (double)r->float_macs;
-    }
-    if (r->has_int8) {
-        pg->sizes[0].value[QV_REPORT_INT8] = (double)r->int8_weight_bytes;
-        pg->sizes[1].value[QV_REPORT_INT8] = (double)r->int8_macs;
+    static const char *const keys[3] = { "weight_bytes", "file_bytes", "macs" };
+    static const char *const labels[3] = { "weights and biases", "model file",
+                                           "multiply-accumulates per sample" };
+    static const char *const units[3] = { "bytes", "bytes", "MACs" };
+    for (int k = 0; k < 3; k++) {
+        pg->sizes[k] = (struct qv_report_size){ keys[k], labels[k], units[k], { NAN, NAN, NAN } };
+        for (int s = 0; s < QV_SIDES; s++) {
+            const struct qv_job_model *jm = &r->models[s];
+            if (jm->present)
+                pg->sizes[k].value[s] = k == 0 ? (double)jm->weight_bytes
+                                        : (k == 1 ? (double)jm->file_bytes : (double)jm->macs);
+        }
     }
     rep->sizes = pg->sizes;
-    rep->n_sizes = 2;
+    rep->n_sizes = 3;
 
     if (m->n_targets > 0) {
         int o = snprintf(pg->targets_note, sizeof(pg->targets_note), "qvet.json lists the "
@@ -255,17 +189,21 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
         add_note(pg, QV_REPORT_SEC_BUDGET, pg->targets_note);
     }
 
-    pg->options[0] = (struct qv_report_kv){ "rounding", rep->rounding };
-    pg->options[1] = (struct qv_report_kv){ "out", r->out_dir };
+    int32_t no = 0;
+    pg->options[no++] = (struct qv_report_kv){ "rounding", rep->rounding };
+    pg->options[no++] = (struct qv_report_kv){ "gates", r->default_gates ? "qvet's defaults"
+                                                        : "qvet.json / command line" };
     rep->options = pg->options;
-    rep->n_options = 2;
+    rep->n_options = no;
     rep->artifacts = pg->artifacts;
-    add_artifact(pg, "manifest", m->path);
-    add_artifact(pg, "float model", m->model);
-    add_artifact(pg, "int8 model", m->int8_model);
+    add_artifact(pg, "manifest", m->path, NULL, NAN);
+    for (int s = 0; s < QV_SIDES; s++)
+        if (r->models[s].present)
+            add_artifact(pg, s == 0 ? "float model" : "int8 model", r->models[s].path,
+                         r->models[s].sha256, (double)r->models[s].file_bytes);
     for (int32_t i = 0; i < m->golden.n_files; i++)
-        add_artifact(pg, "golden inputs", m->golden.files[i]);
-    add_artifact(pg, "golden labels", m->golden.labels);
+        add_artifact(pg, "golden inputs", m->golden.files[i], r->data_sha256[i], NAN);
+    add_artifact(pg, "golden labels", m->golden.labels, r->data_sha256[QV_DATA_MAX_FILES], NAN);
     return QV_OK;
 }
 
@@ -279,8 +217,6 @@ enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const cha
     enum qv_status st = fill(pg, r, err);
     if (st == QV_OK)
         st = qv_report_write_html(&pg->rep, path, err);
-    for (int s = 0; s < QV_REPORT_MODELS; s++)
-        free(pg->confusion[s]);
     free(pg->flips);
     free(pg);
     return st;

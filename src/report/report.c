@@ -1,201 +1,303 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The machine- and reviewer-facing results of qvet run. One table of writers; each writes to a
- * temporary file beside its target and renames it, so a report is never half written.
+ * The machine- and reviewer-facing results of qvet run (docs/run.md): summary.json (stable keys),
+ * summary.md (a CI step summary or PR comment), metrics.csv, junit.xml (each gate a test case)
+ * and report.html, written into the report set's temporary directory (the caller renames the set
+ * into place as one unit). predictions.csv is written during the run.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qvet/qvet.h"
 #include "report/report.h"
 
-static const char *gate_state_name(enum qv_gate_state s)
+static const char *const side_keys[QV_SIDES] = { "float", "int8" };
+
+const char *qv_gate_state_name(enum qv_gate_state s)
 {
     return s == QV_GATE_PASS ? "pass" : (s == QV_GATE_FAIL ? "fail" : "skipped");
 }
 
-/* JSON has no NaN/Inf: null for NaN, +-1e999-style strings are not JSON either, so null. */
-static void json_num(FILE *f, double v)
+const char *qv_gate_origin_name(enum qv_gate_origin o)
 {
-    if (isfinite(v))
-        fprintf(f, "%.6f", v);
-    else
-        fprintf(f, "null");
+    return o == QV_GATE_FROM_DEFAULT ? "default" : (o == QV_GATE_FROM_CLI ? "command line"
+                                                                             : "qvet.json");
 }
 
-/* "float": {model, macs, weight_bytes, accuracy} or null. */
-static void json_engine(FILE *f, const char *key, bool has, const char *model, int64_t macs,
-                        size_t weight_bytes, double accuracy)
+/* ---- summary.json --------------------------------------------------------------------------- */
+
+static void add_str(cJSON *o, const char *key, const char *s)
 {
-    fprintf(f, "  \"%s\": ", key);
-    if (!has) {
-        fprintf(f, "null,\n");
-        return;
-    }
-    fprintf(f, "{\"model\": ");
-    qv_json_fputs(f, model);
-    fprintf(f, ", \"macs\": %lld, \"weight_bytes\": %zu, \"accuracy\": ", (long long)macs,
-            weight_bytes);
-    json_num(f, accuracy);
-    fprintf(f, "},\n");
+    if (s && s[0])
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
 }
+
+/* A number, or null when not finite (JSON has no NaN/Inf). */
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *model_json(const struct qv_job_model *m)
+{
+    if (!m->present)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_str(o, "path", m->path);
+    add_str(o, "sha256", m->sha256);
+    add_num(o, "bytes", (double)m->file_bytes);
+    add_num(o, "macs", (double)m->macs);
+    add_num(o, "params", (double)m->params);
+    add_num(o, "weight_bytes", (double)m->weight_bytes);
+    return o;
+}
+
+static cJSON *summary_json(const struct qv_job_result *r)
+{
+    const struct qv_manifest *m = &r->manifest;
+    struct qv_figures fig;
+    qv_report_figures(r, &fig);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "schema", 1);
+    cJSON_AddStringToObject(root, "qvet_version", QV_VERSION_STRING);
+    add_str(root, "name", m->name);
+    add_str(root, "dir", m->dir);
+    add_str(root, "task", qv_task_name(r->spec.task));
+    cJSON_AddBoolToObject(root, "passed", r->passed);
+    cJSON_AddBoolToObject(root, "default_gates", r->default_gates);
+    add_num(root, "samples", (double)r->samples);
+    add_num(root, "dataset_samples", (double)r->dataset_samples);
+    cJSON_AddBoolToObject(root, "has_labels", r->has_labels);
+    add_num(root, "labeled_samples", (double)r->summary.labeled);
+    add_num(root, "bad_labels", (double)r->summary.bad_labels);
+    cJSON *models = cJSON_AddObjectToObject(root, "models");
+    for (int s = 0; s < QV_SIDES; s++)
+        cJSON_AddItemToObject(models, side_keys[s], model_json(&r->models[s]));
+    cJSON *data = cJSON_AddObjectToObject(root, "data");
+    cJSON *inputs = cJSON_AddArrayToObject(data, "inputs");
+    for (int32_t i = 0; i < m->golden.n_files; i++) {
+        cJSON *f = cJSON_CreateObject();
+        add_str(f, "path", m->golden.files[i]);
+        add_str(f, "sha256", r->data_sha256[i]);
+        cJSON_AddItemToArray(inputs, f);
+    }
+    if (m->golden.labels[0]) {
+        cJSON *l = cJSON_AddObjectToObject(data, "labels");
+        add_str(l, "path", m->golden.labels);
+        add_str(l, "sha256", r->data_sha256[QV_DATA_MAX_FILES]);
+    } else {
+        cJSON_AddNullToObject(data, "labels");
+    }
+    cJSON *opt = cJSON_AddObjectToObject(root, "options");
+    cJSON_AddStringToObject(opt, "rounding",
+                            r->rounding == QV_ROUNDING_SINGLE ? "single" : "double");
+    cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
+    for (int32_t i = 0; i < fig.n_metrics; i++) {
+        cJSON *o = cJSON_AddObjectToObject(metrics, fig.metrics[i].key);
+        for (int s = 0; s < QV_SIDES; s++)
+            add_num(o, side_keys[s], fig.metrics[i].value[s]);
+    }
+    for (int32_t i = 0; i < fig.n_divergence; i++)
+        add_num(metrics, fig.divergence[i].key, fig.divergence[i].value[QV_REPORT_INT8]);
+    cJSON *gates = cJSON_AddArrayToObject(root, "gates");
+    for (int32_t i = 0; i < r->n_gates; i++) {
+        const struct qv_gate_result *g = &r->gates[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", g->name);
+        cJSON_AddStringToObject(o, "state", qv_gate_state_name(g->state));
+        cJSON_AddStringToObject(o, "origin", g->origin == QV_GATE_FROM_DEFAULT ? "default"
+                                : (g->origin == QV_GATE_FROM_CLI ? "cli" : "manifest"));
+        add_num(o, "value", g->value);
+        add_num(o, "threshold", g->threshold);
+        cJSON_AddStringToObject(o, "detail", g->detail);
+        cJSON_AddItemToArray(gates, o);
+    }
+    cJSON *notes = cJSON_AddArrayToObject(root, "notes");
+    for (int32_t i = 0; i < r->n_notes; i++)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
+    return root;
+}
+
+static enum qv_status write_summary_json(FILE *f, const struct qv_job_result *r,
+                                         struct qv_error *err)
+{
+    cJSON *root = summary_json(r);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return qv_fail(err, QV_E_NOMEM, "out of memory writing summary.json");
+    fputs(text, f);
+    fputc('\n', f);
+    cJSON_free(text);
+    return QV_OK;
+}
+
+char *qv_report_summary_text(const struct qv_job_result *r)
+{
+    cJSON *root = summary_json(r);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    return text;
+}
+
+/* ---- summary.md, metrics.csv -------------------------------------------------------------- */
+
+/* A figure as text: digits decimals, "inf" / "—" (NaN). */
+static const char *fmt_value(double v, int32_t digits, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "—");
+    else if (isinf(v))
+        snprintf(buf, size, "%s∞", v < 0 ? "-" : "");
+    else
+        snprintf(buf, size, "%.*f", digits, v);
+    return buf;
+}
+
+static enum qv_status write_summary_md(FILE *f, const struct qv_job_result *r,
+                                       struct qv_error *err)
+{
+    const struct qv_manifest *m = &r->manifest;
+    struct qv_figures fig;
+    char a[64], b[64];
+    (void)err;
+    qv_report_figures(r, &fig);
+    int32_t failed = 0;
+    for (int32_t i = 0; i < r->n_gates; i++)
+        failed += r->gates[i].state == QV_GATE_FAIL;
+    fprintf(f, "## qvet: %s — %s\n\n", m->name,
+            r->passed ? "✅ all gates pass" : "❌ a gate failed");
+    fprintf(f, "%s, %lld samples%s; int8 emulated bit-exactly (%s rounding).%s\n\n",
+            qv_task_name(r->spec.task), (long long)r->samples,
+            r->has_labels ? " with labels" : "",
+            r->rounding == QV_ROUNDING_SINGLE ? "single" : "double",
+            r->default_gates ? " Gates: **qvet's defaults** (qvet.json sets none)." : "");
+    fprintf(f, "| metric | float32 | int8 |\n|---|---|---|\n");
+    for (int32_t i = 0; i < fig.n_metrics; i++) {
+        const struct qv_report_metric *x = &fig.metrics[i];
+        fprintf(f, "| %s | %s | %s |\n", x->label, fmt_value(x->value[0], x->digits, a, 64),
+                fmt_value(x->value[1], x->digits, b, 64));
+    }
+    for (int32_t i = 0; i < fig.n_divergence; i++) {
+        const struct qv_report_metric *x = &fig.divergence[i];
+        bool unit = x->unit && strcmp(x->unit, "samples") != 0;
+        fprintf(f, "| %s%s%s%s | | %s |\n", x->label, unit ? " (" : "", unit ? x->unit : "",
+                unit ? ")" : "", fmt_value(x->value[1], x->digits, a, 64));
+    }
+    for (int s = 0; s < QV_SIDES; s++)
+        if (r->models[s].present)
+            fprintf(f, "%s| %s model | %s |\n", s == 0 ? "\n| model | file |\n|---|---|\n" : "",
+                    r->models[s].label, r->models[s].path);
+    fprintf(f, "\n");
+    for (int32_t i = 0; i < r->n_notes; i++)
+        fprintf(f, "_Note: %s._\n\n", r->notes[i]);
+    if (r->n_gates) {
+        fprintf(f, "| gate | result | from | detail |\n|---|---|---|---|\n");
+        for (int32_t i = 0; i < r->n_gates; i++)
+            fprintf(f, "| %s | %s | %s | %s |\n", r->gates[i].name,
+                    qv_gate_state_name(r->gates[i].state),
+                    qv_gate_origin_name(r->gates[i].origin), r->gates[i].detail);
+        fprintf(f, "\n%d of %d gates failed.\n", failed, r->n_gates);
+    } else {
+        fprintf(f, "No gates.\n");
+    }
+    return QV_OK;
+}
+
+static void csv_value(FILE *f, double v)
+{
+    if (isnan(v))
+        fprintf(f, "nan");
+    else if (isinf(v))
+        fprintf(f, "%sinf", v < 0 ? "-" : "");
+    else
+        fprintf(f, "%.9g", v);
+}
+
+static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
+                                        struct qv_error *err)
+{
+    struct qv_figures fig;
+    (void)err;
+    qv_report_figures(r, &fig);
+    fprintf(f, "metric,model,value\n");
+    fprintf(f, "samples,all,%lld\n", (long long)r->samples);
+    for (int s = 0; s < QV_SIDES; s++) {
+        const struct qv_job_model *jm = &r->models[s];
+        if (!jm->present)
+            continue;
+        fprintf(f, "macs,%s,%lld\nparams,%s,%lld\nweight_bytes,%s,%lld\nfile_bytes,%s,%lld\n",
+                side_keys[s], (long long)jm->macs, side_keys[s], (long long)jm->params,
+                side_keys[s], (long long)jm->weight_bytes, side_keys[s],
+                (long long)jm->file_bytes);
+    }
+    for (int32_t i = 0; i < fig.n_metrics; i++)
+        for (int s = 0; s < QV_SIDES; s++) {
+            if (!r->models[s].present)
+                continue;
+            fprintf(f, "%s,%s,", fig.metrics[i].key, side_keys[s]);
+            csv_value(f, fig.metrics[i].value[s]);
+            fputc('\n', f);
+        }
+    for (int32_t i = 0; i < fig.n_divergence; i++) {
+        fprintf(f, "%s,int8_vs_float,", fig.divergence[i].key);
+        csv_value(f, fig.divergence[i].value[1]);
+        fputc('\n', f);
+    }
+    return QV_OK;
+}
+
+/* ---- junit.xml ---------------------------------------------------------------------------- */
 
 static void xml_str(FILE *f, const char *s)
 {
-    for (const char *p = s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '&': fputs("&amp;", f); break;
         case '"': fputs("&quot;", f); break;
-        default: fputc(*p, f);
+        case '\'': fputs("&apos;", f); break;
+        default:
+            if (*p < 0x20 && *p != '\t' && *p != '\n')
+                fputc(' ', f);   /* XML 1.0 has no other control characters */
+            else
+                fputc(*p, f);
         }
     }
 }
 
-static void write_summary_json(FILE *f, const struct qv_job_result *r)
-{
-    const struct qv_manifest *m = &r->manifest;
-    fprintf(f, "{\n  \"qvet_version\": \"%s\",\n  \"name\": ", QV_VERSION_STRING);
-    qv_json_fputs(f, m->name);
-    fprintf(f, ",\n  \"task\": \"%s\",\n  \"rounding\": \"%s\",\n  \"passed\": %s,\n",
-            qv_task_name(m->task), r->rounding == QV_ROUNDING_SINGLE ? "single" : "double",
-            r->passed ? "true" : "false");
-    fprintf(f, "  \"samples\": %lld,\n", (long long)(r->has_float ? r->f.n : r->q.n));
-    json_engine(f, "float", r->has_float, m->model, r->float_macs, r->float_weight_bytes,
-                r->has_labels ? r->f.accuracy : NAN);
-    json_engine(f, "int8", r->has_int8, m->int8_model, r->int8_macs, r->int8_weight_bytes,
-                r->has_labels ? r->q.accuracy : NAN);
-    fprintf(f, "  \"agreement\": ");
-    json_num(f, r->has_float && r->has_int8 ? r->agreement : NAN);
-    fprintf(f, ",\n  \"output_sqnr_db\": ");
-    json_num(f, r->has_float && r->has_int8 ? r->output_sqnr_db : NAN);
-    fprintf(f, ",\n  \"note\": ");
-    qv_json_fputs(f, r->note);
-    fprintf(f, ",\n  \"gates\": [");
-    for (int32_t i = 0; i < r->n_gates; i++) {
-        const struct qv_gate_result *g = &r->gates[i];
-        fprintf(f, "%s\n    {\"name\": \"%s\", \"state\": \"%s\", \"value\": ", i ? "," : "",
-                g->name, gate_state_name(g->state));
-        json_num(f, g->value);
-        fprintf(f, ", \"threshold\": ");
-        json_num(f, g->threshold);
-        fprintf(f, ", \"detail\": ");
-        qv_json_fputs(f, g->detail);
-        fprintf(f, "}");
-    }
-    fprintf(f, "%s]\n}\n", r->n_gates ? "\n  " : "");
-}
-
-static void md_value(FILE *f, bool has, double v, const char *fmt)
-{
-    if (has && isfinite(v))
-        fprintf(f, fmt, v);
-    else
-        fprintf(f, "—");
-}
-
-static void write_summary_md(FILE *f, const struct qv_job_result *r)
-{
-    const struct qv_manifest *m = &r->manifest;
-    fprintf(f, "## qvet: %s — %s\n\n", m->name,
-            r->passed ? "✅ all gates pass" : "❌ a gate failed");
-    fprintf(f, "| metric | float32 | int8 |\n|---|---|---|\n");
-    fprintf(f, "| accuracy | ");
-    md_value(f, r->has_float && r->has_labels, r->f.accuracy, "%.4f");
-    fprintf(f, " | ");
-    md_value(f, r->has_int8 && r->has_labels, r->q.accuracy, "%.4f");
-    fprintf(f, " |\n| MACs | ");
-    md_value(f, r->has_float, (double)r->float_macs, "%.0f");
-    fprintf(f, " | ");
-    md_value(f, r->has_int8, (double)r->int8_macs, "%.0f");
-    fprintf(f, " |\n| weight bytes | ");
-    md_value(f, r->has_float, (double)r->float_weight_bytes, "%.0f");
-    fprintf(f, " | ");
-    md_value(f, r->has_int8, (double)r->int8_weight_bytes, "%.0f");
-    fprintf(f, " |\n\n");
-    if (r->has_float && r->has_int8)
-        fprintf(f, "Top-1 agreement float vs int8: **%.4f**; output SQNR: **%.2f dB** "
-                "(%lld samples, int8 emulated bit-exactly, %s rounding).\n\n",
-                r->agreement, r->output_sqnr_db, (long long)r->f.n,
-                r->rounding == QV_ROUNDING_SINGLE ? "single" : "double");
-    if (r->note[0])
-        fprintf(f, "_Note: %s._\n\n", r->note);
-    if (r->n_gates) {
-        fprintf(f, "| gate | result | detail |\n|---|---|---|\n");
-        for (int32_t i = 0; i < r->n_gates; i++)
-            fprintf(f, "| %s | %s | %s |\n", r->gates[i].name,
-                    gate_state_name(r->gates[i].state), r->gates[i].detail);
-    } else {
-        fprintf(f, "No gates configured (add \"gates\" to qvet.json).\n");
-    }
-}
-
-static void write_metrics_csv(FILE *f, const struct qv_job_result *r)
-{
-    fprintf(f, "metric,engine,value\n");
-    if (r->has_float) {
-        fprintf(f, "samples,float,%lld\nmacs,float,%lld\nweight_bytes,float,%zu\n",
-                (long long)r->f.n, (long long)r->float_macs, r->float_weight_bytes);
-        if (r->has_labels)
-            fprintf(f, "accuracy,float,%.6f\n", r->f.accuracy);
-    }
-    if (r->has_int8) {
-        fprintf(f, "samples,int8,%lld\nmacs,int8,%lld\nweight_bytes,int8,%zu\n",
-                (long long)r->q.n, (long long)r->int8_macs, r->int8_weight_bytes);
-        if (r->has_labels)
-            fprintf(f, "accuracy,int8,%.6f\n", r->q.accuracy);
-    }
-    if (r->has_float && r->has_int8) {
-        fprintf(f, "agreement,float_vs_int8,%.6f\n", r->agreement);
-        if (isfinite(r->output_sqnr_db))
-            fprintf(f, "output_sqnr_db,float_vs_int8,%.4f\n", r->output_sqnr_db);
-        else
-            fprintf(f, "output_sqnr_db,float_vs_int8,%s\n", r->output_sqnr_db > 0 ? "inf" : "-inf");
-    }
-}
-
-static void write_predictions_csv(FILE *f, const struct qv_job_result *r)
-{
-    const struct qv_eval_result *any = r->has_float ? &r->f : &r->q;
-    fprintf(f, "sample%s", r->has_labels ? ",label" : "");
-    if (r->has_float)
-        fprintf(f, ",float_pred,float_score");
-    if (r->has_int8)
-        fprintf(f, ",int8_pred,int8_score");
-    if (r->has_float && r->has_int8)
-        fprintf(f, ",agree");
-    fputc('\n', f);
-    for (int64_t i = 0; i < any->n; i++) {
-        fprintf(f, "%lld", (long long)i);
-        if (r->has_labels)
-            fprintf(f, ",%.9g", any->label[i]);
-        if (r->has_float)
-            fprintf(f, ",%d,%.9g", r->f.pred[i], (double)r->f.score[i]);
-        if (r->has_int8)
-            fprintf(f, ",%d,%.9g", r->q.pred[i], (double)r->q.score[i]);
-        if (r->has_float && r->has_int8)
-            fprintf(f, ",%d", r->f.pred[i] == r->q.pred[i]);
-        fputc('\n', f);
-    }
-}
-
-static void write_junit(FILE *f, const struct qv_job_result *r)
+static enum qv_status write_junit(FILE *f, const struct qv_job_result *r, struct qv_error *err)
 {
     int failures = 0, skipped = 0;
+    (void)err;
     for (int32_t i = 0; i < r->n_gates; i++) {
         failures += r->gates[i].state == QV_GATE_FAIL;
         skipped += r->gates[i].state == QV_GATE_SKIPPED;
     }
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites name=\"qvet\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+               "skipped=\"%d\">\n", r->n_gates, failures, skipped);
     fprintf(f, "  <testsuite name=\"qvet.");
     xml_str(f, r->manifest.name);
-    fprintf(f, "\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n", r->n_gates, failures, skipped);
+    fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", r->n_gates,
+            failures, skipped);
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
-        fprintf(f, "    <testcase classname=\"qvet.gates\" name=\"%s\">", g->name);
+        fprintf(f, "    <testcase classname=\"qvet.");
+        xml_str(f, r->manifest.name);
+        fprintf(f, ".gates\" name=\"");
+        xml_str(f, g->name);
+        fprintf(f, "\">");
         if (g->state != QV_GATE_PASS) {
             fprintf(f, g->state == QV_GATE_FAIL ? "<failure message=\"" : "<skipped message=\"");
             xml_str(f, g->detail);
@@ -204,16 +306,16 @@ static void write_junit(FILE *f, const struct qv_job_result *r)
         fprintf(f, "</testcase>\n");
     }
     fprintf(f, "  </testsuite>\n</testsuites>\n");
+    return QV_OK;
 }
 
 static const struct {
     const char *file;
-    void (*write)(FILE *f, const struct qv_job_result *r);
+    enum qv_status (*write)(FILE *f, const struct qv_job_result *r, struct qv_error *err);
 } writers[] = {
     { "summary.json", write_summary_json },
     { "summary.md", write_summary_md },
     { "metrics.csv", write_metrics_csv },
-    { "predictions.csv", write_predictions_csv },
     { "junit.xml", write_junit },
 };
 
@@ -227,10 +329,12 @@ enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *di
         if (!f)
             return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
                               strerror(errno));
-        writers[i].write(f, r);
+        enum qv_status st = writers[i].write(f, r, err);
         int e = ferror(f) ? EIO : 0;
         if (fclose(f) != 0 && !e)
             e = errno;
+        if (st != QV_OK)
+            return st;
         if (e)
             return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path,
                               strerror(e));

@@ -33,6 +33,13 @@
 enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *dir,
                                    struct qv_error *err);
 
+/* summary.json's text (malloc'd; free with cJSON_free), or NULL when out of memory. */
+char *qv_report_summary_text(const struct qv_job_result *r);
+
+/* "pass", "fail", "skipped"; "default", "qvet.json", "command line". */
+const char *qv_gate_state_name(enum qv_gate_state s);
+const char *qv_gate_origin_name(enum qv_gate_origin o);
+
 /* ---- report.html input ---------------------------------------------------------------------- */
 /*
  * Conventions for every field below:
@@ -280,6 +287,17 @@ struct qv_report {
     { .samples = -1, .culprit = -1, .layer_threshold_db = NAN, .n_flips_total = -1,           \
       .timeline = { .arena_bytes = NAN } }
 
+/* The figures of a run in one table (figures.c): task metrics per model, then the int8 model's
+ * divergence from the float model (value[QV_REPORT_INT8]). Keys are stable (docs/run.md). */
+#define QV_FIG_MAX 24
+
+struct qv_figures {
+    int32_t n_metrics, n_divergence;
+    struct qv_report_metric metrics[QV_FIG_MAX], divergence[QV_FIG_MAX];
+};
+
+void qv_report_figures(const struct qv_job_result *r, struct qv_figures *ret_figures);
+
 /* Checks counts and arrays (QV_E_INTERNAL naming the field). */
 enum qv_status qv_report_validate(const struct qv_report *rep, struct qv_error *err);
 
@@ -291,10 +309,10 @@ enum qv_status qv_report_write_html(const struct qv_report *rep, const char *pat
                                     struct qv_error *err);
 
 /*
- * report.html of a qvet run from today's struct qv_job_result: heading, gates, top-1 accuracy,
- * agreement, output SQNR, weights and MACs, and, derived from the per-sample arrays kept by the
- * run, the confusion matrices, the flipped samples and the output error histogram. Sections the
- * run does not compute yet (per-layer divergence, budget, baseline, hashes) say so.
+ * report.html of a qvet run: heading, gates with their origin, the task metrics and divergence
+ * table, confusion matrices and flipped samples (from the run's accumulators), the output error
+ * histogram, sizes, options and artifacts with their SHA-256. Sections the run does not compute
+ * (per-layer divergence, budget, baseline) say so.
  */
 enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const char *path,
                                         struct qv_error *err);

@@ -30,6 +30,7 @@ struct slot {
     double *labels;
     void **raw[QV_RUN_MAX_SIDES];  /* [n_outputs] each */
     float **real[QV_RUN_MAX_SIDES];
+    void **in[QV_RUN_MAX_SIDES];   /* [n_inputs] each, with deliver_inputs */
     void *obs_state;
     bool has_obs_state;
     int64_t clipped[QV_RUN_MAX_SIDES][QV_DATASET_MAX_ARRAYS];
@@ -229,6 +230,12 @@ static enum qv_status compute_chunk(struct runner *r, struct worker *w, struct s
             struct qv_engine *e = w->e[s];
             st = qv_feed_side(&r->bind, r->spec, s, e, sl->x, row, n, w->scratch,
                               sl->clipped[s], sl->first, err);
+            for (int32_t i = 0; st == QV_OK && sl->in[s] && i < o->sides[s].graph->n_inputs;
+                 i++) {
+                size_t ib = qv_engine_input_bytes(e, i);
+                memcpy((char *)sl->in[s][i] + (size_t)row * ib, qv_engine_input(e, i),
+                       (size_t)n * ib);
+            }
             if (st == QV_OK && observing)
                 st = observe_inputs(w, s, n, row, err);
             if (st != QV_OK)
@@ -322,6 +329,16 @@ static enum qv_status slots_create(struct runner *r, struct qv_error *err)
                 if (!sl->raw[s][k] || !sl->real[s][k])
                     return qv_fail(err, QV_E_NOMEM, "out of memory for a chunk of outputs");
             }
+            if (!o->deliver_inputs)
+                continue;
+            sl->in[s] = calloc((size_t)g->n_inputs + 1, sizeof(void *));
+            if (!sl->in[s])
+                return qv_fail(err, QV_E_NOMEM, "out of memory for a chunk of inputs");
+            for (int32_t i = 0; i < g->n_inputs; i++) {
+                sl->in[s][i] = malloc((size_t)r->chunk * qv_engine_input_bytes(e, i) + 1);
+                if (!sl->in[s][i])
+                    return qv_fail(err, QV_E_NOMEM, "out of memory for a chunk of inputs");
+            }
         }
     }
     return QV_OK;
@@ -343,6 +360,9 @@ static void slots_free(struct runner *r)
             }
             free(sl->raw[s]);
             free(sl->real[s]);
+            for (int32_t i = 0; sl->in[s] && i < r->o->sides[s].graph->n_inputs; i++)
+                free(sl->in[s][i]);
+            free(sl->in[s]);
         }
     }
     free(r->slots);
@@ -397,6 +417,7 @@ static enum qv_status deliver(struct runner *r, struct slot *sl, struct progress
         for (int32_t s = 0; s < o->n_sides; s++) {
             rows.raw[s] = (const void *const *)sl->raw[s];
             rows.real[s] = (const float *const *)sl->real[s];
+            rows.inputs[s] = (const void *const *)sl->in[s];
         }
         st = o->deliver(o->user, &rows, err);
         if (st != QV_OK)

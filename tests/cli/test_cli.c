@@ -324,7 +324,9 @@ START_TEST(run_shipped_example_passes_and_reports)
     cJSON *j = cJSON_Parse(text);
     ck_assert_msg(j != NULL, "summary.json is not JSON: %s", text);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")));
-    double acc = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "int8"), "accuracy")->valuedouble;
+    const cJSON *top1 = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "top1");
+    ck_assert_ptr_nonnull(top1);
+    double acc = cJSON_GetObjectItem(top1, "int8")->valuedouble;
     ck_assert_msg(acc > 0.9, "int8 accuracy %f", acc);
     cJSON_Delete(j);
     free(text);

@@ -465,7 +465,8 @@ START_TEST(npz_datasets)
         char data[4096];
         snprintf(data, sizeof(data), "%s", qvt_fixture(bad[i].file));
         int rc = RUN(NULL, &errs, "eval", "-q", "-o", o, fx, data);
-        ck_assert_msg(rc == 2 && strstr(errs, bad[i].msg) && strncmp(errs, "qvet: error: ", 13) == 0,
+        ck_assert_msg(rc == 2 && strstr(errs, bad[i].msg) &&
+                      strncmp(errs, "qvet: error: ", 13) == 0,
                       "%s: exit %d: %s", data, rc, errs);
         free(errs);
     }

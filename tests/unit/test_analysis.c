@@ -179,42 +179,55 @@ END_TEST
 
 /* ---- report writers ------------------------------------------------------------------------ */
 
-/* A result with both engines, labels and one gate of each state. */
+/* A result with both models, labels and one gate of each state: 4 samples, 3 classes, the int8
+ * model flips sample 2. */
 static void filled_result(struct qv_job_result *r)
 {
-    static int32_t fp[4] = { 0, 1, 2, 1 }, qp[4] = { 0, 1, 1, 1 };
-    static float fs[4] = { 0.5f, 0.75f, 0.625f, 1.0f }, qs[4] = { 0.5f, 0.75f, 0.5f, 1.0f };
-    static double lab[4] = { 0, 1, 2, 0 };
-    static float fo[12], qo[12];
+    static const int32_t fp[4] = { 0, 1, 2, 1 }, qp[4] = { 0, 1, 1, 1 };
+    static const float fs[4] = { 0.5f, 0.75f, 0.625f, 1.0f }, qs[4] = { 0.5f, 0.75f, 0.5f, 1.0f };
+    static const double lab[4] = { 0, 1, 2, 0 };
+    float fo[12], qo[12];
+    for (int i = 0; i < 4; i++)
+        for (int c = 0; c < 3; c++) {
+            fo[i * 3 + c] = c == fp[i] ? fs[i] : 0.0f;
+            qo[i * 3 + c] = c == qp[i] ? qs[i] : 0.0f;
+        }
+    struct qv_error err = QV_ERROR_INIT;
     memset(r, 0, sizeof(*r));
+    r->spec = (struct qv_task_spec){ .task = QV_TASK_CLASSIFICATION, .n_outputs = 1,
+                                     .out_elems = { 3 }, .n_classes = 3, .label_elems = 1,
+                                     .max_flips = 100, .auc_max_bins = 1024 };
+    CK(qv_metrics_create(&r->spec, &r->metrics, &err));
+    const float *fouts[1] = { fo }, *qouts[1] = { qo };
+    struct qv_metrics_rows rows = { .first = 0, .n = 4, .labels = lab, .out = { fouts, qouts } };
+    CK(qv_metrics_add(r->metrics, &rows, &err));
+    qv_metrics_summarize(r->metrics, &r->summary);
     snprintf(r->manifest.name, sizeof(r->manifest.name), "unit \"q\" <run>");
-    snprintf(r->manifest.model, sizeof(r->manifest.model), "d/model.tflite");
-    snprintf(r->manifest.int8_model, sizeof(r->manifest.int8_model), "d/model_int8.tflite");
     r->manifest.task = QV_TASK_CLASSIFICATION;
+    r->manifest.golden.n_files = 1;
+    snprintf(r->manifest.golden.files[0], QV_PATH_MAX, "d/golden/x.npy");
+    snprintf(r->data_sha256[0], 65, "%064d", 7);
     r->rounding = QV_ROUNDING_DOUBLE;
-    r->has_float = r->has_int8 = r->has_labels = true;
-    r->f = (struct qv_eval_result){ .n = 4, .out_elems = 3, .has_labels = true, .pred = fp,
-                                    .score = fs, .label = lab, .outputs = fo, .correct = 3,
-                                    .accuracy = 0.75 };
-    r->q = (struct qv_eval_result){ .n = 4, .out_elems = 3, .has_labels = true, .pred = qp,
-                                    .score = qs, .label = lab, .outputs = qo, .correct = 2,
-                                    .accuracy = 0.5 };
-    r->float_macs = 1000;
-    r->int8_macs = 1000;
-    r->float_weight_bytes = 4000;
-    r->int8_weight_bytes = 1000;
-    r->agreement = 0.75;
-    r->output_sqnr_db = 21.5;
+    r->models[0] = (struct qv_job_model){ .present = true, .label = "float32",
+                                          .path = "d/model.tflite", .file_bytes = 5000,
+                                          .macs = 1000, .params = 1000, .weight_bytes = 4000 };
+    r->models[1] = (struct qv_job_model){ .present = true, .label = "int8",
+                                          .path = "d/model_int8.tflite", .file_bytes = 2000,
+                                          .macs = 1000, .params = 1000, .weight_bytes = 1000 };
+    r->samples = 4;
+    r->dataset_samples = 4;
+    r->has_labels = true;
     r->passed = false;
     r->n_gates = 3;
     r->gates[0] = (struct qv_gate_result){ .name = "max_accuracy_drop", .state = QV_GATE_FAIL,
-                                           .value = 0.25, .threshold = 0.02,
-                                           .detail = "drop 0.25 & more" };
+                                           .origin = QV_GATE_FROM_MANIFEST, .value = 0.25,
+                                           .threshold = 0.02, .detail = "drop 0.25 & more" };
     r->gates[1] = (struct qv_gate_result){ .name = "min_agreement", .state = QV_GATE_PASS,
-                                           .value = 0.75, .threshold = 0.5, .detail = "ok" };
+                                           .origin = QV_GATE_FROM_CLI, .value = 0.75,
+                                           .threshold = 0.5, .detail = "ok" };
     r->gates[2] = (struct qv_gate_result){ .name = "sram_headroom", .state = QV_GATE_SKIPPED,
-                                           .value = NAN, .threshold = 0.2,
-                                           .detail = "not <computed>" };
+                                           .origin = QV_GATE_FROM_DEFAULT, .value = NAN,
+                                           .threshold = 0.2, .detail = "not <computed>" };
 }
 
 static char *report_file(const char *dir, const char *name)
@@ -226,6 +239,11 @@ static char *report_file(const char *dir, const char *name)
     return text;
 }
 
+static void has_line(const char *text, const char *line)
+{
+    ck_assert_msg(strstr(text, line) != NULL, "missing '%s' in:\n%s", line, text);
+}
+
 START_TEST(report_contents)
 {
     struct qv_error err = QV_ERROR_INIT;
@@ -234,69 +252,70 @@ START_TEST(report_contents)
     char *dir = qvt_tmpdir();
     CK(qv_report_write_all(&r, dir, &err));
     char *metrics = report_file(dir, "metrics.csv");
-    ck_assert_str_eq(metrics, "metric,engine,value\n"
-                              "samples,float,4\nmacs,float,1000\nweight_bytes,float,4000\n"
-                              "accuracy,float,0.750000\n"
-                              "samples,int8,4\nmacs,int8,1000\nweight_bytes,int8,1000\n"
-                              "accuracy,int8,0.500000\n"
-                              "agreement,float_vs_int8,0.750000\n"
-                              "output_sqnr_db,float_vs_int8,21.5000\n");
+    ck_assert_msg(strncmp(metrics, "metric,model,value\nsamples,all,4\n"
+                                   "macs,float,1000\nparams,float,1000\nweight_bytes,float,4000\n"
+                                   "file_bytes,float,5000\nmacs,int8,1000\n", 128) == 0, "%s",
+                  metrics);
+    has_line(metrics, "\ntop1,float,0.75\ntop1,int8,0.5\n");
+    has_line(metrics, "\nnonfinite_samples,float,0\nnonfinite_samples,int8,0\n");
+    has_line(metrics, "\nagreement,int8_vs_float,0.75\nflipped_samples,int8_vs_float,1\n");
+    char want[256];
+    snprintf(want, sizeof(want), "\noutput_sqnr_db,int8_vs_float,%.9g\n",
+             r.summary.output.sqnr_db);
+    has_line(metrics, want);
     free(metrics);
     char *md = report_file(dir, "summary.md");
     ck_assert_msg(strncmp(md, "## qvet: unit \"q\" <run> — ❌ a gate failed\n\n", 45) == 0, "%s",
                   md);
-    ck_assert_ptr_nonnull(strstr(md, "| accuracy | 0.7500 | 0.5000 |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| MACs | 1000 | 1000 |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| weight bytes | 4000 | 1000 |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "Top-1 agreement float vs int8: **0.7500**; output SQNR: "
-                                     "**21.50 dB** (4 samples, int8 emulated bit-exactly, double "
-                                     "rounding)."));
-    ck_assert_ptr_nonnull(strstr(md, "| max_accuracy_drop | fail | drop 0.25 & more |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| min_agreement | pass | ok |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| sram_headroom | skipped | not <computed> |\n"));
+    has_line(md, "classification, 4 samples with labels; int8 emulated bit-exactly (double "
+                 "rounding).\n");
+    has_line(md, "| top-1 accuracy | 0.7500 | 0.5000 |\n");
+    has_line(md, "| top-1 agreement | | 0.7500 |\n");
+    has_line(md, "| samples whose top-1 changes | | 1 |\n");
+    snprintf(want, sizeof(want), "| output SQNR (dB) | | %.2f |\n", r.summary.output.sqnr_db);
+    has_line(md, want);
+    has_line(md, "| max_accuracy_drop | fail | qvet.json | drop 0.25 & more |\n");
+    has_line(md, "| min_agreement | pass | command line | ok |\n");
+    has_line(md, "| sram_headroom | skipped | default | not <computed> |\n");
+    has_line(md, "1 of 3 gates failed.\n");
     free(md);
-    char *pred = report_file(dir, "predictions.csv");
-    ck_assert_str_eq(pred, "sample,label,float_pred,float_score,int8_pred,int8_score,agree\n"
-                           "0,0,0,0.5,0,0.5,1\n1,1,1,0.75,1,0.75,1\n2,2,2,0.625,1,0.5,0\n"
-                           "3,0,1,1,1,1,1\n");
-    free(pred);
     char *junit = report_file(dir, "junit.xml");
-    ck_assert_ptr_nonnull(strstr(junit, "<testsuite name=\"qvet.unit &quot;q&quot; &lt;run&gt;\" "
-                                        "tests=\"3\" failures=\"1\" skipped=\"1\">"));
-    ck_assert_ptr_nonnull(strstr(junit, "name=\"max_accuracy_drop\"><failure message=\"drop 0.25 "
-                                        "&amp; more\"/></testcase>"));
-    ck_assert_ptr_nonnull(strstr(junit, "name=\"min_agreement\"></testcase>"));
-    ck_assert_ptr_nonnull(strstr(junit, "name=\"sram_headroom\"><skipped message=\"not "
-                                        "&lt;computed&gt;\"/></testcase>"));
+    has_line(junit, "<testsuite name=\"qvet.unit &quot;q&quot; &lt;run&gt;\" tests=\"3\" "
+                    "failures=\"1\" errors=\"0\" skipped=\"1\">");
+    has_line(junit, "name=\"max_accuracy_drop\"><failure message=\"drop 0.25 &amp; more\"/>"
+                    "</testcase>");
+    has_line(junit, "name=\"min_agreement\"></testcase>");
+    has_line(junit, "name=\"sram_headroom\"><skipped message=\"not &lt;computed&gt;\"/>"
+                    "</testcase>");
     free(junit);
     char *json = report_file(dir, "summary.json");
     cJSON *j = cJSON_Parse(json);
     ck_assert_msg(j != NULL, "summary.json is not JSON: %s", json);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "schema")->valueint, 1);
     ck_assert_str_eq(cJSON_GetObjectItem(j, "name")->valuestring, "unit \"q\" <run>");
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "task")->valuestring, "classification");
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "passed")));
     ck_assert_int_eq(cJSON_GetObjectItem(j, "samples")->valueint, 4);
-    ck_assert_str_eq(cJSON_GetObjectItem(j, "rounding")->valuestring, "double");
-    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "int8"), "accuracy")
+    const cJSON *met = cJSON_GetObjectItem(j, "metrics");
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(met, "top1"), "int8")
                             ->valuedouble, 0.5);
-    ck_assert_double_eq(cJSON_GetObjectItem(j, "output_sqnr_db")->valuedouble, 21.5);
+    ck_assert_double_eq(cJSON_GetObjectItem(met, "agreement")->valuedouble, 0.75);
+    const cJSON *models = cJSON_GetObjectItem(j, "models");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(models, "int8"), "path")
+                         ->valuestring, "d/model_int8.tflite");
+    const cJSON *in0 = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "data"),
+                                                              "inputs"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(in0, "sha256")->valuestring,
+                     "0000000000000000000000000000000000000000000000000000000000000007");
     const cJSON *gates = cJSON_GetObjectItem(j, "gates");
     ck_assert_int_eq(cJSON_GetArraySize(gates), 3);
     const cJSON *g2 = cJSON_GetArrayItem(gates, 2);
     ck_assert_str_eq(cJSON_GetObjectItem(g2, "state")->valuestring, "skipped");
+    ck_assert_str_eq(cJSON_GetObjectItem(g2, "origin")->valuestring, "default");
     ck_assert(cJSON_IsNull(cJSON_GetObjectItem(g2, "value")));
     cJSON_Delete(j);
     free(json);
-    /* non-finite SQNR (identical outputs) in metrics.csv and summary.json */
-    r.output_sqnr_db = INFINITY;
-    CK(qv_report_write_all(&r, dir, &err));
-    metrics = report_file(dir, "metrics.csv");
-    ck_assert_ptr_nonnull(strstr(metrics, "output_sqnr_db,float_vs_int8,inf\n"));
-    free(metrics);
-    json = report_file(dir, "summary.json");
-    j = cJSON_Parse(json);
-    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "output_sqnr_db")));
-    cJSON_Delete(j);
-    free(json);
+    qv_job_result_release(&r);
     qvt_rmtree(dir);
     free(dir);
 }
@@ -319,22 +338,42 @@ START_TEST(job_on_a_directory)
     struct qv_job_opts o = QV_JOB_OPTS_INIT;
     struct qv_job_result r;
     CK(qv_job_run(dir, &o, &r, &err));
-    ck_assert(r.has_float && !r.has_int8 && r.has_labels);
-    ck_assert_int_eq(r.f.correct, 5);
+    ck_assert(r.models[0].present && !r.models[1].present && r.has_labels);
+    ck_assert_double_eq(r.summary.top1[0], 5.0 / 6.0);
     ck_assert(r.passed);
-    ck_assert_int_eq(r.n_gates, 1);
+    ck_assert(!r.default_gates);
+    /* min_agreement (skipped: no int8 model) and the always-on non-finite gate */
+    ck_assert_int_eq(r.n_gates, 2);
+    ck_assert_str_eq(r.gates[0].name, "min_agreement");
     ck_assert_int_eq(r.gates[0].state, QV_GATE_SKIPPED);
+    ck_assert_str_eq(r.gates[1].name, "max_nonfinite_outputs");
+    ck_assert_int_eq(r.gates[1].state, QV_GATE_PASS);
     char *out = qvt_path(dir, "qvet-out");
     char *metrics = report_file(out, "metrics.csv");
-    ck_assert_str_eq(metrics, "metric,engine,value\nsamples,float,6\nmacs,float,15\n"
-                              "weight_bytes,float,60\naccuracy,float,0.833333\n");
+    has_line(metrics, "metric,model,value\nsamples,all,6\nmacs,float,15\nparams,float,15\n"
+                      "weight_bytes,float,60\n");
+    has_line(metrics, "\ntop1,float,0.833333333\n");
     free(metrics);
     char *md = report_file(out, "summary.md");
-    ck_assert_ptr_nonnull(strstr(md, "## qvet: tiny — ✅ all gates pass\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| accuracy | 0.8333 | — |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "_Note: no int8 model in "));
-    ck_assert_ptr_nonnull(strstr(md, "| min_agreement | skipped | needs a float model and an "
-                                     "int8 model |\n"));
+    has_line(md, "## qvet: tiny — ✅ all gates pass\n");
+    has_line(md, "| top-1 accuracy | 0.8333 | — |\n");
+    has_line(md, "_Note: no int8 model in ");
+    has_line(md, "| min_agreement | skipped | qvet.json | needs a classification task and a "
+                 "float and an int8 model |\n");
+    free(md);
+    char *pred = report_file(out, "predictions.csv");
+    ck_assert_msg(strncmp(pred, "sample,label,float_pred,float_score\n0,0,0,", 42) == 0, "%s",
+                  pred);
+    has_line(pred, "\n4,0,2,");
+    free(pred);
+    qv_job_result_release(&r);
+    /* no gates in qvet.json: the defaults, and the report says so */
+    text = "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", \"labels\": \"labels.csv\"}}";
+    qvt_write_file(manifest, text, strlen(text));
+    CK(qv_job_run(dir, &o, &r, &err));
+    ck_assert(r.default_gates);
+    md = report_file(out, "summary.md");
+    has_line(md, "Gates: **qvet's defaults** (qvet.json sets none).");
     free(md);
     qv_job_result_release(&r);
     free(out);

@@ -520,60 +520,75 @@ END_TEST
 
 /* ---- from a qvet run result ------------------------------------------------------------------ */
 
+/* Rows of outputs whose top-1 is pred[i] with score sc[i] (other classes at 0). */
+static void one_hot(float *out, const int32_t *pred, const float *sc, int n, int classes)
+{
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < classes; c++)
+            out[i * classes + c] = c == pred[i] ? sc[i] : 0.0f;
+}
+
 START_TEST(from_run_result)
 {
     /* 8 samples, 3 classes; float and int8 disagree on samples 2 and 5; sample 7 has a label
      * that is not a class. */
     static struct qv_job_result r;
     memset(&r, 0, sizeof(r));
-    static int32_t fp[8] = { 0, 1, 2, 0, 1, 2, 0, 1 }, qp[8] = { 0, 1, 1, 0, 1, 0, 0, 1 };
-    static float fs[8] = { 0.9f, 0.8f, 0.7f, 0.9f, 0.8f, 0.6f, 0.9f, 0.8f };
-    static float qs[8] = { 0.9f, 0.8f, 0.5f, 0.9f, 0.8f, 0.55f, 0.9f, 0.8f };
-    static double lab[8] = { 0, 1, 2, 0, 1, 2, 0, 7 };
-    static float fo[24], qo[24];
-    for (int i = 0; i < 24; i++) {
-        fo[i] = (float)(i % 3) * 0.25f;
-        qo[i] = fo[i] + (i == 7 ? 0.125f : 0.0f);
-    }
+    static const int32_t fp[8] = { 0, 1, 2, 0, 1, 2, 0, 1 }, qp[8] = { 0, 1, 1, 0, 1, 0, 0, 1 };
+    static const float fs[8] = { 0.9f, 0.8f, 0.7f, 0.9f, 0.8f, 0.6f, 0.9f, 0.8f };
+    static const float qs[8] = { 0.9f, 0.8f, 0.5f, 0.9f, 0.8f, 0.55f, 0.9f, 0.8f };
+    static const double lab[8] = { 0, 1, 2, 0, 1, 2, 0, 7 };
+    float fo[24], qo[24];
+    one_hot(fo, fp, fs, 8, 3);
+    one_hot(qo, qp, qs, 8, 3);
+    struct qv_error err = QV_ERROR_INIT;
+    r.spec = (struct qv_task_spec){ .task = QV_TASK_CLASSIFICATION, .n_outputs = 1,
+                                    .out_elems = { 3 }, .n_classes = 3, .label_elems = 1,
+                                    .max_flips = 100, .auc_max_bins = 1024 };
+    ck_assert_int_eq(qv_metrics_create(&r.spec, &r.metrics, &err), QV_OK);
+    const float *fouts[1] = { fo }, *qouts[1] = { qo };
+    struct qv_metrics_rows rows = { .first = 0, .n = 8, .labels = lab,
+                                    .out = { fouts, qouts } };
+    ck_assert_int_eq(qv_metrics_add(r.metrics, &rows, &err), QV_OK);
+    qv_metrics_summarize(r.metrics, &r.summary);
     snprintf(r.manifest.name, sizeof(r.manifest.name), "unit<run>");
-    snprintf(r.manifest.model, sizeof(r.manifest.model), "m.tflite");
-    snprintf(r.manifest.int8_model, sizeof(r.manifest.int8_model), "q.tflite");
     r.manifest.task = QV_TASK_CLASSIFICATION;
     r.manifest.n_targets = 1;
     snprintf(r.manifest.targets[0], sizeof(r.manifest.targets[0]), "stm32f4");
-    r.has_float = r.has_int8 = r.has_labels = true;
-    r.f = (struct qv_eval_result){ .n = 8, .out_elems = 3, .has_labels = true, .pred = fp,
-                                   .score = fs, .label = lab, .outputs = fo, .correct = 6,
-                                   .accuracy = 0.75 };
-    r.q = (struct qv_eval_result){ .n = 8, .out_elems = 3, .has_labels = true, .pred = qp,
-                                   .score = qs, .label = lab, .outputs = qo, .correct = 4,
-                                   .accuracy = 0.5 };
-    r.agreement = 0.75;
-    r.output_sqnr_db = 31.5;
+    r.models[0] = (struct qv_job_model){ .present = true, .label = "float32",
+                                         .path = "m.tflite" };
+    r.models[1] = (struct qv_job_model){ .present = true, .label = "int8", .path = "q.tflite" };
+    r.samples = 8;
+    r.has_labels = true;
+    r.hist = (struct qv_job_hist){ .present = true, .step = 0.125 };
+    r.hist.counts[QV_JOB_HIST_BINS / 2] = 20;
+    r.hist.counts[QV_JOB_HIST_BINS / 2 - 1] = 4;
     r.passed = false;
     r.n_gates = 1;
     r.gates[0] = (struct qv_gate_result){ .name = "min_agreement", .state = QV_GATE_FAIL,
-                                          .value = 0.75, .threshold = 0.97, .detail = "low" };
+                                          .origin = QV_GATE_FROM_MANIFEST, .value = 0.75,
+                                          .threshold = 0.97, .detail = "low" };
     char *dir = qvt_tmpdir();
     char *path = qvt_path(dir, "report.html");
-    struct qv_error err = QV_ERROR_INIT;
     ck_assert_int_eq(qv_report_write_run_html(&r, path, &err), QV_OK);
     char *html = qvt_read_file(path, NULL);
     assert_clean(html);
     ck_assert_ptr_nonnull(strstr(html, "qvet report: unit&lt;run&gt;"));
     ck_assert_ptr_nonnull(strstr(html, "1 of 1 gates failed"));
-    ck_assert_ptr_nonnull(strstr(html, "<td class=\"n\">0.7500</td><td class=\"n\">0.5000</td>"));
+    /* top-1 over the 7 labeled samples: float 7/7, int8 5/7 */
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"n\">1.0000</td><td class=\"n\">0.7143</td>"));
     ck_assert_ptr_nonnull(strstr(html, "2 samples change their top-1 prediction"));
     ck_assert_ptr_nonnull(strstr(html, "1 samples have a label that is not a class index"));
     ck_assert_int_eq(count(html, "aria-label=\"Confusion matrix, "), 2);
     /* float: true 2 -> predicted 2 twice; int8: true 2 -> 1 once and -> 0 once */
     ck_assert_ptr_nonnull(strstr(html, "<title>2 \xe2\x86\x92 2: 2 (100.0%)</title>"));
     ck_assert_ptr_nonnull(strstr(html, "<title>2 \xe2\x86\x92 1: 1 (50.0%)</title>"));
-    ck_assert_ptr_nonnull(strstr(html, "aria-label=\"Output error, int8 \xe2\x88\x92 float32\""));
+    ck_assert_ptr_nonnull(strstr(html, "aria-label=\"Output 0 error, int8 \xe2\x88\x92 float32"));
     ck_assert_ptr_nonnull(strstr(html, "qvet.json lists the targets stm32f4"));
     ck_assert_ptr_nonnull(strstr(html, "Per-layer divergence was not computed in this run."));
     free(html);
     free(path);
+    qv_job_result_release(&r);
     qvt_rmtree(dir);
     free(dir);
 }
@@ -584,33 +599,42 @@ START_TEST(from_run_result_float_only)
     /* No int8 model and a regression task: the page says what was not evaluated. */
     static struct qv_job_result r;
     memset(&r, 0, sizeof(r));
-    static int32_t fp[4] = { 0, 0, 0, 0 };
-    static float fs[4] = { 1.5f, 2.5f, 0.5f, 3.0f }, fo[4] = { 1.5f, 2.5f, 0.5f, 3.0f };
-    static double lab[4] = { 1.4, 2.6, 0.5, 2.0 };
+    static const float fo[4] = { 1.5f, 2.5f, 0.5f, 3.0f };
+    static const double lab[4] = { 1.4, 2.6, 0.5, 2.0 };
+    struct qv_error err = QV_ERROR_INIT;
+    r.spec = (struct qv_task_spec){ .task = QV_TASK_REGRESSION, .n_outputs = 1,
+                                    .out_elems = { 1 }, .label_elems = 1, .max_flips = 100,
+                                    .auc_max_bins = 1024 };
+    ck_assert_int_eq(qv_metrics_create(&r.spec, &r.metrics, &err), QV_OK);
+    const float *fouts[1] = { fo };
+    struct qv_metrics_rows rows = { .first = 0, .n = 4, .labels = lab, .out = { fouts, NULL } };
+    ck_assert_int_eq(qv_metrics_add(r.metrics, &rows, &err), QV_OK);
+    qv_metrics_summarize(r.metrics, &r.summary);
     snprintf(r.manifest.name, sizeof(r.manifest.name), "tecator");
-    snprintf(r.manifest.model, sizeof(r.manifest.model), "m.tflite");
     r.manifest.task = QV_TASK_REGRESSION;
-    r.has_float = r.has_labels = true;
-    r.f = (struct qv_eval_result){ .n = 4, .out_elems = 1, .has_labels = true, .pred = fp,
-                                   .score = fs, .label = lab, .outputs = fo };
+    r.models[0] = (struct qv_job_model){ .present = true, .label = "float32",
+                                         .path = "m.tflite" };
+    r.samples = 4;
+    r.has_labels = true;
     r.passed = true;
-    snprintf(r.note, sizeof(r.note), "no int8 model in <dir>: int8 emulation was not evaluated");
+    r.n_notes = 1;
+    snprintf(r.notes[0], sizeof(r.notes[0]), "no int8 model in <dir>: int8 emulation was not "
+             "evaluated");
     char *dir = qvt_tmpdir();
     char *path = qvt_path(dir, "report.html");
-    struct qv_error err = QV_ERROR_INIT;
     ck_assert_int_eq(qv_report_write_run_html(&r, path, &err), QV_OK);
     char *html = qvt_read_file(path, NULL);
     assert_clean(html);
     ck_assert_ptr_nonnull(strstr(html, "<span class=\"badge\">NO GATES</span>"));
     ck_assert_ptr_nonnull(strstr(html, "no int8 model in &lt;dir&gt;"));
-    ck_assert_ptr_nonnull(strstr(html, "Task &quot;regression&quot;: this version of qvet "
-                                       "computes task metrics for classification only."));
+    ck_assert_ptr_nonnull(strstr(html, "mean absolute error"));
     ck_assert_ptr_nonnull(strstr(html, "No int8 model: the float32-vs-int8 divergence"));
     ck_assert_ptr_nonnull(strstr(html, "Confusion matrices are for classification tasks."));
     ck_assert_ptr_nonnull(strstr(html, "Flipped predictions need both"));
     ck_assert_ptr_null(strstr(html, "<svg"));
     free(html);
     free(path);
+    qv_job_result_release(&r);
     qvt_rmtree(dir);
     free(dir);
 }

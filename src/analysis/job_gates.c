@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gates of qvet run. Thresholds: the command line's, else qvet.json's; when neither sets any
+ * gate, the defaults (so that a passing run means something); max_nonfinite_outputs is 0 unless
+ * set. Each gate needs certain figures; without them it is skipped and says why.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/job_internal.h"
+
+/* Documented in docs/run.md ("Default gates"). */
+#define DEFAULT_MAX_ACCURACY_DROP 0.02
+#define DEFAULT_MIN_AGREEMENT 0.95
+#define DEFAULT_MIN_OUTPUT_SQNR_DB 15.0
+
+void qv_job_default_gates(enum qv_task task, struct qv_gates *g)
+{
+    memset(g, 0, sizeof(*g));
+    if (task == QV_TASK_CLASSIFICATION) {
+        g->has[QV_GATE_MAX_ACCURACY_DROP] = true;
+        g->value[QV_GATE_MAX_ACCURACY_DROP] = DEFAULT_MAX_ACCURACY_DROP;
+        g->has[QV_GATE_MIN_AGREEMENT] = true;
+        g->value[QV_GATE_MIN_AGREEMENT] = DEFAULT_MIN_AGREEMENT;
+    }
+    g->has[QV_GATE_MIN_OUTPUT_SQNR_DB] = true;
+    g->value[QV_GATE_MIN_OUTPUT_SQNR_DB] = DEFAULT_MIN_OUTPUT_SQNR_DB;
+    g->has[QV_GATE_MAX_NONFINITE_OUTPUTS] = true;
+    g->value[QV_GATE_MAX_NONFINITE_OUTPUTS] = 0;
+}
+
+static void add_gate(struct qv_job_result *r, int id, const char *name, enum qv_gate_state state,
+                     double value, const char *fmt, ...) QV_PRINTF(6, 7);
+
+static void add_gate(struct qv_job_result *r, int id, const char *name, enum qv_gate_state state,
+                     double value, const char *fmt, ...)
+{
+    if (r->n_gates == QV_MAX_GATES) {
+        /* a bug, not an input: never drop a failing gate silently */
+        r->passed = false;
+        qv_job_note(r, "more than %d gates: '%s' was not recorded", QV_MAX_GATES, name);
+        return;
+    }
+    struct qv_gate_result *g = &r->gates[r->n_gates++];
+    va_list ap;
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    g->state = state;
+    g->origin = id >= 0 ? r->origin[id] : QV_GATE_FROM_MANIFEST;
+    g->value = value;
+    g->threshold = id >= 0 ? r->limits.value[id] : NAN;
+    va_start(ap, fmt);
+    vsnprintf(g->detail, sizeof(g->detail), fmt, ap);
+    va_end(ap);
+    if (state == QV_GATE_FAIL)
+        r->passed = false;
+}
+
+void qv_job_gates(struct qv_job_result *r, const struct qv_job_opts *opts)
+{
+    const struct qv_gates *man = &r->manifest.gates, *cli = &opts->gates;
+    bool any = man->present;
+    for (int i = 0; i < QV_GATE_ID_COUNT; i++)
+        any = any || cli->has[i];
+    struct qv_gates def;
+    qv_job_default_gates(r->manifest.task, &def);
+    memset(&r->limits, 0, sizeof(r->limits));
+    r->default_gates = !any;
+    for (int i = 0; i < QV_GATE_ID_COUNT; i++) {
+        if (cli->has[i]) {
+            r->limits.has[i] = true;
+            r->limits.value[i] = cli->value[i];
+            r->origin[i] = QV_GATE_FROM_CLI;
+        } else if (man->has[i]) {
+            r->limits.has[i] = true;
+            r->limits.value[i] = man->value[i];
+            r->origin[i] = QV_GATE_FROM_MANIFEST;
+        } else if (def.has[i] && (!any || i == QV_GATE_MAX_NONFINITE_OUTPUTS)) {
+            r->limits.has[i] = true;
+            r->limits.value[i] = def.value[i];
+            r->origin[i] = QV_GATE_FROM_DEFAULT;
+        }
+    }
+    qv_job_eval_gates(r);
+}
+
+static const char *fmt_db(double v, char *buf, size_t size)
+{
+    if (isinf(v))
+        snprintf(buf, size, "%sinf dB", v < 0 ? "-" : "");
+    else if (isnan(v))
+        snprintf(buf, size, "undefined");
+    else
+        snprintf(buf, size, "%.2f dB", v);
+    return buf;
+}
+
+void qv_job_eval_gates(struct qv_job_result *r)
+{
+    const struct qv_metrics_summary *s = &r->summary;
+    const struct qv_gates *g = &r->limits;
+    bool both = r->models[QV_SIDE_FLOAT].present && r->models[QV_SIDE_INT8].present;
+    bool classify = r->spec.task == QV_TASK_CLASSIFICATION;
+    char a[64];
+    r->n_gates = 0;
+    r->passed = true;
+    for (int id = 0; id < QV_GATE_ID_COUNT; id++) {
+        if (!g->has[id])
+            continue;
+        const char *name = qv_gate_defs[id].key;
+        double t = g->value[id];
+        bool dflt = r->origin[id] == QV_GATE_FROM_DEFAULT;
+        switch (id) {
+        case QV_GATE_MAX_ACCURACY_DROP: {
+            if (!classify || !both || !r->has_labels || s->labeled == 0) {
+                if (!dflt)
+                    add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a classification task, "
+                             "a float and an int8 model, and labels");
+                break;
+            }
+            double drop = s->top1[QV_SIDE_FLOAT] - s->top1[QV_SIDE_INT8];
+            add_gate(r, id, name, drop <= t + 1e-12 ? QV_GATE_PASS : QV_GATE_FAIL, drop,
+                     "top-1 accuracy float %.4f, int8 %.4f: drop %.4f (limit %.4f)",
+                     s->top1[QV_SIDE_FLOAT], s->top1[QV_SIDE_INT8], drop, t);
+            break;
+        }
+        case QV_GATE_MIN_AGREEMENT:
+            if (!classify || !both) {
+                if (!dflt)
+                    add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a classification task "
+                             "and a float and an int8 model");
+                break;
+            }
+            add_gate(r, id, name, s->agreement + 1e-12 >= t ? QV_GATE_PASS : QV_GATE_FAIL,
+                     s->agreement, "top-1 agreement float vs int8 %.4f (minimum %.4f)",
+                     s->agreement, t);
+            break;
+        case QV_GATE_MIN_OUTPUT_SQNR_DB:
+            if (!both) {
+                if (!dflt)
+                    add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a float and an int8 "
+                             "model");
+                break;
+            }
+            add_gate(r, id, name, s->output.sqnr_db >= t ? QV_GATE_PASS : QV_GATE_FAIL,
+                     s->output.sqnr_db, "output SQNR %s (minimum %.2f dB)",
+                     fmt_db(s->output.sqnr_db, a, sizeof(a)), t);
+            break;
+        case QV_GATE_MAX_NONFINITE_OUTPUTS: {
+            int64_t worst = s->nonfinite_samples[0] > s->nonfinite_samples[1]
+                                ? s->nonfinite_samples[0] : s->nonfinite_samples[1];
+            add_gate(r, id, name, (double)worst <= t ? QV_GATE_PASS : QV_GATE_FAIL,
+                     (double)worst, "samples with NaN/Inf outputs: float %lld, int8 %lld "
+                     "(limit %.0f)", (long long)s->nonfinite_samples[0],
+                     (long long)s->nonfinite_samples[1], t);
+            break;
+        }
+        case QV_GATE_MIN_LAYER_SQNR_DB:
+            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "per-layer divergence is not computed "
+                     "by this version of qvet run");
+            break;
+        case QV_GATE_MAX_ARENA:
+        case QV_GATE_MAX_FLASH:
+        case QV_GATE_SRAM_HEADROOM:
+            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "memory budgets are not computed by "
+                     "this version of qvet run");
+            break;
+        case QV_GATE_MAX_REGRESSION:
+            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a baseline (--baseline "
+                     "OLD/summary.json)");
+            break;
+        default:
+            break;
+        }
+    }
+}

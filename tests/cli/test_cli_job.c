@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * qvet run and qvet merge through the binary on every shipped directory: default gates, an
+ * impossible gate, identical reports for two runs and for one run against its 3 shards merged
+ * (the shards run by GNU parallel), one JSON document for several directories, hostile manifests
+ * and directories (exit 2 naming the file and key or line, no report left behind), the lock.
+ */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define RUN(out, errs, ...) qvt_run_cli((const char *const[]){ __VA_ARGS__, NULL }, out, errs)
+
+static const char *const report_files[] = { "summary.json", "summary.md", "metrics.csv",
+                                            "predictions.csv", "junit.xml", "report.html" };
+#define N_REPORT_FILES (sizeof(report_files) / sizeof(report_files[0]))
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The shipped model directories (datasets/<name>/qvet.json). */
+static int shipped_dirs(char dirs[][4096], int max)
+{
+    char root[4096];
+    snprintf(root, sizeof(root), "%s", qvt_source("datasets"));
+    DIR *d = opendir(root);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d)) != NULL && n < max) {
+        char manifest[8300];
+        snprintf(manifest, sizeof(manifest), "%s/%s/qvet.json", root, e->d_name);
+        if (e->d_name[0] == '.' || !exists(manifest))
+            continue;
+        snprintf(dirs[n++], 4096, "%s/%s", root, e->d_name);
+    }
+    closedir(d);
+    ck_assert_int_ge(n, 4);
+    return n;
+}
+
+static void assert_same_reports(const char *a, const char *b, const char *what)
+{
+    for (size_t f = 0; f < N_REPORT_FILES; f++) {
+        char *pa = qvt_path(a, report_files[f]), *pb = qvt_path(b, report_files[f]);
+        size_t na, nb;
+        char *x = qvt_read_file(pa, &na), *y = qvt_read_file(pb, &nb);
+        ck_assert_msg(x && y, "%s: %s missing", what, report_files[f]);
+        ck_assert_msg(na == nb && memcmp(x, y, na) == 0, "%s: %s differs (%s vs %s)", what,
+                      report_files[f], pa, pb);
+        free(x);
+        free(y);
+        free(pa);
+        free(pb);
+    }
+}
+
+/* A copy of a shipped directory whose qvet.json is `manifest` (NULL: removed). */
+static char *copy_dir(const char *src, const char *manifest)
+{
+    char *dir = qvt_tmpdir();
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd), "cp -r '%s'/. '%s'/ && rm -rf '%s/qvet-out'", src, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char *p = qvt_path(dir, "qvet.json");
+    if (manifest)
+        qvt_write_file(p, manifest, strlen(manifest));
+    else
+        ck_assert_int_eq(unlink(p), 0);
+    free(p);
+    return dir;
+}
+
+/* The shipped qvet.json without its "gates". */
+static char *manifest_without_gates(const char *dir)
+{
+    char *p = qvt_path(dir, "qvet.json");
+    char *text = qvt_read_file(p, NULL);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(j);
+    cJSON_DeleteItemFromObject(j, "gates");
+    char *out = cJSON_Print(j);
+    cJSON_Delete(j);
+    free(text);
+    free(p);
+    return out;
+}
+
+START_TEST(shipped_dirs_default_and_impossible_gates)
+{
+    char dirs[16][4096];
+    int n = shipped_dirs(dirs, 16);
+    for (int i = 0; i < n; i++) {
+        char *m = manifest_without_gates(dirs[i]);
+        char *dir = copy_dir(dirs[i], m);
+        cJSON_free(m);
+        char *out = NULL, *errs = NULL;
+        int rc = RUN(&out, &errs, "run", "-q", dir);
+        ck_assert_msg(rc == 0, "%s with default gates: exit %d\n%s%s", dirs[i], rc, out, errs);
+        ck_assert_msg(strstr(out, ", default gates)"), "%s", out);
+        free(out);
+        free(errs);
+        char *sp = qvt_path(dir, "qvet-out/summary.json");
+        char *text = qvt_read_file(sp, NULL);
+        cJSON *j = cJSON_Parse(text);
+        ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "default_gates")));
+        ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")));
+        const cJSON *g;
+        int gates = 0;
+        cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "gates"))
+        {
+            ck_assert_str_eq(cJSON_GetObjectItem(g, "origin")->valuestring, "default");
+            gates++;
+        }
+        ck_assert_int_ge(gates, 2);
+        cJSON_Delete(j);
+        free(text);
+        /* an impossible gate from the command line: exit 1, reports still written */
+        rc = RUN(&out, &errs, "run", "-q", "--min-output-sqnr-db", "500", dir);
+        ck_assert_msg(rc == 1, "%s: exit %d\n%s%s", dirs[i], rc, out, errs);
+        free(out);
+        free(errs);
+        char *jp = qvt_path(dir, "qvet-out/junit.xml");
+        char *xml = qvt_read_file(jp, NULL);
+        ck_assert_msg(xml && strstr(xml, "name=\"min_output_sqnr_db\"><failure message=\"output "
+                                         "SQNR "), "%s", xml);
+        free(xml);
+        free(jp);
+        free(sp);
+        qvt_rmtree(dir);
+        free(dir);
+    }
+}
+END_TEST
+
+START_TEST(shards_merged_equal_one_run)
+{
+    char dirs[16][4096];
+    int n = shipped_dirs(dirs, 16);
+    char *tmp = qvt_tmpdir();
+    for (int i = 0; i < n; i++) {
+        char *one = qvt_path(tmp, "one"), *two = qvt_path(tmp, "two");
+        char *merged = qvt_path(tmp, "merged");
+        ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "2", "-o", one, dirs[i]), 0);
+        ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "1", "-o", two, dirs[i]), 0);
+        assert_same_reports(one, two, "two runs");
+        /* three shards, run concurrently by GNU parallel, merged */
+        char cmd[16384];
+        snprintf(cmd, sizeof(cmd), "parallel --halt now,fail=1 '%s' run -q -j 1 --shard {}/3 "
+                 "-o '%s/part{}' '%s' ::: 1 2 3 >/dev/null", getenv("QVET_BIN"), tmp, dirs[i]);
+        ck_assert_msg(system(cmd) == 0, "%s", cmd);
+        char p1[4200], p2[4200], p3[4200];
+        snprintf(p1, sizeof(p1), "%s/part1", tmp);
+        snprintf(p2, sizeof(p2), "%s/part2", tmp);
+        snprintf(p3, sizeof(p3), "%s/part3", tmp);
+        char *errs = NULL;
+        int rc = RUN(NULL, &errs, "merge", merged, p2, p3, p1);
+        ck_assert_msg(rc == 0, "merge: exit %d: %s", rc, errs);
+        free(errs);
+        assert_same_reports(one, merged, dirs[i]);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s' '%s' '%s' '%s'", one, two, merged, p1,
+                 p2, p3);
+        ck_assert_int_eq(system(cmd), 0);
+        free(one);
+        free(two);
+        free(merged);
+    }
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(json_for_several_dirs)
+{
+    char dirs[16][4096];
+    int n = shipped_dirs(dirs, 16);
+    char *tmp = qvt_tmpdir();
+    const char *args[24] = { "run", "-q", "--json", "-o", tmp };
+    int na = 5;
+    for (int i = 0; i < n && na < 22; i++)
+        args[na++] = dirs[i];
+    args[na] = NULL;
+    char *out = NULL, *errs = NULL;
+    int rc = qvt_run_cli(args, &out, &errs);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_msg(j != NULL, "not one JSON document:\n%s", out);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "runs")), n);
+    cJSON_Delete(j);
+    free(out);
+    free(errs);
+    /* two directories with one name cannot share an --out */
+    rc = RUN(NULL, &errs, "run", "-q", "-o", tmp, dirs[0], dirs[0]);
+    ck_assert_msg(rc == 2 && strstr(errs, "are both named"), "exit %d: %s", rc, errs);
+    free(errs);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* Nothing of the report set is left behind: no out, no temporary beside it. */
+static void assert_nothing_left(const char *parent, const char *what)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        ck_assert_msg(strcmp(e->d_name, "out") != 0, "%s: out was written", what);
+        ck_assert_msg(!strstr(e->d_name, ".qvet-") || strstr(e->d_name, ".qvet-lock"),
+                      "%s: %s left behind", what, e->d_name);
+    }
+    closedir(d);
+}
+
+START_TEST(hostile_manifests_and_dirs)
+{
+    char digits[4096], tecator[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    snprintf(tecator, sizeof(tecator), "%s", qvt_source("datasets/tecator"));
+    static const struct {
+        const char *manifest;      /* qvet.json of a copy of digits */
+        const char *msg;           /* stderr contains */
+    } cases[] = {
+        { "{\"model\": \"nope.tflite\"}", "qvet.json: model: '" },
+        { "{\"modle\": \"model.tflite\"}", "qvet.json: modle: unknown key" },
+        { "{\"task\": 3}", "qvet.json: task: expected a non-empty string" },
+        { "{\"task\": \"segmentation\"}", "qvet.json: task: 'segmentation' is not one of" },
+        { "{\"gates\": {\"min_agreement\": \"high\"}}", "qvet.json: gates.min_agreement: "
+          "expected a number in [0, 1]" },
+        { "{\"gates\": {\"max_accuracy\": 0.1}}", "qvet.json: gates.max_accuracy: unknown key" },
+        { "{\"golden\": {\"inputs\": [\"golden/inputs.npy\", 7]}}", "qvet.json: "
+          "golden.inputs[1]: expected a non-empty path" },
+        { "{\"name\": \"../../x\"}", "qvet.json: name: '../../x' is not a plain name" },
+        { "{\"golden\": {\"inputs\": \"calib/inputs.npy\", \"labels\": \"golden/labels.csv\"}}",
+          "labels.csv:202: labels file" },
+        { "{\"golden\": {\"inputs\": \"empty.npy\"}}", "empty.npy: the dataset holds no samples" },
+        { "{\"golden\": {\"inputs\": \"wide.npy\"}}", "wide.npy: array 0: samples of shape "
+          "[65] (65 values) do not fit input 0" },
+        { "{\"golden\": {\"inputs\": \"golden/inputs.npy\", \"labels\": \"bad_labels.csv\"}}",
+          "bad_labels.csv:3:1: label 12 of sample 1 is outside the model's 10 classes" },
+    };
+    char *tmp = qvt_tmpdir();
+    char *out = qvt_path(tmp, "out");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *dir = copy_dir(digits, cases[i].manifest);
+        struct qv_error err = QV_ERROR_INIT;
+        char *e = qvt_path(dir, "empty.npy"), *w = qvt_path(dir, "wide.npy");
+        float x[65] = { 0 };
+        ck_assert_int_eq(qv_npy_save(e, QV_DTYPE_F32, &(struct qv_shape){ 4, { 0, 8, 8, 1 } }, x,
+                                     &err), QV_OK);
+        ck_assert_int_eq(qv_npy_save(w, QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 65 } }, x,
+                                     &err), QV_OK);
+        char *bl = qvt_path(dir, "bad_labels.csv");
+        qvt_write_file(bl, "label\n0\n12\n", 11);
+        char *errs = NULL;
+        int rc = RUN(NULL, &errs, "run", "-q", "-o", out, dir);
+        ck_assert_msg(rc == 2 && strstr(errs, cases[i].msg) && strncmp(errs, "qvet: error: ", 13)
+                      == 0, "case %zu: exit %d: %s", i, rc, errs);
+        free(errs);
+        assert_nothing_left(tmp, cases[i].manifest);
+        free(e);
+        free(w);
+        free(bl);
+        qvt_rmtree(dir);
+        free(dir);
+    }
+    /* a task that does not fit the model: regression data as classification */
+    char *dir = copy_dir(tecator, "{\"task\": \"classification\"}");
+    char *errs = NULL;
+    int rc = RUN(NULL, &errs, "run", "-q", "-o", out, dir);
+    ck_assert_msg(rc == 2 && strstr(errs, "model.tflite") && strstr(errs, "classification"),
+                  "exit %d: %s", rc, errs);
+    free(errs);
+    assert_nothing_left(tmp, "task");
+    qvt_rmtree(dir);
+    free(dir);
+    /* an --out that cannot be written */
+    rc = RUN(NULL, &errs, "run", "-q", "-o", "/dev/null/out", digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "/dev/null"), "exit %d: %s", rc, errs);
+    free(errs);
+    /* shards that do not belong together */
+    char a1[4200], a2[4200], b2[4200], merged[4200];
+    snprintf(a1, sizeof(a1), "%s/a1", tmp);
+    snprintf(a2, sizeof(a2), "%s/a2", tmp);
+    snprintf(b2, sizeof(b2), "%s/b2", tmp);
+    snprintf(merged, sizeof(merged), "%s/out", tmp);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "--shard", "1/2", "-o", a1, digits), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "--shard", "2/2", "-o", a2, digits), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "--shard", "2/2", "-o", b2, tecator), 0);
+    rc = RUN(NULL, &errs, "merge", merged, a1, b2);
+    ck_assert_msg(rc == 2 && strstr(errs, "b2/partial.json: a shard of another run"), "exit %d: "
+                  "%s", rc, errs);
+    free(errs);
+    rc = RUN(NULL, &errs, "merge", merged, a1);
+    ck_assert_msg(rc == 2 && strstr(errs, "the run has 2 shards, 1 were given"), "exit %d: %s",
+                  rc, errs);
+    free(errs);
+    rc = RUN(NULL, &errs, "merge", merged, a1, a1);
+    ck_assert_msg(rc == 2 && strstr(errs, "is given twice"), "exit %d: %s", rc, errs);
+    free(errs);
+    rc = RUN(NULL, &errs, "merge", merged, a1, tmp);
+    ck_assert_msg(rc == 2 && strstr(errs, "partial.json"), "exit %d: %s", rc, errs);
+    free(errs);
+    rc = RUN(NULL, &errs, "run", "-q", "--shard", "3/2", digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "--shard expects K/N"), "exit %d: %s", rc, errs);
+    free(errs);
+    assert_nothing_left(tmp, "merge");
+    ck_assert_int_eq(RUN(NULL, NULL, "merge", merged, a2, a1), 0);
+    ck_assert(exists(merged));
+    free(out);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* Two runs into one --out cannot interleave: the second finds the lock taken. */
+START_TEST(lock_on_out)
+{
+    char *tmp = qvt_tmpdir();
+    char *out = qvt_path(tmp, "out"), *lock = qvt_path(tmp, ".out.qvet-lock");
+    int fd = open(lock, O_RDWR | O_CREAT, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+    char *errs = NULL;
+    int rc = RUN(NULL, &errs, "run", "-q", "-o", out, qvt_source("datasets/digits"));
+    ck_assert_msg(rc == 2 && strstr(errs, "another qvet run is writing"), "exit %d: %s", rc,
+                  errs);
+    free(errs);
+    ck_assert(!exists(out));
+    close(fd);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-o", out, qvt_source("datasets/digits")), 0);
+    ck_assert(exists(out));
+    free(out);
+    free(lock);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+static Suite *cli_job_suite(void)
+{
+    Suite *s = suite_create("cli_job");
+    TCase *tc = tcase_create("cli_job");
+    tcase_set_timeout(tc, 900);
+    tcase_add_test(tc, hostile_manifests_and_dirs);
+    tcase_add_test(tc, lock_on_out);
+    tcase_add_test(tc, json_for_several_dirs);
+    tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
+    tcase_add_test(tc, shards_merged_equal_one_run);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+QV_TEST_MAIN(cli_job)
