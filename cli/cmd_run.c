@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "qvet/report.h"
 #include "report/report.h"
 
 static const char usage[] =
@@ -263,10 +264,9 @@ int cmd_merge(int argc, char **argv)
     int nargs = argc - optind;
     if (nargs < 2)
         return cli_usage_error("merge", "expected OUT PART..., got %d arguments", nargs);
-    struct qv_job_opts ro = QV_JOB_OPTS_INIT;
     struct qv_error err = QV_ERROR_INIT;
     static struct qv_job_result r;
-    if (qv_job_merge(argv[optind], nargs - 1, (const char *const *)argv + optind + 1, &ro, &r,
+    if (qv_job_merge(argv[optind], nargs - 1, (const char *const *)argv + optind + 1, &r,
                      &err) != QV_OK)
         return cli_report(&err);
     int rc = r.passed ? CLI_EXIT_OK : CLI_EXIT_GATE;

@@ -15,11 +15,10 @@ cd "$root"
 
 # Known exceptions, each with its owner and the way out; an entry that no longer matches fails
 # the check too, so the list only shrinks. Format: FILE HEADER
-allowed='
-src/analysis/job.c report/report.h
-'
-# (runner: qvet run's job writes its report set from analysis; the way out is to hand the
-# results to report/ from the CLI, or to move the job above report.)
+# (empty: the runner moved qvet run's output set to report/, above analysis). The self-test
+# passes its own list in QV_LAYERS_ALLOWED.
+allowed=${QV_LAYERS_ALLOWED-'
+'}
 
 found=$(mktemp)
 trap 'rm -f "$found"' EXIT

@@ -7,6 +7,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mk() { mkdir -p "$tmp/$1/$(dirname "$2")"; printf '%s\n' "$3" >"$tmp/$1/$2"; }
 fail() { echo "test_check_layers: $*"; exit 1; }
+# an exception list of the self-test's own (the real one may be empty)
+QV_LAYERS_ALLOWED='
+src/analysis/job.c report/report.h
+'
+export QV_LAYERS_ALLOWED
 
 # clean: core includes core, engine includes core, cli includes the umbrella
 mk ok src/core/a.c '#include "qvet/graph.h"'

@@ -22,6 +22,7 @@
 #include "qvet/error.h"
 #include "qvet/graph.h"
 #include "qvet/io.h"
+#include "qvet/layers.h"
 #include "qvet/manifest.h"
 #include "qvet/metrics.h"
 #include "qvet/run.h"
@@ -187,6 +188,14 @@ struct qv_job_result {
                                       * the directory lacks that model */
     struct qv_metrics_summary summary;
     struct qv_job_hist hist;
+    /* per-layer divergence (both models): the pairing of the int8 model's layers with the float
+     * model's, their statistics, and the layer where the error is born (local SQNR below
+     * layer_threshold_db; -1 none). The graphs are kept for the names. */
+    struct qv_graph *graphs[QV_SIDES];
+    struct qv_pairing *pairing;
+    struct qv_layer_stats *layers;
+    double layer_threshold_db;
+    int32_t culprit;
     int64_t samples, first;          /* run; dataset index of the first (shards) */
     int64_t dataset_samples;         /* the whole golden set, -1 unknown */
     bool has_labels;
@@ -203,26 +212,32 @@ struct qv_job_result {
 };
 
 /*
- * Evaluates a model directory (DESIGN §1, docs/run.md): the float model with the float engine
- * and the int8 model with the int8 emulator over the golden set, in one pass through the runner
- * (golden data that are an int8 model's input codes are dequantized for the float model); checks
- * the task against the models; accumulates the task metrics in bounded memory; evaluates the
- * gates (the manifest's and the command line's, else the defaults); writes the report set
- * (summary.json, summary.md, metrics.csv, predictions.csv, junit.xml, report.html) into the
- * output directory as one unit, under a lock. A failed gate is not an error (r->passed).
+ * The figures of qvet run on a model directory (DESIGN §1, docs/run.md; qv_job_run in
+ * include/qvet/report.h writes them as the report set): the float model with the float engine and
+ * the int8 model with the int8 emulator over the golden set, in one pass through the runner
+ * (golden data that are an int8 model's input codes are dequantized for the float model); the
+ * task checked against the models; the task metrics and per-layer divergence in bounded memory;
+ * predictions.csv streamed to `predictions` (NULL: none); the gates (the command line's, else
+ * qvet.json's, else the defaults). r must be zeroed; release it with qv_job_result_release.
  */
-enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
-                          struct qv_job_result *ret_result, struct qv_error *err);
+enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
+                               const char *predictions, struct qv_job_result *r,
+                               struct qv_error *err);
 void qv_job_result_release(struct qv_job_result *r);
 
+/* partial.json of a shard's result into dir (docs/run.md). */
+enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *dir,
+                                   struct qv_error *err);
+
 /*
- * qvet merge: the partial results of the N shards of one run (each a directory written by
- * qv_job_run in partial mode, in any order) into the report set one run would have written,
- * byte for byte, in out. Shards of different runs (directory, models, data, options, gates),
- * missing or repeated shards, and gaps are input errors naming the partial file.
+ * The partial results of the N shards of one run (each a directory holding partial.json and
+ * predictions.part.csv, in any order) merged into r as one run over the whole golden set would
+ * have computed them (gates evaluated), and their prediction rows into `predictions`. Shards of
+ * different runs (directory, models, data, options, gates), missing or repeated shards and gaps
+ * are input errors naming the partial file.
  */
-enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const *parts,
-                            const struct qv_job_opts *opts, struct qv_job_result *ret_result,
-                            struct qv_error *err);
+enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts,
+                                  const char *predictions, struct qv_job_result *r,
+                                  struct qv_error *err);
 
 #endif

@@ -5,20 +5,16 @@
  * report set written as one unit under a lock.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "analysis/eval_internal.h"
 #include "analysis/job_internal.h"
 #include "qvet/analysis.h"
-#include "report/report.h"
 
 /* Columns of predictions.csv for outputs that are not class scores. */
 #define PRED_VALUES 8
@@ -38,7 +34,26 @@ void qv_job_result_release(struct qv_job_result *r)
     if (!r)
         return;
     qv_metrics_free(r->metrics);
+    qv_layer_stats_free(r->layers);
+    qv_pairing_free(r->pairing);
+    qv_graph_free(r->graphs[0]);
+    qv_graph_free(r->graphs[1]);
     r->metrics = NULL;
+    r->layers = NULL;
+    r->pairing = NULL;
+    r->graphs[0] = r->graphs[1] = NULL;
+}
+
+enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err)
+{
+    if (!r->graphs[0] || !r->graphs[1])
+        return QV_OK;
+    struct qv_layer_opts lo = QV_LAYER_OPTS_INIT;
+    lo.rounding = r->rounding;
+    enum qv_status st = qv_pairing_build(r->graphs[0], r->graphs[1], NULL, &r->pairing, err);
+    if (st == QV_OK)
+        st = qv_layer_stats_create(r->pairing, &lo, &r->layers, err);
+    return st;
 }
 
 /* ---- the pass over the golden set --------------------------------------------------------- */
@@ -200,7 +215,7 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
                                const char *pred_path, struct qv_error *err)
 {
     const struct qv_manifest *m = &r->manifest;
-    struct qv_graph *g[QV_SIDES] = { NULL, NULL };
+    struct qv_graph **g = r->graphs;
     struct qv_run_opts ro = QV_RUN_OPTS_INIT;
     struct qv_data_spec spec;
     struct job j = { .r = r, .side_of = { -1, -1 } };
@@ -250,6 +265,11 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     else if (r->spec.task == QV_TASK_ANOMALY)
         spec.label_classes = 2;
     ro.deliver_inputs = r->spec.score == QV_SCORE_RECONSTRUCTION;
+    /* per-layer divergence: an observer on both models, statistics merged in chunk order */
+    if ((st = qv_job_layers_init(r, err)) != QV_OK)
+        goto cleanup;
+    if (r->layers)
+        qv_layer_observer(r->layers, j.side_of[0], j.side_of[1], &ro.observer);
     if (g[0] && g[1]) {
         r->hist.step = output_step(g[1], r->spec.scored);
         r->hist.present = isfinite(r->hist.step) && r->hist.step > 0;
@@ -291,117 +311,28 @@ cleanup:
             st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot write '%s': %s", pred_path,
                             strerror(e));
     }
-    qv_graph_free(g[0]);
-    qv_graph_free(g[1]);
     return st;
 }
 
-/* ---- the report set, as one unit, under a lock --------------------------------------------- */
+/* ---- the run's figures ---------------------------------------------------------------------- */
 
-/*
- * An exclusive lock on ".<name>.qvet-lock" beside the output directory: two runs into the same
- * --out cannot interleave. Released when fd is closed (or the process ends).
- */
-static enum qv_status lock_out(const char *out, int *ret_fd, struct qv_error *err)
-{
-    char path[QV_PATH_MAX + 64], dir[QV_PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", out);
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        dir[--len] = '\0';
-    const char *slash = strrchr(dir, '/');
-    if (slash)
-        snprintf(path, sizeof(path), "%.*s/.%s.qvet-lock", (int)(slash - dir), dir, slash + 1);
-    else
-        snprintf(path, sizeof(path), ".%s.qvet-lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT, 0644);
-    if (fd < 0)
-        return qv_fail_at(err, QV_E_IO, out, -1, "cannot create the lock '%s': %s", path,
-                          strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        close(fd);
-        return qv_fail_at(err, QV_E_IO, out, -1, "another qvet run is writing '%s' (lock %s): "
-                          "%s", out, path, e == EWOULDBLOCK ? "wait for it to finish"
-                          : strerror(e));
-    }
-    *ret_fd = fd;
-    return QV_OK;
-}
-
-enum qv_status qv_job_open_out(const char *out, const char *marker, struct qv_job_out *o,
+enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
+                               const char *predictions, struct qv_job_result *r,
                                struct qv_error *err)
 {
-    char parent[QV_PATH_MAX];
     enum qv_status st;
-    o->lock = -1;
-    o->os = NULL;
-    o->tmp = NULL;
-    /* the output's parent must exist; the set goes to a temporary directory beside it */
-    snprintf(parent, sizeof(parent), "%s", out);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if ((st = qv_mkdir_p(parent, err)) != QV_OK)
-            return st;
-    }
-    if ((st = lock_out(out, &o->lock, err)) != QV_OK ||
-        (st = qv_outset_create(&o->os, err)) != QV_OK ||
-        (st = qv_outset_add_dir(o->os, out, marker, &o->tmp, err)) != QV_OK) {
-        qv_job_close_out(o);
-        return st;
-    }
-    return QV_OK;
-}
-
-void qv_job_close_out(struct qv_job_out *o)
-{
-    qv_outset_free(o->os);
-    o->os = NULL;
-    if (o->lock >= 0)
-        close(o->lock);
-    o->lock = -1;
-}
-
-enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
-                          struct qv_job_result *ret_result, struct qv_error *err)
-{
-    struct qv_job_result *r = calloc(1, sizeof(*r));
-    struct qv_job_out out = { .lock = -1 };
-    char pred[QV_PATH_MAX + 64];
-    enum qv_status st;
-    if (!r)
-        return qv_fail(err, QV_E_NOMEM, "out of memory");
     r->rounding = opts->rounding;
     r->shard = opts->run.shard;
     r->n_shards = opts->run.n_shards;
+    r->culprit = -1;
     if ((st = qv_manifest_load(dir, &r->manifest, err)) != QV_OK)
-        goto fail;
+        return st;
     if (opts->out_dir)
         snprintf(r->out_dir, sizeof(r->out_dir), "%s", opts->out_dir);
     else
         snprintf(r->out_dir, sizeof(r->out_dir), "%s/qvet-out", dir);
-    if ((st = qv_job_open_out(r->out_dir, opts->partial ? "partial.json" : "summary.json", &out,
-                              err)) != QV_OK)
-        goto fail;
-    snprintf(pred, sizeof(pred), "%s/%s", out.tmp,
-             opts->partial ? "predictions.part.csv" : "predictions.csv");
-    if ((st = evaluate(r, opts, pred, err)) != QV_OK)
-        goto fail;
+    if ((st = evaluate(r, opts, predictions, err)) != QV_OK)
+        return st;
     qv_job_gates(r, opts);
-    if (opts->partial)
-        st = qv_job_write_partial(r, opts, out.tmp, err);
-    else
-        st = qv_report_write_all(r, out.tmp, err);
-    if (st != QV_OK || (st = qv_outset_commit(out.os, err)) != QV_OK)
-        goto fail;
-    qv_job_close_out(&out);
-    *ret_result = *r;
-    free(r);
     return QV_OK;
-fail:
-    qv_job_close_out(&out);
-    qv_job_result_release(r);
-    free(r);
-    return st;
 }

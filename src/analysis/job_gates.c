@@ -96,8 +96,67 @@ static const char *fmt_db(double v, char *buf, size_t size)
     return buf;
 }
 
+/* Name of layer i of the int8 model ("tensor (OP)"). */
+static void layer_name(const struct qv_job_result *r, int32_t i, char *buf, size_t size)
+{
+    const struct qv_layer_pair *lp = &r->pairing->pairs[i];
+    const struct qv_graph *gq = r->pairing->gq;
+    snprintf(buf, size, "'%s' (%s)", gq->tensors[lp->tensor_q].name,
+             lp->node_q >= 0 ? qv_op_name(gq->nodes[lp->node_q].op) : "input");
+}
+
+/* Every paired quantized layer's propagated SQNR against the threshold; names the worst layer
+ * and, when one breaks it, where the error is born. */
+static void layer_gate(struct qv_job_result *r, int id, const char *name, double t)
+{
+    if (!r->layers) {
+        add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a float and an int8 model");
+        return;
+    }
+    int32_t worst = -1;
+    double worst_db = INFINITY;
+    for (int32_t i = 0; i < r->pairing->n_pairs; i++) {
+        const struct qv_layer_pair *lp = &r->pairing->pairs[i];
+        if (lp->how == QV_PAIR_NONE || !lp->quantized)
+            continue;
+        struct qv_layer_figures f;
+        qv_layer_stats_figures(r->layers, i, &f);
+        if (worst < 0 || f.prop.sqnr_db < worst_db || isnan(f.prop.sqnr_db)) {
+            worst = i;
+            worst_db = f.prop.sqnr_db;
+            if (isnan(worst_db))
+                break;
+        }
+    }
+    if (worst < 0) {
+        add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "no quantized layer is paired with the "
+                 "float model");
+        return;
+    }
+    char wn[160], cn[160], db[32];
+    layer_name(r, worst, wn, sizeof(wn));
+    bool pass = worst_db >= t;
+    if (pass || r->culprit < 0) {
+        add_gate(r, id, name, pass ? QV_GATE_PASS : QV_GATE_FAIL, worst_db, "lowest layer SQNR "
+                 "%s at %s (minimum %.2f dB)", fmt_db(worst_db, db, sizeof(db)), wn, t);
+        return;
+    }
+    struct qv_layer_figures f;
+    qv_layer_stats_figures(r->layers, r->culprit, &f);
+    layer_name(r, r->culprit, cn, sizeof(cn));
+    add_gate(r, id, name, QV_GATE_FAIL, worst_db, "lowest layer SQNR %.2f dB at %s (minimum "
+             "%.2f dB); the error is born at %s, local SQNR %.2f dB", worst_db, wn, t, cn,
+             f.local.sqnr_db);
+}
+
 void qv_job_eval_gates(struct qv_job_result *r)
 {
+    /* the layer threshold (culprit): the layer gate's, else the output gate's, else 20 dB */
+    r->layer_threshold_db = r->limits.has[QV_GATE_MIN_LAYER_SQNR_DB]
+                                ? r->limits.value[QV_GATE_MIN_LAYER_SQNR_DB]
+                                : (r->limits.has[QV_GATE_MIN_OUTPUT_SQNR_DB]
+                                       ? r->limits.value[QV_GATE_MIN_OUTPUT_SQNR_DB] : 20.0);
+    r->culprit = r->layers ? qv_layer_culprit(r->layers, r->layer_threshold_db) : -1;
     const struct qv_metrics_summary *s = &r->summary;
     const struct qv_gates *g = &r->limits;
     bool both = r->models[QV_SIDE_FLOAT].present && r->models[QV_SIDE_INT8].present;
@@ -157,8 +216,7 @@ void qv_job_eval_gates(struct qv_job_result *r)
             break;
         }
         case QV_GATE_MIN_LAYER_SQNR_DB:
-            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "per-layer divergence is not computed "
-                     "by this version of qvet run");
+            layer_gate(r, id, name, t);
             break;
         case QV_GATE_MAX_ARENA:
         case QV_GATE_MAX_FLASH:

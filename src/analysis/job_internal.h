@@ -16,24 +16,7 @@ void qv_job_gates(struct qv_job_result *r, const struct qv_job_opts *opts);
 /* Evaluates the thresholds already in r->limits / r->origin (a merge of shards). */
 void qv_job_eval_gates(struct qv_job_result *r);
 
-/* The report set's destination: a lock beside it and a temporary directory for its files. */
-struct qv_job_out {
-    int lock;
-    struct qv_outset *os;
-    const char *tmp;                 /* fill this directory; qv_outset_commit renames it */
-};
-
-/*
- * Creates out's parent, takes the lock (another run writing out: an error saying so) and the
- * temporary directory. marker: the file that shows an existing out was written by qvet.
- */
-enum qv_status qv_job_open_out(const char *out, const char *marker, struct qv_job_out *o,
-                               struct qv_error *err);
-void qv_job_close_out(struct qv_job_out *o);
-
-/* partial.json of a shard into dir (predictions.part.csv is already there). */
-enum qv_status qv_job_write_partial(const struct qv_job_result *r,
-                                    const struct qv_job_opts *opts, const char *dir,
-                                    struct qv_error *err);
+/* Pairing and per-layer statistics when the result holds both graphs (none otherwise). */
+enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err);
 
 #endif

@@ -8,24 +8,21 @@
  * thresholds the shards resolved.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "analysis/job_internal.h"
 #include "analysis/json_util.h"
 #include "qvet/qvet.h"
-#include "report/report.h"
 
 #define PARTIAL_FORMAT 1
 /* partial.json members: a shard's identity (must agree across shards) and its figures. */
 static const char *const top_keys[] = { "qvet_partial", "qvet_version", "identity", "shard",
                                         "n_shards", "first", "samples", "dataset_samples",
-                                        "has_labels", "metrics", "hist", "notes", NULL };
+                                        "has_labels", "metrics", "layers", "hist", "notes",
+                                        NULL };
 
 /* Everything that must be equal in every shard of one run, as one JSON object. */
 static cJSON *identity_json(const struct qv_job_result *r)
@@ -77,11 +74,9 @@ static cJSON *identity_json(const struct qv_job_result *r)
     return o;
 }
 
-enum qv_status qv_job_write_partial(const struct qv_job_result *r,
-                                    const struct qv_job_opts *opts, const char *dir,
-                                    struct qv_error *err)
+enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *dir,
+                                   struct qv_error *err)
 {
-    (void)opts;
     cJSON *root = cJSON_CreateObject(), *metrics = NULL;
     char path[QV_PATH_MAX + 32];
     enum qv_status st = root ? qv_metrics_to_json(r->metrics, &metrics, err)
@@ -100,6 +95,16 @@ enum qv_status qv_job_write_partial(const struct qv_job_result *r,
     qj_add_int(root, "dataset_samples", r->dataset_samples);
     qj_add_bool(root, "has_labels", r->has_labels);
     cJSON_AddItemToObject(root, "metrics", metrics);
+    if (r->layers) {
+        cJSON *layers = NULL;
+        if ((st = qv_layer_stats_to_json(r->layers, &layers, err)) != QV_OK) {
+            cJSON_Delete(root);
+            return st;
+        }
+        cJSON_AddItemToObject(root, "layers", layers);
+    } else {
+        cJSON_AddNullToObject(root, "layers");
+    }
     cJSON *h = cJSON_AddObjectToObject(root, "hist");
     qj_add_bool(h, "present", r->hist.present);
     qj_add_double(h, "step", r->hist.present ? r->hist.step : 0.0);
@@ -344,6 +349,47 @@ static enum qv_status append_predictions(FILE *out, const struct part *p, bool f
                                  strerror(errno)) : QV_OK;
 }
 
+/*
+ * The per-layer statistics: the models are loaded again from the paths the shards recorded
+ * (their SHA-256 must not have changed), paired as the shards paired them, and each shard's
+ * statistics read for that pairing and merged.
+ */
+static enum qv_status merge_layers(struct qv_job_result *r, const struct part *parts,
+                                   int32_t n, struct qv_error *err)
+{
+    enum qv_status st;
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(parts[0].root, "layers");
+    if (!first || cJSON_IsNull(first))
+        return QV_OK;
+    for (int s = 0; s < QV_SIDES; s++) {
+        char sha[65];
+        const struct qv_job_model *jm = &r->models[s];
+        if ((st = qv_sha256_file(jm->path, sha, err)) != QV_OK)
+            return st;
+        if (strcmp(sha, jm->sha256) != 0)
+            return qv_fail_at(err, QV_E_INPUT, jm->path, -1, "the model changed since the shards "
+                              "ran (SHA-256 %s, the shards say %s)", sha, jm->sha256);
+        if ((st = qv_model_load(jm->path, &r->graphs[s], err)) != QV_OK)
+            return st;
+    }
+    if ((st = qv_job_layers_init(r, err)) != QV_OK)
+        return st;
+    for (int32_t i = 0; i < n; i++) {
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(parts[i].root, "layers");
+        struct qv_layer_stats *ls = NULL;
+        if (!j || cJSON_IsNull(j))
+            return qv_fail_at(err, QV_E_INPUT, parts[i].json, -1, "layers: missing (the first "
+                              "shard has them)");
+        st = qv_layer_stats_from_json(j, parts[i].json, r->pairing, &r->layers->opts, &ls, err);
+        if (st == QV_OK)
+            st = qv_layer_stats_merge(r->layers, ls, err);
+        qv_layer_stats_free(ls);
+        if (st != QV_OK)
+            return st;
+    }
+    return QV_OK;
+}
+
 static void parts_free(struct part *parts, int32_t n)
 {
     for (int32_t i = 0; parts && i < n; i++) {
@@ -396,33 +442,27 @@ static enum qv_status check_parts(struct part *parts, int32_t n, struct qv_error
     return QV_OK;
 }
 
-enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const *parts_dirs,
-                            const struct qv_job_opts *opts, struct qv_job_result *ret_result,
-                            struct qv_error *err)
+enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs,
+                                  const char *predictions, struct qv_job_result *r,
+                                  struct qv_error *err)
 {
-    struct qv_job_result *r = calloc(1, sizeof(*r));
     struct part *parts = calloc((size_t)(n_parts > 0 ? n_parts : 1), sizeof(*parts));
-    struct qv_job_out o = { .lock = -1 };
     char *header = NULL;
     FILE *pred = NULL;
-    char pred_path[QV_PATH_MAX + 64];
     enum qv_status st = QV_OK;
-    (void)opts;
-    if (!r || !parts) {
-        st = qv_fail(err, QV_E_NOMEM, "out of memory");
-        goto fail;
-    }
+    r->culprit = -1;
+    if (!parts)
+        return qv_fail(err, QV_E_NOMEM, "out of memory");
     if (n_parts < 1) {
         st = qv_fail(err, QV_E_USAGE, "no partial results to merge");
-        goto fail;
+        goto done;
     }
     for (int32_t i = 0; i < n_parts; i++)
         if ((st = read_part(&parts[i], parts_dirs[i], err)) != QV_OK)
-            goto fail;
+            goto done;
     if ((st = check_parts(parts, n_parts, err)) != QV_OK ||
         (st = load_identity(r, &parts[0], err)) != QV_OK)
-        goto fail;
-    snprintf(r->out_dir, sizeof(r->out_dir), "%s", out);
+        goto done;
     r->metrics = parts[0].metrics;
     parts[0].metrics = NULL;
     r->spec = r->metrics->spec;
@@ -430,51 +470,35 @@ enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const 
     r->dataset_samples = parts[n_parts - 1].dataset_samples;
     for (int32_t i = 0; i < n_parts; i++) {
         if (i > 0 && (st = qv_metrics_merge(r->metrics, parts[i].metrics, err)) != QV_OK)
-            goto fail;
+            goto done;
         if ((st = merge_hist(r, &parts[i], i == 0, err)) != QV_OK)
-            goto fail;
+            goto done;
         r->samples += parts[i].samples;
     }
     const cJSON *notes = cJSON_GetObjectItemCaseSensitive(parts[0].root, "notes");
     for (const cJSON *x = notes ? notes->child : NULL; x; x = x->next)
         if (cJSON_IsString(x))
             qv_job_note(r, "%s", x->valuestring);
+    if ((st = merge_layers(r, parts, n_parts, err)) != QV_OK)
+        goto done;
     qv_metrics_summarize(r->metrics, &r->summary);
     qv_job_eval_gates(r);
-    if ((st = qv_job_open_out(out, "summary.json", &o, err)) != QV_OK)
-        goto fail;
-    snprintf(pred_path, sizeof(pred_path), "%s/predictions.csv", o.tmp);
-    pred = fopen(pred_path, "wb");
+    pred = fopen(predictions, "wb");
     if (!pred) {
-        st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot create '%s': %s", pred_path,
+        st = qv_fail_at(err, QV_E_IO, predictions, -1, "cannot create '%s': %s", predictions,
                         strerror(errno));
-        goto fail;
+        goto done;
     }
     for (int32_t i = 0; i < n_parts && st == QV_OK; i++)
         st = append_predictions(pred, &parts[i], i == 0, &header, err);
-    int e = pred && ferror(pred) ? EIO : 0;
+    int e = ferror(pred) ? EIO : 0;
     if (fclose(pred) != 0 && !e)
         e = errno;
-    pred = NULL;
     if (st == QV_OK && e)
-        st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot write '%s': %s", pred_path,
+        st = qv_fail_at(err, QV_E_IO, predictions, -1, "cannot write '%s': %s", predictions,
                         strerror(e));
-    if (st != QV_OK || (st = qv_report_write_all(r, o.tmp, err)) != QV_OK ||
-        (st = qv_outset_commit(o.os, err)) != QV_OK)
-        goto fail;
-    qv_job_close_out(&o);
+done:
     free(header);
     parts_free(parts, n_parts);
-    *ret_result = *r;
-    free(r);
-    return QV_OK;
-fail:
-    if (pred)
-        fclose(pred);
-    qv_job_close_out(&o);
-    free(header);
-    parts_free(parts, n_parts);
-    qv_job_result_release(r);
-    free(r);
     return st;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qvet/qvet.h"
+#include "report/from_layers.h"
 #include "report/report.h"
 
 #define MAX_NOTES 12
@@ -26,6 +27,7 @@ struct run_page {
     char opt_text[4][96];
     struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
     struct qv_report_flip *flips;
+    struct qv_report_layer *layers;
     char task_note[200], labels_note[200], targets_note[400], hist_title[96];
 };
 
@@ -159,6 +161,12 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
             return st;
     }
     histogram(pg, r);
+    if (r->layers) {
+        enum qv_status st = qv_report_fill_layers(rep, r->layers, r->layer_threshold_db,
+                                                  &pg->layers, err);
+        if (st != QV_OK)
+            return st;
+    }
 
     static const char *const keys[3] = { "weight_bytes", "file_bytes", "macs" };
     static const char *const labels[3] = { "weights and biases", "model file",
@@ -218,6 +226,7 @@ enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const cha
     if (st == QV_OK)
         st = qv_report_write_html(&pg->rep, path, err);
     free(pg->flips);
+    free(pg->layers);
     free(pg);
     return st;
 }

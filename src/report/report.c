@@ -108,6 +108,39 @@ static cJSON *summary_json(const struct qv_job_result *r)
     }
     for (int32_t i = 0; i < fig.n_divergence; i++)
         add_num(metrics, fig.divergence[i].key, fig.divergence[i].value[QV_REPORT_INT8]);
+    if (r->layers) {
+        const struct qv_pairing *p = r->pairing;
+        cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+        for (int32_t i = 0; i < p->n_pairs; i++) {
+            const struct qv_layer_pair *lp = &p->pairs[i];
+            struct qv_layer_figures f;
+            qv_layer_stats_figures(r->layers, i, &f);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "tensor", p->gq->tensors[lp->tensor_q].name);
+            cJSON_AddStringToObject(o, "op", lp->node_q >= 0 ? qv_op_name(p->gq->nodes[
+                                                                lp->node_q].op) : "input");
+            cJSON_AddStringToObject(o, "pairing", qv_pair_how_name(lp->how));
+            add_str(o, "float_tensor", lp->tensor_f >= 0 ? p->gf->tensors[lp->tensor_f].name
+                                                         : NULL);
+            add_num(o, "sqnr_db", f.prop.sqnr_db);
+            add_num(o, "local_sqnr_db", f.local.sqnr_db);
+            add_num(o, "cosine", f.prop.cosine);
+            add_num(o, "max_abs_error", f.prop.max_abs);
+            add_num(o, "clip_low", f.clip_low);
+            add_num(o, "clip_high", f.clip_high);
+            add_num(o, "levels_used", f.levels_used ? (double)f.levels_used : NAN);
+            cJSON_AddItemToArray(layers, o);
+        }
+        add_num(root, "layer_threshold_db", r->layer_threshold_db);
+        add_str(root, "culprit", r->culprit >= 0 ? p->gq->tensors[p->pairs[r->culprit]
+                                                                       .tensor_q].name : NULL);
+        add_num(root, "unpaired_layers", (double)p->n_unpaired);
+    } else {
+        cJSON_AddNullToObject(root, "layers");
+        cJSON_AddNullToObject(root, "layer_threshold_db");
+        cJSON_AddNullToObject(root, "culprit");
+        cJSON_AddNullToObject(root, "unpaired_layers");
+    }
     cJSON *gates = cJSON_AddArrayToObject(root, "gates");
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
@@ -223,6 +256,22 @@ static void csv_value(FILE *f, double v)
         fprintf(f, "%.9g", v);
 }
 
+/* A CSV field: quoted, with quotes doubled, when it holds a comma, quote or line break. */
+static void csv_text(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *c = s; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
 static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
                                         struct qv_error *err)
 {
@@ -252,6 +301,39 @@ static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
         fprintf(f, "%s,int8_vs_float,", fig.divergence[i].key);
         csv_value(f, fig.divergence[i].value[1]);
         fputc('\n', f);
+    }
+    return QV_OK;
+}
+
+/* layers.csv: one row per layer of the int8 model, in its execution order. */
+static enum qv_status write_layers_csv(FILE *f, const struct qv_job_result *r,
+                                       struct qv_error *err)
+{
+    (void)err;
+    fprintf(f, "index,node,op,tensor,float_tensor,pairing,sqnr_db,cosine,rmse,mae,max_abs_error,"
+               "rel_l2,local_sqnr_db,local_cosine,local_max_abs_error,clip_low,clip_high,"
+               "saturated_low,saturated_high,levels_used,culprit\n");
+    if (!r->layers)
+        return QV_OK;
+    const struct qv_pairing *p = r->pairing;
+    for (int32_t i = 0; i < p->n_pairs; i++) {
+        const struct qv_layer_pair *lp = &p->pairs[i];
+        struct qv_layer_figures x;
+        qv_layer_stats_figures(r->layers, i, &x);
+        fprintf(f, "%d,%d,%s,", i, lp->node_q,
+                lp->node_q >= 0 ? qv_op_name(p->gq->nodes[lp->node_q].op) : "input");
+        csv_text(f, p->gq->tensors[lp->tensor_q].name);
+        fputc(',', f);
+        csv_text(f, lp->tensor_f >= 0 ? p->gf->tensors[lp->tensor_f].name : "");
+        fprintf(f, ",%s", qv_pair_how_name(lp->how));
+        const double v[] = { x.prop.sqnr_db, x.prop.cosine, x.prop.rmse, x.prop.mae,
+                             x.prop.max_abs, x.prop.rel_l2, x.local.sqnr_db, x.local.cosine,
+                             x.local.max_abs, x.clip_low, x.clip_high, x.sat_low, x.sat_high };
+        for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+            fputc(',', f);
+            csv_value(f, v[k]);
+        }
+        fprintf(f, ",%d,%d\n", x.levels_used, i == r->culprit);
     }
     return QV_OK;
 }
@@ -316,6 +398,7 @@ static const struct {
     { "summary.json", write_summary_json },
     { "summary.md", write_summary_md },
     { "metrics.csv", write_metrics_csv },
+    { "layers.csv", write_layers_csv },
     { "junit.xml", write_junit },
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qvet/report.h"
 #include "report/report.h"
 #include "support.h"
 
