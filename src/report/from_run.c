@@ -12,6 +12,7 @@
 
 #include "qvet/qvet.h"
 #include "report/from_layers.h"
+#include "report/from_metrics.h"
 #include "report/report.h"
 
 #define MAX_NOTES 12
@@ -21,12 +22,12 @@ struct run_page {
     struct qv_report_gate gates[QV_MAX_GATES];
     struct qv_report_note notes[MAX_NOTES];
     struct qv_figures fig;
+    struct qv_report_metrics_store store;
     struct qv_report_size sizes[4];
     struct qv_report_histogram hist;
     struct qv_report_kv options[4];
     char opt_text[4][96];
     struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
-    struct qv_report_flip *flips;
     struct qv_report_layer *layers;
     char task_note[200], labels_note[200], targets_note[400], hist_title[96];
 };
@@ -49,52 +50,6 @@ static enum qv_report_origin origin(enum qv_gate_origin o)
 {
     return o == QV_GATE_FROM_DEFAULT ? QV_REPORT_FROM_DEFAULT
            : (o == QV_GATE_FROM_CLI ? QV_REPORT_FROM_CLI : QV_REPORT_FROM_MANIFEST);
-}
-
-static enum qv_status classification(struct run_page *pg, const struct qv_job_result *r,
-                                     struct qv_error *err)
-{
-    const struct qv_metrics *m = r->metrics;
-    struct qv_report *rep = &pg->rep;
-    if (!m)
-        return QV_OK;
-    int32_t classes = r->spec.n_classes;
-    bool both = r->models[0].present && r->models[1].present;
-    if (r->has_labels && classes > QV_REPORT_MAX_CLASSES) {
-        snprintf(pg->labels_note, sizeof(pg->labels_note), "The output has %d classes: too many "
-                 "for confusion matrices (at most %d).", classes, QV_REPORT_MAX_CLASSES);
-        add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
-    } else if (r->has_labels && classes >= 2) {
-        rep->n_classes = classes;
-        for (int s = 0; s < QV_SIDES; s++)
-            if (r->models[s].present && m->cls[s].confusion)
-                rep->confusion[s] = m->cls[s].confusion;
-        if (!rep->confusion[0] && !rep->confusion[1])
-            rep->n_classes = 0;
-        if (m->bad_labels) {
-            snprintf(pg->labels_note, sizeof(pg->labels_note), "%lld samples have a label that "
-                     "is not a class index of the %d-class output; they are left out of the "
-                     "confusion matrices.", (long long)m->bad_labels, classes);
-            add_note(pg, QV_REPORT_SEC_CONFUSION, pg->labels_note);
-        }
-    }
-    if (!both)
-        return QV_OK;
-    rep->n_flips_total = m->flips_total;
-    if (m->n_flips > 0) {
-        pg->flips = calloc((size_t)m->n_flips, sizeof(*pg->flips));
-        if (!pg->flips)
-            return qv_fail(err, QV_E_NOMEM, "out of memory listing flipped samples");
-        for (int32_t i = 0; i < m->n_flips; i++) {
-            const struct qv_flip *f = &m->flips[i];
-            pg->flips[i] = (struct qv_report_flip){
-                .sample = f->sample, .label = f->label, .float_pred = f->pred[0],
-                .int8_pred = f->pred[1], .float_score = f->score[0], .int8_score = f->score[1] };
-        }
-        rep->flips = pg->flips;
-        rep->n_flips = m->n_flips;
-    }
-    return QV_OK;
 }
 
 static void histogram(struct run_page *pg, const struct qv_job_result *r)
@@ -145,6 +100,20 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     for (int32_t i = 0; i < r->n_notes; i++)
         add_note(pg, QV_REPORT_SEC_VERDICT, r->notes[i]);
 
+    /* task sections from the accumulators (from_metrics.c), the shared figures table */
+    if (r->metrics) {
+        int32_t before = rep->n_notes;
+        enum qv_status st = qv_report_fill_metrics(rep, r->metrics, &pg->store, err);
+        if (st != QV_OK)
+            return st;
+        rep->n_notes = before;   /* the store's notes join the page's own */
+        for (int32_t i = 0; i < pg->store.n_notes; i++)
+            add_note(pg, pg->store.notes[i].section, pg->store.notes[i].text);
+        rep->notes = pg->notes;
+    }
+    rep->task = qv_task_name(r->spec.task);
+    rep->samples = r->samples;
+    rep->has_labels = r->has_labels;
     qv_report_figures(r, &pg->fig);
     rep->metrics = pg->fig.metrics;
     rep->n_metrics = pg->fig.n_metrics;
@@ -154,11 +123,6 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
         snprintf(pg->task_note, sizeof(pg->task_note), "The golden set has no labels: the %s "
                  "metrics need them; only the divergence is shown.", rep->task);
         add_note(pg, QV_REPORT_SEC_ACCURACY, pg->task_note);
-    }
-    if (r->spec.task == QV_TASK_CLASSIFICATION) {
-        enum qv_status st = classification(pg, r, err);
-        if (st != QV_OK)
-            return st;
     }
     histogram(pg, r);
     if (r->layers) {
@@ -225,7 +189,7 @@ enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const cha
     enum qv_status st = fill(pg, r, err);
     if (st == QV_OK)
         st = qv_report_write_html(&pg->rep, path, err);
-    free(pg->flips);
+    qv_report_metrics_store_release(&pg->store);
     free(pg->layers);
     free(pg);
     return st;

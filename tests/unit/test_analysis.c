@@ -259,7 +259,7 @@ START_TEST(report_contents)
                   metrics);
     has_line(metrics, "\ntop1,float,0.75\ntop1,int8,0.5\n");
     has_line(metrics, "\nnonfinite_samples,float,0\nnonfinite_samples,int8,0\n");
-    has_line(metrics, "\nagreement,int8_vs_float,0.75\nflipped_samples,int8_vs_float,1\n");
+    has_line(metrics, "\nagreement,int8_vs_float,0.75\nflips,int8_vs_float,1\n");
     char want[256];
     snprintf(want, sizeof(want), "\noutput_sqnr_db,int8_vs_float,%.9g\n",
              r.summary.output.sqnr_db);
@@ -272,7 +272,7 @@ START_TEST(report_contents)
                  "rounding).\n");
     has_line(md, "| top-1 accuracy | 0.7500 | 0.5000 |\n");
     has_line(md, "| top-1 agreement | | 0.7500 |\n");
-    has_line(md, "| samples whose top-1 changes | | 1 |\n");
+    has_line(md, "| flipped samples | | 1 |\n");
     snprintf(want, sizeof(want), "| output SQNR (dB) | | %.2f |\n", r.summary.output.sqnr_db);
     has_line(md, want);
     has_line(md, "| max_accuracy_drop | fail | qvet.json | drop 0.25 & more |\n");

@@ -578,7 +578,7 @@ START_TEST(from_run_result)
     /* top-1 over the 7 labeled samples: float 7/7, int8 5/7 */
     ck_assert_ptr_nonnull(strstr(html, "<td class=\"n\">1.0000</td><td class=\"n\">0.7143</td>"));
     ck_assert_ptr_nonnull(strstr(html, "2 samples change their top-1 prediction"));
-    ck_assert_ptr_nonnull(strstr(html, "1 samples have a label that is not a class index"));
+    ck_assert_ptr_nonnull(strstr(html, "1 samples have a label that does not fit the task"));
     ck_assert_int_eq(count(html, "aria-label=\"Confusion matrix, "), 2);
     /* float: true 2 -> predicted 2 twice; int8: true 2 -> 1 once and -> 0 once */
     ck_assert_ptr_nonnull(strstr(html, "<title>2 \xe2\x86\x92 2: 2 (100.0%)</title>"));
