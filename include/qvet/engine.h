@@ -24,7 +24,26 @@
 #include "qvet/error.h"
 #include "qvet/graph.h"
 
+/*
+ * QV_ENGINE_FLOAT: the float32 reference. Every node runs its float kernel; every tensor is
+ * held as float32 real values (quantized constants dequantized, QUANTIZE rounds onto its
+ * output's grid and returns real values).
+ * QV_ENGINE_INT8: the model as stored. Each node runs the kernel of its tensors' dtypes: a node
+ * with any quantized integer activation (int8, or the integer side of QUANTIZE / DEQUANTIZE)
+ * runs the bit-exact int8 kernel (TFLM's reference arithmetic), a node whose activations are
+ * all float32 runs the float kernel; every tensor is held in its own dtype. A full-integer
+ * model is the int8 emulator; a mixed-precision model (layers left in float, QUANTIZE and
+ * DEQUANTIZE at the borders, as the TFLite converter's denylists or qv_quantize_mixed make
+ * them) runs as the TFLite interpreter runs it.
+ */
 enum qv_engine_kind { QV_ENGINE_FLOAT = 0, QV_ENGINE_INT8 = 1, QV_ENGINE_KIND_COUNT };
+
+/* How a node runs in an engine (qv_engine_node_exec). */
+enum qv_exec {
+    QV_EXEC_FLOAT,          /* float32 kernel */
+    QV_EXEC_INT8,           /* bit-exact int8 kernel */
+    QV_EXEC_COUNT
+};
 
 /* A tensor as an engine holds it: metadata from the graph, runtime shape and data. */
 struct qv_tensor_view {
@@ -64,6 +83,10 @@ struct qv_engine;
 enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine_opts *opts,
                                 struct qv_engine **ret_engine, struct qv_error *err);
 void qv_engine_free(struct qv_engine *e);
+
+/* How node `node` runs (see enum qv_engine_kind); its name: "float", "int8". */
+enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node);
+const char *qv_exec_name(enum qv_exec x);
 
 /* The batch the engine was planned for (<= opts.max_batch). */
 int64_t qv_engine_max_batch(const struct qv_engine *e);

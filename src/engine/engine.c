@@ -10,6 +10,13 @@
  * prepared for B rows (scratch and parameters are upper bounds); a run of n <= B samples sets
  * dims[0] = n on every batched view first, so kernels compute n rows only.
  *
+ * Kernels: the float engine runs every node with the float32 kernels and holds every tensor as
+ * float32 real values. The int8 engine runs the model as stored: each node's kernel family is
+ * chosen from its activations' dtypes (any quantized integer activation: the bit-exact S8
+ * kernels; all float32: the float kernels), so mixed-precision graphs run with QUANTIZE and
+ * DEQUANTIZE at the borders, each tensor held in its own dtype. A float kernel reads a quantized
+ * constant through a dequantized float32 copy made for it (fviews).
+ *
  * Concurrency: an engine holds all of its mutable state (views, buffers, parameters, scratch);
  * the graph is only read. Several engines may run the same const graph in different threads.
  * The engine starts no threads.
@@ -26,8 +33,12 @@ struct qv_engine {
     struct qv_engine_opts opts;
     int64_t batch;
     struct qv_tensor_view *views;  /* [n_tensors] */
+    struct qv_tensor_view *fviews; /* [n_tensors]: dequantized float32 constants (data NULL:
+                                    * none made) for float kernels */
     bool *batched;                 /* [n_tensors]: dims[0] carries the batch */
     void **owned;                  /* [n_tensors]: buffers the engine allocated */
+    void **fowned;                 /* [n_tensors]: the fviews' buffers */
+    enum qv_kernel_family *family; /* [n_nodes] */
     struct qv_kernel_ctx *ctx;     /* [n_nodes] */
     void (**kernels)(const struct qv_kernel_ctx *);  /* [n_nodes]: eval chosen at prepare */
     bool *keep;                    /* [n_nodes]: observed */
@@ -89,17 +100,7 @@ static enum qv_status setup_views(struct qv_engine *e, const struct qv_shape *sh
         v->shape = shapes[ti];
         size_t elems = (size_t)qv_shape_elems(&shapes[ti]);
         if (!is_activation(t)) {
-            bool dequant = e->opts.kind == QV_ENGINE_FLOAT && t->dtype != QV_DTYPE_F32 &&
-                           t->quant.count > 0;
-            if (!dequant) {
-                v->data = (void *)t->data;
-                continue;
-            }
-            e->owned[ti] = malloc(elems * sizeof(float) + 1);
-            if (!e->owned[ti])
-                return qv_fail(err, QV_E_NOMEM, "out of memory for constant '%s'", t->name);
-            dequantize_const(t, e->owned[ti]);
-            v->data = e->owned[ti];
+            v->data = (void *)t->data;
             continue;
         }
         size_t bytes = elems * qv_dtype_size(held_dtype(e, t));
@@ -112,30 +113,87 @@ static enum qv_status setup_views(struct qv_engine *e, const struct qv_shape *sh
     return QV_OK;
 }
 
-static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
+/*
+ * The family of node n: the float engine runs everything in float; the int8 engine runs a node
+ * with the S8 kernels when any of its activations (inputs and outputs that are not constants)
+ * is of an integer dtype, else with the float kernels.
+ */
+static enum qv_kernel_family node_family(const struct qv_engine *e, const struct qv_node *n)
 {
     const struct qv_graph *g = e->g;
-    const bool is_float = e->opts.kind == QV_ENGINE_FLOAT;
+    if (e->opts.kind == QV_ENGINE_FLOAT)
+        return QV_KERNELS_F32;
+    for (int32_t k = 0; k < n->n_inputs + n->n_outputs; k++) {
+        const int32_t ti = k < n->n_inputs ? n->inputs[k] : n->outputs[k - n->n_inputs];
+        if (ti >= 0 && is_activation(&g->tensors[ti]) && g->tensors[ti].dtype != QV_DTYPE_F32)
+            return QV_KERNELS_S8;
+    }
+    return QV_KERNELS_F32;
+}
+
+/*
+ * The view a float kernel reads of tensor ti: a quantized constant of an integer dtype is
+ * dequantized once into a float32 copy; anything else is the tensor's own view.
+ */
+static enum qv_status float_view(struct qv_engine *e, int32_t ti,
+                                 struct qv_tensor_view **ret_view, struct qv_error *err)
+{
+    const struct qv_tensor *t = &e->g->tensors[ti];
+    if (is_activation(t) || t->dtype == QV_DTYPE_F32 || t->quant.count < 1) {
+        *ret_view = &e->views[ti];
+        return QV_OK;
+    }
+    struct qv_tensor_view *v = &e->fviews[ti];
+    if (!v->data) {
+        const size_t elems = (size_t)qv_shape_elems(&t->shape);
+        e->fowned[ti] = malloc(elems * sizeof(float) + 1);
+        if (!e->fowned[ti])
+            return qv_fail(err, QV_E_NOMEM, "out of memory for constant '%s'", t->name);
+        dequantize_const(t, e->fowned[ti]);
+        *v = e->views[ti];
+        v->data = e->fowned[ti];
+    }
+    *ret_view = v;
+    return QV_OK;
+}
+
+static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
+{
+    static const char *const family_name[QV_KERNEL_FAMILY_COUNT] = {
+        [QV_KERNELS_F32] = "float", [QV_KERNELS_S8] = "int8",
+    };
+    const struct qv_graph *g = e->g;
     size_t scratch = 0;
     for (int32_t ni = 0; ni < g->n_nodes; ni++) {
         const struct qv_node *n = &g->nodes[ni];
         const struct qv_op_def *d = &qv_op_defs[n->op];
-        const struct qv_kernel_def *k = is_float ? &qv_kernels_f32[n->op] : &qv_kernels_s8[n->op];
+        const enum qv_kernel_family fam = node_family(e, n);
+        const struct qv_kernel_def *k = &qv_kernel_tables[fam][n->op];
         struct qv_kernel_ctx *c = &e->ctx[ni];
+        e->family[ni] = fam;
         c->g = g;
         c->node = n;
         c->node_index = ni;
         c->n_in = n->n_inputs;
         c->n_out = n->n_outputs;
-        for (int32_t k = 0; k < n->n_inputs; k++)
-            c->in[k] = n->inputs[k] >= 0 ? &e->views[n->inputs[k]] : NULL;
+        for (int32_t k = 0; k < n->n_inputs; k++) {
+            struct qv_tensor_view *v = NULL;
+            if (n->inputs[k] >= 0 && fam == QV_KERNELS_F32) {
+                enum qv_status st = float_view(e, n->inputs[k], &v, err);
+                if (st != QV_OK)
+                    return st;
+            } else if (n->inputs[k] >= 0) {
+                v = &e->views[n->inputs[k]];
+            }
+            c->in[k] = v;
+        }
         for (int32_t k = 0; k < n->n_outputs; k++)
             c->out[k] = &e->views[n->outputs[k]];
         c->rounding = e->opts.rounding;
         c->plain_loops = e->opts.plain_loops;
         if (!k->eval)
-            return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): not supported by the %s "
-                                "engine", ni, d->name, n->name, is_float ? "float" : "int8");
+            return qv_fail_node(err, QV_E_INPUT, ni, "node %d (%s, '%s'): no %s kernel", ni,
+                                d->name, n->name, family_name[fam]);
         e->kernels[ni] = k->eval;
         if (k->prepare) {
             enum qv_status st = k->prepare(c, err);
@@ -183,14 +241,17 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     e->opts = *opts;
     size_t nt = (size_t)g->n_tensors + 1, nn = (size_t)g->n_nodes + 1;
     e->views = calloc(nt, sizeof(*e->views));
+    e->fviews = calloc(nt, sizeof(*e->fviews));
     e->batched = calloc(nt, sizeof(*e->batched));
     e->owned = calloc(nt, sizeof(*e->owned));
+    e->fowned = calloc(nt, sizeof(*e->fowned));
+    e->family = calloc(nn, sizeof(*e->family));
     e->ctx = calloc(nn, sizeof(*e->ctx));
     e->keep = calloc(nn, sizeof(*e->keep));
     e->kernels = calloc(nn, sizeof(*e->kernels));
     shapes = calloc(nt, sizeof(*shapes));
-    if (!e->views || !e->batched || !e->owned || !e->ctx || !e->keep || !e->kernels ||
-        !shapes) {
+    if (!e->views || !e->fviews || !e->batched || !e->owned || !e->fowned || !e->family ||
+        !e->ctx || !e->keep || !e->kernels || !shapes) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
         goto fail;
     }
@@ -222,18 +283,36 @@ void qv_engine_free(struct qv_engine *e)
         for (int32_t ni = 0; ni < e->g->n_nodes; ni++)
             free(e->ctx[ni].params);
     }
-    if (e->owned && e->g) {
-        for (int32_t t = 0; t < e->g->n_tensors; t++)
+    for (int32_t t = 0; e->g && t < e->g->n_tensors; t++) {
+        if (e->owned)
             free(e->owned[t]);
+        if (e->fowned)
+            free(e->fowned[t]);
     }
     free(e->scratch);
     free(e->views);
+    free(e->fviews);
     free(e->batched);
     free(e->owned);
+    free(e->fowned);
+    free(e->family);
     free(e->ctx);
     free(e->keep);
     free(e->kernels);
     free(e);
+}
+
+enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node)
+{
+    return e->family[node] == QV_KERNELS_S8 ? QV_EXEC_INT8 : QV_EXEC_FLOAT;
+}
+
+const char *qv_exec_name(enum qv_exec x)
+{
+    static const char *const names[QV_EXEC_COUNT] = {
+        [QV_EXEC_FLOAT] = "float", [QV_EXEC_INT8] = "int8",
+    };
+    return (unsigned)x < QV_EXEC_COUNT ? names[x] : "?";
 }
 
 int64_t qv_engine_max_batch(const struct qv_engine *e)

@@ -36,9 +36,19 @@ struct qv_kernel_def {
     void (*eval)(const struct qv_kernel_ctx *c);
 };
 
+/*
+ * Kernel families: which table runs a node. F32: float32 kernels (activations held as float32
+ * real values). S8: the bit-exact kernels of quantized integer tensors (int8, and the uint8 /
+ * int16 / int32 sides of QUANTIZE and DEQUANTIZE). The float engine runs every node with F32;
+ * the int8 engine picks each node's family from its tensors' dtypes (engine.c).
+ */
+enum qv_kernel_family { QV_KERNELS_F32, QV_KERNELS_S8, QV_KERNEL_FAMILY_COUNT };
+
 /* Float32 reference kernels and bit-exact int8 kernels, indexed by enum qv_op. */
 extern const struct qv_kernel_def qv_kernels_f32[QV_OP_COUNT];
 extern const struct qv_kernel_def qv_kernels_s8[QV_OP_COUNT];
+/* The tables by family: qv_kernel_tables[family][op]. */
+extern const struct qv_kernel_def *const qv_kernel_tables[QV_KERNEL_FAMILY_COUNT];
 
 /*
  * Glue prototypes generated from op_list.h: qv_<low>_f32_prepare / _eval and

@@ -53,3 +53,8 @@ const struct qv_kernel_def qv_kernels_s8[QV_OP_COUNT] = {
     [QV_OP_QUANTIZE] = { qv_quantize_s8_prepare, qv_quantize_s8_eval },
     [QV_OP_HARD_SWISH] = { qv_hard_swish_s8_prepare, qv_hard_swish_s8_eval },
 };
+
+const struct qv_kernel_def *const qv_kernel_tables[QV_KERNEL_FAMILY_COUNT] = {
+    [QV_KERNELS_F32] = qv_kernels_f32,
+    [QV_KERNELS_S8] = qv_kernels_s8,
+};

@@ -6,7 +6,9 @@
  *    partial last batch), float and int8, fast path and plain loops, on every shipped model and
  *    TFLite fixture;
  *  - a run of n samples reads and writes rows [0, n) only;
- *  - engines on one const graph run concurrently in threads with the same results.
+ *  - engines on one const graph run concurrently in threads with the same results;
+ *  - the int8 engine runs each node by its tensors' dtypes: mixed-precision models match the
+ *    TFLite interpreter.
  */
 #include <check.h>
 #include <pthread.h>
@@ -81,6 +83,19 @@ static void collect_models(void)
         fclose(f);
     add_mcase("datasets/digits/model.tflite", "datasets/digits/golden/inputs.npy", QV_DTYPE_F32,
               QV_ENGINE_FLOAT);
+    /* mixed precision, run by dtype (and all in float) */
+    f = fopen(qvt_fixture("mixed/cases.txt"), "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        char name[64], m[160], in[160];
+        if (line[0] == '#' || sscanf(line, "%63s", name) != 1)
+            continue;
+        snprintf(m, sizeof(m), "tests/fixtures/mixed/%s/model.tflite", name);
+        snprintf(in, sizeof(in), "tests/fixtures/mixed/%s/input.npy", name);
+        add_mcase(m, in, QV_DTYPE_F32, QV_ENGINE_INT8);
+        add_mcase(m, in, QV_DTYPE_F32, QV_ENGINE_FLOAT);
+    }
+    if (f)
+        fclose(f);
 }
 
 struct loaded {
@@ -237,9 +252,123 @@ START_TEST(engines_run_concurrently_on_one_graph)
 }
 END_TEST
 
+/* ---- mixed precision: tests/fixtures/mixed (reference/make_mixed_fixtures.py) ---------------- */
+
+#define MAX_MIXED 16
+static char mixed[MAX_MIXED][64];
+static int n_mixed;
+
+static void collect_mixed(void)
+{
+    FILE *f = fopen(qvt_fixture("mixed/cases.txt"), "r");
+    char line[1024];
+    while (f && n_mixed < MAX_MIXED && fgets(line, sizeof(line), f)) {
+        char name[64];
+        if (line[0] == '#' || sscanf(line, "%63s", name) != 1)
+            continue;
+        snprintf(mixed[n_mixed++], sizeof(mixed[0]), "%s", name);
+    }
+    if (f)
+        fclose(f);
+}
+
+/* What the observer compares: every node output against litert's tensor of the same index. */
+struct mixed_capture {
+    const struct qv_graph *g;
+    const char *dir;
+    int checked;
+};
+
+static bool mixed_observe(int32_t node, const struct qv_tensor_view *t, bool ask, void *user)
+{
+    struct mixed_capture *m = user;
+    if (ask)
+        return true;
+    const int32_t idx = m->g->nodes[node].outputs[0];
+    char rel[400];
+    snprintf(rel, sizeof(rel), "%s/expected/ref/tensors/t%d.npy", m->dir, (int)idx);
+    const enum qv_dtype dt = t->t->dtype;
+    int64_t rows, elems;
+    void *want = qvt_load_npy(qvt_fixture(rel), dt, false, &rows, &elems);
+    if (!want)
+        return true;
+    char what[512];
+    snprintf(what, sizeof(what), "%s: tensor %d ('%s') of node %d (%s, %s)", m->dir, (int)idx,
+             t->t->name, (int)node, qv_op_name(m->g->nodes[node].op), qv_dtype_name(dt));
+    const int64_t n = qv_shape_elems(&t->shape);
+    ck_assert_msg(n == rows * elems, "%s: %lld elements, expected %lld", what, (long long)n,
+                  (long long)(rows * elems));
+    if (dt == QV_DTYPE_F32)
+        qvt_assert_f32_close(what, t->data, want, n, 1e-5, 1e-6);
+    else
+        qvt_assert_bytes_equal(what, t->data, want, (size_t)n, qv_dtype_size(dt));
+    m->checked++;
+    free(want);
+    return true;
+}
+
+/*
+ * The int8 engine runs each node by its tensors' dtypes: on converter-made mixed models (float
+ * layers among int8 ones, and one int8 conv among float layers) every tensor matches the TFLite
+ * interpreter (BUILTIN_REF): integer tensors byte for byte, float ones within DESIGN's float
+ * tolerance; the float compute nodes run float kernels and the rest int8 ones.
+ */
+START_TEST(mixed_precision_matches_litert)
+{
+    char dir[128], rel[256];
+    snprintf(dir, sizeof(dir), "mixed/%s", mixed[_i]);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    snprintf(rel, sizeof(rel), "%s/model.tflite", dir);
+    if (qv_model_load(qvt_fixture(rel), &g, &err) != QV_OK)
+        ck_abort_msg("%s: %s", rel, err.msg);
+    int64_t rows, elems;
+    snprintf(rel, sizeof(rel), "%s/input.npy", dir);
+    float *x = qvt_load_npy(qvt_fixture(rel), QV_DTYPE_F32, false, &rows, &elems);
+    ck_assert_ptr_nonnull(x);
+    struct mixed_capture cap = { .g = g, .dir = dir };
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    o.kind = QV_ENGINE_INT8;
+    o.max_batch = rows;
+    o.observe = mixed_observe;
+    o.observe_user = &cap;
+    struct qv_engine *e = NULL;
+    if (qv_engine_create(g, &o, &e, &err) != QV_OK)
+        ck_abort_msg("%s: %s", dir, err.msg);
+    ck_assert_int_eq(qv_engine_max_batch(e), rows);
+    ck_assert_int_eq(qv_engine_input_dtype(e, 0), QV_DTYPE_F32);
+    memcpy(qv_engine_input(e, 0), x, (size_t)(rows * elems) * sizeof(float));
+    ck_assert_msg(qv_engine_run(e, rows, &err) == QV_OK, "%s", err.msg);
+    ck_assert_int_ge(cap.checked, g->n_nodes - 1);
+    snprintf(rel, sizeof(rel), "%s/expected/ref/output_0.npy", dir);
+    int64_t orows, oelems;
+    float *want = qvt_load_npy(qvt_fixture(rel), QV_DTYPE_F32, false, &orows, &oelems);
+    ck_assert_ptr_nonnull(want);
+    qvt_assert_f32_close(dir, qv_engine_output(e, 0), want, orows * oelems, 1e-5, 1e-6);
+    /* each node's kernel family follows its tensors: float compute nodes have float outputs */
+    int n_float = 0;
+    for (int32_t ni = 0; ni < g->n_nodes; ni++) {
+        const struct qv_node *n = &g->nodes[ni];
+        const bool in_f = g->tensors[n->inputs[0]].dtype == QV_DTYPE_F32;
+        const bool out_f = g->tensors[n->outputs[0]].dtype == QV_DTYPE_F32;
+        const enum qv_exec want_exec = in_f && out_f ? QV_EXEC_FLOAT : QV_EXEC_INT8;
+        ck_assert_msg(qv_engine_node_exec(e, ni) == want_exec, "%s node %d (%s) runs %s", dir,
+                      (int)ni, qv_op_name(n->op), qv_exec_name(qv_engine_node_exec(e, ni)));
+        n_float += want_exec == QV_EXEC_FLOAT;
+    }
+    if (strcmp(mixed[_i], "int8_all") != 0)
+        ck_assert_int_gt(n_float, 0);
+    free(want);
+    free(x);
+    qv_engine_free(e);
+    qv_graph_free(g);
+}
+END_TEST
+
 START_TEST(model_list_present)
 {
     ck_assert_int_ge(n_mcases, 10);
+    ck_assert_int_ge(n_mixed, 5);
 }
 END_TEST
 
@@ -256,6 +385,8 @@ Suite *engine_suite(void)
     tcase_add_loop_test(tc, outputs_identical_for_any_batch, 0, n_mcases);
     tcase_add_loop_test(tc, partial_batch_computes_its_rows_only, 0, n_mcases);
     tcase_add_loop_test(tc, engines_run_concurrently_on_one_graph, 0, n_mcases);
+    collect_mixed();
+    tcase_add_loop_test(tc, mixed_precision_matches_litert, 0, n_mixed);
     suite_add_tcase(s, tc);
     return s;
 }
