@@ -84,6 +84,24 @@ static const struct {
     { "<f8", E_F64, QV_DTYPE_F32, 8 },
 };
 
+/* numpy's name of a type string qvet does not read, for messages (" (complex64)") or "". */
+static const char *numpy_name(const char *d, size_t len)
+{
+    static const struct {
+        const char *descr, *name;
+    } names[] = {
+        { "<c8", " (complex64)" }, { "<c16", " (complex128)" }, { "<f2", " (float16)" },
+        { "<u2", " (uint16)" },    { "<u4", " (uint32)" },      { "<u8", " (uint64)" },
+        { "|O", " (object: a pickled array)" },
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i].descr) == len && memcmp(names[i].descr, d, len) == 0)
+            return names[i].name;
+    if (len >= 2 && (d[1] == 'U' || d[1] == 'S'))
+        return " (text)";
+    return "";
+}
+
 /* What np.save writes for each dtype (the first match in descrs[] above). */
 static const char *descr_of(enum qv_dtype dtype)
 {
@@ -247,7 +265,7 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
     enum qv_status st;
     bool seen[KEY_COUNT] = { false };
     size_t descr_at = 0, descr_len = 0, shape_at = 0;
-    char msg[160];
+    char msg[320];
 
     hskip_ws(p);
     st = hexpect(p, '{', "expected '{' at the start of the header dict");
@@ -334,9 +352,9 @@ static enum qv_status parse_dict(struct hparser *p, struct qv_npy_info *info, si
             snprintf(msg, sizeof(msg), "big-endian dtype '%.*s' is not supported "
                      "(save with arr.astype(arr.dtype.newbyteorder('<')))", dl, d);
         else
-            snprintf(msg, sizeof(msg), "unsupported dtype '%.*s' (qvet reads float32 '<f4', "
+            snprintf(msg, sizeof(msg), "unsupported dtype '%.*s'%s (qvet reads float32 '<f4', "
                      "float64 '<f8', int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', "
-                     "int64 '<i8', bool '|b1')", dl, d);
+                     "int64 '<i8', bool '|b1')", dl, d, numpy_name(d, descr_len));
         return hfail(p, descr_at, msg);
     }
 
