@@ -168,6 +168,18 @@ struct qv_job_model {
 };
 
 #define QV_JOB_MODELS 3
+#define QV_JOB_MAX_TARGETS 16
+
+/* The int8 model's budget on one MCU target (budget.h; docs/budget.md). Bytes. */
+struct qv_job_target {
+    char name[48];
+    char description[160];
+    int64_t arena, flash, flash_budget, sram, sram_budget;
+    double headroom;                 /* SRAM share kept free */
+    double latency_ms, energy_uj;
+    bool ops_ok, flash_ok, sram_ok, fits;
+    char unsupported[256];           /* ops TFLM cannot run there, or "" */
+};
 #define QV_JOB_HIST_BINS 41          /* odd: zero error is the middle bin */
 
 /* The int8 - float error of output 0's values, in bins of the int8 output's quantization step. */
@@ -196,6 +208,13 @@ struct qv_job_result {
     struct qv_layer_stats *layers;
     double layer_threshold_db;
     int32_t culprit;
+    /* the int8 model's budget on the manifest's targets, and its bytes (the exports) */
+    int32_t n_targets;
+    struct qv_job_target targets[QV_JOB_MAX_TARGETS];
+    int32_t n_steps;                 /* arena over time: live activation bytes per operator */
+    double *live_bytes;              /* [n_steps] (first target), malloc'd */
+    uint8_t *int8_tflite;            /* the int8 model as TFLM loads it, malloc'd */
+    size_t int8_tflite_size;
     int64_t samples, first;          /* run; dataset index of the first (shards) */
     int64_t dataset_samples;         /* the whole golden set, -1 unknown */
     bool has_labels;

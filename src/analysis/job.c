@@ -38,6 +38,10 @@ void qv_job_result_release(struct qv_job_result *r)
     qv_pairing_free(r->pairing);
     qv_graph_free(r->graphs[0]);
     qv_graph_free(r->graphs[1]);
+    free(r->live_bytes);
+    free(r->int8_tflite);
+    r->live_bytes = NULL;
+    r->int8_tflite = NULL;
     r->metrics = NULL;
     r->layers = NULL;
     r->pairing = NULL;
@@ -333,6 +337,9 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
         snprintf(r->out_dir, sizeof(r->out_dir), "%s/qvet-out", dir);
     if ((st = evaluate(r, opts, predictions, err)) != QV_OK)
         return st;
-    qv_job_gates(r, opts);
+    qv_job_resolve_gates(r, opts);
+    if ((st = qv_job_budget(r, err)) != QV_OK)
+        return st;
+    qv_job_eval_gates(r);
     return QV_OK;
 }

@@ -59,6 +59,12 @@ static void add_gate(struct qv_job_result *r, int id, const char *name, enum qv_
 
 void qv_job_gates(struct qv_job_result *r, const struct qv_job_opts *opts)
 {
+    qv_job_resolve_gates(r, opts);
+    qv_job_eval_gates(r);
+}
+
+void qv_job_resolve_gates(struct qv_job_result *r, const struct qv_job_opts *opts)
+{
     const struct qv_gates *man = &r->manifest.gates, *cli = &opts->gates;
     bool any = man->present;
     for (int i = 0; i < QV_GATE_ID_COUNT; i++)
@@ -82,7 +88,6 @@ void qv_job_gates(struct qv_job_result *r, const struct qv_job_opts *opts)
             r->origin[i] = QV_GATE_FROM_DEFAULT;
         }
     }
-    qv_job_eval_gates(r);
 }
 
 static const char *fmt_db(double v, char *buf, size_t size)
@@ -147,6 +152,38 @@ static void layer_gate(struct qv_job_result *r, int id, const char *name, double
     add_gate(r, id, name, QV_GATE_FAIL, worst_db, "lowest layer SQNR %.2f dB at %s (minimum "
              "%.2f dB); the error is born at %s, local SQNR %.2f dB", worst_db, wn, t, cn,
              f.local.sqnr_db);
+}
+
+/* Arena, flash and SRAM headroom over every target of the budget. */
+static void budget_gate(struct qv_job_result *r, int id, const char *name, double t)
+{
+    if (r->n_targets == 0) {
+        add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs an int8 model and \"targets\" in "
+                 "qvet.json");
+        return;
+    }
+    int32_t worst = 0;
+    for (int32_t i = 1; i < r->n_targets; i++) {
+        const struct qv_job_target *a = &r->targets[i], *b = &r->targets[worst];
+        bool worse = id == QV_GATE_MAX_ARENA ? a->arena > b->arena
+                     : (id == QV_GATE_MAX_FLASH ? a->flash > b->flash
+                                                : (!a->sram_ok && b->sram_ok));
+        if (worse)
+            worst = i;
+    }
+    const struct qv_job_target *w = &r->targets[worst];
+    if (id == QV_GATE_MAX_ARENA)
+        add_gate(r, id, name, (double)w->arena <= t ? QV_GATE_PASS : QV_GATE_FAIL,
+                 (double)w->arena, "TFLM arena %lld bytes on %s (limit %.0f)",
+                 (long long)w->arena, w->name, t);
+    else if (id == QV_GATE_MAX_FLASH)
+        add_gate(r, id, name, (double)w->flash <= t ? QV_GATE_PASS : QV_GATE_FAIL,
+                 (double)w->flash, "flash %lld bytes on %s (limit %.0f)", (long long)w->flash,
+                 w->name, t);
+    else
+        add_gate(r, id, name, w->sram_ok ? QV_GATE_PASS : QV_GATE_FAIL, (double)w->sram,
+                 "SRAM %lld bytes on %s, %lld available with %.0f%% kept free", (long long)w->sram,
+                 w->name, (long long)w->sram_budget, 100.0 * t);
 }
 
 void qv_job_eval_gates(struct qv_job_result *r)
@@ -221,8 +258,7 @@ void qv_job_eval_gates(struct qv_job_result *r)
         case QV_GATE_MAX_ARENA:
         case QV_GATE_MAX_FLASH:
         case QV_GATE_SRAM_HEADROOM:
-            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "memory budgets are not computed by "
-                     "this version of qvet run");
+            budget_gate(r, id, name, t);
             break;
         case QV_GATE_MAX_REGRESSION:
             add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a baseline (--baseline "
@@ -231,5 +267,20 @@ void qv_job_eval_gates(struct qv_job_result *r)
         default:
             break;
         }
+    }
+    /* each target of qvet.json: does the int8 model fit? */
+    for (int32_t i = 0; i < r->n_targets; i++) {
+        const struct qv_job_target *x = &r->targets[i];
+        char gname[64];
+        snprintf(gname, sizeof(gname), "fits:%s", x->name);
+        if (x->fits)
+            add_gate(r, -1, gname, QV_GATE_PASS, (double)x->sram, "arena %lld, SRAM %lld of %lld, "
+                     "flash %lld of %lld bytes", (long long)x->arena, (long long)x->sram,
+                     (long long)x->sram_budget, (long long)x->flash, (long long)x->flash_budget);
+        else
+            add_gate(r, -1, gname, QV_GATE_FAIL, (double)x->sram, "does not fit: %s%s%s%s",
+                     x->ops_ok ? "" : "ops TFLM cannot run there; ",
+                     x->sram_ok ? "" : "SRAM over budget; ", x->flash_ok ? "" : "flash over "
+                     "budget; ", x->unsupported);
     }
 }

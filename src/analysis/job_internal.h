@@ -16,6 +16,12 @@ void qv_job_gates(struct qv_job_result *r, const struct qv_job_opts *opts);
 /* Evaluates the thresholds already in r->limits / r->origin (a merge of shards). */
 void qv_job_eval_gates(struct qv_job_result *r);
 
+/* The int8 model's bytes and its budget on the manifest's targets (after the gates' limits
+ * are resolved: the SRAM headroom is one). */
+enum qv_status qv_job_budget(struct qv_job_result *r, struct qv_error *err);
+/* The thresholds in force: command line, else qvet.json, else the defaults. */
+void qv_job_resolve_gates(struct qv_job_result *r, const struct qv_job_opts *opts);
+
 /* Pairing and per-layer statistics when the result holds both graphs (none otherwise). */
 enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err);
 

@@ -354,6 +354,19 @@ static enum qv_status append_predictions(FILE *out, const struct part *p, bool f
  * (their SHA-256 must not have changed), paired as the shards paired them, and each shard's
  * statistics read for that pairing and merged.
  */
+/* A model the shards ran: its file must not have changed since (SHA-256). */
+static enum qv_status check_model(const struct qv_job_model *jm, struct qv_error *err)
+{
+    char sha[65];
+    if (!jm->present)
+        return QV_OK;
+    enum qv_status st = qv_sha256_file(jm->path, sha, err);
+    if (st == QV_OK && strcmp(sha, jm->sha256) != 0)
+        st = qv_fail_at(err, QV_E_INPUT, jm->path, -1, "the model changed since the shards ran "
+                        "(SHA-256 %s, the shards say %s)", sha, jm->sha256);
+    return st;
+}
+
 static enum qv_status merge_layers(struct qv_job_result *r, const struct part *parts,
                                    int32_t n, struct qv_error *err)
 {
@@ -362,14 +375,9 @@ static enum qv_status merge_layers(struct qv_job_result *r, const struct part *p
     if (!first || cJSON_IsNull(first))
         return QV_OK;
     for (int s = 0; s < QV_SIDES; s++) {
-        char sha[65];
         const struct qv_job_model *jm = &r->models[s];
-        if ((st = qv_sha256_file(jm->path, sha, err)) != QV_OK)
-            return st;
-        if (strcmp(sha, jm->sha256) != 0)
-            return qv_fail_at(err, QV_E_INPUT, jm->path, -1, "the model changed since the shards "
-                              "ran (SHA-256 %s, the shards say %s)", sha, jm->sha256);
-        if ((st = qv_model_load(jm->path, &r->graphs[s], err)) != QV_OK)
+        if ((st = check_model(jm, err)) != QV_OK ||
+            (st = qv_model_load(jm->path, &r->graphs[s], err)) != QV_OK)
             return st;
     }
     if ((st = qv_job_layers_init(r, err)) != QV_OK)
@@ -480,6 +488,15 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
         if (cJSON_IsString(x))
             qv_job_note(r, "%s", x->valuestring);
     if ((st = merge_layers(r, parts, n_parts, err)) != QV_OK)
+        goto done;
+    for (int s = 0; s < QV_SIDES; s++) {   /* every model, as one run holds them */
+        if (!r->models[s].present || r->graphs[s])
+            continue;
+        if ((st = check_model(&r->models[s], err)) != QV_OK ||
+            (st = qv_model_load(r->models[s].path, &r->graphs[s], err)) != QV_OK)
+            goto done;
+    }
+    if ((st = qv_job_budget(r, err)) != QV_OK)
         goto done;
     qv_metrics_summarize(r->metrics, &r->summary);
     qv_job_eval_gates(r);

@@ -29,6 +29,8 @@ struct run_page {
     char opt_text[4][96];
     struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
     struct qv_report_layer *layers;
+    struct qv_report_target targets[QV_JOB_MAX_TARGETS];
+    char target_detail[QV_JOB_MAX_TARGETS][160];
     char task_note[200], labels_note[200], targets_note[400], hist_title[96];
 };
 
@@ -148,18 +150,32 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     rep->sizes = pg->sizes;
     rep->n_sizes = 3;
 
-    if (m->n_targets > 0) {
-        int o = snprintf(pg->targets_note, sizeof(pg->targets_note), "qvet.json lists the "
-                         "targets");
-        for (int32_t i = 0; i < m->n_targets && o > 0 && (size_t)o < sizeof(pg->targets_note);
-             i++)
-            o += snprintf(pg->targets_note + o, sizeof(pg->targets_note) - (size_t)o, "%s %s",
-                          i ? "," : "", m->targets[i]);
-        if (o > 0 && (size_t)o < sizeof(pg->targets_note))
-            snprintf(pg->targets_note + o, sizeof(pg->targets_note) - (size_t)o, "; this "
-                     "version of qvet run does not compute their budgets.");
-        add_note(pg, QV_REPORT_SEC_BUDGET, pg->targets_note);
+    for (int32_t i = 0; i < r->n_targets; i++) {
+        const struct qv_job_target *t = &r->targets[i];
+        if (!t->fits)
+            snprintf(pg->target_detail[i], sizeof(pg->target_detail[i]), "%s%s%s%s",
+                     t->ops_ok ? "" : "ops TFLM cannot run; ", t->sram_ok ? "" : "SRAM over "
+                     "budget; ", t->flash_ok ? "" : "flash over budget; ", t->unsupported);
+        pg->targets[i] = (struct qv_report_target){
+            .name = t->name, .description = t->description[0] ? t->description : NULL,
+            .flash_used = (double)t->flash, .flash_capacity = (double)t->flash_budget,
+            .sram_used = (double)t->sram,
+            .sram_capacity = t->headroom < 1 ? (double)t->sram_budget / (1.0 - t->headroom)
+                                             : NAN,
+            .arena = (double)t->arena, .headroom = t->headroom, .latency_ms = t->latency_ms,
+            .energy_mj = t->energy_uj / 1000.0, .fits = t->fits ? QV_GATE_PASS : QV_GATE_FAIL,
+            .detail = t->fits ? NULL : pg->target_detail[i] };
     }
+    rep->targets = pg->targets;
+    rep->n_targets = r->n_targets;
+    if (r->n_steps > 0) {
+        rep->timeline.n_steps = r->n_steps;
+        rep->timeline.live_bytes = r->live_bytes;
+        rep->timeline.arena_bytes = r->n_targets ? (double)r->targets[0].arena : NAN;
+    }
+    if (m->n_targets > 0 && r->n_targets == 0)
+        add_note(pg, QV_REPORT_SEC_BUDGET, "qvet.json lists targets, but no budget was computed "
+                 "(no int8 model).");
 
     int32_t no = 0;
     pg->options[no++] = (struct qv_report_kv){ "rounding", rep->rounding };

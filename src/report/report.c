@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qvet/budget.h"
 #include "qvet/qvet.h"
 #include "report/report.h"
 
@@ -141,6 +142,26 @@ static cJSON *summary_json(const struct qv_job_result *r)
         cJSON_AddNullToObject(root, "culprit");
         cJSON_AddNullToObject(root, "unpaired_layers");
     }
+    if (r->n_targets) {
+        cJSON *budget = cJSON_AddArrayToObject(root, "budget");
+        for (int32_t i = 0; i < r->n_targets; i++) {
+            const struct qv_job_target *t = &r->targets[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "target", t->name);
+            add_num(o, "arena_bytes", (double)t->arena);
+            add_num(o, "flash_bytes", (double)t->flash);
+            add_num(o, "flash_budget_bytes", (double)t->flash_budget);
+            add_num(o, "sram_bytes", (double)t->sram);
+            add_num(o, "sram_budget_bytes", (double)t->sram_budget);
+            add_num(o, "latency_ms", t->latency_ms);
+            add_num(o, "energy_uj", t->energy_uj);
+            cJSON_AddBoolToObject(o, "fits", t->fits);
+            add_str(o, "unsupported", t->unsupported);
+            cJSON_AddItemToArray(budget, o);
+        }
+    } else {
+        cJSON_AddNullToObject(root, "budget");
+    }
     cJSON *gates = cJSON_AddArrayToObject(root, "gates");
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
@@ -231,6 +252,18 @@ static enum qv_status write_summary_md(FILE *f, const struct qv_job_result *r,
             fprintf(f, "%s| %s model | %s |\n", s == 0 ? "\n| model | file |\n|---|---|\n" : "",
                     r->models[s].label, r->models[s].path);
     fprintf(f, "\n");
+    if (r->n_targets) {
+        fprintf(f, "| target | arena | SRAM / budget | flash / budget | latency | fits |\n"
+                   "|---|---|---|---|---|---|\n");
+        for (int32_t i = 0; i < r->n_targets; i++) {
+            const struct qv_job_target *t = &r->targets[i];
+            fprintf(f, "| %s | %lld | %lld / %lld | %lld / %lld | %s ms | %s |\n", t->name,
+                    (long long)t->arena, (long long)t->sram, (long long)t->sram_budget,
+                    (long long)t->flash, (long long)t->flash_budget,
+                    fmt_value(t->latency_ms, 2, a, 64), t->fits ? "yes" : "**no**");
+        }
+        fprintf(f, "\n");
+    }
     for (int32_t i = 0; i < r->n_notes; i++)
         fprintf(f, "_Note: %s._\n\n", r->notes[i]);
     if (r->n_gates) {
@@ -338,6 +371,28 @@ static enum qv_status write_layers_csv(FILE *f, const struct qv_job_result *r,
     return QV_OK;
 }
 
+/* budget.csv: the int8 model on each target of qvet.json. */
+static enum qv_status write_budget_csv(FILE *f, const struct qv_job_result *r,
+                                       struct qv_error *err)
+{
+    (void)err;
+    fprintf(f, "target,arena_bytes,flash_bytes,flash_budget_bytes,sram_bytes,sram_budget_bytes,"
+               "latency_ms,energy_uj,fits,unsupported\n");
+    for (int32_t i = 0; i < r->n_targets; i++) {
+        const struct qv_job_target *t = &r->targets[i];
+        csv_text(f, t->name);
+        fprintf(f, ",%lld,%lld,%lld,%lld,%lld,", (long long)t->arena, (long long)t->flash,
+                (long long)t->flash_budget, (long long)t->sram, (long long)t->sram_budget);
+        csv_value(f, t->latency_ms);
+        fputc(',', f);
+        csv_value(f, t->energy_uj);
+        fprintf(f, ",%d,", t->fits);
+        csv_text(f, t->unsupported);
+        fputc('\n', f);
+    }
+    return QV_OK;
+}
+
 /* ---- junit.xml ---------------------------------------------------------------------------- */
 
 static void xml_str(FILE *f, const char *s)
@@ -399,6 +454,7 @@ static const struct {
     { "summary.md", write_summary_md },
     { "metrics.csv", write_metrics_csv },
     { "layers.csv", write_layers_csv },
+    { "budget.csv", write_budget_csv },
     { "junit.xml", write_junit },
 };
 
@@ -423,5 +479,19 @@ enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *di
                               strerror(e));
     }
     snprintf(path, sizeof(path), "%s/report.html", dir);
-    return qv_report_write_run_html(r, path, err);
+    enum qv_status st = qv_report_write_run_html(r, path, err);
+    if (st != QV_OK || !r->int8_tflite)
+        return st;
+    /* the exports: the int8 model evaluated, as a file and as a C array for firmware */
+    snprintf(path, sizeof(path), "%s/model_int8.tflite", dir);
+    if ((st = qv_file_write_atomic(path, r->int8_tflite, r->int8_tflite_size, err)) != QV_OK ||
+        (st = qv_c_array_save(r->int8_tflite, r->int8_tflite_size, dir, "model_int8", err)))
+        return st;
+    if (r->graphs[QV_SIDE_INT8] && r->n_targets > 0) {
+        char what[128];
+        snprintf(what, sizeof(what), "TFLM arena for %s", r->targets[0].name);
+        st = qv_budget_resolver_save(r->graphs[QV_SIDE_INT8], dir, "model_int8",
+                                     (size_t)r->targets[0].arena, what, err);
+    }
+    return st;
 }

@@ -20,7 +20,10 @@
 #define RUN(out, errs, ...) qvt_run_cli((const char *const[]){ __VA_ARGS__, NULL }, out, errs)
 
 static const char *const report_files[] = { "summary.json", "summary.md", "metrics.csv",
-                                            "predictions.csv", "junit.xml", "report.html" };
+                                            "predictions.csv", "junit.xml", "report.html",
+                                            "layers.csv", "budget.csv", "model_int8.tflite",
+                                            "model_int8.c", "model_int8.h",
+                                            "model_int8_resolver.h" };
 #define N_REPORT_FILES (sizeof(report_files) / sizeof(report_files[0]))
 
 static bool exists(const char *path)
@@ -120,7 +123,10 @@ START_TEST(shipped_dirs_default_and_impossible_gates)
         int gates = 0;
         cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "gates"))
         {
-            ck_assert_str_eq(cJSON_GetObjectItem(g, "origin")->valuestring, "default");
+            /* fits:<target> gates come from qvet.json's targets */
+            const char *name = cJSON_GetObjectItem(g, "name")->valuestring;
+            ck_assert_str_eq(cJSON_GetObjectItem(g, "origin")->valuestring,
+                             strncmp(name, "fits:", 5) == 0 ? "manifest" : "default");
             gates++;
         }
         ck_assert_int_ge(gates, 2);
@@ -324,6 +330,49 @@ START_TEST(hostile_manifests_and_dirs)
 }
 END_TEST
 
+/* The budget on qvet.json's targets: fits gates, arena/flash/headroom gates, the exports. */
+START_TEST(budget_gates_and_exports)
+{
+    char *tmp = qvt_tmpdir();
+    char *out = qvt_path(tmp, "out");
+    char digits[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    char *errs = NULL, *o = NULL;
+    int rc = RUN(&o, &errs, "run", "-q", "-o", out, "--max-arena", "100000", "--max-flash",
+                 "10000000", "--sram-headroom", "0.5", digits);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, o, errs);
+    ck_assert_msg(strstr(o, "gate fits:stm32f4           pass") &&
+                  strstr(o, "gate max_arena") && strstr(o, "gate sram_headroom"), "%s", o);
+    free(o);
+    free(errs);
+    static const char *const exports[] = { "model_int8.tflite", "model_int8.c", "model_int8.h",
+                                           "model_int8_resolver.h", "budget.csv" };
+    for (size_t i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
+        char *p = qvt_path(out, exports[i]);
+        ck_assert_msg(exists(p), "%s missing", p);
+        free(p);
+    }
+    /* the exported model is the int8 model, byte for byte */
+    char *p = qvt_path(out, "model_int8.tflite");
+    size_t n1, n2;
+    char *a = qvt_read_file(p, &n1), *b = qvt_read_file(qvt_source("datasets/digits/"
+                                                                   "model_int8.tflite"), &n2);
+    ck_assert(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
+    free(a);
+    free(b);
+    free(p);
+    /* an arena limit below the model's: exit 1 naming the target */
+    rc = RUN(&o, &errs, "run", "-q", "-o", out, "--max-arena", "1000", digits);
+    ck_assert_msg(rc == 1 && strstr(o, "FAIL    TFLM arena ") &&
+                  strstr(o, "(limit 1000)"), "exit %d: %s%s", rc, o, errs);
+    free(o);
+    free(errs);
+    free(out);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken. */
 START_TEST(lock_on_out)
 {
@@ -355,6 +404,7 @@ static Suite *cli_job_suite(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, hostile_manifests_and_dirs);
     tcase_add_test(tc, lock_on_out);
+    tcase_add_test(tc, budget_gates_and_exports);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);

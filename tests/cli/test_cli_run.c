@@ -256,7 +256,8 @@ START_TEST(compare_and_run_identical_for_every_j_and_batch)
     free(ref);
     /* qvet run on every shipped directory (float and int8 models, one pass) */
     static const char *const files[] = { "summary.json", "summary.md", "metrics.csv",
-                                         "predictions.csv", "junit.xml", "report.html" };
+                                         "predictions.csv", "junit.xml", "report.html",
+                                         "layers.csv", "budget.csv" };
     enum { N_FILES = sizeof(files) / sizeof(files[0]) };
     char root[4096];
     snprintf(root, sizeof(root), "%s", qvt_source("datasets"));
