@@ -88,6 +88,14 @@ void qv_engine_free(struct qv_engine *e);
 enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node);
 const char *qv_exec_name(enum qv_exec x);
 
+/*
+ * Bytes of the engine's activation arena: every activation's max_batch rows, laid out by tensor
+ * lifetimes (include/qvet/lifetime.h) so that tensors never alive together share memory; graph
+ * inputs and outputs keep their own bytes. Each tensor is rounded up to 64 bytes plus 64 bytes
+ * of slack. Constants, packed weights and kernel scratch are not included.
+ */
+size_t qv_engine_arena_bytes(const struct qv_engine *e);
+
 /* The batch the engine was planned for (<= opts.max_batch). */
 int64_t qv_engine_max_batch(const struct qv_engine *e);
 /* Element type of graph input/output i as the engine holds it (float engine: always F32). */

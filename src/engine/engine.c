@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The engine runner shared by the float32 reference engine and the int8 emulator: plans runtime
- * shapes for a batch of samples, owns every buffer, prepares each node through its kernel table and
- * runs the nodes in topological order.
+ * shapes for a batch of samples, owns every buffer, prepares each node through its kernel table
+ * and runs the nodes in topological order.
  *
  * Batching: the graph inputs get dims[0] = B and every node's shape inference runs again on the
  * runtime shapes. The graph is batchable when every activation then carries B in dims[0] where
  * its stored shape has 1, its other dims unchanged; otherwise the engine plans B = 1. Kernels are
  * prepared for B rows (scratch and parameters are upper bounds); a run of n <= B samples sets
  * dims[0] = n on every batched view first, so kernels compute n rows only.
+ *
+ * Memory: every activation lives in one arena laid out from the tensor lifetimes (plan_arena);
+ * constants are read where the graph holds them.
  *
  * Kernels: the float engine runs every node with the float32 kernels and holds every tensor as
  * float32 real values. The int8 engine runs the model as stored: each node's kernel family is
@@ -27,6 +30,7 @@
 
 #include "engine/kernel.h"
 #include "qvet/engine.h"
+#include "qvet/lifetime.h"
 
 struct qv_engine {
     const struct qv_graph *g;
@@ -36,7 +40,8 @@ struct qv_engine {
     struct qv_tensor_view *fviews; /* [n_tensors]: dequantized float32 constants (data NULL:
                                     * none made) for float kernels */
     bool *batched;                 /* [n_tensors]: dims[0] carries the batch */
-    void **owned;                  /* [n_tensors]: buffers the engine allocated */
+    void *arena;                   /* every activation (plan_arena), unaligned base */
+    size_t arena_bytes;
     void **fowned;                 /* [n_tensors]: the fviews' buffers */
     enum qv_kernel_family *family; /* [n_nodes] */
     struct qv_kernel_ctx *ctx;     /* [n_nodes] */
@@ -89,6 +94,89 @@ static enum qv_dtype held_dtype(const struct qv_engine *e, const struct qv_tenso
     return e->opts.kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : t->dtype;
 }
 
+/* One activation's place in the arena, for the placement below. */
+struct placed {
+    int32_t t;
+    size_t size, offset;
+};
+
+/* Larger first (TFLM's greedy planner), then by index: a deterministic order. */
+static int by_size_desc(const void *a, const void *b)
+{
+    const struct placed *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return x->t < y->t ? -1 : (x->t > y->t);
+}
+
+/*
+ * Lays out every activation in one arena from the tensor lifetimes (include/qvet/lifetime.h):
+ * tensors whose lifetimes are disjoint may share bytes. Graph inputs and outputs keep their own
+ * bytes for the whole run (callers fill inputs before qv_engine_run and read both after; rows
+ * past a run's n are left as they were). Each tensor gets its
+ * max_batch rows, rounded up to 64 bytes, plus 64 bytes of slack that no other tensor uses.
+ * Placement: largest first, each at the lowest offset free of the tensors already placed whose
+ * lifetimes overlap its own.
+ */
+static enum qv_status plan_arena(struct qv_engine *e, const struct qv_shape *shapes,
+                                 struct qv_error *err)
+{
+    const struct qv_graph *g = e->g;
+    enum qv_status st = QV_OK;
+    struct qv_lifetime *lt = calloc((size_t)g->n_tensors + 1, sizeof(*lt));
+    struct placed *pl = calloc((size_t)g->n_tensors + 1, sizeof(*pl));
+    int32_t n = 0;
+    if (!lt || !pl) {
+        st = qv_fail(err, QV_E_NOMEM, "out of memory planning the activation arena");
+        goto done;
+    }
+    if ((st = qv_lifetime_compute(g, NULL, lt, err)) != QV_OK)
+        goto done;
+    for (int32_t i = 0; i < g->n_inputs; i++)
+        lt[g->inputs[i]].last = g->n_nodes;
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        lt[g->outputs[i]].first = 0;
+    for (int32_t ti = 0; ti < g->n_tensors; ti++) {
+        const struct qv_tensor *t = &g->tensors[ti];
+        if (!is_activation(t) || lt[ti].first == QV_LIFETIME_NONE)
+            continue;
+        const size_t bytes = (size_t)qv_shape_elems(&shapes[ti]) * qv_dtype_size(held_dtype(e, t));
+        pl[n++] = (struct placed){ ti, ((bytes + 63) & ~(size_t)63) + 64, 0 };
+    }
+    qsort(pl, (size_t)n, sizeof(*pl), by_size_desc);
+    size_t total = 0;
+    for (int32_t i = 0; i < n; i++) {
+        size_t at = 0;
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (int32_t j = 0; j < i; j++) {
+                if (!qv_lifetime_overlap(&lt[pl[i].t], &lt[pl[j].t]))
+                    continue;
+                if (at < pl[j].offset + pl[j].size && pl[j].offset < at + pl[i].size) {
+                    at = pl[j].offset + pl[j].size;
+                    moved = true;
+                }
+            }
+        }
+        pl[i].offset = at;
+        total = at + pl[i].size > total ? at + pl[i].size : total;
+    }
+    /* calloc: pages of rows a run never touches are never made resident. */
+    e->arena = calloc(1, total + 64);
+    if (!e->arena) {
+        st = qv_fail(err, QV_E_NOMEM, "out of memory for the activation arena (%zu bytes)", total);
+        goto done;
+    }
+    e->arena_bytes = total;
+    char *base = (char *)(((uintptr_t)e->arena + 63) & ~(uintptr_t)63);
+    for (int32_t i = 0; i < n; i++)
+        e->views[pl[i].t].data = base + pl[i].offset;
+done:
+    free(lt);
+    free(pl);
+    return st;
+}
+
 static enum qv_status setup_views(struct qv_engine *e, const struct qv_shape *shapes,
                                   struct qv_error *err)
 {
@@ -98,19 +186,9 @@ static enum qv_status setup_views(struct qv_engine *e, const struct qv_shape *sh
         struct qv_tensor_view *v = &e->views[ti];
         v->t = t;
         v->shape = shapes[ti];
-        size_t elems = (size_t)qv_shape_elems(&shapes[ti]);
-        if (!is_activation(t)) {
-            v->data = (void *)t->data;
-            continue;
-        }
-        size_t bytes = elems * qv_dtype_size(held_dtype(e, t));
-        e->owned[ti] = calloc(1, bytes + 64);
-        if (!e->owned[ti])
-            return qv_fail(err, QV_E_NOMEM, "out of memory for tensor '%s' (%zu bytes)", t->name,
-                           bytes);
-        v->data = e->owned[ti];
+        v->data = is_activation(t) ? NULL : (void *)t->data;
     }
-    return QV_OK;
+    return plan_arena(e, shapes, err);
 }
 
 /*
@@ -243,14 +321,13 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     e->views = calloc(nt, sizeof(*e->views));
     e->fviews = calloc(nt, sizeof(*e->fviews));
     e->batched = calloc(nt, sizeof(*e->batched));
-    e->owned = calloc(nt, sizeof(*e->owned));
     e->fowned = calloc(nt, sizeof(*e->fowned));
     e->family = calloc(nn, sizeof(*e->family));
     e->ctx = calloc(nn, sizeof(*e->ctx));
     e->keep = calloc(nn, sizeof(*e->keep));
     e->kernels = calloc(nn, sizeof(*e->kernels));
     shapes = calloc(nt, sizeof(*shapes));
-    if (!e->views || !e->fviews || !e->batched || !e->owned || !e->fowned || !e->family ||
+    if (!e->views || !e->fviews || !e->batched || !e->fowned || !e->family ||
         !e->ctx || !e->keep || !e->kernels || !shapes) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
         goto fail;
@@ -283,17 +360,13 @@ void qv_engine_free(struct qv_engine *e)
         for (int32_t ni = 0; ni < e->g->n_nodes; ni++)
             free(e->ctx[ni].params);
     }
-    for (int32_t t = 0; e->g && t < e->g->n_tensors; t++) {
-        if (e->owned)
-            free(e->owned[t]);
-        if (e->fowned)
-            free(e->fowned[t]);
-    }
+    for (int32_t t = 0; e->fowned && e->g && t < e->g->n_tensors; t++)
+        free(e->fowned[t]);
+    free(e->arena);
     free(e->scratch);
     free(e->views);
     free(e->fviews);
     free(e->batched);
-    free(e->owned);
     free(e->fowned);
     free(e->family);
     free(e->ctx);
@@ -313,6 +386,11 @@ const char *qv_exec_name(enum qv_exec x)
         [QV_EXEC_FLOAT] = "float", [QV_EXEC_INT8] = "int8",
     };
     return (unsigned)x < QV_EXEC_COUNT ? names[x] : "?";
+}
+
+size_t qv_engine_arena_bytes(const struct qv_engine *e)
+{
+    return e->arena_bytes;
 }
 
 int64_t qv_engine_max_batch(const struct qv_engine *e)

@@ -365,6 +365,82 @@ START_TEST(mixed_precision_matches_litert)
 }
 END_TEST
 
+/*
+ * The arena follows the lifetimes: in a chain input -> RELU x4 -> output of 1000 floats each
+ * (4096 bytes with alignment and slack), the input and output keep their own bytes and the three
+ * intermediate tensors need two places (the first and third are never alive together).
+ */
+START_TEST(arena_shares_dead_tensors)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    ck_assert_int_eq(qv_graph_create(&g, &err), QV_OK);
+    const struct qv_shape s = { 2, { 1, 1000 } }, empty = { 0, { 0 } };
+    int32_t t[5];
+    ck_assert_int_eq(qv_graph_add_tensor(g, "x", QV_DTYPE_F32, &s, &t[0], &err), QV_OK);
+    for (int i = 1; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "t%d", i);
+        ck_assert_int_eq(qv_graph_add_tensor(g, name, QV_DTYPE_F32, &empty, &t[i], &err), QV_OK);
+        ck_assert_int_eq(qv_graph_add_node(g, QV_OP_RELU, name, 1, &t[i - 1], 1, &t[i], NULL, NULL,
+                                           &err), QV_OK);
+    }
+    ck_assert_int_eq(qv_graph_set_io(g, 1, &t[0], 1, &t[4], &err), QV_OK);
+    ck_assert_msg(qv_graph_finalize(g, &err) == QV_OK, "%s", err.msg);
+    for (int64_t batch = 1; batch <= 8; batch *= 8) {
+        struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+        struct qv_engine *e = NULL;
+        o.max_batch = batch;
+        ck_assert_int_eq(qv_engine_create(g, &o, &e, &err), QV_OK);
+        const size_t one = (((size_t)batch * 4000 + 63) & ~(size_t)63) + 64;
+        ck_assert_uint_eq(qv_engine_arena_bytes(e), 4 * one);
+        float *x = qv_engine_input(e, 0);
+        for (int64_t i = 0; i < batch * 1000; i++)
+            x[i] = (float)(i % 7) - 3.0f;
+        ck_assert_int_eq(qv_engine_run(e, batch, &err), QV_OK);
+        const float *y = qv_engine_output(e, 0);
+        for (int64_t i = 0; i < batch * 1000; i++)
+            ck_assert(y[i] == (x[i] > 0 ? x[i] : 0.0f));
+        qv_engine_free(e);
+    }
+    qv_graph_free(g);
+}
+END_TEST
+
+/* On real models the arena is smaller than one buffer per activation. */
+START_TEST(arena_below_sum_of_tensors)
+{
+    const struct model_case *m = &mcases[_i];
+    struct loaded l = { 0 };
+    load_case(m, &l);
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    struct qv_engine *e = NULL;
+    o.kind = m->kind;
+    o.max_batch = 8;
+    ck_assert_int_eq(qv_engine_create(l.g, &o, &e, &err), QV_OK);
+    const int64_t b = qv_engine_max_batch(e);
+    size_t sum = 0;
+    int32_t n_act = 0;
+    for (int32_t t = 0; t < l.g->n_tensors; t++) {
+        const struct qv_tensor *ten = &l.g->tensors[t];
+        if (ten->data)
+            continue;
+        const enum qv_dtype dt = m->kind == QV_ENGINE_FLOAT ? QV_DTYPE_F32 : ten->dtype;
+        sum += (((size_t)(b * qv_shape_elems(&ten->shape)) * qv_dtype_size(dt) + 63) &
+                ~(size_t)63) + 64;
+        n_act++;
+    }
+    if (n_act > 3)
+        ck_assert_msg(qv_engine_arena_bytes(e) < sum, "%s: arena %zu, tensors %zu", m->model,
+                      qv_engine_arena_bytes(e), sum);
+    ck_assert_uint_le(qv_engine_arena_bytes(e), sum);
+    qv_engine_free(e);
+    free(l.x);
+    qv_graph_free(l.g);
+}
+END_TEST
+
 START_TEST(model_list_present)
 {
     ck_assert_int_ge(n_mcases, 10);
@@ -385,6 +461,8 @@ Suite *engine_suite(void)
     tcase_add_loop_test(tc, outputs_identical_for_any_batch, 0, n_mcases);
     tcase_add_loop_test(tc, partial_batch_computes_its_rows_only, 0, n_mcases);
     tcase_add_loop_test(tc, engines_run_concurrently_on_one_graph, 0, n_mcases);
+    tcase_add_test(tc, arena_shares_dead_tensors);
+    tcase_add_loop_test(tc, arena_below_sum_of_tensors, 0, n_mcases);
     collect_mixed();
     tcase_add_loop_test(tc, mixed_precision_matches_litert, 0, n_mixed);
     suite_add_tcase(s, tc);
