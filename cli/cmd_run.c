@@ -25,6 +25,8 @@ static const char usage[] =
     "  --shard K/N             evaluate the K-th of N slices of the golden set and write a\n"
     "                          partial result; 'qvet merge' combines the N of them\n"
     "  --json                  print the summaries as one JSON document\n"
+    "  --baseline OLD/summary.json  show what changed since a previous run (every report);\n"
+    "                          --max-regression X gates the task's headline figure\n"
     "  --max-accuracy-drop X, --min-agreement X, --min-output-sqnr-db X,\n"
     "  --min-layer-sqnr-db X, --max-nonfinite-outputs N, --max-arena BYTES,\n"
     "  --max-flash BYTES, --sram-headroom X, --max-regression X\n"
@@ -38,9 +40,10 @@ static const char merge_usage[] =
     "output directory of one shard, in any order) into OUT: exactly the reports one run over the\n"
     "whole golden set would have written. Exit codes as for qvet run.\n\n"
     "  --json                  print the summary as JSON\n"
+    "  --baseline OLD/summary.json  as for qvet run (give the run's baseline again)\n"
     "  --help                  this text\n";
 
-enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE };
+enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE, OPT_BASELINE };
 
 static void print_result(const struct qv_job_result *r)
 {
@@ -127,6 +130,7 @@ int cmd_run(int argc, char **argv)
         { "rounding", required_argument, NULL, OPT_ROUNDING },
         { "json", no_argument, NULL, OPT_JSON },
         { "shard", required_argument, NULL, OPT_SHARD },
+        { "baseline", required_argument, NULL, OPT_BASELINE },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
     };
@@ -166,6 +170,7 @@ int cmd_run(int argc, char **argv)
             if (!parse_gate("run", gate_of_option(opts[index].name), optarg, &ro.gates))
                 return CLI_EXIT_INPUT;
             break;
+        case OPT_BASELINE: ro.baseline = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
@@ -248,15 +253,18 @@ int cmd_merge(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, OPT_JSON },
+        { "baseline", required_argument, NULL, OPT_BASELINE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     bool json = false;
+    const char *baseline = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON: json = true; break;
+        case OPT_BASELINE: baseline = optarg; break;
         case 'h': fputs(merge_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
         }
@@ -266,7 +274,7 @@ int cmd_merge(int argc, char **argv)
         return cli_usage_error("merge", "expected OUT PART..., got %d arguments", nargs);
     struct qv_error err = QV_ERROR_INIT;
     static struct qv_job_result r;
-    if (qv_job_merge(argv[optind], nargs - 1, (const char *const *)argv + optind + 1, &r,
+    if (qv_job_merge(argv[optind], nargs - 1, (const char *const *)argv + optind + 1, baseline, &r,
                      &err) != QV_OK)
         return cli_report(&err);
     int rc = r.passed ? CLI_EXIT_OK : CLI_EXIT_GATE;

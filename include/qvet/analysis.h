@@ -190,6 +190,35 @@ struct qv_job_hist {
     int64_t below, above, nonfinite;
 };
 
+/* A previous run's figures (its summary.json), to show what changed (--baseline). */
+#define QV_BASELINE_MAX_FIGURES 48
+
+struct qv_job_baseline_figure {
+    char key[40];
+    bool per_model;                  /* a task metric: value[side]; else value[QV_SIDE_INT8] */
+    double value[QV_SIDES];          /* NAN: absent */
+};
+
+struct qv_job_baseline {
+    char path[QV_PATH_MAX];
+    char sha256[65];
+    char version[32];
+    int32_t n_figures;
+    struct qv_job_baseline_figure figures[QV_BASELINE_MAX_FIGURES];
+    double sizes[3][QV_SIDES];       /* weight_bytes, file_bytes, macs per model; NAN absent */
+    int32_t n_gates;
+    char gate_names[QV_MAX_GATES][48];
+    enum qv_gate_state gate_states[QV_MAX_GATES];
+    double gate_values[QV_MAX_GATES];
+    int32_t n_layers;
+    char **layer_names;              /* [n_layers] malloc'd */
+    double *layer_sqnr_db;           /* [n_layers] */
+};
+
+/* The figure of a baseline by key, or NULL. */
+const struct qv_job_baseline_figure *qv_job_baseline_find(const struct qv_job_baseline *b,
+                                                           const char *key);
+
 struct qv_job_result {
     struct qv_manifest manifest;
     char out_dir[QV_PATH_MAX];
@@ -215,6 +244,7 @@ struct qv_job_result {
     double *live_bytes;              /* [n_steps] (first target), malloc'd */
     uint8_t *int8_tflite;            /* the int8 model as TFLM loads it, malloc'd */
     size_t int8_tflite_size;
+    struct qv_job_baseline *baseline;   /* --baseline, or NULL */
     int64_t samples, first;          /* run; dataset index of the first (shards) */
     int64_t dataset_samples;         /* the whole golden set, -1 unknown */
     bool has_labels;
@@ -251,12 +281,13 @@ enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *di
 /*
  * The partial results of the N shards of one run (each a directory holding partial.json and
  * predictions.part.csv, in any order) merged into r as one run over the whole golden set would
- * have computed them (gates evaluated), and their prediction rows into `predictions`. Shards of
+ * have computed them (gates evaluated, against `baseline`, a previous run's summary.json, or
+ * NULL), and their prediction rows into `predictions`. Shards of
  * different runs (directory, models, data, options, gates), missing or repeated shards and gaps
  * are input errors naming the partial file.
  */
 enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts,
-                                  const char *predictions, struct qv_job_result *r,
-                                  struct qv_error *err);
+                                  const char *predictions, const char *baseline,
+                                  struct qv_job_result *r, struct qv_error *err);
 
 #endif

@@ -28,9 +28,10 @@ enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
 
 /*
  * qvet merge: the N shards' partial results (qv_job_parts_merge) written into out as the report
- * set one run would have written, byte for byte.
+ * set one run would have written, byte for byte (give the run's --baseline again, or NULL).
  */
 enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const *parts,
-                            struct qv_job_result *ret_result, struct qv_error *err);
+                            const char *baseline, struct qv_job_result *ret_result,
+                            struct qv_error *err);
 
 #endif

@@ -40,6 +40,8 @@ void qv_job_result_release(struct qv_job_result *r)
     qv_graph_free(r->graphs[1]);
     free(r->live_bytes);
     free(r->int8_tflite);
+    qv_job_baseline_free(r->baseline);
+    r->baseline = NULL;
     r->live_bytes = NULL;
     r->int8_tflite = NULL;
     r->metrics = NULL;
@@ -339,6 +341,8 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
         return st;
     qv_job_resolve_gates(r, opts);
     if ((st = qv_job_budget(r, err)) != QV_OK)
+        return st;
+    if (opts->baseline && (st = qv_job_baseline_load(opts->baseline, &r->baseline, err)))
         return st;
     qv_job_eval_gates(r);
     return QV_OK;

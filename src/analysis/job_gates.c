@@ -260,10 +260,24 @@ void qv_job_eval_gates(struct qv_job_result *r)
         case QV_GATE_SRAM_HEADROOM:
             budget_gate(r, id, name, t);
             break;
-        case QV_GATE_MAX_REGRESSION:
-            add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a baseline (--baseline "
-                     "OLD/summary.json)");
+        case QV_GATE_MAX_REGRESSION: {
+            if (!r->baseline) {
+                add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "needs a baseline (--baseline "
+                         "OLD/summary.json)");
+                break;
+            }
+            const char *key;
+            double old, now, worse = qv_job_regression(r, &key, &old, &now);
+            if (isnan(worse)) {
+                add_gate(r, id, name, QV_GATE_SKIPPED, NAN, "the baseline has no %s to compare",
+                         key);
+                break;
+            }
+            add_gate(r, id, name, worse <= t + 1e-12 ? QV_GATE_PASS : QV_GATE_FAIL, worse,
+                     "%s %.6g, baseline %.6g: %s by %.6g (limit %.6g)", key, now, old,
+                     worse > 0 ? "worse" : "better", fabs(worse), t);
             break;
+        }
         default:
             break;
         }

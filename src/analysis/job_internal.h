@@ -22,6 +22,15 @@ enum qv_status qv_job_budget(struct qv_job_result *r, struct qv_error *err);
 /* The thresholds in force: command line, else qvet.json, else the defaults. */
 void qv_job_resolve_gates(struct qv_job_result *r, const struct qv_job_opts *opts);
 
+/* --baseline: a previous run's summary.json (errors name the file and key). */
+enum qv_status qv_job_baseline_load(const char *path, struct qv_job_baseline **ret,
+                                    struct qv_error *err);
+void qv_job_baseline_free(struct qv_job_baseline *b);
+/* How much the task's headline figure (top1, mae, auc or output_sqnr_db of the int8 model)
+ * worsened since the baseline; NAN when the baseline lacks it. */
+double qv_job_regression(const struct qv_job_result *r, const char **ret_key, double *ret_old,
+                         double *ret_new);
+
 /* Pairing and per-layer statistics when the result holds both graphs (none otherwise). */
 enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err);
 

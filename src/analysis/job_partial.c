@@ -451,8 +451,8 @@ static enum qv_status check_parts(struct part *parts, int32_t n, struct qv_error
 }
 
 enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs,
-                                  const char *predictions, struct qv_job_result *r,
-                                  struct qv_error *err)
+                                  const char *predictions, const char *baseline,
+                                  struct qv_job_result *r, struct qv_error *err)
 {
     struct part *parts = calloc((size_t)(n_parts > 0 ? n_parts : 1), sizeof(*parts));
     char *header = NULL;
@@ -497,6 +497,8 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
             goto done;
     }
     if ((st = qv_job_budget(r, err)) != QV_OK)
+        goto done;
+    if (baseline && (st = qv_job_baseline_load(baseline, &r->baseline, err)) != QV_OK)
         goto done;
     qv_metrics_summarize(r->metrics, &r->summary);
     qv_job_eval_gates(r);

@@ -30,6 +30,12 @@ struct run_page {
     struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
     struct qv_report_layer *layers;
     struct qv_report_target targets[QV_JOB_MAX_TARGETS];
+    struct qv_report base;           /* the baseline's figures, matched by key on the page */
+    struct qv_report_metric base_metrics[QV_BASELINE_MAX_FIGURES];
+    struct qv_report_metric base_div[QV_BASELINE_MAX_FIGURES];
+    struct qv_report_size base_sizes[3];
+    struct qv_report_gate base_gates[QV_MAX_GATES];
+    struct qv_report_layer *base_layers;
     char target_detail[QV_JOB_MAX_TARGETS][160];
     char task_note[200], labels_note[200], targets_note[400], hist_title[96];
 };
@@ -177,6 +183,55 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
         add_note(pg, QV_REPORT_SEC_BUDGET, "qvet.json lists targets, but no budget was computed "
                  "(no int8 model).");
 
+    if (r->baseline) {
+        const struct qv_job_baseline *b = r->baseline;
+        struct qv_report *x = &pg->base;
+        *x = (struct qv_report)QV_REPORT_INIT;
+        x->qvet_version = b->version[0] ? b->version : NULL;
+        for (int32_t i = 0; i < b->n_figures; i++) {
+            const struct qv_job_baseline_figure *f = &b->figures[i];
+            struct qv_report_metric row = { f->key, f->key, NULL, true, 4,
+                                            { f->value[0], f->value[1], NAN } };
+            if (f->per_model)
+                pg->base_metrics[x->n_metrics++] = row;
+            else
+                pg->base_div[x->n_divergence++] = row;
+        }
+        x->metrics = pg->base_metrics;
+        x->divergence = pg->base_div;
+        for (int k = 0; k < 3; k++)
+            pg->base_sizes[k] = (struct qv_report_size){ pg->sizes[k].key, NULL, NULL,
+                                                         { b->sizes[k][0], b->sizes[k][1],
+                                                           NAN } };
+        x->sizes = pg->base_sizes;
+        x->n_sizes = 3;
+        for (int32_t i = 0; i < b->n_gates; i++)
+            pg->base_gates[i] = (struct qv_report_gate){ b->gate_names[i], b->gate_states[i],
+                                                         b->gate_values[i], NAN, NULL,
+                                                         QV_REPORT_FROM_MANIFEST };
+        x->gates = pg->base_gates;
+        x->n_gates = b->n_gates;
+        if (b->n_layers > 0) {
+            pg->base_layers = calloc((size_t)b->n_layers, sizeof(*pg->base_layers));
+            if (!pg->base_layers)
+                return qv_fail(err, QV_E_NOMEM, "out of memory for the baseline");
+            for (int32_t i = 0; i < b->n_layers; i++) {
+                pg->base_layers[i] = (struct qv_report_layer){ .name = b->layer_names[i],
+                                                               .pairing = "name", .node = -1 };
+                pg->base_layers[i].propagated = (struct qv_report_error){
+                    .sqnr_db = b->layer_sqnr_db[i], .cosine = NAN, .rmse = NAN, .mae = NAN,
+                    .max_abs = NAN, .rel_l2 = NAN };
+                pg->base_layers[i].local = (struct qv_report_error){
+                    NAN, NAN, NAN, NAN, NAN, NAN };
+                pg->base_layers[i].clip_low = pg->base_layers[i].clip_high = NAN;
+            }
+            x->layers = pg->base_layers;
+            x->n_layers = b->n_layers;
+        }
+        rep->baseline = x;
+        rep->baseline_path = b->path;
+    }
+
     int32_t no = 0;
     pg->options[no++] = (struct qv_report_kv){ "rounding", rep->rounding };
     pg->options[no++] = (struct qv_report_kv){ "gates", r->default_gates ? "qvet's defaults"
@@ -207,6 +262,7 @@ enum qv_status qv_report_write_run_html(const struct qv_job_result *r, const cha
         st = qv_report_write_html(&pg->rep, path, err);
     qv_report_metrics_store_release(&pg->store);
     free(pg->layers);
+    free(pg->base_layers);
     free(pg);
     return st;
 }

@@ -129,7 +129,8 @@ fail:
 }
 
 enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const *parts,
-                            struct qv_job_result *ret_result, struct qv_error *err)
+                            const char *baseline, struct qv_job_result *ret_result,
+                            struct qv_error *err)
 {
     struct qv_job_result *r = calloc(1, sizeof(*r));
     struct out o = { .lock = -1 };
@@ -140,7 +141,7 @@ enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const 
     if ((st = open_out(out, "summary.json", &o, err)) != QV_OK)
         goto fail;
     snprintf(pred, sizeof(pred), "%s/predictions.csv", o.tmp);
-    if ((st = qv_job_parts_merge(n_parts, parts, pred, r, err)) != QV_OK)
+    if ((st = qv_job_parts_merge(n_parts, parts, pred, baseline, r, err)) != QV_OK)
         goto fail;
     snprintf(r->out_dir, sizeof(r->out_dir), "%s", out);
     if ((st = qv_report_write_all(r, o.tmp, err)) != QV_OK ||

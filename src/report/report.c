@@ -162,6 +162,30 @@ static cJSON *summary_json(const struct qv_job_result *r)
     } else {
         cJSON_AddNullToObject(root, "budget");
     }
+    if (r->baseline) {
+        const struct qv_job_baseline *b = r->baseline;
+        cJSON *bo = cJSON_AddObjectToObject(root, "baseline");
+        add_str(bo, "path", b->path);
+        add_str(bo, "sha256", b->sha256);
+        cJSON *ch = cJSON_AddObjectToObject(bo, "changes");
+        for (int32_t i = 0; i < fig.n_metrics; i++) {
+            const struct qv_job_baseline_figure *o = qv_job_baseline_find(b, fig.metrics[i].key);
+            if (!o)
+                continue;
+            cJSON *x = cJSON_AddObjectToObject(ch, fig.metrics[i].key);
+            for (int s = 0; s < QV_SIDES; s++)
+                add_num(x, side_keys[s], fig.metrics[i].value[s] - o->value[s]);
+        }
+        for (int32_t i = 0; i < fig.n_divergence; i++) {
+            const struct qv_job_baseline_figure *o = qv_job_baseline_find(b,
+                                                                          fig.divergence[i].key);
+            if (o)
+                add_num(ch, fig.divergence[i].key,
+                        fig.divergence[i].value[1] - o->value[QV_SIDE_INT8]);
+        }
+    } else {
+        cJSON_AddNullToObject(root, "baseline");
+    }
     cJSON *gates = cJSON_AddArrayToObject(root, "gates");
     for (int32_t i = 0; i < r->n_gates; i++) {
         const struct qv_gate_result *g = &r->gates[i];
@@ -264,6 +288,34 @@ static enum qv_status write_summary_md(FILE *f, const struct qv_job_result *r,
         }
         fprintf(f, "\n");
     }
+    if (r->baseline) {
+        fprintf(f, "Since the baseline `%s`:\n\n| figure | model | before | now | change |\n"
+                   "|---|---|---|---|---|\n", r->baseline->path);
+        char c[64];
+        for (int32_t i = 0; i < fig.n_metrics; i++) {
+            const struct qv_job_baseline_figure *o = qv_job_baseline_find(r->baseline,
+                                                                          fig.metrics[i].key);
+            for (int s = 0; o && s < QV_SIDES; s++)
+                if (r->models[s].present)
+                    fprintf(f, "| %s | %s | %s | %s | %s |\n", fig.metrics[i].label,
+                            r->models[s].label, fmt_value(o->value[s], fig.metrics[i].digits, a,
+                                                          64),
+                            fmt_value(fig.metrics[i].value[s], fig.metrics[i].digits, b, 64),
+                            fmt_value(fig.metrics[i].value[s] - o->value[s],
+                                      fig.metrics[i].digits, c, 64));
+        }
+        for (int32_t i = 0; i < fig.n_divergence; i++) {
+            const struct qv_job_baseline_figure *o = qv_job_baseline_find(
+                r->baseline, fig.divergence[i].key);
+            if (o)
+                fprintf(f, "| %s | int8 vs float | %s | %s | %s |\n", fig.divergence[i].label,
+                        fmt_value(o->value[1], fig.divergence[i].digits, a, 64),
+                        fmt_value(fig.divergence[i].value[1], fig.divergence[i].digits, b, 64),
+                        fmt_value(fig.divergence[i].value[1] - o->value[1],
+                                  fig.divergence[i].digits, c, 64));
+        }
+        fprintf(f, "\n");
+    }
     for (int32_t i = 0; i < r->n_notes; i++)
         fprintf(f, "_Note: %s._\n\n", r->notes[i]);
     if (r->n_gates) {
@@ -335,6 +387,27 @@ static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
         csv_value(f, fig.divergence[i].value[1]);
         fputc('\n', f);
     }
+    /* changes since --baseline: <key>,<model>_change,<now - before> */
+    for (int32_t i = 0; r->baseline && i < fig.n_metrics; i++) {
+        const struct qv_job_baseline_figure *o = qv_job_baseline_find(r->baseline,
+                                                                      fig.metrics[i].key);
+        for (int s = 0; o && s < QV_SIDES; s++) {
+            if (!r->models[s].present)
+                continue;
+            fprintf(f, "%s,%s_change,", fig.metrics[i].key, side_keys[s]);
+            csv_value(f, fig.metrics[i].value[s] - o->value[s]);
+            fputc('\n', f);
+        }
+    }
+    for (int32_t i = 0; r->baseline && i < fig.n_divergence; i++) {
+        const struct qv_job_baseline_figure *o = qv_job_baseline_find(r->baseline,
+                                                                      fig.divergence[i].key);
+        if (!o)
+            continue;
+        fprintf(f, "%s,int8_vs_float_change,", fig.divergence[i].key);
+        csv_value(f, fig.divergence[i].value[1] - o->value[QV_SIDE_INT8]);
+        fputc('\n', f);
+    }
     return QV_OK;
 }
 
@@ -345,7 +418,7 @@ static enum qv_status write_layers_csv(FILE *f, const struct qv_job_result *r,
     (void)err;
     fprintf(f, "index,node,op,tensor,float_tensor,pairing,sqnr_db,cosine,rmse,mae,max_abs_error,"
                "rel_l2,local_sqnr_db,local_cosine,local_max_abs_error,clip_low,clip_high,"
-               "saturated_low,saturated_high,levels_used,culprit\n");
+               "saturated_low,saturated_high,levels_used,culprit,sqnr_db_change\n");
     if (!r->layers)
         return QV_OK;
     const struct qv_pairing *p = r->pairing;
@@ -366,7 +439,15 @@ static enum qv_status write_layers_csv(FILE *f, const struct qv_job_result *r,
             fputc(',', f);
             csv_value(f, v[k]);
         }
-        fprintf(f, ",%d,%d\n", x.levels_used, i == r->culprit);
+        fprintf(f, ",%d,%d,", x.levels_used, i == r->culprit);
+        double change = NAN;
+        const char *tname = p->gq->tensors[lp->tensor_q].name;
+        for (int32_t k = 0; r->baseline && k < r->baseline->n_layers; k++)
+            if (strcmp(r->baseline->layer_names[k], tname) == 0)
+                change = x.prop.sqnr_db - r->baseline->layer_sqnr_db[k];
+        if (!isnan(change))
+            csv_value(f, change);
+        fputc('\n', f);
     }
     return QV_OK;
 }

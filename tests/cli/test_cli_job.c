@@ -373,6 +373,69 @@ START_TEST(budget_gates_and_exports)
 }
 END_TEST
 
+/* --baseline: what changed, in every report; --max-regression gates the headline figure. */
+START_TEST(baseline_and_regression)
+{
+    char *tmp = qvt_tmpdir();
+    char *a = qvt_path(tmp, "a"), *b = qvt_path(tmp, "b"), *old = qvt_path(tmp, "old.json");
+    char digits[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-o", a, digits), 0);
+    char *sa = qvt_path(a, "summary.json");
+    char *text = qvt_read_file(sa, NULL);
+    cJSON *j = cJSON_Parse(text);
+    /* a baseline whose int8 top-1 was 1.0 */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "top1"),
+                              "int8", cJSON_CreateNumber(1.0));
+    char *edited = cJSON_Print(j);
+    qvt_write_file(old, edited, strlen(edited));
+    cJSON_free(edited);
+    cJSON_Delete(j);
+    free(text);
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", "-q", "-o", b, "--baseline", old, "--max-regression", "0.01",
+                 digits);
+    ck_assert_msg(rc == 1 && strstr(out, "top1 0.983333, baseline 1: worse by 0.0166667 (limit "
+                                         "0.01)"), "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    char *p = qvt_path(b, "metrics.csv");
+    text = qvt_read_file(p, NULL);
+    ck_assert_msg(strstr(text, "\ntop1,int8_change,-0.0166666667\n"), "%s", text);
+    free(text);
+    free(p);
+    p = qvt_path(b, "summary.md");
+    text = qvt_read_file(p, NULL);
+    ck_assert_msg(strstr(text, "| top-1 accuracy | int8 | 1.0000 | 0.9833 | -0.0167 |"), "%s",
+                  text);
+    free(text);
+    free(p);
+    p = qvt_path(b, "report.html");
+    text = qvt_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(text, "Changes since the baseline"));
+    ck_assert_ptr_null(strstr(text, "No baseline was given"));
+    free(text);
+    free(p);
+    /* the same run as its own baseline: nothing worse */
+    rc = RUN(&out, &errs, "run", "-q", "-o", b, "--baseline", sa, "--max-regression", "0", digits);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    /* a baseline that is not a summary */
+    qvt_write_file(old, "{\"schema\": 7}", 13);
+    rc = RUN(NULL, &errs, "run", "-q", "-o", b, "--baseline", old, digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "old.json: schema: not a qvet summary.json"), "exit %d: "
+                  "%s", rc, errs);
+    free(errs);
+    free(sa);
+    free(a);
+    free(b);
+    free(old);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken. */
 START_TEST(lock_on_out)
 {
@@ -405,6 +468,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, hostile_manifests_and_dirs);
     tcase_add_test(tc, lock_on_out);
     tcase_add_test(tc, budget_gates_and_exports);
+    tcase_add_test(tc, baseline_and_regression);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);
