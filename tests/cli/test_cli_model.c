@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "quant_cases.h"
 #include "support.h"
 
 #define RUN(out, errs, ...) qvt_run_cli((const char *const[]){ __VA_ARGS__, NULL }, out, errs)
@@ -264,6 +265,54 @@ START_TEST(export_c_creates_the_directory)
 }
 END_TEST
 
+/*
+ * tests/fixtures/hostile/quant/cases.txt through the binary: every load-time case exits 2 with
+ * one error line naming the file, the tensor, the field and the value. The prepare-time cases
+ * (multipliers no kernel can represent) are the engines' to refuse: until their prepare checks
+ * land they are not run here, where the ASan build would report their overflows.
+ */
+START_TEST(hostile_quant_cases)
+{
+    int n, ran = 0;
+    struct qvt_quant_case *cases = qvt_quant_cases(&n);
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", qvt_fixture("hostile/quant"));
+    for (int i = 0; i < n; i++) {
+        const struct qvt_quant_case *c = &cases[i];
+        if (c->prepare_time)
+            continue;
+        char args[1024], resolved[16][4096];
+        const char *argv[17] = { 0 };
+        int argc = 0;
+        snprintf(args, sizeof(args), "%s", c->args);
+        for (char *save = NULL, *tok = strtok_r(args, " ", &save); tok && argc < 16;
+             tok = strtok_r(NULL, " ", &save)) {
+            if (strchr(tok, '.') && tok[0] != '-') {
+                snprintf(resolved[argc], sizeof(resolved[0]), "%s/%s", dir, tok);
+                argv[argc] = resolved[argc];
+            } else {
+                argv[argc] = tok;
+            }
+            argc++;
+        }
+        char *errs = NULL, want[4400];
+        int rc = qvt_run_cli(argv, NULL, &errs);
+        snprintf(want, sizeof(want), "qvet: error: %s/%s: byte ", dir, c->file);
+        ck_assert_msg(rc == c->exit_code, "%s: exit %d, expected %d: %s", c->file, rc,
+                      c->exit_code, errs);
+        ck_assert_msg(strncmp(errs, want, strlen(want)) == 0 &&
+                      strchr(errs, '\n') == errs + strlen(errs) - 1,
+                      "%s: not one error line naming the file: %s", c->file, errs);
+        ck_assert_msg(qvt_quant_message_ok(c, errs), "%s: '%s' does not name tensor %d '%s', %s "
+                      "and %g", c->file, errs, c->tensor, c->name, c->field, c->value);
+        free(errs);
+        ran++;
+    }
+    ck_assert_int_ge(ran, 300);
+    free(cases);
+}
+END_TEST
+
 Suite *cli_model_suite(void)
 {
     Suite *s = suite_create("cli_model");
@@ -274,6 +323,7 @@ Suite *cli_model_suite(void)
     tcase_add_test(tc, eval_run_compare_refuse_with_the_list);
     tcase_add_test(tc, engine_errors_name_the_model);
     tcase_add_test(tc, export_c_creates_the_directory);
+    tcase_add_test(tc, hostile_quant_cases);
     suite_add_tcase(s, tc);
     return s;
 }

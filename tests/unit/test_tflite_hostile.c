@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant_cases.h"
 #include "support.h"
 #include "tflite_kit.h"
 
@@ -792,6 +793,66 @@ START_TEST(hostile_files_fail_with_offsets)
 }
 END_TEST
 
+/*
+ * The fixtures8 set of hostile quantization parameters (tests/fixtures/hostile/quant, every int8
+ * op): each is refused when read, naming the file, the tensor, the field and the value, at the
+ * byte offset of that value. The prepare-time cases (a valid scale whose ratio to the others no
+ * multiplier can represent) read fine here: the engines refuse them at prepare.
+ */
+START_TEST(hostile_quant_fixtures)
+{
+    int n;
+    struct qvt_quant_case *cases = qvt_quant_cases(&n);
+    int refused = 0, prepare = 0;
+    for (int i = 0; i < n; i++) {
+        const struct qvt_quant_case *c = &cases[i];
+        char rel[512];
+        snprintf(rel, sizeof(rel), "hostile/quant/%s", c->file);
+        const char *path = qvt_fixture(rel);
+        size_t size;
+        uint8_t *buf = (uint8_t *)qvt_read_file(path, &size);
+        ck_assert_msg(buf != NULL, "missing %s", path);
+        struct qv_error err = QV_ERROR_INIT;
+        struct qv_graph *g = NULL;
+        enum qv_status st = qv_tflite_read(buf, size, path, &g, &err);
+        if (c->prepare_time) {
+            ck_assert_msg(st == QV_OK, "%s: %s", c->file, err.msg);
+            qv_graph_free(g);
+            free(buf);
+            prepare++;
+            continue;
+        }
+        ck_assert_msg(st == QV_E_INPUT, "%s: read, status %d", c->file, st);
+        ck_assert_ptr_null(g);
+        ck_assert_str_eq(err.path, path);
+        ck_assert_msg(qvt_quant_message_ok(c, err.msg), "%s: '%s' does not name tensor %d '%s', "
+                      "%s and %g", c->file, err.msg, c->tensor, c->name, c->field, c->value);
+        /* the offset is the value's: 4-byte float scale or 8-byte int64 zero point */
+        size_t width = c->is_scale ? 4 : 8;
+        ck_assert_msg(err.offset >= 0 && (size_t)err.offset + width <= size, "%s: offset %lld",
+                      c->file, (long long)err.offset);
+        if (c->is_scale) {
+            float v;
+            memcpy(&v, buf + err.offset, 4);
+            ck_assert_msg((isnan(v) && isnan(c->value)) || (double)v == c->value ||
+                          fabs((double)v - c->value) <= 1e-6 * fabs(c->value),
+                          "%s: byte %lld holds %g", c->file,
+                          (long long)err.offset, (double)v);
+        } else {
+            int64_t v;
+            memcpy(&v, buf + err.offset, 8);
+            ck_assert_msg((double)v == c->value, "%s: byte %lld holds %lld", c->file,
+                          (long long)err.offset, (long long)v);
+        }
+        free(buf);
+        refused++;
+    }
+    ck_assert_int_ge(refused, 300);
+    ck_assert_int_ge(prepare, 1);
+    free(cases);
+}
+END_TEST
+
 Suite *tflite_hostile_suite(void)
 {
     Suite *s = suite_create("tflite_hostile");
@@ -815,6 +876,7 @@ Suite *tflite_hostile_suite(void)
     tcase_add_test(tc, second_subgraph_in_use_is_refused);
     tcase_add_test(tc, unsupported_tensors_are_named);
     tcase_add_test(tc, hostile_quant_parameters_are_refused);
+    tcase_add_test(tc, hostile_quant_fixtures);
     tcase_add_test(tc, bad_buffers_are_named);
     tcase_add_test(tc, bad_operator_fields_are_named);
     tcase_add_test(tc, hostile_files_fail_with_offsets);
