@@ -255,9 +255,17 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
         side->engine.rounding = opts->rounding;
         j.side_of[s] = ro.n_sides++;
     }
-    if (!g[QV_SIDE_INT8])
-        qv_job_note(r, "no int8 model in %s: int8 emulation, agreement and SQNR were not "
-                    "evaluated (add \"int8_model\" to qvet.json)", m->dir);
+    if (!g[QV_SIDE_INT8] && g[QV_SIDE_FLOAT]) {
+        /* no int8 model: qvet's own quantization of the float model */
+        if ((st = qv_job_ptq(r, opts, g[QV_SIDE_FLOAT], &g[QV_SIDE_INT8], err)) != QV_OK)
+            goto cleanup;
+        struct qv_run_side *side = &ro.sides[ro.n_sides];
+        *side = (struct qv_run_side){ .graph = g[QV_SIDE_INT8], .name = m->model,
+                                      .engine = QV_ENGINE_OPTS_INIT };
+        side->engine.kind = QV_ENGINE_INT8;
+        side->engine.rounding = opts->rounding;
+        j.side_of[QV_SIDE_INT8] = ro.n_sides++;
+    }
     if (!g[QV_SIDE_FLOAT])
         qv_job_note(r, "no float model in %s: the int8 model ran alone (no float reference)",
                     m->dir);

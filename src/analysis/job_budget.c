@@ -19,9 +19,14 @@ enum qv_status qv_job_budget(struct qv_job_result *r, struct qv_error *err)
     enum qv_status st;
     if (!q->present)
         return QV_OK;
-    /* the bytes TFLM would load: the file itself (a .tflite), else qvet's own export */
+    /* the bytes TFLM would load: the file itself (a .tflite), else qvet's own export (a native
+     * model, or qvet's PTQ: its bytes are already there) */
     struct qv_graph *g = NULL;
-    if ((st = qv_budget_model_load(q->path, &g, &r->int8_tflite, &r->int8_tflite_size, err)))
+    if (r->int8_tflite)
+        st = qv_tflite_read(r->int8_tflite, r->int8_tflite_size, q->path, &g, err);
+    else
+        st = qv_budget_model_load(q->path, &g, &r->int8_tflite, &r->int8_tflite_size, err);
+    if (st != QV_OK)
         return st;
     if (m->n_targets == 0) {
         qv_graph_free(g);

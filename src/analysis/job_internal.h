@@ -31,6 +31,17 @@ void qv_job_baseline_free(struct qv_job_baseline *b);
 double qv_job_regression(const struct qv_job_result *r, const char **ret_key, double *ret_old,
                          double *ret_new);
 
+/* The path recorded for an int8 model qvet made (partial results carry its bytes). */
+#define QV_JOB_PTQ_PATH "model_int8.tflite (qvet PTQ)"
+
+/*
+ * qvet's own PTQ of the float model gf (qvet.json's calibration settings): the new int8 graph,
+ * its bytes in r->int8_tflite and r->models[QV_SIDE_INT8] described, a note added.
+ */
+enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opts,
+                          const struct qv_graph *gf, struct qv_graph **ret_int8,
+                          struct qv_error *err);
+
 /* Pairing and per-layer statistics when the result holds both graphs (none otherwise). */
 enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err);
 

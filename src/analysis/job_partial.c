@@ -119,6 +119,14 @@ enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *di
     cJSON_Delete(root);
     if (!text)
         return qv_fail(err, QV_E_NOMEM, "out of memory writing partial.json");
+    /* qvet's own int8 model travels with the shard (merge cannot re-read it from the dir) */
+    if (r->int8_tflite && strcmp(r->models[QV_SIDE_INT8].path, QV_JOB_PTQ_PATH) == 0) {
+        snprintf(path, sizeof(path), "%s/model_int8.ptq.tflite", dir);
+        if ((st = qv_file_write_atomic(path, r->int8_tflite, r->int8_tflite_size, err))) {
+            cJSON_free(text);
+            return st;
+        }
+    }
     snprintf(path, sizeof(path), "%s/partial.json", dir);
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -358,13 +366,37 @@ static enum qv_status append_predictions(FILE *out, const struct part *p, bool f
 static enum qv_status check_model(const struct qv_job_model *jm, struct qv_error *err)
 {
     char sha[65];
-    if (!jm->present)
-        return QV_OK;
+    if (!jm->present || strcmp(jm->path, QV_JOB_PTQ_PATH) == 0)
+        return QV_OK;   /* qvet's own model: checked when its bytes are read */
     enum qv_status st = qv_sha256_file(jm->path, sha, err);
     if (st == QV_OK && strcmp(sha, jm->sha256) != 0)
         st = qv_fail_at(err, QV_E_INPUT, jm->path, -1, "the model changed since the shards ran "
                         "(SHA-256 %s, the shards say %s)", sha, jm->sha256);
     return st;
+}
+
+/* Model s of the run: its file (unchanged), or qvet's own int8 model from the first shard's
+ * directory ptq_dir. */
+static enum qv_status load_model(struct qv_job_result *r, int s, const char *ptq_dir,
+                                 struct qv_error *err)
+{
+    const struct qv_job_model *jm = &r->models[s];
+    enum qv_status st;
+    if (strcmp(jm->path, QV_JOB_PTQ_PATH) != 0) {
+        if ((st = check_model(jm, err)) != QV_OK)
+            return st;
+        return qv_model_load(jm->path, &r->graphs[s], err);
+    }
+    char path[QV_PATH_MAX + 64], sha[65];
+    snprintf(path, sizeof(path), "%s/model_int8.ptq.tflite", ptq_dir);
+    if ((st = qv_file_read_all(path, (size_t)1 << 31, &r->int8_tflite, &r->int8_tflite_size,
+                               err)) != QV_OK)
+        return st;
+    qv_sha256(r->int8_tflite, r->int8_tflite_size, sha);
+    if (strcmp(sha, jm->sha256) != 0)
+        return qv_fail_at(err, QV_E_INPUT, path, -1, "not the int8 model the shards quantized "
+                          "(SHA-256 %s, the shards say %s)", sha, jm->sha256);
+    return qv_tflite_read(r->int8_tflite, r->int8_tflite_size, path, &r->graphs[s], err);
 }
 
 static enum qv_status merge_layers(struct qv_job_result *r, const struct part *parts,
@@ -374,12 +406,9 @@ static enum qv_status merge_layers(struct qv_job_result *r, const struct part *p
     const cJSON *first = cJSON_GetObjectItemCaseSensitive(parts[0].root, "layers");
     if (!first || cJSON_IsNull(first))
         return QV_OK;
-    for (int s = 0; s < QV_SIDES; s++) {
-        const struct qv_job_model *jm = &r->models[s];
-        if ((st = check_model(jm, err)) != QV_OK ||
-            (st = qv_model_load(jm->path, &r->graphs[s], err)) != QV_OK)
+    for (int s = 0; s < QV_SIDES; s++)
+        if ((st = load_model(r, s, parts[0].dir, err)) != QV_OK)
             return st;
-    }
     if ((st = qv_job_layers_init(r, err)) != QV_OK)
         return st;
     for (int32_t i = 0; i < n; i++) {
@@ -489,13 +518,10 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
             qv_job_note(r, "%s", x->valuestring);
     if ((st = merge_layers(r, parts, n_parts, err)) != QV_OK)
         goto done;
-    for (int s = 0; s < QV_SIDES; s++) {   /* every model, as one run holds them */
-        if (!r->models[s].present || r->graphs[s])
-            continue;
-        if ((st = check_model(&r->models[s], err)) != QV_OK ||
-            (st = qv_model_load(r->models[s].path, &r->graphs[s], err)) != QV_OK)
+    for (int s = 0; s < QV_SIDES; s++)   /* every model, as one run holds them */
+        if (r->models[s].present && !r->graphs[s] &&
+            (st = load_model(r, s, parts[0].dir, err)) != QV_OK)
             goto done;
-    }
     if ((st = qv_job_budget(r, err)) != QV_OK)
         goto done;
     if (baseline && (st = qv_job_baseline_load(baseline, &r->baseline, err)) != QV_OK)

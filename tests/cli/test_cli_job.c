@@ -436,6 +436,49 @@ START_TEST(baseline_and_regression)
 }
 END_TEST
 
+/* A directory with a float model only: qvet quantizes it itself; shards merge identically. */
+START_TEST(float_only_dir_is_quantized)
+{
+    char digits[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    char *dir = copy_dir(digits, "{\"name\": \"f\", \"model\": \"model.tflite\", "
+                         "\"calibration\": {\"data\": \"calib/inputs.npy\", \"samples\": 100}, "
+                         "\"targets\": [\"stm32f4\"]}");
+    char *q = qvt_path(dir, "model_int8.tflite");
+    ck_assert_int_eq(unlink(q), 0);
+    char *one = qvt_path(dir, "one"), *p1 = qvt_path(dir, "p1"), *p2 = qvt_path(dir, "p2");
+    char *merged = qvt_path(dir, "merged");
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", "-q", "-o", one, dir);
+    ck_assert_msg(rc == 0 && strstr(out, "int8 (qvet PTQ)") && strstr(out, "qvet quantized"),
+                  "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    /* the exported model is an int8 model the emulator runs */
+    char *exported = qvt_path(one, "model_int8.tflite"), *data = qvt_path(dir, "golden/inputs.npy");
+    rc = RUN(&out, &errs, "eval", "-q", "--engine", "int8", exported, data);
+    ck_assert_msg(rc == 0 && strstr(out, "int8 engine: 360 samples"), "exit %d: %s%s", rc, out,
+                  errs);
+    free(out);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "2", "--shard", "1/2", "-o", p1, dir), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "1", "--shard", "2/2", "-o", p2, dir), 0);
+    rc = RUN(NULL, &errs, "merge", merged, p1, p2);
+    ck_assert_msg(rc == 0, "merge: exit %d: %s", rc, errs);
+    free(errs);
+    assert_same_reports(one, merged, "qvet PTQ");
+    free(exported);
+    free(data);
+    free(one);
+    free(p1);
+    free(p2);
+    free(merged);
+    free(q);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken. */
 START_TEST(lock_on_out)
 {
@@ -469,6 +512,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, lock_on_out);
     tcase_add_test(tc, budget_gates_and_exports);
     tcase_add_test(tc, baseline_and_regression);
+    tcase_add_test(tc, float_only_dir_is_quantized);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);

@@ -339,14 +339,15 @@ START_TEST(job_on_a_directory)
     struct qv_job_opts o = QV_JOB_OPTS_INIT;
     struct qv_job_result r;
     CK(qv_job_run(dir, &o, &r, &err));
-    ck_assert(r.models[0].present && !r.models[1].present && r.has_labels);
+    /* no int8 model: qvet quantized the float model itself */
+    ck_assert(r.models[0].present && r.models[1].present && r.has_labels);
+    ck_assert_str_eq(r.models[1].label, "int8 (qvet PTQ)");
     ck_assert_double_eq(r.summary.top1[0], 5.0 / 6.0);
-    ck_assert(r.passed);
     ck_assert(!r.default_gates);
-    /* min_agreement (skipped: no int8 model) and the always-on non-finite gate */
+    /* min_agreement (qvet.json) and the always-on non-finite gate */
     ck_assert_int_eq(r.n_gates, 2);
     ck_assert_str_eq(r.gates[0].name, "min_agreement");
-    ck_assert_int_eq(r.gates[0].state, QV_GATE_SKIPPED);
+    ck_assert_int_ne(r.gates[0].state, QV_GATE_SKIPPED);
     ck_assert_str_eq(r.gates[1].name, "max_nonfinite_outputs");
     ck_assert_int_eq(r.gates[1].state, QV_GATE_PASS);
     char *out = qvt_path(dir, "qvet-out");
@@ -357,14 +358,13 @@ START_TEST(job_on_a_directory)
     free(metrics);
     char *md = report_file(out, "summary.md");
     has_line(md, "## qvet: tiny — ✅ all gates pass\n");
-    has_line(md, "| top-1 accuracy | 0.8333 | — |\n");
-    has_line(md, "_Note: no int8 model in ");
-    has_line(md, "| min_agreement | skipped | qvet.json | needs a classification task and a "
-                 "float and an int8 model |\n");
+    has_line(md, "| top-1 accuracy | 0.8333 | ");
+    has_line(md, "qvet quantized ");
+    has_line(md, "| min_agreement | ");
     free(md);
     char *pred = report_file(out, "predictions.csv");
-    ck_assert_msg(strncmp(pred, "sample,label,float_pred,float_score\n0,0,0,", 42) == 0, "%s",
-                  pred);
+    ck_assert_msg(strncmp(pred, "sample,label,float_pred,float_score,int8_pred,int8_score,agree\n"
+                                "0,0,0,", 67) == 0, "%s", pred);
     has_line(pred, "\n4,0,2,");
     free(pred);
     qv_job_result_release(&r);
