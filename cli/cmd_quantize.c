@@ -25,6 +25,14 @@ static const char usage[] =
     "                          (default int8)\n"
     "  --per-tensor            per-tensor weights (default per-channel)\n"
     "  --bias-correction       correct biases for the mean shift weight rounding causes\n"
+    "  --sensitivity           per node, the output SQNR and task metric with only that node\n"
+    "                          int8 (the rest float) and only that node float (the rest\n"
+    "                          int8), ranked, the culprit named; on a model directory's golden\n"
+    "                          set (its task's metric), on --sensitivity-data, or else on the\n"
+    "                          calibration samples (SQNR only)\n"
+    "  --sensitivity-data FILE  the samples for --sensitivity (with --labels FILE and --task\n"
+    "                          classification|regression|anomaly for the metric)\n"
+    "  --sensitivity-samples N  samples of that set used (default 512)\n"
     "  --keep-float NODES      leave these nodes float (names or indices, comma separated):\n"
     "                          a mixed-precision model with float I/O\n"
     "  --converter-ranges      reproduce the TFLite converter's calibration artefact (inputs\n"
@@ -40,7 +48,7 @@ static const char usage[] =
     "  --help                  this text\n";
 
 enum { OPT_STATS = 256, OPT_METHOD, OPT_IO, OPT_PER_TENSOR, OPT_BIAS, OPT_CONV, OPT_KEEP_FLOAT,
-       OPT_PERCENTILE,
+       OPT_SENS, OPT_SENS_DATA, OPT_SENS_SAMPLES, OPT_LABELS, OPT_TASK, OPT_PERCENTILE,
        OPT_EMA_CHUNK, OPT_EMA_DECAY, OPT_AUTO_SAMPLES, OPT_JSON };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -80,6 +88,65 @@ static bool parse_nodes(const struct qv_graph *g, const char *text, bool *mask)
     return true;
 }
 
+static void print_metric(enum qv_sens_metric m, double v)
+{
+    if (m != QV_SENS_NONE)
+        printf(" %10.4f", v);
+}
+
+/* A node name for a table column: its first ';'-separated part (the converter joins fused
+ * ops' names), the last `width` characters of it. */
+static void column_name(const char *s, char *buf, size_t width)
+{
+    size_t len = strcspn(s, ";");
+    if (len > width) {
+        s += len - width;
+        len = width;
+    }
+    memcpy(buf, s, len);
+    buf[len] = 0;
+}
+
+static void print_sensitivity(const struct qv_graph *g, const struct qv_sensitivity *s)
+{
+    char name[31];
+    const char *mn = qv_sens_metric_name(s->metric);
+    printf("\nsensitivity on %lld samples: the int8 model's output SQNR %.2f dB",
+           (long long)s->samples, s->sqnr_int8_db);
+    if (s->metric != QV_SENS_NONE)
+        printf(", %s %.4f (float %.4f)", mn, s->metric_int8, s->metric_float);
+    printf("\n  %-4s %-5s %-17s %-30s %16s", "rank", "node", "op", "name", "alone int8 SQNR");
+    if (s->metric != QV_SENS_NONE)
+        printf(" %10s", mn);
+    printf(" %17s", "alone float SQNR");
+    if (s->metric != QV_SENS_NONE)
+        printf(" %10s", mn);
+    printf("\n");
+    for (int32_t i = 0; i < s->n_layers; i++) {
+        const struct qv_sens_layer *l = &s->layers[i];
+        const struct qv_node *n = &g->nodes[l->node];
+        column_name(n->name, name, 30);
+        printf("  %-4d %-5d %-17s %-30s %13.2f dB", i + 1, l->node, qv_node_op_name(n), name,
+               l->sqnr_alone_int8_db);
+        print_metric(s->metric, l->metric_alone_int8);
+        printf(" %14.2f dB", l->sqnr_alone_float_db);
+        print_metric(s->metric, l->metric_alone_float);
+        printf("\n");
+    }
+    if (s->n_layers == 0)
+        return;
+    const struct qv_sens_layer *c = &s->layers[0];
+    const struct qv_node *n = &g->nodes[c->node];
+    printf("culprit: node %d (%s '%s'): alone in int8 it brings the output SQNR to %.2f dB",
+           c->node, qv_node_op_name(n), n->name, c->sqnr_alone_int8_db);
+    if (s->metric != QV_SENS_NONE)
+        printf(" (%s %.4f)", mn, c->metric_alone_int8);
+    printf("; kept float with the rest int8, %.2f dB", c->sqnr_alone_float_db);
+    if (s->metric != QV_SENS_NONE)
+        printf(" (%s %.4f)", mn, c->metric_alone_float);
+    printf("; all int8: %.2f dB\n", s->sqnr_int8_db);
+}
+
 static void print_result(const struct qv_graph *g, const struct qv_quant_result *r,
                          const struct qv_quant_opts *o, const char *out, bool verbose, bool json)
 {
@@ -103,7 +170,31 @@ static void print_result(const struct qv_graph *g, const struct qv_quant_result 
                    t->from, qv_range_method_name(t->method), (double)t->lo, (double)t->hi,
                    (double)t->scale, t->zero_point, t->diag.clipped, t->diag.levels);
         }
-        printf("], \"warnings\": [");
+        printf("]");
+        if (r->has_sensitivity) {
+            const struct qv_sensitivity *sv = &r->sens;
+            printf(", \"sensitivity\": {\"samples\": %lld, \"metric\": \"%s\", "
+                   "\"sqnr_int8_db\": %.4f", (long long)sv->samples,
+                   qv_sens_metric_name(sv->metric), sv->sqnr_int8_db);
+            if (sv->metric != QV_SENS_NONE)
+                printf(", \"metric_float\": %.6f, \"metric_int8\": %.6f", sv->metric_float,
+                       sv->metric_int8);
+            printf(", \"layers\": [");
+            for (int32_t i = 0; i < sv->n_layers; i++) {
+                const struct qv_sens_layer *l = &sv->layers[i];
+                printf("%s{\"node\": %d, \"op\": \"%s\", \"name\": ", i ? ", " : "", l->node,
+                       qv_node_op_name(&g->nodes[l->node]));
+                qv_json_fputs(stdout, g->nodes[l->node].name);
+                printf(", \"sqnr_alone_int8_db\": %.4f, \"sqnr_alone_float_db\": %.4f",
+                       l->sqnr_alone_int8_db, l->sqnr_alone_float_db);
+                if (sv->metric != QV_SENS_NONE)
+                    printf(", \"metric_alone_int8\": %.6f, \"metric_alone_float\": %.6f",
+                           l->metric_alone_int8, l->metric_alone_float);
+                printf("}");
+            }
+            printf("]}");
+        }
+        printf(", \"warnings\": [");
         for (int32_t i = 0; i < r->n_warnings; i++) {
             printf("%s", i ? ", " : "");
             qv_json_fputs(stdout, r->warnings[i]);
@@ -153,6 +244,11 @@ int cmd_quantize(int argc, char **argv)
         { "bias-correction", no_argument, NULL, OPT_BIAS },
         { "converter-ranges", no_argument, NULL, OPT_CONV },
         { "keep-float", required_argument, NULL, OPT_KEEP_FLOAT },
+        { "sensitivity", no_argument, NULL, OPT_SENS },
+        { "sensitivity-data", required_argument, NULL, OPT_SENS_DATA },
+        { "sensitivity-samples", required_argument, NULL, OPT_SENS_SAMPLES },
+        { "labels", required_argument, NULL, OPT_LABELS },
+        { "task", required_argument, NULL, OPT_TASK },
         { "percentile", required_argument, NULL, OPT_PERCENTILE },
         { "ema-chunk", required_argument, NULL, OPT_EMA_CHUNK },
         { "ema-decay", required_argument, NULL, OPT_EMA_DECAY },
@@ -165,7 +261,8 @@ int cmd_quantize(int argc, char **argv)
     };
     struct qv_quant_opts qo = QV_QUANT_OPTS_INIT;
     struct cli_run_flags flags = { 0 };
-    const char *out = NULL, *stats = NULL, *keep_float = NULL;
+    const char *out = NULL, *stats = NULL, *keep_float = NULL, *sens_data = NULL;
+    const char *labels = NULL, *task = NULL;
     bool verbose = false, json = false;
     int64_t v = 0;
     char *end = NULL;
@@ -197,6 +294,15 @@ int cmd_quantize(int argc, char **argv)
         case OPT_BIAS: qo.bias_correction = true; break;
         case OPT_CONV: qo.converter_ranges = true; break;
         case OPT_KEEP_FLOAT: keep_float = optarg; break;
+        case OPT_SENS: qo.sensitivity = true; break;
+        case OPT_SENS_DATA: sens_data = optarg; qo.sensitivity = true; break;
+        case OPT_SENS_SAMPLES:
+            if (!cli_parse_int("quantize", "--sensitivity-samples", optarg, 1, 1 << 24,
+                               &qo.sens_samples))
+                return CLI_EXIT_INPUT;
+            break;
+        case OPT_LABELS: labels = optarg; break;
+        case OPT_TASK: task = optarg; break;
         case OPT_PERCENTILE:
             qo.range.percentile = strtod(optarg, &end);
             if (!end || *end || !(qo.range.percentile > 50.0 && qo.range.percentile <= 100.0))
@@ -245,6 +351,18 @@ int cmd_quantize(int argc, char **argv)
     if (rc == CLI_EXIT_OK && qo.auto_method && !in->data.n_files)
         rc = cli_usage_error("quantize", "--method auto needs DATA (it measures the output "
                              "SQNR)");
+    if (rc == CLI_EXIT_OK && (labels || task) && !qo.sensitivity)
+        rc = cli_usage_error("quantize", "--labels and --task go with --sensitivity");
+    if (rc == CLI_EXIT_OK && sens_data && ((labels != NULL) != (task != NULL)))
+        rc = cli_usage_error("quantize", "--sensitivity-data takes --labels FILE and --task "
+                             "together (or neither, for the output SQNR only)");
+    if (rc == CLI_EXIT_OK && (labels || task) && !sens_data)
+        rc = cli_usage_error("quantize", "--labels and --task describe --sensitivity-data "
+                             "(a model directory brings its golden set's)");
+    if (rc == CLI_EXIT_OK && qo.sensitivity && !sens_data && !in->golden.n_files &&
+        !in->data.n_files)
+        rc = cli_usage_error("quantize", "--sensitivity needs samples: DATA, "
+                             "--sensitivity-data FILE or a model directory's golden set");
     if (rc != CLI_EXIT_OK) {
         free(in);
         return rc;
@@ -262,6 +380,33 @@ int cmd_quantize(int argc, char **argv)
         cli_progress_end(&in->bar);
         if (st == QV_OK)
             st = qv_calib_check_set(cal, 100, in->golden.n_files ? &in->golden : NULL, &err);
+    }
+    struct qv_data_spec sspec = QV_DATA_SPEC_INIT;
+    if (st == QV_OK && qo.sensitivity) {
+        const char *t = task ? task : (in->golden.n_files && !sens_data
+                                       ? qv_task_name(in->man.task) : NULL);
+        qo.sens_metric = QV_SENS_NONE;
+        if (t && strcmp(t, "classification") == 0)
+            qo.sens_metric = QV_SENS_ACCURACY;
+        else if (t && strcmp(t, "regression") == 0)
+            qo.sens_metric = QV_SENS_RMSE;
+        else if (t && strcmp(t, "anomaly") == 0)
+            qo.sens_metric = QV_SENS_AUC;
+        else if (t && strcmp(t, "raw") != 0)
+            st = qv_fail(&err, QV_E_USAGE, "--task expects classification, regression, anomaly "
+                         "or raw, got '%s'", t);
+        if (sens_data) {
+            sspec = in->data;
+            sspec.n_files = 1;
+            sspec.files[0] = sens_data;
+            sspec.names[0] = NULL;
+            sspec.labels = labels;
+            qo.sens_data = &sspec;
+        } else if (in->golden.n_files) {
+            sspec = in->golden;
+            sspec.labels = in->man.golden.labels[0] ? in->man.golden.labels : NULL;
+            qo.sens_data = &sspec;
+        }
     }
     bool *mask = NULL;
     if (st == QV_OK && keep_float) {
@@ -294,6 +439,8 @@ int cmd_quantize(int argc, char **argv)
             printf("mixed model: %s (%d ops, float I/O)\n", out, r.graph->n_nodes);
         else if (!quiet)
             print_result(g, &r, &qo, out, verbose, json);
+        if (!quiet && !json && r.has_sensitivity)
+            print_sensitivity(g, &r.sens);
         for (int32_t i = 0; i < r.n_warnings; i++)
             fprintf(stderr, "qvet quantize: warning: %s\n", r.warnings[i]);
     }

@@ -240,6 +240,15 @@ void qv_quant_act_params(double lo, double hi, float *ret_scale, int32_t *ret_ze
 
 enum qv_quant_io { QV_QUANT_IO_INT8 = 0, QV_QUANT_IO_FLOAT = 1, QV_QUANT_IO_COUNT };
 
+/* The task metric sensitivity analysis reports (besides the output SQNR). */
+enum qv_sens_metric {
+    QV_SENS_NONE = 0,       /* output SQNR only */
+    QV_SENS_ACCURACY,       /* top-1 of output 0 against integer labels (higher is better) */
+    QV_SENS_RMSE,           /* output 0's first value against the labels (lower is better) */
+    QV_SENS_AUC,            /* ROC AUC of output 0's first value as a score, labels 0/1 */
+    QV_SENS_METRIC_COUNT
+};
+
 struct qv_quant_opts {
     bool auto_method;                /* pick per tensor the method with the best output SQNR */
     enum qv_range_method method;     /* when !auto_method */
@@ -259,13 +268,24 @@ struct qv_quant_opts {
     const struct qv_data_spec *data;
     const struct qv_calib_opts *data_opts;
     int64_t auto_samples;            /* samples auto evaluates (default 128) */
+    /*
+     * Sensitivity analysis (after quantizing, with the same parameters): per node, the output
+     * SQNR and metric with only that node int8 (the rest float) and with only that node float
+     * (the rest int8), on sens_data (its labels give the metric), else on auto's samples.
+     */
+    bool sensitivity;
+    const struct qv_data_spec *sens_data;
+    enum qv_sens_metric sens_metric;
+    int64_t sens_samples;            /* samples of sens_data used (0 = 512) */
 };
 
 #define QV_QUANT_OPTS_INIT { .auto_method = false, .method = QV_RANGE_MINMAX, \
                              .range = QV_RANGE_OPTS_INIT, .per_tensor = false, \
                              .io = QV_QUANT_IO_INT8, .bias_correction = false, \
                              .converter_ranges = false, \
-                             .data = NULL, .data_opts = NULL, .auto_samples = 128 }
+                             .data = NULL, .data_opts = NULL, .auto_samples = 128, \
+                             .sensitivity = false, .sens_data = NULL, \
+                             .sens_metric = QV_SENS_NONE, .sens_samples = 0 }
 
 /* What the pass decided for one float activation of the source graph. */
 struct qv_quant_tensor {
@@ -278,6 +298,24 @@ struct qv_quant_tensor {
     float scale;
     int32_t zero_point;
     struct qv_range_diag diag;
+};
+
+/* One node's sensitivity (qv_quant_opts.sensitivity). */
+struct qv_sens_layer {
+    int32_t node;                    /* node of the float graph */
+    double sqnr_alone_int8_db;       /* output SQNR with only this node int8, the rest float */
+    double sqnr_alone_float_db;      /* output SQNR with only this node float, the rest int8 */
+    double metric_alone_int8;        /* the task metric in both cases (has_metric) */
+    double metric_alone_float;
+};
+
+struct qv_sensitivity {
+    int32_t n_layers;
+    struct qv_sens_layer *layers;    /* most sensitive first: lowest sqnr_alone_int8_db */
+    int64_t samples;
+    enum qv_sens_metric metric;      /* QV_SENS_NONE when there were no labels */
+    double metric_float, metric_int8;   /* the float model's and the all-int8 model's */
+    double sqnr_int8_db;             /* the all-int8 model's output SQNR on these samples */
 };
 
 struct qv_quant_result {
@@ -294,7 +332,13 @@ struct qv_quant_result {
     double mean_sample_sqnr_db;      /* the mean of each sample's output SQNR (auto's goal) */
     int32_t n_warnings;
     char warnings[8][256];
+    bool has_sensitivity;
+    struct qv_sensitivity sens;
 };
+
+/* "accuracy", "rmse", "auc", "none"; and back. */
+const char *qv_sens_metric_name(enum qv_sens_metric m);
+bool qv_sens_metric_from_name(const char *name, enum qv_sens_metric *ret_metric);
 
 /*
  * Quantizes the finalized float graph g with statistics c into a new int8 graph. Errors: an op

@@ -18,6 +18,8 @@ struct qv_sqnr_set {
     float *x;                /* [cap][elems] real input values */
     int64_t out_elems;       /* all graph outputs of one sample, concatenated */
     float *ref;              /* [cap][out_elems] float outputs */
+    double *labels;          /* [cap] labels, or NULL */
+    int64_t n_lab;
     float *got;              /* [batch][out_elems] scratch */
     int64_t batch;
 };
@@ -29,6 +31,7 @@ void qv_sqnr_set_free(struct qv_sqnr_set *s)
     free(s->x);
     free(s->ref);
     free(s->got);
+    free(s->labels);
     free(s);
 }
 
@@ -86,6 +89,35 @@ void qv_sqnr_set_add_outputs(struct qv_sqnr_set *s, const float *const *real, in
     }
     if (n > 0)
         s->n_ref += n;
+}
+
+void qv_sqnr_set_add_labels(struct qv_sqnr_set *s, const double *labels, int64_t n)
+{
+    if (!labels)
+        return;
+    if (!s->labels && !(s->labels = malloc((size_t)s->cap * sizeof(double))))
+        return;   /* out of memory: the set simply has no labels */
+    n = n < s->cap - s->n_lab ? n : s->cap - s->n_lab;
+    if (n > 0) {
+        memcpy(s->labels + s->n_lab, labels, (size_t)n * sizeof(double));
+        s->n_lab += n;
+    }
+}
+
+int64_t qv_sqnr_set_samples(const struct qv_sqnr_set *s)
+{
+    return s->n_x < s->n_ref ? s->n_x : s->n_ref;
+}
+
+const double *qv_sqnr_set_labels(const struct qv_sqnr_set *s)
+{
+    return s->labels && s->n_lab >= qv_sqnr_set_samples(s) ? s->labels : NULL;
+}
+
+const float *qv_sqnr_set_reference(const struct qv_sqnr_set *s, int64_t *ret_out_elems)
+{
+    *ret_out_elems = s->out_elems;
+    return s->ref;
 }
 
 /* ---- reading a set through the runner ------------------------------------------------------ */
@@ -159,6 +191,7 @@ static enum qv_status rd_deliver(void *user, const struct qv_run_rows *rows,
     struct reader *r = user;
     (void)err;
     qv_sqnr_set_add_outputs(r->s, rows->real[0], rows->n);
+    qv_sqnr_set_add_labels(r->s, rows->labels, rows->n);
     return QV_OK;
 }
 
@@ -202,6 +235,15 @@ enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const struct qv_data_s
 
 /* ---- evaluation --------------------------------------------------------------------------- */
 
+static enum qv_status run_int8(struct qv_sqnr_set *s, const struct qv_graph *q, int64_t n_all,
+                               float *dst, struct qv_error *err);
+
+enum qv_status qv_sqnr_set_run(struct qv_sqnr_set *s, const struct qv_graph *q, float *dst,
+                               struct qv_error *err)
+{
+    return run_int8(s, q, qv_sqnr_set_samples(s), dst, err);
+}
+
 /* Runs q (int8 engine) over the cached inputs; outputs into dst [n][out_elems]. */
 static enum qv_status run_int8(struct qv_sqnr_set *s, const struct qv_graph *q, int64_t n_all,
                                float *dst, struct qv_error *err)
@@ -236,7 +278,7 @@ static enum qv_status run_int8(struct qv_sqnr_set *s, const struct qv_graph *q, 
 }
 
 /* SQNR in dB of got against ref, capped to [-100, 100] (identical outputs give 100). */
-static double sqnr_db(const float *ref, const float *got, int64_t n)
+double qv_quant_sqnr_db(const float *ref, const float *got, int64_t n)
 {
     double sig = 0, noise = 0;
     for (int64_t k = 0; k < n; k++) {
@@ -266,9 +308,9 @@ enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,
     if (st == QV_OK) {
         double sum = 0;
         for (int64_t k = 0; k < n; k++)
-            sum += sqnr_db(s->ref + k * s->out_elems, out + k * s->out_elems, s->out_elems);
+            sum += qv_quant_sqnr_db(s->ref + k * s->out_elems, out + k * s->out_elems, s->out_elems);
         if (ret_sqnr_db)
-            *ret_sqnr_db = sqnr_db(s->ref, out, n * s->out_elems);
+            *ret_sqnr_db = qv_quant_sqnr_db(s->ref, out, n * s->out_elems);
         if (ret_mean_sample_db)
             *ret_mean_sample_db = sum / (double)n;
     }

@@ -471,8 +471,10 @@ static enum qv_status run_deliver(void *user, const struct qv_run_rows *rows,
 {
     struct runner_user *u = user;
     (void)err;
-    if (u->c->kept)
+    if (u->c->kept) {
         qv_sqnr_set_add_outputs(u->c->kept, rows->real[0], rows->n);
+        qv_sqnr_set_add_labels(u->c->kept, rows->labels, rows->n);
+    }
     return QV_OK;
 }
 

@@ -139,12 +139,30 @@ enum qv_status qv_sqnr_set_create(const struct qv_graph *g, int64_t max_samples,
 void qv_sqnr_set_add_inputs(struct qv_sqnr_set *s, const float *x, int64_t n);
 void qv_sqnr_set_add_outputs(struct qv_sqnr_set *s, const float *const *real, int64_t n);
 int64_t qv_sqnr_set_room_inputs(const struct qv_sqnr_set *s);
+/* Labels of the samples, appended in order (n values); NULL when the data had none. */
+void qv_sqnr_set_add_labels(struct qv_sqnr_set *s, const double *labels, int64_t n);
+/* Samples with inputs and outputs (and labels, when kept) so far. */
+int64_t qv_sqnr_set_samples(const struct qv_sqnr_set *s);
+const double *qv_sqnr_set_labels(const struct qv_sqnr_set *s);
+const float *qv_sqnr_set_reference(const struct qv_sqnr_set *s, int64_t *ret_out_elems);
+/* Runs graph q (the int8 engine: mixed graphs by node dtypes) over the set's inputs: outputs
+ * [n][out_elems] into dst (malloc'd by the caller). */
+enum qv_status qv_sqnr_set_run(struct qv_sqnr_set *s, const struct qv_graph *q, float *dst,
+                               struct qv_error *err);
+/* SQNR in dB of got against ref, capped to [-100, 100]. */
+double qv_quant_sqnr_db(const float *ref, const float *got, int64_t n);
 /* Pooled SQNR of all outputs, and the mean of the per-sample SQNRs (each capped to +-100 dB);
  * either pointer may be NULL. */
 enum qv_status qv_sqnr_set_eval(struct qv_sqnr_set *s, const struct qv_graph *q,
                                 double *ret_sqnr_db, double *ret_mean_sample_db,
                                 struct qv_error *err);
 void qv_sqnr_set_free(struct qv_sqnr_set *s);
+
+/* Sensitivity analysis of a solved plan on a set (sensitivity.c). */
+enum qv_status qv_sensitivity_run(const struct qv_qplan *p, const struct qv_quant_opts *o,
+                                  struct qv_sqnr_set *set, struct qv_sensitivity *ret,
+                                  struct qv_error *err);
+void qv_sensitivity_release(struct qv_sensitivity *s);
 
 /* ---- calibration containers (calib.c) ----------------------------------------------------- */
 

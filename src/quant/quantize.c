@@ -14,6 +14,7 @@ void qv_quant_result_release(struct qv_quant_result *r)
         return;
     qv_graph_free(r->graph);
     free(r->tensors);
+    qv_sensitivity_release(&r->sens);
     qv_dead_channels_free(r->dead, r->n_dead);
     memset(r, 0, sizeof(*r));
 }
@@ -145,7 +146,7 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
 {
     struct qv_quant_result r = { 0 };
     struct qv_qplan p;
-    struct qv_sqnr_set *set = NULL, *owned = NULL;
+    struct qv_sqnr_set *set = NULL, *owned = NULL, *sens_owned = NULL;
     struct qv_quant_opts o = *opts;
     enum qv_status st = QV_OK;
     if (!g->finalized)
@@ -200,6 +201,29 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
             goto fail;
         r.has_sqnr = true;
     }
+    if (o.sensitivity) {
+        struct qv_sqnr_set *sset = set;
+        if (o.sens_data && g->n_inputs != 1) {
+            st = qv_fail(err, QV_E_USAGE, "the sensitivity analysis measures one-input models; "
+                         "this one has %d inputs", g->n_inputs);
+            goto fail;
+        }
+        if (o.sens_data) {
+            st = qv_sqnr_set_open(g, o.sens_data, o.data_opts,
+                                  o.sens_samples > 0 ? o.sens_samples : 512, &sens_owned, err);
+            if (st != QV_OK)
+                goto fail;
+            sset = sens_owned;
+        }
+        if (!sset) {
+            st = qv_fail(err, QV_E_USAGE, "the sensitivity analysis needs data (and measures "
+                         "one-input models)");
+            goto fail;
+        }
+        if ((st = qv_sensitivity_run(&p, &o, sset, &r.sens, err)) != QV_OK)
+            goto fail;
+        r.has_sensitivity = true;
+    }
     for (int32_t i = 0; i < c->n_warnings; i++)
         warn(&r, "%s", c->warnings[i]);
     for (int32_t t = 0; t < p.nt; t++)
@@ -211,12 +235,14 @@ enum qv_status qv_quantize(const struct qv_graph *g, const struct qv_calib *c,
         warn(&r, "weights '%s': %d of %d output channels quantize to all zeros",
              g->tensors[r.dead[i].tensor].name, r.dead[i].n_dead, r.dead[i].n_channels);
     qv_sqnr_set_free(owned);
+    qv_sqnr_set_free(sens_owned);
     qv_qplan_release(&p);
     *ret_result = r;
     return QV_OK;
 fail:
     qv_graph_error_locate(g, err);
     qv_sqnr_set_free(owned);
+    qv_sqnr_set_free(sens_owned);
     qv_qplan_release(&p);
     qv_quant_result_release(&r);
     return st;

@@ -346,6 +346,68 @@ START_TEST(calibration_set_warnings)
 }
 END_TEST
 
+/* --sensitivity: the ranked table and the culprit, JSON, and its usage errors. */
+START_TEST(sensitivity_names_the_culprit)
+{
+    char *dir = qvt_tmpdir();
+    char *model = qvt_path(dir, "s.tflite"), *out = NULL, *errs = NULL;
+    const char *m = qvt_source("datasets/digits/model.tflite");
+    const char *d = qvt_source("datasets/digits/calib/inputs.npy");
+    const char *gd = qvt_source("datasets/digits/golden/inputs.npy");
+    const char *gl = qvt_source("datasets/digits/golden/labels.csv");
+    /* a model directory: its golden set and task */
+    ck_assert_int_eq(RUN(&out, NULL, "quantize", qvt_source("datasets/digits"), "-o", model,
+                         "--sensitivity"), 0);
+    ck_assert_msg(strstr(out, "sensitivity on 360 samples") && strstr(out, "accuracy 0.9833")
+                  && strstr(out, "culprit: node 6 (FULLY_CONNECTED"), "%s", out);
+    free(out);
+    /* JSON: every node, culprit first, with the metric */
+    ck_assert_int_eq(RUN(&out, NULL, "quantize", m, d, "-o", model, "--json",
+                         "--sensitivity-data", gd, "--labels", gl, "--task", "classification"),
+                     0);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    const cJSON *s = cJSON_GetObjectItem(j, "sensitivity");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(cJSON_GetObjectItem(s, "metric")->valuestring, "accuracy");
+    ck_assert_int_eq(cJSON_GetObjectItem(s, "samples")->valueint, 360);
+    const cJSON *layers = cJSON_GetObjectItem(s, "layers");
+    ck_assert_int_eq(cJSON_GetArraySize(layers), 8);
+    const cJSON *first = cJSON_GetArrayItem(layers, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(first, "node")->valueint, 6);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(first, "metric_alone_float"));
+    cJSON_Delete(j);
+    free(out);
+    /* DATA without labels: the calibration samples, SQNR only */
+    ck_assert_int_eq(RUN(&out, NULL, "quantize", m, d, "-o", model, "--sensitivity"), 0);
+    ck_assert_msg(strstr(out, "culprit: node") && !strstr(out, "accuracy"), "%s", out);
+    free(out);
+    /* usage errors */
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", m, d, "-o", model, "--sensitivity-data", gd,
+                         "--labels", gl), 2);
+    ck_assert_msg(strstr(errs, "together") != NULL, "%s", errs);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", m, d, "-o", model, "--labels", gl), 2);
+    ck_assert_msg(strstr(errs, "go with --sensitivity") != NULL, "%s", errs);
+    free(errs);
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", m, d, "-o", model, "--sensitivity-data", gd,
+                         "--labels", gl, "--task", "ranking"), 2);
+    ck_assert_msg(strstr(errs, "'ranking'") != NULL, "%s", errs);
+    free(errs);
+    /* labels that do not fit the samples name the file */
+    char *shortl = qvt_path(dir, "short.csv");
+    qvt_write_file(shortl, "0\n1\n2\n", 6);
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", m, d, "-o", model, "--sensitivity-data", gd,
+                         "--labels", shortl, "--task", "classification"), 2);
+    ck_assert_msg(strstr(errs, shortl) != NULL, "%s", errs);
+    free(errs);
+    free(shortl);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_quant_suite(void)
 {
     Suite *s = suite_create("cli_quant");
@@ -357,6 +419,7 @@ static Suite *cli_quant_suite(void)
     tcase_add_test(tc, bad_input_exit_2);
     tcase_add_test(tc, float_io_model_runs_on_float_data);
     tcase_add_test(tc, calibration_set_warnings);
+    tcase_add_test(tc, sensitivity_names_the_culprit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -941,6 +941,67 @@ START_TEST(mixed_graphs)
 }
 END_TEST
 
+/* Sensitivity: every non-folded node ranked, the culprit first; a node that shares its input's
+ * parameters (RESHAPE) kept float among int8 neighbours changes nothing. */
+START_TEST(sensitivity_ranks_layers)
+{
+    struct qv_graph *g = digits();
+    const char *calib = qvt_source("datasets/digits/calib/inputs.npy");
+    struct qv_calib *c = calib_of(g, calib);
+    struct qv_quant_opts o = QV_QUANT_OPTS_INIT;
+    struct qv_quant_result r;
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_data_spec gd = spec_of(qvt_source("datasets/digits/golden/inputs.npy"));
+    gd.labels = qvt_source("datasets/digits/golden/labels.csv");
+    o.sensitivity = true;
+    o.sens_data = &gd;
+    o.sens_metric = QV_SENS_ACCURACY;
+    ck_assert_msg(qv_quantize(g, c, &o, &r, &err) == QV_OK, "%s", err.msg);
+    ck_assert(r.has_sensitivity);
+    const struct qv_sensitivity *s = &r.sens;
+    ck_assert_int_eq(s->n_layers, g->n_nodes);
+    ck_assert_int_eq(s->samples, 360);
+    ck_assert_int_eq(s->metric, QV_SENS_ACCURACY);
+    ck_assert_msg(s->metric_float > 0.95 && s->metric_int8 > 0.95, "%g %g", s->metric_float,
+                  s->metric_int8);
+    ck_assert(isfinite(s->sqnr_int8_db) && s->sqnr_int8_db > 30.0);
+    bool seen[64] = { false };
+    int32_t reshapes = 0;
+    for (int32_t i = 0; i < s->n_layers; i++) {
+        const struct qv_sens_layer *l = &s->layers[i];
+        ck_assert(l->node >= 0 && l->node < g->n_nodes && !seen[l->node]);
+        seen[l->node] = true;
+        ck_assert(isfinite(l->sqnr_alone_int8_db) && isfinite(l->sqnr_alone_float_db));
+        ck_assert(l->metric_alone_int8 > 0.9 && l->metric_alone_float > 0.9);
+        if (i > 0)
+            ck_assert(s->layers[i - 1].sqnr_alone_int8_db <= l->sqnr_alone_int8_db);
+        if (g->nodes[l->node].op == QV_OP_RESHAPE) {
+            ck_assert_msg(fabs(l->sqnr_alone_float_db - s->sqnr_int8_db) < 1e-9, "%.9f vs %.9f",
+                          l->sqnr_alone_float_db, s->sqnr_int8_db);
+            reshapes++;
+        }
+    }
+    ck_assert_int_eq(reshapes, 1);
+    ck_assert_int_eq(g->nodes[s->layers[0].node].op, QV_OP_FULLY_CONNECTED);
+    qv_quant_result_release(&r);
+    /* without labelled data: the calibration samples, SQNR only */
+    struct qv_data_spec cd = spec_of(calib);
+    o.sens_data = NULL;
+    o.data = &cd;
+    ck_assert_msg(qv_quantize(g, c, &o, &r, &err) == QV_OK, "%s", err.msg);
+    ck_assert(r.has_sensitivity);
+    ck_assert_int_eq(r.sens.metric, QV_SENS_NONE);
+    ck_assert_int_eq(r.sens.n_layers, g->n_nodes);
+    ck_assert_int_gt(r.sens.samples, 0);
+    qv_quant_result_release(&r);
+    /* no data at all: a usage error, not a crash */
+    o.data = NULL;
+    ck_assert_int_eq(qv_quantize(g, c, &o, &r, &err), QV_E_USAGE);
+    qv_calib_free(c);
+    qv_graph_free(g);
+}
+END_TEST
+
 Suite *quant_suite(void)
 {
     Suite *s = suite_create("quant");
@@ -968,6 +1029,7 @@ Suite *quant_suite(void)
     tcase_add_test(tc, bias_correction_changes_biases);
     tcase_add_test(tc, auto_picks_better_ranges_on_outliers);
     tcase_add_test(tc, mixed_graphs);
+    tcase_add_test(tc, sensitivity_ranks_layers);
     suite_add_tcase(s, tc);
     return s;
 }
