@@ -25,12 +25,14 @@ static const char usage[] =
     "  --save-outputs OUT.npy  raw output tensor of every sample\n"
     "  --save-tensors DIR      every intermediate tensor as DIR/t<index>.npy (+ index.csv)\n"
     "  --plain-loops           int8: reference loops instead of the fast GEMM path\n"
+    "  --hybrid tflite|dequantize  hybrid layers (int8 weights, float activations): TFLite's\n"
+    "                          hybrid arithmetic (default) or float on dequantized weights\n"
     "  --json                  print the metrics as JSON\n"
     CLI_RUN_HELP
     "  --help                  this text\n";
 
 enum { OPT_ENGINE = 256, OPT_ROUNDING, OPT_LABELS, OPT_LABEL_COLUMN, OPT_SAVE_OUTPUTS,
-       OPT_SAVE_TENSORS, OPT_PLAIN, OPT_JSON, OPT_TASK };
+       OPT_SAVE_TENSORS, OPT_PLAIN, OPT_JSON, OPT_TASK, OPT_HYBRID };
 
 static bool parse_task(const char *text, enum qv_task *ret)
 {
@@ -45,8 +47,18 @@ static bool parse_task(const char *text, enum qv_task *ret)
     return false;
 }
 
+/* What the hybrid layers ran, or NULL for a model without any. */
+static const char *hybrid_desc(const struct qv_eval_opts *eo, int32_t n_hybrid, bool json)
+{
+    if (n_hybrid == 0)
+        return NULL;
+    if (eo->engine.hybrid == QV_HYBRID_TFLITE)
+        return json ? "tflite" : "TFLite's hybrid arithmetic";
+    return json ? "dequantize" : "float on dequantized weights";
+}
+
 static void print_result(const struct qv_eval_opts *eo, const struct qv_eval_result *r,
-                         const char *model, const char *out, bool json)
+                         const char *model, const char *out, bool json, int32_t n_hybrid)
 {
     const char *engine = eo->engine.kind == QV_ENGINE_FLOAT ? "float" : "int8";
     if (json) {
@@ -59,6 +71,9 @@ static void print_result(const struct qv_eval_opts *eo, const struct qv_eval_res
         if (r->has_labels && eo->task == QV_TASK_CLASSIFICATION)
             printf(", \"correct\": %lld, \"accuracy\": %.6f", (long long)r->correct,
                    r->accuracy);
+        if (n_hybrid)
+            printf(", \"hybrid_nodes\": %d, \"hybrid\": \"%s\"", (int)n_hybrid,
+                   hybrid_desc(eo, n_hybrid, true));
         printf(", \"predictions\": ");
         if (out)
             qv_json_fputs(stdout, out);
@@ -72,6 +87,8 @@ static void print_result(const struct qv_eval_opts *eo, const struct qv_eval_res
         printf(", accuracy %.4f (%lld/%lld)", r->accuracy, (long long)r->correct,
                (long long)r->n);
     printf("\n");
+    if (n_hybrid)
+        printf("hybrid layers: %d, %s\n", (int)n_hybrid, hybrid_desc(eo, n_hybrid, false));
     if (out)
         printf("predictions: %s\n", out);
     if (eo->save_outputs)
@@ -92,6 +109,7 @@ int cmd_eval(int argc, char **argv)
         { "save-outputs", required_argument, NULL, OPT_SAVE_OUTPUTS },
         { "save-tensors", required_argument, NULL, OPT_SAVE_TENSORS },
         { "plain-loops", no_argument, NULL, OPT_PLAIN },
+        { "hybrid", required_argument, NULL, OPT_HYBRID },
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
@@ -131,6 +149,15 @@ int cmd_eval(int argc, char **argv)
         case OPT_SAVE_OUTPUTS: save_outputs = optarg; break;
         case OPT_SAVE_TENSORS: save_tensors = optarg; break;
         case OPT_PLAIN: eo.engine.plain_loops = true; break;
+        case OPT_HYBRID:
+            if (strcmp(optarg, "tflite") == 0)
+                eo.engine.hybrid = QV_HYBRID_TFLITE;
+            else if (strcmp(optarg, "dequantize") == 0)
+                eo.engine.hybrid = QV_HYBRID_DEQUANTIZE;
+            else
+                return cli_usage_error("eval", "--hybrid expects tflite or dequantize, got '%s'",
+                                       optarg);
+            break;
         case OPT_JSON: json = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
@@ -200,7 +227,7 @@ int cmd_eval(int argc, char **argv)
     } else {
         eo.save_outputs = save_outputs;
         eo.save_tensors = save_tensors;
-        print_result(&eo, &r, model, out, json);
+        print_result(&eo, &r, model, out, json, qv_graph_count_hybrid(g));
     }
     if (have_result)
         qv_eval_result_release(&r);

@@ -38,10 +38,21 @@
  */
 enum qv_engine_kind { QV_ENGINE_FLOAT = 0, QV_ENGINE_INT8 = 1, QV_ENGINE_KIND_COUNT };
 
+/*
+ * Hybrid nodes (dynamic-range quantization: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED with
+ * float32 activations and int8 constant weights; qv_node_is_hybrid), in either engine:
+ * QV_HYBRID_TFLITE (default) reproduces TFLite's hybrid kernels (the float input quantized on
+ * the fly to int8 per sample or row, int32 sums, rescaled to float); QV_HYBRID_DEQUANTIZE runs
+ * the ideal float computation on the dequantized weights.
+ */
+enum qv_hybrid_mode { QV_HYBRID_TFLITE = 0, QV_HYBRID_DEQUANTIZE = 1, QV_HYBRID_MODE_COUNT };
+
 /* How a node runs in an engine (qv_engine_node_exec). */
 enum qv_exec {
     QV_EXEC_FLOAT,          /* float32 kernel */
     QV_EXEC_INT8,           /* bit-exact int8 kernel */
+    QV_EXEC_HYBRID,         /* hybrid node, TFLite's hybrid arithmetic */
+    QV_EXEC_DEQUANTIZED,    /* hybrid node, float32 kernel on dequantized weights */
     QV_EXEC_COUNT
 };
 
@@ -69,12 +80,14 @@ struct qv_engine_opts {
     enum qv_rounding rounding;     /* int8 only */
     int64_t max_batch;             /* samples per run; clamped to 1 when the graph cannot batch */
     bool plain_loops;              /* disable the fast GEMM paths (tests compare both) */
+    enum qv_hybrid_mode hybrid;    /* hybrid nodes (default QV_HYBRID_TFLITE) */
     qv_observe_fn observe;
     void *observe_user;
 };
 
 #define QV_ENGINE_OPTS_INIT { .kind = QV_ENGINE_FLOAT, .rounding = QV_ROUNDING_DOUBLE, \
-                              .max_batch = 1, .plain_loops = false, .observe = NULL, \
+                              .max_batch = 1, .plain_loops = false,                     \
+                              .hybrid = QV_HYBRID_TFLITE, .observe = NULL,              \
                               .observe_user = NULL }
 
 struct qv_engine;
@@ -84,7 +97,10 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
                                 struct qv_engine **ret_engine, struct qv_error *err);
 void qv_engine_free(struct qv_engine *e);
 
-/* How node `node` runs (see enum qv_engine_kind); its name: "float", "int8". */
+/*
+ * How node `node` runs (see enum qv_engine_kind and enum qv_hybrid_mode); its name: "float",
+ * "int8", "hybrid", "dequantized".
+ */
 enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node);
 const char *qv_exec_name(enum qv_exec x);
 

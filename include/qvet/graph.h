@@ -135,6 +135,8 @@ struct qv_attrs {
     int32_t axis;                  /* CONCATENATION (negative counts from the end) */
     bool keep_dims;                /* MEAN */
     bool keep_num_dims;            /* FULLY_CONNECTED */
+    bool asymmetric_quantize_inputs; /* FULLY_CONNECTED with hybrid weights: quantize each input
+                                      * row asymmetrically (else symmetrically) */
     int32_t n_squeeze;             /* SQUEEZE: 0 = every size-1 dim */
     int32_t squeeze_dims[QV_MAX_RANK];
     int32_t n_new_shape;           /* RESHAPE option new_shape (0 = absent) */

@@ -44,6 +44,7 @@ struct qv_engine {
     size_t arena_bytes;
     void **fowned;                 /* [n_tensors]: the fviews' buffers */
     enum qv_kernel_family *family; /* [n_nodes] */
+    enum qv_exec *exec;            /* [n_nodes] */
     struct qv_kernel_ctx *ctx;     /* [n_nodes] */
     void (**kernels)(const struct qv_kernel_ctx *);  /* [n_nodes]: eval chosen at prepare */
     bool *keep;                    /* [n_nodes]: observed */
@@ -248,7 +249,14 @@ static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
         const enum qv_kernel_family fam = node_family(e, n);
         const struct qv_kernel_def *k = &qv_kernel_tables[fam][n->op];
         struct qv_kernel_ctx *c = &e->ctx[ni];
+        const bool hybrid = fam == QV_KERNELS_F32 && qv_node_is_hybrid(g, ni);
+        const int32_t hybrid_w = hybrid ? qv_op_hybrid_weight(n->op) : -1;
         e->family[ni] = fam;
+        e->exec[ni] = fam == QV_KERNELS_S8 ? QV_EXEC_INT8
+                      : !hybrid            ? QV_EXEC_FLOAT
+                      : e->opts.hybrid == QV_HYBRID_TFLITE ? QV_EXEC_HYBRID
+                                                           : QV_EXEC_DEQUANTIZED;
+        c->hybrid = e->exec[ni] == QV_EXEC_HYBRID;
         c->g = g;
         c->node = n;
         c->node_index = ni;
@@ -256,7 +264,7 @@ static enum qv_status prepare_nodes(struct qv_engine *e, struct qv_error *err)
         c->n_out = n->n_outputs;
         for (int32_t k = 0; k < n->n_inputs; k++) {
             struct qv_tensor_view *v = NULL;
-            if (n->inputs[k] >= 0 && fam == QV_KERNELS_F32) {
+            if (n->inputs[k] >= 0 && fam == QV_KERNELS_F32 && !(c->hybrid && k == hybrid_w)) {
                 enum qv_status st = float_view(e, n->inputs[k], &v, err);
                 if (st != QV_OK)
                     return st;
@@ -310,8 +318,9 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     if (st != QV_OK)
         return st;
     if ((unsigned)opts->kind >= QV_ENGINE_KIND_COUNT ||
-        (unsigned)opts->rounding >= QV_ROUNDING_COUNT)
-        return qv_fail(err, QV_E_USAGE, "unknown engine kind or rounding");
+        (unsigned)opts->rounding >= QV_ROUNDING_COUNT ||
+        (unsigned)opts->hybrid >= QV_HYBRID_MODE_COUNT)
+        return qv_fail(err, QV_E_USAGE, "unknown engine kind, rounding or hybrid mode");
     struct qv_engine *e = calloc(1, sizeof(*e));
     if (!e)
         return qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
@@ -323,11 +332,12 @@ enum qv_status qv_engine_create(const struct qv_graph *g, const struct qv_engine
     e->batched = calloc(nt, sizeof(*e->batched));
     e->fowned = calloc(nt, sizeof(*e->fowned));
     e->family = calloc(nn, sizeof(*e->family));
+    e->exec = calloc(nn, sizeof(*e->exec));
     e->ctx = calloc(nn, sizeof(*e->ctx));
     e->keep = calloc(nn, sizeof(*e->keep));
     e->kernels = calloc(nn, sizeof(*e->kernels));
     shapes = calloc(nt, sizeof(*shapes));
-    if (!e->views || !e->fviews || !e->batched || !e->fowned || !e->family ||
+    if (!e->views || !e->fviews || !e->batched || !e->fowned || !e->family || !e->exec ||
         !e->ctx || !e->keep || !e->kernels || !shapes) {
         st = qv_fail(err, QV_E_NOMEM, "out of memory creating an engine");
         goto fail;
@@ -369,6 +379,7 @@ void qv_engine_free(struct qv_engine *e)
     free(e->batched);
     free(e->fowned);
     free(e->family);
+    free(e->exec);
     free(e->ctx);
     free(e->keep);
     free(e->kernels);
@@ -377,13 +388,14 @@ void qv_engine_free(struct qv_engine *e)
 
 enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node)
 {
-    return e->family[node] == QV_KERNELS_S8 ? QV_EXEC_INT8 : QV_EXEC_FLOAT;
+    return e->exec[node];
 }
 
 const char *qv_exec_name(enum qv_exec x)
 {
     static const char *const names[QV_EXEC_COUNT] = {
-        [QV_EXEC_FLOAT] = "float", [QV_EXEC_INT8] = "int8",
+        [QV_EXEC_FLOAT] = "float", [QV_EXEC_INT8] = "int8", [QV_EXEC_HYBRID] = "hybrid",
+        [QV_EXEC_DEQUANTIZED] = "dequantized",
     };
     return (unsigned)x < QV_EXEC_COUNT ? names[x] : "?";
 }

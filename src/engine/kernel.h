@@ -26,6 +26,8 @@ struct qv_kernel_ctx {
     struct qv_tensor_view *out[QV_MAX_OUTPUTS];
     enum qv_rounding rounding;     /* int8 engine only */
     bool plain_loops;              /* use the straightforward loops, not the fast path */
+    bool hybrid;                   /* float kernel of a hybrid node: run TFLite's hybrid
+                                    * arithmetic; in[1] is the raw int8 weights' view */
     void *params;                  /* set by prepare (malloc); the engine free()s it */
     size_t scratch_size;           /* set by prepare: bytes of scratch eval needs */
     void *scratch;                 /* provided by the engine before eval, 64-byte aligned */

@@ -38,7 +38,8 @@
  *     attrs   object (optional), every key optional with the defaults of qv_attrs_init:
  *             padding "SAME" | "VALID"; stride_h, stride_w, dilation_h, dilation_w, filter_h,
  *             filter_w, depth_multiplier, axis (int32); activation "NONE" | "RELU" |
- *             "RELU_N1_TO_1" | "RELU6"; beta, alpha (numbers); keep_dims, keep_num_dims
+ *             "RELU_N1_TO_1" | "RELU6"; beta, alpha (numbers); keep_dims, keep_num_dims,
+ *             asymmetric_quantize_inputs
  *             (booleans); squeeze_dims, new_shape (arrays of at most 8 int32)
  *   inputs, outputs   graph input and output tensor indices (required)
  *
@@ -79,6 +80,8 @@ const struct attr_def qv_json_attr_defs[] = {
     { "axis", ATTR_INT, offsetof(struct qv_attrs, axis), 0 },
     { "keep_dims", ATTR_BOOL, offsetof(struct qv_attrs, keep_dims), 0 },
     { "keep_num_dims", ATTR_BOOL, offsetof(struct qv_attrs, keep_num_dims), 0 },
+    { "asymmetric_quantize_inputs", ATTR_BOOL,
+      offsetof(struct qv_attrs, asymmetric_quantize_inputs), 0 },
     { "squeeze_dims", ATTR_LIST, offsetof(struct qv_attrs, squeeze_dims),
       offsetof(struct qv_attrs, n_squeeze) },
     { "new_shape", ATTR_LIST, offsetof(struct qv_attrs, new_shape),

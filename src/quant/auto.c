@@ -212,6 +212,7 @@ enum qv_status qv_sqnr_set_open(const struct qv_graph *g, const struct qv_data_s
     ro.n_sides = 1;
     ro.sides[0].graph = g;
     ro.sides[0].engine.kind = QV_ENGINE_FLOAT;
+    ro.sides[0].engine.hybrid = QV_HYBRID_DEQUANTIZE;   /* as calibration (calib.c) */
     ro.sides[0].engine.plain_loops = opts->plain_loops;
     ro.batch = opts->batch;
     ro.n_threads = opts->n_threads;

@@ -499,6 +499,8 @@ enum qv_status qv_calib_run(const struct qv_graph *g, const struct qv_data_spec 
     ro.n_sides = 1;
     ro.sides[0].graph = g;
     ro.sides[0].engine.kind = QV_ENGINE_FLOAT;
+    /* a hybrid model calibrates on its ideal float computation (dequantized weights) */
+    ro.sides[0].engine.hybrid = QV_HYBRID_DEQUANTIZE;
     ro.sides[0].engine.plain_loops = opts->plain_loops;
     ro.batch = opts->batch;
     ro.n_threads = opts->n_threads;

@@ -136,6 +136,33 @@ START_TEST(inspect_names_hybrid_models)
 }
 END_TEST
 
+/* eval says which arithmetic the hybrid layers ran, and --hybrid picks it (engine's test). */
+START_TEST(eval_hybrid_modes)
+{
+    char *out = NULL, *errs = NULL;
+    const char *m = fixture("hybrid/ds_cnn_128/model.tflite");
+    const char *x = fixture("hybrid/ds_cnn_128/input.npy");
+    ck_assert_int_eq(RUN(&out, &errs, "eval", m, x), 0);
+    HAS(out, "hybrid layers: 10, TFLite's hybrid arithmetic");
+    free(out);
+    free(errs);
+    ck_assert_int_eq(RUN(&out, &errs, "eval", "--hybrid", "dequantize", "--json", m, x), 0);
+    HAS(out, "\"hybrid_nodes\": 10, \"hybrid\": \"dequantize\"");
+    free(out);
+    free(errs);
+    ck_assert_int_eq(RUN(&out, &errs, "eval", "--hybrid", "ideal", m, x), 2);
+    HAS(errs, "--hybrid expects tflite or dequantize, got 'ideal'");
+    free(out);
+    free(errs);
+    /* a model without hybrid layers says nothing about them */
+    ck_assert_int_eq(RUN(&out, &errs, "eval", fixture("mixed/float_dw/model.tflite"),
+                         fixture("mixed/float_dw/input.npy")), 0);
+    ck_assert_ptr_null(strstr(out, "hybrid"));
+    free(out);
+    free(errs);
+}
+END_TEST
+
 START_TEST(eval_run_compare_refuse_with_the_list)
 {
     char *dir = qvt_tmpdir();
@@ -321,6 +348,7 @@ Suite *cli_model_suite(void)
     tcase_add_test(tc, inspect_lists_unsupported_ops_and_variables);
     tcase_add_test(tc, inspect_names_hybrid_models);
     tcase_add_test(tc, eval_run_compare_refuse_with_the_list);
+    tcase_add_test(tc, eval_hybrid_modes);
     tcase_add_test(tc, engine_errors_name_the_model);
     tcase_add_test(tc, export_c_creates_the_directory);
     tcase_add_test(tc, hostile_quant_cases);

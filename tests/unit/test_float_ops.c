@@ -77,6 +77,7 @@ static int64_t run_op_q(enum qv_op op, const struct qv_attrs *attrs, int n_in,
     o.kind = QV_ENGINE_FLOAT;
     o.max_batch = batch;
     o.plain_loops = plain;
+    o.hybrid = QV_HYBRID_DEQUANTIZE;   /* the expectations here are on dequantized weights */
     if (qv_engine_create(g, &o, &e, &err) != QV_OK)
         ck_abort_msg("engine: %s", err.msg);
     ck_assert_int_eq(qv_engine_max_batch(e), batch);

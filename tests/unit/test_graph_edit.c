@@ -687,8 +687,10 @@ START_TEST(hybrid_nodes_and_dequantize_pass)
     ck_assert_int_eq(g->tensors[1].dtype, QV_DTYPE_I8);
     ck_assert_int_eq(((const int8_t *)g->tensors[1].data)[0], -128);
 
-    /* the float engine on both graphs: the pass computes what it computes on the hybrid one */
+    /* the float engine on both graphs: the pass computes what it computes on the hybrid one
+     * when the engine runs hybrid nodes on dequantized weights */
     struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    o.hybrid = QV_HYBRID_DEQUANTIZE;
     struct qv_engine *ea = NULL, *eb = NULL;
     ck_assert_int_eq(qv_engine_create(g, &o, &ea, &err), QV_OK);
     ck_assert_int_eq(qv_engine_create(f, &o, &eb, &err), QV_OK);

@@ -17,6 +17,7 @@
 #include "engine/kernel.h"
 #include "engine/float/float_common.h"
 #include "engine/float/gemm_f32.h"
+#include "engine/float/hybrid_f32.h"
 
 struct conv_geom {
     struct qv_f32_window w;
@@ -108,6 +109,8 @@ enum qv_status qv_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *
                             "and %lld output channels",
                             n->name, (long long)cout, (long long)fcin, (long long)cin,
                             (long long)c->out[0]->shape.dims[3]);
+    if (c->hybrid)
+        return qv_hybrid_prepare(c, err);
     struct conv_geom g;
     conv_geom(c, &g);
     const bool constant = f->t->data != NULL && (!b || b->t->data != NULL);
@@ -182,8 +185,21 @@ static void conv_plain(const struct qv_kernel_ctx *c, const struct conv_geom *g)
     }
 }
 
+/* NHWC dims of a rank-4 view. */
+static struct qv_dims dims4(const struct qv_tensor_view *v)
+{
+    return (struct qv_dims){ v->shape.dims[0], v->shape.dims[1], v->shape.dims[2],
+                             v->shape.dims[3] };
+}
+
 void qv_conv_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
+    if (c->hybrid) {
+        const struct qv_dims xd = dims4(c->in[0]), fd = dims4(c->in[1]), od = dims4(c->out[0]);
+        qv_conv_2d_hybrid(c->params, c->scratch, &xd, c->in[0]->data, &fd, c->in[1]->t->data,
+                          c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL, &od, c->out[0]->data);
+        return;
+    }
     const struct conv_params *p = c->params;
     struct conv_geom g;
     conv_geom(c, &g);

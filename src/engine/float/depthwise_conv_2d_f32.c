@@ -12,6 +12,7 @@
 
 #include "engine/kernel.h"
 #include "engine/float/float_common.h"
+#include "engine/float/hybrid_f32.h"
 
 enum qv_status qv_depthwise_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -39,11 +40,25 @@ enum qv_status qv_depthwise_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct 
                             "DEPTHWISE_CONV_2D '%s': bias '%s' must hold %lld float or quantized "
                             "values",
                             n->name, b->t->name, (long long)cout);
+    if (c->hybrid)
+        return qv_hybrid_prepare(c, err);
     return QV_OK;
 }
 
 void qv_depthwise_conv_2d_f32_eval(const struct qv_kernel_ctx *c)
 {
+    if (c->hybrid) {
+        const struct qv_shape *xs = &c->in[0]->shape, *fs = &c->in[1]->shape;
+        const struct qv_shape *os = &c->out[0]->shape;
+        const struct qv_dims xd = { xs->dims[0], xs->dims[1], xs->dims[2], xs->dims[3] };
+        const struct qv_dims fd = { fs->dims[0], fs->dims[1], fs->dims[2], fs->dims[3] };
+        const struct qv_dims od = { os->dims[0], os->dims[1], os->dims[2], os->dims[3] };
+        qv_depthwise_conv_2d_hybrid(c->params, c->scratch, &xd, c->in[0]->data, &fd,
+                                    c->in[1]->t->data,
+                                    c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL, &od,
+                                    c->out[0]->data);
+        return;
+    }
     const struct qv_shape *fs = &c->in[1]->shape;
     const struct qv_attrs *a = &c->node->attrs;
     struct qv_f32_window w;

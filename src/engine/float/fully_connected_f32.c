@@ -15,6 +15,7 @@
 #include "engine/kernel.h"
 #include "engine/float/float_common.h"
 #include "engine/float/gemm_f32.h"
+#include "engine/float/hybrid_f32.h"
 
 /* Set by prepare; absent for the plain loops (non-constant weights or bias). */
 struct fc_params {
@@ -50,6 +51,8 @@ enum qv_status qv_fully_connected_f32_prepare(struct qv_kernel_ctx *c, struct qv
                             "FULLY_CONNECTED '%s': bias '%s' must hold %lld float or quantized "
                             "values",
                             n->name, b->t->name, (long long)units);
+    if (c->hybrid)
+        return qv_hybrid_prepare(c, err);
     const bool constant = w->t->data != NULL && (!b || b->t->data != NULL);
     if (c->plain_loops || !constant)
         return QV_OK;
@@ -74,6 +77,13 @@ void qv_fully_connected_f32_eval(const struct qv_kernel_ctx *c)
     const struct qv_shape *ws = &c->in[1]->shape;
     const int64_t units = ws->dims[0], depth = ws->dims[1];
     const int64_t rows = qv_shape_elems(&c->in[0]->shape) / depth;
+    if (c->hybrid) {
+        qv_fully_connected_hybrid(c->params, c->scratch, rows, units, depth, c->in[0]->data,
+                                  c->in[1]->t->data,
+                                  c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL,
+                                  c->out[0]->data);
+        return;
+    }
     const float *in = c->in[0]->data, *w = c->in[1]->data;
     const float *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
     float *out = c->out[0]->data;

@@ -191,7 +191,10 @@ enum qv_status qv_depthwise_conv_2d_tfl_read(const struct qv_tfl_opts_in *ctx, s
     return read_pos(in, 6, 1, "dilation_h_factor", n, &a->dilation_h, err);
 }
 
-/* FullyConnectedOptions: activation, weights_format (DEFAULT only), keep_num_dims. */
+/*
+ * FullyConnectedOptions: activation, weights_format (DEFAULT only), keep_num_dims,
+ * asymmetric_quantize_inputs (hybrid kernels only).
+ */
 enum qv_status qv_fully_connected_tfl_read(const struct qv_tfl_opts_in *ctx, struct qv_node *n,
                                            struct qv_error *err)
 {
@@ -201,7 +204,8 @@ enum qv_status qv_fully_connected_tfl_read(const struct qv_tfl_opts_in *ctx, str
     TRY(qv_fb_i8(in->fb, &in->t, 1, 0, &fmt, err));
     if (fmt != 0)
         return bad(in, n, 1, err, "weights_format", fmt, "only DEFAULT (0) is supported");
-    return qv_fb_bool(in->fb, &in->t, 2, false, &n->attrs.keep_num_dims, err);
+    TRY(qv_fb_bool(in->fb, &in->t, 2, false, &n->attrs.keep_num_dims, err));
+    return qv_fb_bool(in->fb, &in->t, 3, false, &n->attrs.asymmetric_quantize_inputs, err);
 }
 
 /* ReshapeOptions: new_shape (optional). */
@@ -391,6 +395,7 @@ enum qv_status qv_fully_connected_tfl_write(struct qv_tfl_opts_out *ctx, const s
     qv_fbb_start(b);
     qv_fbb_add_u8(b, 0, (uint8_t)n->attrs.act, 0);
     qv_fbb_add_u8(b, 2, n->attrs.keep_num_dims, 0);
+    qv_fbb_add_u8(b, 3, n->attrs.asymmetric_quantize_inputs, 0);
     *ret_offset = qv_fbb_end(b);
     return QV_OK;
 }
