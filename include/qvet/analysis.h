@@ -82,8 +82,10 @@ double qv_sqnr_db(const float *a, const float *b, int64_t n);
 
 /* Per-layer difference counts of two runs of the same tensors (int8 LSB or float units). */
 struct qv_layer_diff {
-    int32_t node;
+    int32_t node;                    /* of side b's graph */
     int32_t tensor;
+    int32_t tensor_a;                /* the paired tensor of side a's graph */
+    const char *pairing;             /* "index" (one graph), "name", "structure", "conversion" */
     int64_t elems;
     int64_t same, off_by_one, more;  /* |a - b| == 0, == 1 LSB, > 1 LSB (integer tensors) */
     double max_abs;                  /* largest |a - b| in stored units */
@@ -101,13 +103,18 @@ struct qv_compare_opts {
 
 /*
  * Runs graph a and graph b (may be the same graph) with their engine options over the data and
- * counts per-node differences of every tensor both graphs have under the same name. The result
- * array (one entry per matched tensor, in a's execution order) is malloc'd.
+ * counts per-node differences of every paired tensor: one graph pairs each tensor with itself;
+ * two graphs pair side b's layers with side a's as layers.h pairs an int8 model with its float
+ * model (by name when the names agree, else by structure, through QUANTIZE/DEQUANTIZE). The result
+ * array (one entry per paired tensor, in b's execution order) is malloc'd; with two graphs,
+ * *ret_pairing (may be NULL) receives the pairing (its unpaired layers and why), which the
+ * caller frees with qv_pairing_free.
  */
 enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *gb,
                               const struct qv_compare_opts *opts,
                               struct qv_layer_diff **ret_diffs, int32_t *ret_n,
-                              int64_t *ret_samples, struct qv_error *err);
+                              int64_t *ret_samples, struct qv_pairing **ret_pairing,
+                              struct qv_error *err);
 
 /*
  * Compares a run of g (engine options o) against tensors saved earlier in a directory by

@@ -29,6 +29,7 @@ struct stats {
 
 struct pair {
     int32_t node_a, node_b, tensor_a, tensor_b;
+    const char *how;
     enum qv_dtype dtype_a, dtype_b;  /* as held by each side (engine or file) */
     int64_t row_elems;
     struct qv_npy *saved;          /* saved mode: t<idx>.npy */
@@ -40,7 +41,10 @@ struct cmp {
     const struct qv_graph *ga, *gb;
     struct pair *pairs;
     int32_t n_pairs;
-    int32_t *pair_of_a, *pair_of_b;   /* node -> pair index or -1 */
+    int32_t *pair_of_a, *pair_of_b;   /* node -> (first) pair index or -1; several pairs may
+                                       * read one node of side a: see next_of_a */
+    int32_t *next_of_a;               /* [n_pairs]: the next pair reading the same a node, -1 */
+    struct qv_pairing *pairing;       /* two graphs: layers.h's pairing */
     bool saved;
     const char *dir;               /* saved mode: the directory, for messages */
 };
@@ -200,13 +204,15 @@ static enum qv_status cmp_tensors(void *state, int32_t side, int32_t node, int32
         return st;
     }
     if (side == 0) {
-        int32_t i = c->pair_of_a[node];
-        const struct pair *p = &c->pairs[i];
-        size_t es = qv_dtype_size(p->dtype_a);
-        enum qv_status st = rows_room(cc, i, n, es, err);
-        if (st == QV_OK)
+        for (int32_t i = c->pair_of_a[node]; i >= 0; i = c->next_of_a[i]) {
+            const struct pair *p = &c->pairs[i];
+            size_t es = qv_dtype_size(p->dtype_a);
+            enum qv_status st = rows_room(cc, i, n, es, err);
+            if (st != QV_OK)
+                return st;
             memcpy(cc->rows[i], views[0].data, (size_t)(n * p->row_elems) * es);
-        return st;
+        }
+        return QV_OK;
     }
     int32_t i = c->pair_of_b[node];
     accumulate(c, &c->pairs[i], &cc->st[i], cc->rows[i], views[0].data, n);
@@ -257,43 +263,76 @@ static int64_t row_elems_of(const struct qv_tensor *t)
     return n;
 }
 
+static enum qv_status add_pair(struct cmp *c, int32_t ta, int32_t tb, const char *how,
+                               enum qv_dtype (*held_a)(const struct qv_tensor *),
+                               enum qv_dtype (*held_b)(const struct qv_tensor *))
+{
+    const struct qv_graph *ga = c->ga, *gb = c->gb;
+    int32_t na = ga->tensors[ta].producer, nb = gb->tensors[tb].producer;
+    /* the observers see each node's first output: pairs of other tensors are left out */
+    if (na < 0 || nb < 0 || ga->nodes[na].outputs[0] != ta || gb->nodes[nb].outputs[0] != tb ||
+        qv_shape_elems(&ga->tensors[ta].shape) != qv_shape_elems(&gb->tensors[tb].shape))
+        return QV_OK;
+    struct pair *p = &c->pairs[c->n_pairs];
+    p->node_a = na;
+    p->node_b = nb;
+    p->tensor_a = ta;
+    p->tensor_b = tb;
+    p->how = how;
+    p->dtype_a = held_a(&ga->tensors[ta]);
+    p->dtype_b = held_b(&gb->tensors[tb]);
+    p->row_elems = row_elems_of(&gb->tensors[tb]);
+    qv_xacc_init(&p->total.sig);
+    qv_xacc_init(&p->total.noise);
+    c->next_of_a[c->n_pairs] = -1;
+    if (c->pair_of_a[na] < 0) {
+        c->pair_of_a[na] = c->n_pairs;
+    } else {
+        int32_t k = c->pair_of_a[na];
+        while (c->next_of_a[k] >= 0)
+            k = c->next_of_a[k];
+        c->next_of_a[k] = c->n_pairs;
+    }
+    c->pair_of_b[nb] = c->n_pairs;
+    c->n_pairs++;
+    return QV_OK;
+}
+
 static enum qv_status pair_up(struct cmp *c, enum qv_dtype (*held_a)(const struct qv_tensor *),
                               enum qv_dtype (*held_b)(const struct qv_tensor *),
                               struct qv_error *err)
 {
     const struct qv_graph *ga = c->ga, *gb = c->gb;
-    c->pairs = calloc((size_t)gb->n_nodes + 1, sizeof(*c->pairs));
+    enum qv_status st;
+    c->pairs = calloc((size_t)gb->n_tensors + 1, sizeof(*c->pairs));
+    c->next_of_a = calloc((size_t)gb->n_tensors + 1, sizeof(int32_t));
     c->pair_of_a = malloc(((size_t)ga->n_nodes + 1) * sizeof(int32_t));
     c->pair_of_b = malloc(((size_t)gb->n_nodes + 1) * sizeof(int32_t));
-    if (!c->pairs || !c->pair_of_a || !c->pair_of_b)
+    if (!c->pairs || !c->next_of_a || !c->pair_of_a || !c->pair_of_b)
         return qv_fail(err, QV_E_NOMEM, "out of memory pairing tensors");
     for (int32_t i = 0; i < ga->n_nodes; i++)
         c->pair_of_a[i] = -1;
     for (int32_t i = 0; i < gb->n_nodes; i++)
         c->pair_of_b[i] = -1;
-    for (int32_t oi = 0; oi < gb->n_nodes; oi++) {
-        int32_t nb = gb->order[oi];
-        int32_t tb = gb->nodes[nb].outputs[0];
-        int32_t ta = ga == gb ? tb : qv_graph_find_tensor(ga, gb->tensors[tb].name);
-        if (ta < 0 || ga->tensors[ta].producer < 0 ||
-            qv_shape_elems(&ga->tensors[ta].shape) != qv_shape_elems(&gb->tensors[tb].shape))
-            continue;
-        struct pair *p = &c->pairs[c->n_pairs];
-        p->node_a = ga->tensors[ta].producer;
-        p->node_b = nb;
-        p->tensor_a = ta;
-        p->tensor_b = tb;
-        p->dtype_a = held_a(&ga->tensors[ta]);
-        p->dtype_b = held_b(&gb->tensors[tb]);
-        p->row_elems = row_elems_of(&gb->tensors[tb]);
-        qv_xacc_init(&p->total.sig);
-        qv_xacc_init(&p->total.noise);
-        c->pair_of_a[p->node_a] = c->n_pairs;
-        c->pair_of_b[nb] = c->n_pairs;
-        c->n_pairs++;
+    if (ga == gb) {
+        for (int32_t oi = 0; oi < gb->n_nodes; oi++) {
+            int32_t tb = gb->nodes[gb->order[oi]].outputs[0];
+            add_pair(c, tb, tb, "index", held_a, held_b);
+        }
+    } else {
+        /* layers.h: side a is the reference (the float model), side b the tested model */
+        if ((st = qv_pairing_build(ga, gb, NULL, &c->pairing, err)) != QV_OK)
+            return st;
+        for (int32_t i = 0; i < c->pairing->n_pairs; i++) {
+            const struct qv_layer_pair *lp = &c->pairing->pairs[i];
+            if (lp->how == QV_PAIR_NONE || lp->node_q < 0 || lp->tensor_f < 0)
+                continue;
+            add_pair(c, lp->tensor_f, lp->tensor_q, qv_pair_how_name(lp->how), held_a, held_b);
+        }
     }
     if (c->n_pairs == 0)
-        return qv_fail(err, QV_E_INPUT, "the two models share no tensor names to compare");
+        return qv_fail(err, QV_E_INPUT, "no layer of the second model pairs with one of the "
+                       "first (neither by name nor by structure)");
     return QV_OK;
 }
 
@@ -307,7 +346,8 @@ static enum qv_status finish(const struct cmp *c, struct qv_layer_diff **ret_dif
         const struct pair *p = &c->pairs[i];
         double sig = qv_xacc_value(&p->total.sig), noise = qv_xacc_value(&p->total.noise);
         d[i] = (struct qv_layer_diff){
-            .node = p->node_b, .tensor = p->tensor_b, .elems = p->total.elems,
+            .node = p->node_b, .tensor = p->tensor_b, .tensor_a = p->tensor_a, .pairing = p->how,
+            .elems = p->total.elems,
             .same = p->total.same, .off_by_one = p->total.off1, .more = p->total.more,
             .max_abs = p->total.max_abs,
             .sqnr_db = noise == 0 ? INFINITY : (sig == 0 ? -INFINITY : 10.0 * log10(sig / noise)),
@@ -327,6 +367,8 @@ static void release(struct cmp *c)
     free(c->pairs);
     free(c->pair_of_a);
     free(c->pair_of_b);
+    free(c->next_of_a);
+    qv_pairing_free(c->pairing);
 }
 
 static enum qv_dtype held_float(const struct qv_tensor *t)
@@ -361,7 +403,8 @@ static enum qv_status run_compare(struct cmp *c, const struct qv_compare_opts *o
 enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *gb,
                               const struct qv_compare_opts *opts,
                               struct qv_layer_diff **ret_diffs, int32_t *ret_n,
-                              int64_t *ret_samples, struct qv_error *err)
+                              int64_t *ret_samples, struct qv_pairing **ret_pairing,
+                              struct qv_error *err)
 {
     struct cmp c = { .ga = ga, .gb = gb };
     struct qv_run_opts ro = QV_RUN_OPTS_INIT;
@@ -374,6 +417,10 @@ enum qv_status qv_compare_run(const struct qv_graph *ga, const struct qv_graph *
         ro.sides[1] = (struct qv_run_side){ .graph = gb, .name = opts->name_b,
                                             .engine = opts->b };
         st = run_compare(&c, opts, &ro, ret_samples, ret_diffs, ret_n, err);
+    }
+    if (st == QV_OK && ret_pairing) {
+        *ret_pairing = c.pairing;
+        c.pairing = NULL;
     }
     release(&c);
     return st;

@@ -825,6 +825,81 @@ START_TEST(trap_labels)
 }
 END_TEST
 
+/* The totals line of compare's text output ("N samples, M elements: ..."). */
+static char *totals_line(const char *out)
+{
+    const char *l = strstr(out, " samples, ");
+    ck_assert_ptr_nonnull(l);
+    while (l > out && l[-1] != '\n')
+        l--;
+    const char *e = strchr(l, '\n');
+    return strndup(l, e ? (size_t)(e - l) : strlen(l));
+}
+
+/* compare DIR is the directory's float model against its int8 model on the golden set; two
+ * models pair their layers as the reports do (by name, else by structure); a model against itself
+ * with nothing that differs is refused. */
+START_TEST(compare_pairs_layers)
+{
+    char d[4096], f[4096], q[4096], x[4096];
+    snprintf(d, sizeof(d), "%s", qvt_source("datasets/digits"));
+    snprintf(f, sizeof(f), "%s/model.tflite", d);
+    snprintf(q, sizeof(q), "%s/model_int8.tflite", d);
+    snprintf(x, sizeof(x), "%s/golden/inputs.npy", d);
+    char *o1 = NULL, *o2 = NULL, *errs = NULL;
+    int rc = RUN(&o1, &errs, "compare", "-q", d);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    ck_assert_int_eq(RUN(&o2, NULL, "compare", "-q", f, q, x), 0);
+    ck_assert_str_eq(o1, o2);
+    ck_assert_msg(strstr(o1, "every layer of the second model is paired with the first's"), "%s",
+                  o1);
+    char *t1 = totals_line(o1);
+    free(o2);
+    /* every int8 tensor renamed: the structure pairs the same layers, the same figures */
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    ck_assert_int_eq(qv_model_load(q, &g, &err), QV_OK);
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        char name[32];
+        snprintf(name, sizeof(name), "renamed_%d", t);
+        ck_assert_int_eq(qv_graph_strdup(g, name, &g->tensors[t].name, &err), QV_OK);
+    }
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    ck_assert_int_eq(qv_tflite_write(g, &buf, &size, &err), QV_OK);
+    qv_graph_free(g);
+    char *dir = qvt_tmpdir(), *rq = qvt_path(dir, "renamed_int8.tflite");
+    FILE *fp = fopen(rq, "wb");
+    ck_assert(fp && fwrite(buf, 1, size, fp) == size && fclose(fp) == 0);
+    free(buf);
+    rc = RUN(&o2, &errs, "compare", "-q", f, rq, x);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    char *t2 = totals_line(o2);
+    ck_assert_str_eq(t1, t2);
+    ck_assert(strstr(o2, "renamed_") && strstr(o2, "every layer of the second model is paired"));
+    free(o2);
+    ck_assert_int_eq(RUN(&o2, NULL, "compare", "-q", "--json", f, rq, x), 0);
+    ck_assert_msg(strstr(o2, "\"pairing\": \"structure\"") && strstr(o2, "\"unpaired\": []") &&
+                  strstr(o2, "\"paired_with\": \"Identity\""), "%s", o2);
+    free(o2);
+    /* the same file twice, nothing to tell the sides apart */
+    ck_assert_int_eq(RUN(NULL, &errs, "compare", "-q", q, q, x), 2);
+    ck_assert_msg(strstr(errs, "would be compared with itself"), "%s", errs);
+    free(errs);
+    /* ... but two engines on it are a comparison */
+    ck_assert_int_eq(RUN(NULL, NULL, "compare", "-q", "--a-engine", "float", "--b-engine", "int8",
+                         q, q, x), 0);
+    free(t1);
+    free(t2);
+    free(o1);
+    free(rq);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Runs qvet on a pseudo-terminal (stdout and stderr both the terminal); returns what it drew. */
 static char *run_on_tty(const char *const *args, bool no_color, int *ret_status)
 {
@@ -902,6 +977,7 @@ static Suite *cli_run_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, outputs_only_on_success);
     tcase_add_test(tc, two_input_files);
+    tcase_add_test(tc, compare_pairs_layers);
     tcase_add_test(tc, npz_datasets);
     tcase_add_test(tc, progress_bar_on_a_terminal);
     tcase_add_test(tc, trap_same_count_other_shape);

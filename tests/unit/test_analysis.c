@@ -141,7 +141,7 @@ START_TEST(compare_counts)
     struct qv_layer_diff *d = NULL;
     int32_t n = 0;
     int64_t samples = 0;
-    CK(qv_compare_run(ga, gb, &o, &d, &n, &samples, &err));
+    CK(qv_compare_run(ga, gb, &o, &d, &n, &samples, NULL, &err));
     ck_assert_int_eq(samples, 6);
     ck_assert_int_eq(n, 2);
     /* logits: unit 1 of every sample is 0.25 higher, the rest identical */
@@ -164,7 +164,7 @@ START_TEST(compare_counts)
     ck_assert_int_gt(d[1].more, 12);
     free(d);
     /* one model against itself (a rounding flavour of a float model changes nothing) */
-    CK(qv_compare_run(ga, ga, &o, &d, &n, &samples, &err));
+    CK(qv_compare_run(ga, ga, &o, &d, &n, &samples, NULL, &err));
     for (int32_t i = 0; i < n; i++) {
         ck_assert_int_eq(d[i].same, d[i].elems);
         ck_assert(isinf(d[i].sqnr_db));
