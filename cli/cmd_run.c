@@ -25,6 +25,8 @@ static const char usage[] =
     "  --shard K/N             evaluate the K-th of N slices of the golden set and write a\n"
     "                          partial result; 'qvet merge' combines the N of them\n"
     "  --json                  print the summaries as one JSON document\n"
+    "  --timings               print each stage's wall time on stderr (load, ptq, run, budget,\n"
+    "                          reports; never in the reports)\n"
     "  --baseline OLD/summary.json  show what changed since a previous run (every report);\n"
     "                          --max-regression X gates the task's headline figure\n"
     "  --max-accuracy-drop X, --min-agreement X, --min-output-sqnr-db X,\n"
@@ -43,7 +45,7 @@ static const char merge_usage[] =
     "  --baseline OLD/summary.json  as for qvet run (give the run's baseline again)\n"
     "  --help                  this text\n";
 
-enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE, OPT_BASELINE };
+enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE, OPT_BASELINE, OPT_TIMINGS };
 
 static void print_result(const struct qv_job_result *r)
 {
@@ -75,6 +77,24 @@ static void print_result(const struct qv_job_result *r)
                g->detail);
     }
     printf("  reports: %s/\n", r->out_dir);
+}
+
+/* --timings: each stage's wall time, on stderr (stdout may be --json). */
+static void print_timings(const struct qv_job_result *r, int32_t threads)
+{
+    double total = 0;
+    fprintf(stderr, "%s: wall time:", r->manifest.name);
+    for (int s = 0; s < QV_STAGE_COUNT; s++) {
+        double t = r->stage_s[s];
+        total += t;
+        if (s == QV_STAGE_PTQ && t == 0)
+            continue;
+        fprintf(stderr, "%s %s %.3f s", s ? "," : "", qv_job_stage_name(s), t);
+        if (s == QV_STAGE_RUN)
+            fprintf(stderr, " (%lld samples, %.0f/s, -j %d)", (long long)r->samples,
+                    t > 0 ? (double)r->samples / t : 0.0, threads);
+    }
+    fprintf(stderr, ", total %.3f s\n", total);
 }
 
 /* Adds a run's summary.json to the document's array. */
@@ -131,6 +151,7 @@ int cmd_run(int argc, char **argv)
         { "json", no_argument, NULL, OPT_JSON },
         { "shard", required_argument, NULL, OPT_SHARD },
         { "baseline", required_argument, NULL, OPT_BASELINE },
+        { "timings", no_argument, NULL, OPT_TIMINGS },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
     };
@@ -144,7 +165,7 @@ int cmd_run(int argc, char **argv)
     struct qv_job_opts ro = QV_JOB_OPTS_INIT;
     struct cli_run_flags flags = { 0 };
     const char *out = NULL;
-    bool json = false;
+    bool json = false, timings = false;
     int c, index = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:j:q", opts, &index)) != -1) {
@@ -171,6 +192,7 @@ int cmd_run(int argc, char **argv)
                 return CLI_EXIT_INPUT;
             break;
         case OPT_BASELINE: ro.baseline = optarg; break;
+        case OPT_TIMINGS: timings = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
@@ -235,6 +257,9 @@ int cmd_run(int argc, char **argv)
             add_json(runs, &r);
         else
             print_result(&r);
+        if (timings)
+            print_timings(&r, ro.run.n_threads > 0 ? ro.run.n_threads
+                                                   : qv_run_default_threads());
         if (!r.passed && !ro.partial) {
             passed = false;
             if (rc == CLI_EXIT_OK)

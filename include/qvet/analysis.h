@@ -226,6 +226,19 @@ struct qv_job_baseline {
 const struct qv_job_baseline_figure *qv_job_baseline_find(const struct qv_job_baseline *b,
                                                            const char *key);
 
+/* The stages of a run whose wall time qv_job_result.stage_s holds (qvet run --timings). */
+enum qv_job_stage {
+    QV_STAGE_LOAD,                   /* manifest, models, checks, checksums */
+    QV_STAGE_PTQ,                    /* qvet's own quantization (float-only directory) */
+    QV_STAGE_RUN,                    /* the golden set through the models (the runner) */
+    QV_STAGE_BUDGET,                 /* the int8 model's budget on the targets */
+    QV_STAGE_REPORTS,                /* the report set written and committed */
+    QV_STAGE_COUNT
+};
+
+/* "load", "ptq", "run", "budget", "reports". */
+const char *qv_job_stage_name(enum qv_job_stage s);
+
 struct qv_job_result {
     struct qv_manifest manifest;
     char out_dir[QV_PATH_MAX];
@@ -265,6 +278,8 @@ struct qv_job_result {
     bool passed;                     /* no gate failed */
     int32_t n_notes;
     char notes[8][256];              /* what could not be evaluated and why */
+    double stage_s[QV_STAGE_COUNT];  /* wall time per stage (seconds): never in the reports,
+                                      * which stay byte-identical from run to run */
 };
 
 /*

@@ -185,6 +185,9 @@ enum qv_status qv_run(const struct qv_data_spec *data, const struct qv_run_opts 
 /* Online CPUs (at least 1): what n_threads = 0 means. */
 int32_t qv_run_default_threads(void);
 
+/* Seconds on the monotonic clock (wall time; for durations only). */
+double qv_run_now(void);
+
 /*
  * The data spec of a model directory's golden set (calibration = false) or calibration set (its
  * own files, else the golden set's), with the directory's preprocessing and layout. Strings

@@ -29,6 +29,13 @@ void qv_job_note(struct qv_job_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *qv_job_stage_name(enum qv_job_stage s)
+{
+    static const char *const names[QV_STAGE_COUNT] = { "load", "ptq", "run", "budget",
+                                                       "reports" };
+    return (unsigned)s < QV_STAGE_COUNT ? names[s] : "?";
+}
+
 void qv_job_result_release(struct qv_job_result *r)
 {
     if (!r)
@@ -257,7 +264,10 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     }
     if (!g[QV_SIDE_INT8] && g[QV_SIDE_FLOAT]) {
         /* no int8 model: qvet's own quantization of the float model */
-        if ((st = qv_job_ptq(r, opts, g[QV_SIDE_FLOAT], &g[QV_SIDE_INT8], err)) != QV_OK)
+        double t = qv_run_now();
+        st = qv_job_ptq(r, opts, g[QV_SIDE_FLOAT], &g[QV_SIDE_INT8], err);
+        r->stage_s[QV_STAGE_PTQ] = qv_run_now() - t;
+        if (st != QV_OK)
             goto cleanup;
         struct qv_run_side *side = &ro.sides[ro.n_sides];
         *side = (struct qv_run_side){ .graph = g[QV_SIDE_INT8], .name = m->model,
@@ -298,7 +308,10 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     }
     ro.deliver = job_deliver;
     ro.user = &j;
-    if ((st = qv_run(&spec, &ro, &stats, err)) != QV_OK)
+    double t_run = qv_run_now();
+    st = qv_run(&spec, &ro, &stats, err);
+    r->stage_s[QV_STAGE_RUN] = qv_run_now() - t_run;
+    if (st != QV_OK)
         goto cleanup;
     if (stats.has_labels && r->spec.task == QV_TASK_REGRESSION && r->spec.label_elems != 1) {
         st = qv_fail_at(err, QV_E_INPUT, spec.labels ? spec.labels : spec.files[0], -1,
@@ -335,6 +348,7 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
                                struct qv_error *err)
 {
     enum qv_status st;
+    double t0 = qv_run_now();
     r->rounding = opts->rounding;
     r->shard = opts->run.shard;
     r->n_shards = opts->run.n_shards;
@@ -348,10 +362,16 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
     if ((st = evaluate(r, opts, predictions, err)) != QV_OK)
         return st;
     qv_job_resolve_gates(r, opts);
-    if ((st = qv_job_budget(r, err)) != QV_OK)
+    double t = qv_run_now();
+    st = qv_job_budget(r, err);
+    r->stage_s[QV_STAGE_BUDGET] = qv_run_now() - t;
+    if (st != QV_OK)
         return st;
     if (opts->baseline && (st = qv_job_baseline_load(opts->baseline, &r->baseline, err)))
         return st;
     qv_job_eval_gates(r);
+    /* loading: what the other stages leave */
+    r->stage_s[QV_STAGE_LOAD] = qv_run_now() - t0 - r->stage_s[QV_STAGE_PTQ] -
+                                r->stage_s[QV_STAGE_RUN] - r->stage_s[QV_STAGE_BUDGET];
     return QV_OK;
 }

@@ -109,12 +109,14 @@ enum qv_status qv_job_run(const char *dir, const struct qv_job_opts *opts,
              opts->partial ? "predictions.part.csv" : "predictions.csv");
     if ((st = qv_job_evaluate(dir, opts, pred, r, err)) != QV_OK)
         goto fail;
+    double t = qv_run_now();
     if (opts->partial)
         st = qv_job_partial_save(r, o.tmp, err);
     else
         st = qv_report_write_all(r, o.tmp, err);
     if (st != QV_OK || (st = qv_outset_commit(o.os, err)) != QV_OK)
         goto fail;
+    r->stage_s[QV_STAGE_REPORTS] = qv_run_now() - t;
     close_out(&o);
     free(m);
     *ret_result = *r;
@@ -144,9 +146,11 @@ enum qv_status qv_job_merge(const char *out, int32_t n_parts, const char *const 
     if ((st = qv_job_parts_merge(n_parts, parts, pred, baseline, r, err)) != QV_OK)
         goto fail;
     snprintf(r->out_dir, sizeof(r->out_dir), "%s", out);
+    double t = qv_run_now();
     if ((st = qv_report_write_all(r, o.tmp, err)) != QV_OK ||
         (st = qv_outset_commit(o.os, err)) != QV_OK)
         goto fail;
+    r->stage_s[QV_STAGE_REPORTS] = qv_run_now() - t;
     close_out(&o);
     *ret_result = *r;
     free(r);

@@ -75,7 +75,7 @@ struct runner {
     bool sync_ready, quit;
 };
 
-static double now_seconds(void)
+double qv_run_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -428,7 +428,7 @@ static enum qv_status deliver(struct runner *r, struct slot *sl, struct progress
             ps->clipped[s][i] += sl->clipped[s][i];
     ps->done += sl->n;
     if (o->progress) {
-        double t = now_seconds();
+        double t = qv_run_now();
         struct qv_run_progress p = { .done = ps->done, .total = ps->total,
                                      .seconds = t - ps->start };
         p.rate = p.seconds > 0 ? (double)ps->done / p.seconds : 0.0;
@@ -646,7 +646,7 @@ enum qv_status qv_run(const struct qv_data_spec *spec, const struct qv_run_opts 
                       struct qv_run_stats *ret_stats, struct qv_error *err)
 {
     struct runner r = { .spec = spec, .o = o };
-    struct progress_state ps = { .start = now_seconds() };
+    struct progress_state ps = { .start = qv_run_now() };
     enum qv_status st;
     if (o->n_sides < 1 || o->n_sides > QV_RUN_MAX_SIDES)
         return qv_fail(err, QV_E_USAGE, "a run needs 1 to %d sides, not %d", QV_RUN_MAX_SIDES,
@@ -725,7 +725,7 @@ enum qv_status qv_run(const struct qv_data_spec *spec, const struct qv_run_opts 
     struct qv_run_stats stats = {
         .first = r.first, .samples = ps.done, .dataset_samples = total,
         .has_labels = r.has_labels, .n_threads = threads, .batch = r.batch,
-        .seconds = now_seconds() - ps.start,
+        .seconds = qv_run_now() - ps.start,
     };
     for (int32_t s = 0; s < o->n_sides; s++)
         if (qv_engine_max_batch(r.workers[0].e[s]) < stats.batch)

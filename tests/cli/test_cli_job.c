@@ -449,9 +449,14 @@ START_TEST(float_only_dir_is_quantized)
     char *one = qvt_path(dir, "one"), *p1 = qvt_path(dir, "p1"), *p2 = qvt_path(dir, "p2");
     char *merged = qvt_path(dir, "merged");
     char *out = NULL, *errs = NULL;
-    int rc = RUN(&out, &errs, "run", "-q", "-o", one, dir);
+    int rc = RUN(&out, &errs, "run", "-q", "--timings", "-o", one, dir);
     ck_assert_msg(rc == 0 && strstr(out, "int8 (qvet PTQ)") && strstr(out, "qvet quantized"),
                   "exit %d: %s%s", rc, out, errs);
+    /* --timings: every stage on stderr (and, below, nothing of it in the reports) */
+    ck_assert_msg(strstr(errs, "f: wall time: load ") && strstr(errs, ", ptq ") &&
+                  strstr(errs, ", run ") && strstr(errs, " (360 samples, ") &&
+                  strstr(errs, ", budget ") && strstr(errs, ", reports ") &&
+                  strstr(errs, ", total ") && !strstr(out, "wall time"), "%s", errs);
     free(out);
     free(errs);
     /* the exported model is an int8 model the emulator runs */
