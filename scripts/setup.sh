@@ -2,13 +2,14 @@
 # Installs what qvet needs from Debian's packages (only what is missing), then configures and
 # builds into build/. Idempotent. With --test, also what the test suite needs (clang and its
 # fuzzer runtime for the fuzz smoke run; chromium for the report.html browser test;
-# gcc-arm-none-eabi for the Cortex-M4 flash check of qvet budget, skipped without it).
+# gcc-arm-none-eabi for the Cortex-M4 flash check of qvet budget, skipped without it; GNU
+# parallel for the shard test; libxml2-utils' xmllint for the junit.xml schema check).
 set -eu
 cd "$(dirname "$0")/.."
 
 pkgs="gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcsv-dev libopenblas-dev zlib1g-dev check"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs parallel clang libclang-rt-14-dev chromium gcc-arm-none-eabi"
+    pkgs="$pkgs parallel libxml2-utils clang libclang-rt-14-dev chromium gcc-arm-none-eabi"
 fi
 
 missing=""

@@ -3,7 +3,8 @@
  * qvet run and qvet merge through the binary on every shipped directory: default gates, an
  * impossible gate, identical reports for two runs and for one run against its 3 shards merged
  * (the shards run by GNU parallel), one JSON document for several directories, hostile manifests
- * and directories (exit 2 naming the file and key or line, no report left behind), the lock.
+ * and directories (exit 2 naming the file and key or line, no report left behind), the lock;
+ * junit.xml valid against tests/schema/junit.xsd.
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -100,6 +101,37 @@ static char *manifest_without_gates(const char *dir)
     return out;
 }
 
+/*
+ * junit.xml valid against tests/schema/junit.xsd (the JUnit format CI reporters read), and its
+ * counts those of its elements (which XSD 1.0 cannot say), by xmllint (libxml2-utils).
+ */
+static void check_junit(const char *path)
+{
+    ck_assert_msg(system("xmllint --version >/dev/null 2>&1") == 0,
+                  "xmllint is missing: install libxml2-utils (scripts/setup.sh --test)");
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s' '%s' 2>&1",
+             qvt_source("tests/schema/junit.xsd"), path);
+    FILE *p = popen(cmd, "r");
+    char buf[4096] = "";
+    size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+    buf[n] = 0;
+    ck_assert_msg(pclose(p) == 0, "%s does not validate:\n%s", path, buf);
+    snprintf(cmd, sizeof(cmd),
+             "xmllint --xpath 'count(//testcase) = /testsuites/@tests and "
+             "count(//testcase) = //testsuite/@tests and "
+             "count(//failure) = /testsuites/@failures and "
+             "count(//failure) = //testsuite/@failures and "
+             "count(//skipped) = /testsuites/@skipped and "
+             "count(//skipped) = //testsuite/@skipped and "
+             "count(//error) = //testsuite/@errors' '%s'", path);
+    p = popen(cmd, "r");
+    n = fread(buf, 1, sizeof(buf) - 1, p);
+    buf[n] = 0;
+    pclose(p);
+    ck_assert_msg(strncmp(buf, "true", 4) == 0, "%s: counts disagree with the elements", path);
+}
+
 START_TEST(shipped_dirs_default_and_impossible_gates)
 {
     char dirs[16][4096];
@@ -132,15 +164,19 @@ START_TEST(shipped_dirs_default_and_impossible_gates)
         ck_assert_int_ge(gates, 2);
         cJSON_Delete(j);
         free(text);
-        /* an impossible gate from the command line: exit 1, reports still written */
-        rc = RUN(&out, &errs, "run", "-q", "--min-output-sqnr-db", "500", dir);
+        char *jp = qvt_path(dir, "qvet-out/junit.xml");
+        check_junit(jp);
+        /* an impossible gate from the command line: exit 1, reports still written (and a gate
+         * that cannot be evaluated without a baseline: skipped) */
+        rc = RUN(&out, &errs, "run", "-q", "--min-output-sqnr-db", "500", "--max-regression",
+                 "0.01", dir);
         ck_assert_msg(rc == 1, "%s: exit %d\n%s%s", dirs[i], rc, out, errs);
         free(out);
         free(errs);
-        char *jp = qvt_path(dir, "qvet-out/junit.xml");
         char *xml = qvt_read_file(jp, NULL);
         ck_assert_msg(xml && strstr(xml, "name=\"min_output_sqnr_db\"><failure message=\"output "
-                                         "SQNR "), "%s", xml);
+                                         "SQNR ") && strstr(xml, "<skipped message="), "%s", xml);
+        check_junit(jp);
         free(xml);
         free(jp);
         free(sp);
