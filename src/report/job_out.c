@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qvet/report.h"
@@ -17,44 +18,61 @@
 
 struct out {
     int lock;
+    char lock_path[QV_PATH_MAX + 64];  /* removed when the lock is released */
     struct qv_outset *os;
     const char *tmp;                 /* fill this directory; the commit renames it */
 };
 
-/* An exclusive lock on ".<name>.qvet-lock" beside the output directory, held while fd is open. */
-static enum qv_status lock_out(const char *out, int *ret_fd, struct qv_error *err)
+/*
+ * An exclusive lock on ".<name>.qvet-lock" beside the output directory, held while fd is open;
+ * the holder removes the file before it lets go, so a run that took the lock on a file already
+ * removed (it opened it before the removal) tries again on the path's current file.
+ */
+static enum qv_status lock_out(const char *out, int *ret_fd, char *path, size_t path_size,
+                               struct qv_error *err)
 {
-    char path[QV_PATH_MAX + 64], dir[QV_PATH_MAX];
+    char dir[QV_PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", out);
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
         dir[--len] = '\0';
     const char *slash = strrchr(dir, '/');
     if (slash)
-        snprintf(path, sizeof(path), "%.*s/.%s.qvet-lock", (int)(slash - dir), dir, slash + 1);
+        snprintf(path, path_size, "%.*s/.%s.qvet-lock", (int)(slash - dir), dir, slash + 1);
     else
-        snprintf(path, sizeof(path), ".%s.qvet-lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT, 0644);
-    if (fd < 0)
-        return qv_fail_at(err, QV_E_IO, out, -1, "cannot create the lock '%s': %s", path,
-                          strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        close(fd);
-        return qv_fail_at(err, QV_E_IO, out, -1, "another qvet run is writing '%s' (lock %s): "
-                          "%s", out, path, e == EWOULDBLOCK ? "wait for it to finish"
-                          : strerror(e));
+        snprintf(path, path_size, ".%s.qvet-lock", dir);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int fd = open(path, O_RDWR | O_CREAT, 0644);
+        if (fd < 0)
+            return qv_fail_at(err, QV_E_IO, out, -1, "cannot create the lock '%s': %s", path,
+                              strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            return qv_fail_at(err, QV_E_IO, out, -1, "another qvet run is writing '%s' (lock "
+                              "%s): %s", out, path, e == EWOULDBLOCK ? "wait for it to finish"
+                              : strerror(e));
+        }
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino) {
+            *ret_fd = fd;
+            return QV_OK;
+        }
+        close(fd);                   /* the previous holder removed it: the path's file now */
     }
-    *ret_fd = fd;
-    return QV_OK;
+    return qv_fail_at(err, QV_E_IO, out, -1, "cannot take the lock '%s': it keeps being "
+                      "replaced", path);
 }
 
 static void close_out(struct out *o)
 {
     qv_outset_free(o->os);
     o->os = NULL;
-    if (o->lock >= 0)
+    if (o->lock >= 0) {
+        unlink(o->lock_path);
         close(o->lock);
+    }
     o->lock = -1;
 }
 
@@ -72,7 +90,7 @@ static enum qv_status open_out(const char *out, const char *marker, struct out *
         if ((st = qv_mkdir_p(parent, err)) != QV_OK)
             return st;
     }
-    if ((st = lock_out(out, &o->lock, err)) != QV_OK ||
+    if ((st = lock_out(out, &o->lock, o->lock_path, sizeof(o->lock_path), err)) != QV_OK ||
         (st = qv_outset_create(&o->os, err)) != QV_OK ||
         (st = qv_outset_add_dir(o->os, out, marker, &o->tmp, err)) != QV_OK) {
         close_out(o);

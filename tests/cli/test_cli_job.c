@@ -520,7 +520,8 @@ START_TEST(float_only_dir_is_quantized)
 }
 END_TEST
 
-/* Two runs into one --out cannot interleave: the second finds the lock taken. */
+/* Two runs into one --out cannot interleave: the second finds the lock taken; the lock file goes
+ * when the run is done. */
 START_TEST(lock_on_out)
 {
     char *tmp = qvt_tmpdir();
@@ -537,6 +538,8 @@ START_TEST(lock_on_out)
     close(fd);
     ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-o", out, qvt_source("datasets/digits")), 0);
     ck_assert(exists(out));
+    /* the run removes its lock file when it is done */
+    ck_assert_msg(!exists(lock), "%s left behind", lock);
     free(out);
     free(lock);
     qvt_rmtree(tmp);
