@@ -505,6 +505,137 @@ START_TEST(data_movement)
 }
 END_TEST
 
+/* ---- hostile quantization parameters reach prepare: refused, never UB -------------------- */
+
+/* The ops to try, each as one node on x [1, 4, 4, 8] int8 (and a second input for binaries). */
+enum { N_HOSTILE_OPS = 20 };
+static const enum qv_op hostile_ops[N_HOSTILE_OPS] = {
+    QV_OP_ADD, QV_OP_SUB, QV_OP_MUL, QV_OP_CONV_2D, QV_OP_DEPTHWISE_CONV_2D,
+    QV_OP_FULLY_CONNECTED, QV_OP_AVERAGE_POOL_2D, QV_OP_MAX_POOL_2D, QV_OP_SOFTMAX,
+    QV_OP_LOGISTIC, QV_OP_TANH, QV_OP_RELU, QV_OP_RELU6, QV_OP_LEAKY_RELU, QV_OP_HARD_SWISH,
+    QV_OP_MEAN, QV_OP_QUANTIZE, QV_OP_DEQUANTIZE, QV_OP_PAD, QV_OP_CONCATENATION,
+};
+
+/* Builds the op's graph with valid parameters; returns x, the node's first input. */
+static int32_t hostile_graph(enum qv_op op, int32_t *ret_y)
+{
+    const int64_t dx[4] = { 1, 4, 4, 8 };
+    struct qv_attrs a;
+    qv_attrs_init(&a);
+    a.filter_h = a.filter_w = 2;
+    int32_t x = input("x", QV_DTYPE_I8, 4, dx, 0.05f, 3), ins[3] = { x, -1, -1 }, n_in = 1;
+    int32_t y = output(op == QV_OP_DEQUANTIZE ? QV_DTYPE_F32 : QV_DTYPE_I8,
+                       op == QV_OP_DEQUANTIZE ? 0.0f
+                       : op == QV_OP_SOFTMAX || op == QV_OP_LOGISTIC ? 1.0f / 256
+                       : op == QV_OP_TANH ? 1.0f / 128 : 0.1f,
+                       op == QV_OP_SOFTMAX || op == QV_OP_LOGISTIC ? -128 : 0);
+    static int8_t w[8 * 8];
+    static int32_t bias[8], pads[8] = { 0, 0, 1, 1, 1, 1, 0, 0 }, axes[2] = { 1, 2 };
+    const int64_t dw[4] = { 8, 1, 1, 8 }, dd[4] = { 1, 1, 1, 8 }, dfc[2] = { 8, 8 };
+    const int64_t db[1] = { 8 }, dp[2] = { 4, 2 }, dax[1] = { 2 };
+    for (int i = 0; i < 64; i++)
+        w[i] = (int8_t)(i * 7 % 255 - 127);
+    switch (op) {
+    case QV_OP_ADD:
+    case QV_OP_SUB:
+    case QV_OP_MUL:
+    case QV_OP_CONCATENATION: ins[1] = input("x2", QV_DTYPE_I8, 4, dx, 0.05f, 3); n_in = 2; break;
+    case QV_OP_CONV_2D:
+        ins[1] = constant("w", QV_DTYPE_I8, 4, dw, w, 0.01f, 0);
+        ins[2] = constant("b", QV_DTYPE_I32, 1, db, bias, 0.0005f, 0);
+        n_in = 3;
+        break;
+    case QV_OP_DEPTHWISE_CONV_2D:
+        ins[1] = constant("w", QV_DTYPE_I8, 4, dd, w, 0.01f, 0);
+        ins[2] = constant("b", QV_DTYPE_I32, 1, db, bias, 0.0005f, 0);
+        n_in = 3;
+        break;
+    case QV_OP_FULLY_CONNECTED:
+        ins[1] = constant("w", QV_DTYPE_I8, 2, dfc, w, 0.01f, 0);
+        ins[2] = constant("b", QV_DTYPE_I32, 1, db, bias, 0.0005f, 0);
+        n_in = 3;
+        a.keep_num_dims = true;
+        break;
+    case QV_OP_PAD: ins[1] = constant("p", QV_DTYPE_I32, 2, dp, pads, 0, 0); n_in = 2; break;
+    case QV_OP_MEAN: ins[1] = constant("ax", QV_DTYPE_I32, 1, dax, axes, 0, 0); n_in = 2; break;
+    default: break;
+    }
+    if (op == QV_OP_CONCATENATION)
+        a.axis = 3;
+    CK(qv_graph_add_node(T.g, op, "op", n_in, ins, 1, &y, &a, NULL, &T.err));
+    CK(qv_graph_set_io(T.g, T.n_inputs, T.inputs, 1, &y, &T.err));
+    *ret_y = y;
+    return x;
+}
+
+/* Writes a hostile value into tensor t's first scale or zero point (past qv_graph_set_quant's
+ * checks, as a buggy pass or a future reader might). */
+static void poke(int32_t t, bool scale, double v)
+{
+    struct qv_quant *q = &T.g->tensors[t].quant;
+    ck_assert_int_ge(q->count, 1);
+    if (scale)
+        ((float *)q->scale)[0] = (float)v;
+    else
+        ((int32_t *)q->zero_point)[0] = (int32_t)v;
+}
+
+/*
+ * Every int8 op with a hostile scale or zero point on its input or output: prepare refuses it
+ * (QV_E_INPUT naming the tensor and the value) or, for a parameter the op never reads, it runs;
+ * under ASan+UBSan neither path reports anything.
+ */
+START_TEST(hostile_quant_params_refused_at_prepare)
+{
+    static const struct { bool scale; double v; const char *needle; } bad[] = {
+        { false, 100000, "zero_point = 100000" }, { false, -2147483648.0, "zero_point = -2147" },
+        { false, 128, "zero_point = 128" }, { true, 3e38, "" }, { true, 0, "scale = 0" },
+        { true, -0.5, "scale = -0.5" }, { true, NAN, "scale = nan" },
+        { true, INFINITY, "scale = inf" }, { true, 1e-45, "scale = 1.4" },
+        { true, 1e-30, "" },
+    };
+    const enum qv_op op = hostile_ops[_i];
+    int refused = 0, ran = 0;
+    for (int side = 0; side < 2; side++) {
+        for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+            if (op == QV_OP_DEQUANTIZE && side == 1)
+                continue;   /* a float output has no quantization */
+            begin();
+            int32_t y;
+            int32_t x = hostile_graph(op, &y);
+            CK(qv_graph_finalize(T.g, &T.err));
+            poke(side ? y : x, bad[b].scale, bad[b].v);
+            struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+            o.kind = QV_ENGINE_INT8;
+            o.max_batch = 2;
+            struct qv_engine *e = NULL;
+            enum qv_status st = qv_engine_create(T.g, &o, &e, &T.err);
+            if (st == QV_OK) {
+                /* allowed only when the value is usable (3e38, 1e-30: legal but extreme) */
+                ck_assert_msg(bad[b].needle[0] == '\0', "%s: %s %s = %g accepted",
+                              qv_op_name(op), side ? "output" : "input",
+                              bad[b].scale ? "scale" : "zero_point", bad[b].v);
+                for (int32_t i = 0; i < T.n_inputs; i++)
+                    memset(qv_engine_input(e, i), 0x7f, 2 * qv_engine_input_bytes(e, i));
+                CK(qv_engine_run(e, 2, &T.err));
+                qv_engine_free(e);
+                ran++;
+            } else {
+                ck_assert_msg(st == QV_E_INPUT, "%s: status %d: %s", qv_op_name(op), st,
+                              T.err.msg);
+                ck_assert_msg(strstr(T.err.msg, bad[b].needle), "%s: '%s' lacks '%s'",
+                              qv_op_name(op), T.err.msg, bad[b].needle);
+                ck_assert_int_eq(T.err.node, 0);
+                refused++;
+            }
+            end();
+        }
+    }
+    ck_assert_int_ge(refused, 8);
+    (void)ran;
+}
+END_TEST
+
 static Suite *int8_ops_suite(void)
 {
     Suite *s = suite_create("int8_ops");
@@ -519,6 +650,7 @@ static Suite *int8_ops_suite(void)
     tcase_add_test(tc, relu_family);
     tcase_add_test(tc, quantize_dequantize_and_rounding_flavours);
     tcase_add_test(tc, data_movement);
+    tcase_add_loop_test(tc, hostile_quant_params_refused_at_prepare, 0, N_HOSTILE_OPS);
     suite_add_tcase(s, tc);
     return s;
 }

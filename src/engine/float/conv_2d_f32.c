@@ -6,11 +6,11 @@
  *
  * Fast path (constant filter and bias): the filter is packed once at prepare for the float GEMM
  * (gemm_f32.h), whose per-element order is fixed (a fused multiply-add chain over (ky, kx, ic),
- * then + bias, then the clamp), so results do not depend on the batch. Output pixels of the
- * batch go in blocks: each block's patches are unrolled (im2col, zero where padded) into
- * scratch [pixels][KH*KW*Cin_g] sized for cache, independent of the batch; a 1x1 / stride 1 /
- * ungrouped conv multiplies the input in place.
- * The plain path is spec §6's loop: total += in*w in (ky, kx, ic) order, + bias, clamp.
+ * then + bias, then the clamp), so results do not depend on the batch. Output pixels of the batch
+ * go in blocks: each block's patches are unrolled (im2col, zero where padded) into scratch
+ * [pixels][KH*KW*Cin_g] sized for cache, independent of the batch; a 1x1 / stride 1 / ungrouped
+ * conv multiplies the input in place. The plain path is docs/int8-arithmetic.md §6's loop: total +=
+ * in*w in (ky, kx, ic) order, + bias, clamp.
  */
 #include <string.h>
 

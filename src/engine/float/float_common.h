@@ -80,8 +80,9 @@ static inline void qv_f32_window_init(struct qv_f32_window *w, const struct qv_k
     w->stride_w = a->stride_w;
     w->dil_h = dil_h;
     w->dil_w = dil_w;
-    /* Leading padding as TFLite computes it (spec §5, extra cell at the end); the output size
-     * it also gives equals the runtime shape's, which shape inference produced the same way. */
+    /* Leading padding as TFLite computes it (docs/int8-arithmetic.md §5, extra cell at the
+     * end); the output size it also gives equals the runtime shape's, which shape inference
+     * produced the same way. */
     qv_compute_padding(w->in_h, (int32_t)k_h, a->stride_h, (int32_t)dil_h, a->padding, NULL,
                        &w->pad_h);
     qv_compute_padding(w->in_w, (int32_t)k_w, a->stride_w, (int32_t)dil_w, a->padding, NULL,

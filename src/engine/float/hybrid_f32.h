@@ -6,8 +6,8 @@
  * EvalHybridPerChannel, fully_connected.cc EvalHybrid; tensor_utils AsymmetricQuantizeFloats /
  * SymmetricQuantizeFloats), the float input is quantized on the fly, the products are summed
  * in int32 and the sum is rescaled to float, then bias and the fused activation. The exact
- * float orders are in docs/engine.md ("Hybrid models"); tests/fixtures/hybrid checks them against the TFLite
- * interpreter. Private to libqvet.
+ * float orders are in docs/engine.md ("Hybrid models"); tests/fixtures/hybrid checks them
+ * against the TFLite interpreter. Private to libqvet.
  */
 #ifndef QV_ENGINE_FLOAT_HYBRID_F32_H
 #define QV_ENGINE_FLOAT_HYBRID_F32_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * LOGISTIC, float32: 1 / (1 + exp(-x)) with TFLite's cutoffs (spec 5.9): x > 16.619 gives 1, x <
- * -9 gives exp(x).
+ * LOGISTIC, float32: 1 / (1 + exp(-x)) with TFLite's cutoffs (docs/int8-arithmetic.md §5.9): x >
+ * 16.619 gives 1, x < -9 gives exp(x).
  */
 #include <math.h>
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PAD, float32: out = input surrounded by zeros; paddings is a constant int32 [rank, 2] tensor
- * of (before, after) per dim. The float engine pads with real 0.0, which is what the int8 model's
- * output zero point stands for (spec §5.16). qv_f32_pad_run is shared with PADV2.
+ * PAD, float32: out = input surrounded by zeros; paddings is a constant int32 [rank, 2] tensor of
+ * (before, after) per dim. The float engine pads with real 0.0, which is what the int8 model's
+ * output zero point stands for (docs/int8-arithmetic.md §5.16). qv_f32_pad_run is shared with
+ * PADV2.
  */
 #include "engine/kernel.h"
 #include "engine/float/float_common.h"

@@ -2,9 +2,9 @@
 /*
  * QUANTIZE in the float engine: fake quantization onto the output tensor's grid, so that the
  * float engine sees exactly the values the int8 model carries:
- *     q   = clamp(roundf(x / s) + z, qmin, qmax)      (float division, ties away from zero,
- *                                                     spec §5.11)
- *     out = (float)((double)s * (double)(q - z))      (DEQUANTIZE's formula, spec §5.12)
+ *     q   = clamp(roundf(x / s) + z, qmin, qmax)   (float division, ties away from zero,
+ *                                                  docs/int8-arithmetic.md §5.11)
+ *     out = (float)((double)s * (double)(q - z))   (DEQUANTIZE's formula, §5.12)
  * with (s, z) the output's per-tensor parameters and [qmin, qmax] its dtype's range. A quantized
  * input (requantization) is already real-valued here, so the same formula applies.
  */

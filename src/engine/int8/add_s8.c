@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ADD int8 (spec §5.4, §2.3): TFLM add_common.cc (CalculateOpDataAdd: double precision) and
- * reference_integer_ops::AddElementwise / BroadcastAdd6DSlow. Broadcasting follows numpy up to
- * rank 8 with the same per-element function (qv_s8_binary_map).
+ * ADD int8 (docs/int8-arithmetic.md §5.4, §2.3): TFLM add_common.cc (CalculateOpDataAdd: double
+ * precision) and reference_integer_ops::AddElementwise / BroadcastAdd6DSlow. Broadcasting follows
+ * numpy up to rank 8 with the same per-element function (qv_s8_binary_map).
  */
 #include "engine/int8/binary_s8.h"
 

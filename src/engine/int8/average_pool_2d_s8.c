@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * AVERAGE_POOL_2D int8 (spec §5.6): TFLM pooling_common.cc (PoolingPrepare: in/out zero points
- * equal, scales within 1e-6) and reference_integer_ops::AveragePool. Averages raw q values over
- * the in-image cells only, rounding half away from zero with the sign-split formula (pool_s8.c).
+ * AVERAGE_POOL_2D int8 (docs/int8-arithmetic.md §5.6): TFLM pooling_common.cc (PoolingPrepare:
+ * in/out zero points equal, scales within 1e-6) and reference_integer_ops::AveragePool. Averages
+ * raw q values over the in-image cells only, rounding half away from zero with the sign-split
+ * formula (pool_s8.c).
  */
 #include "engine/int8/node_s8.h"
 #include "engine/int8/pool_s8.h"

@@ -12,11 +12,15 @@ enum qv_status qv_s8_addsub_prepare(struct qv_kernel_ctx *c, const struct qv_s8_
     if (!p)
         return QV_E_NOMEM;
     if (!(ro > 0 && ro < 1))
-        return qv_s8_fail(c, err, "output multiplier 2*max(s1, s2) / (2^20 * s_out) = %g is not "
-                          "in (0, 1) (QuantizeMultiplierSmallerThanOneExp)", ro);
-    qv_quantize_multiplier(r1, c->rounding, &p->m1, &p->sh1);
-    qv_quantize_multiplier(r2, c->rounding, &p->m2, &p->sh2);
-    qv_quantize_multiplier(ro, c->rounding, &p->mo, &p->sho);
+        return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the output multiplier "
+                          "2*max(s1, s2) / (2^20 * s_out) = %g, not in (0, 1) "
+                          "(QuantizeMultiplierSmallerThanOneExp)", (int)c->node->outputs[0],
+                          qv_s8_out_name(c, 0), (double)q->so, ro);
+    enum qv_status st;
+    if ((st = qv_s8_multiplier(c, 0, r1, "input 1", &p->m1, &p->sh1, err)) != QV_OK ||
+        (st = qv_s8_multiplier(c, 0, r2, "input 2", &p->m2, &p->sh2, err)) != QV_OK ||
+        (st = qv_s8_multiplier(c, 0, ro, "output", &p->mo, &p->sho, err)) != QV_OK)
+        return st;
     p->input1_offset = -q->z1;
     p->input2_offset = -q->z2;
     p->output_offset = q->zo;

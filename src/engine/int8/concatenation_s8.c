@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CONCATENATION int8 (spec §5.14): TFLM concatenation.cc (Prepare) and
+ * CONCATENATION int8 (docs/int8-arithmetic.md §5.14): TFLM concatenation.cc (Prepare) and
  * reference_ops::Concatenation: a plain copy. Prepare requires a NONE activation and, per the
  * spec, every input's scale and zero point equal to the output's (no requantization happens,
  * so mismatched inputs would silently change meaning; older TFLM did not check this).

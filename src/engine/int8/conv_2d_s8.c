@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CONV_2D int8 (spec §5.1, §2.3): TFLM conv.cc / conv_common.cc (CalculateOpDataConv,
- * PopulateConvolutionQuantizationParams) and reference_integer_ops::ConvPerChannel.
- * x [N, H, W, Cin] int8, filter [Cout, KH, KW, Cin / groups] int8 (zero point ignored), bias
- * [Cout] int32 (optional), out [N, OH, OW, Cout] int8.
+ * CONV_2D int8 (docs/int8-arithmetic.md §5.1, §2.3): TFLM conv.cc / conv_common.cc
+ * (CalculateOpDataConv, PopulateConvolutionQuantizationParams) and
+ * reference_integer_ops::ConvPerChannel. x [N, H, W, Cin] int8, filter [Cout, KH, KW, Cin / groups]
+ * int8 (zero point ignored), bias [Cout] int32 (optional), out [N, OH, OW, Cout] int8.
  *
  * Fast variants: per group, im2col of a block of output pixels (all samples of the batch) into
  * int16 rows whose out-of-image taps hold z_in, so that (x - z_in) = 0 there exactly; an int16

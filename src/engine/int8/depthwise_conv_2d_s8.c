@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * DEPTHWISE_CONV_2D int8 (spec §5.2, §2.3): TFLM depthwise_conv_common.cc
+ * DEPTHWISE_CONV_2D int8 (docs/int8-arithmetic.md §5.2, §2.3): TFLM depthwise_conv_common.cc
  * (CalculateOpDataDepthwiseConv) and reference_integer_ops::DepthwiseConvPerChannel.
  * x [N, H, W, Cin], filter [1, KH, KW, Cout] (per-axis on dim 3), bias [Cout], out
  * [N, OH, OW, Cout] with Cout = Cin * depth_multiplier (the multiplier from the options).

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * DEQUANTIZE (spec §5.12): TFLM dequantize_common.cc and reference_ops::Dequantize:
- * out = (float)((double)s * (q - z)), per-tensor. int8, uint8, int16 inputs; float32 output.
+ * DEQUANTIZE (docs/int8-arithmetic.md §5.12): TFLM dequantize_common.cc and
+ * reference_ops::Dequantize: out = (float)((double)s * (q - z)), per-tensor. int8, uint8, int16
+ * inputs; float32 output.
  */
 #include "engine/int8/node_s8.h"
 
@@ -18,6 +19,8 @@ enum qv_status qv_dequantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
                           qv_dtype_name(in->dtype));
     if (!qv_tensor_quant1(in, &s, &z))
         return qv_s8_fail(c, err, "input '%s' has no quantization parameters", in->name);
+    if ((st = qv_s8_check_quant(c, false, 0, err)) != QV_OK)
+        return st;
     struct qv_dequantize_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;

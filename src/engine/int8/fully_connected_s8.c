@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * FULLY_CONNECTED int8 (spec §5.3, §2.3): TFLM fully_connected_common.cc
+ * FULLY_CONNECTED int8 (docs/int8-arithmetic.md §5.3, §2.3): TFLM fully_connected_common.cc
  * (CalculateOpDataFullyConnected, GetQuantizedConvolutionMultipler) and
  * reference_integer_ops::FullyConnected / FullyConnectedPerChannel.
  * Weights [units, depth]; input read as contiguous [batches, depth] with batches = output
@@ -161,16 +161,6 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
         return qv_s8_fail(c, err, "weights '%s' have %d scales for %lld units", wt->name,
                           (int)wt->quant.count, (long long)units);
     const float s_w = wt->quant.scale[0];
-    if (bias) {
-        /* GetQuantizedConvolutionMultipler: the bias scale must match s_in * s_w. */
-        const struct qv_tensor *bt = c->in[2]->t;
-        const double s_b = bt->quant.count > 0 && bt->quant.scale ? (double)bt->quant.scale[0] : 0;
-        const double prod = (double)s_in * (double)s_w;
-        if (!(fabs(prod - s_b) / (double)s_out <= 0.02))
-            return qv_s8_fail(c, err, "bias '%s' scale %g differs from input scale x weight scale "
-                              "%g by more than 2%% of the output scale %g (TFLM's bias-scale "
-                              "check)", bt->name, s_b, prod, (double)s_out);
-    }
     const bool constant = wt->data != NULL && (!bias || c->in[2]->t->data != NULL);
     enum qv_s8_variant v = constant ? qv_s8_node_variant(c) : QV_S8_PLAIN;
     const struct fc_layout l = fc_layout(units, depth, v != QV_S8_PLAIN);
@@ -188,12 +178,24 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
         const double real = (double)s_in * (double)s_w / (double)s_out;
         int32_t m;
         int sh;
-        qv_quantize_multiplier(real, c->rounding, &m, &sh);
+        if ((st = qv_s8_check_quant(c, false, 1, err)) != QV_OK ||
+            (st = qv_s8_multiplier(c, 0, real, "requantization", &m, &sh, err)) != QV_OK)
+            return st;
         for (int64_t u = 0; u < units; u++) {
             mult[u] = m;
             shift[u] = sh;
         }
         p->filter_offset = -wt->quant.zero_point[0];
+    }
+    if (bias) {
+        /* GetQuantizedConvolutionMultipler: the bias scale must match s_in * s_w. */
+        const struct qv_tensor *bt = c->in[2]->t;
+        const double s_b = bt->quant.count > 0 && bt->quant.scale ? (double)bt->quant.scale[0] : 0;
+        const double prod = (double)s_in * (double)s_w;
+        if (!(fabs(prod - s_b) / (double)s_out <= 0.02))
+            return qv_s8_fail(c, err, "bias '%s' scale %g differs from input scale x weight scale "
+                              "%g by more than 2%% of the output scale %g (TFLM's bias-scale "
+                              "check)", bt->name, s_b, prod, (double)s_out);
     }
     p->multiplier = mult;
     p->shift = shift;

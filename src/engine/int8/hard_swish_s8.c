@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * HARD_SWISH int8 (spec §5.17): TFLM hard_swish_common.cc (HardSwishPrepare: float scales,
- * DownScaleInt32ToInt16Multiplier) and reference_ops::HardSwish (16-bit fixed point, the
- * non-rounding SaturatingDoublingHighMul at the end). Prepare fails when the output multiplier
+ * HARD_SWISH int8 (docs/int8-arithmetic.md §5.17): TFLM hard_swish_common.cc (HardSwishPrepare:
+ * float scales, DownScaleInt32ToInt16Multiplier) and reference_ops::HardSwish (16-bit fixed point,
+ * the non-rounding SaturatingDoublingHighMul at the end). Prepare fails when the output multiplier
  * exponent is > 0.
  */
 #include "engine/int8/node_s8.h"
@@ -31,11 +31,15 @@ enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     const float reluish_scale = 3.0f / 32768.0f;
     int32_t m_out32, m_relu32;
     int e_out, e_relu;
-    qv_quantize_multiplier((double)(hires / s_out), c->rounding, &m_out32, &e_out);
+    if ((st = qv_s8_multiplier(c, 0, (double)(hires / s_out), "output", &m_out32, &e_out,
+                               err)) != QV_OK)
+        return st;
     if (e_out > 0)
         return qv_s8_fail(c, err, "output multiplier exponent %d > 0: input scale / (128 * "
                           "output scale) must be < 1", e_out);
-    qv_quantize_multiplier((double)(hires / reluish_scale), c->rounding, &m_relu32, &e_relu);
+    if ((st = qv_s8_multiplier(c, 0, (double)(hires / reluish_scale), "reluish", &m_relu32,
+                               &e_relu, err)) != QV_OK)
+        return st;
     struct qv_hard_swish_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;

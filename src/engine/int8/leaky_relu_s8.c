@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * LEAKY_RELU int8 (spec §5.18): TFLM leaky_relu_common.cc (CalculateOpDataLeakyRelu: float
- * products/divides widened afterwards) and reference_ops::QuantizeLeakyRelu. A negative alpha
- * gives a negative alpha multiplier, used as is by MultiplyByQuantizedMultiplier (TFLM does not
- * negate; the spec's "±MBQM(v, |Ma|)" can differ from it on rounding ties).
+ * LEAKY_RELU int8 (docs/int8-arithmetic.md §5.18): TFLM leaky_relu_common.cc
+ * (CalculateOpDataLeakyRelu: float products/divides widened afterwards) and
+ * reference_ops::QuantizeLeakyRelu. A negative alpha gives a negative alpha multiplier, used as is
+ * by MultiplyByQuantizedMultiplier (TFLM does not negate; docs/int8-arithmetic.md §5.18's "±MBQM(v,
+ * |Ma|)" can differ from it on rounding ties).
  */
 #include "engine/int8/node_s8.h"
 
@@ -29,8 +30,11 @@ enum qv_status qv_leaky_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     if (!p)
         return QV_E_NOMEM;
     const float alpha = c->node->attrs.alpha;
-    qv_quantize_multiplier((double)(s_in * alpha / s_out), c->rounding, &p->m_alpha, &p->s_alpha);
-    qv_quantize_multiplier((double)(s_in / s_out), c->rounding, &p->m_identity, &p->s_identity);
+    if ((st = qv_s8_multiplier(c, 0, (double)(s_in * alpha / s_out), "alpha", &p->m_alpha,
+                               &p->s_alpha, err)) != QV_OK ||
+        (st = qv_s8_multiplier(c, 0, (double)(s_in / s_out), "identity", &p->m_identity,
+                               &p->s_identity, err)) != QV_OK)
+        return st;
     p->input_offset = -z_in;
     p->output_offset = z_out;
     p->rounding = c->rounding;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * LOGISTIC int8 (spec §5.9): TFLM logistic_common.cc (CalculateArithmeticOpDataLogistic: raw
- * frexp of s_in * 2^27, no carry fix) and reference_integer_ops::Logistic (gemmlowp logistic on
- * a Q4 input). Prepare requires output zero point -128; the output scale is assumed 1/256.
- * The input rescaling and saturation are shared with TANH (qv_q4_s8_params_init).
+ * LOGISTIC int8 (docs/int8-arithmetic.md §5.9): TFLM logistic_common.cc
+ * (CalculateArithmeticOpDataLogistic: raw frexp of s_in * 2^27, no carry fix) and
+ * reference_integer_ops::Logistic (gemmlowp logistic on a Q4 input). Prepare requires output zero
+ * point -128; the output scale is assumed 1/256. The input rescaling and saturation are shared with
+ * TANH (qv_q4_s8_params_init).
  */
 #include "engine/int8/node_s8.h"
 
@@ -48,7 +49,7 @@ enum qv_status qv_logistic_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *
     if (!p)
         return QV_E_NOMEM;
     qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
-    return QV_OK;
+    return qv_s8_q4_check(c, p, err);
 }
 
 void qv_logistic_s8_eval(const struct qv_kernel_ctx *c)

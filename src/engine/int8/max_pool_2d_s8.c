@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MAX_POOL_2D int8 (spec §5.7): TFLM pooling_common.cc (PoolingPrepare) and
+ * MAX_POOL_2D int8 (docs/int8-arithmetic.md §5.7): TFLM pooling_common.cc (PoolingPrepare) and
  * reference_integer_ops::MaxPool. Max of the in-image cells, starting from -128, then the
  * fused activation clamp (pool_s8.c). No requantization: PoolingPrepare (shared with
  * AVERAGE_POOL_2D) requires equal zero points and scales within 1e-6.

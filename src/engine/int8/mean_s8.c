@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MEAN int8 (spec §5.15): TFLM reduce_common.cc (PrepareMeanOrSumHelper: double s_in / s_out;
- * EvalIntegerMean) and reference_ops::QuantizedMeanOrSum: raw sums, then the multiplier
- * readapted by 1/N with k = min(floor(log2 N), 32, 31 + shift). No activation.
+ * MEAN int8 (docs/int8-arithmetic.md §5.15): TFLM reduce_common.cc (PrepareMeanOrSumHelper: double
+ * s_in / s_out; EvalIntegerMean) and reference_ops::QuantizedMeanOrSum: raw sums, then the
+ * multiplier readapted by 1/N with k = min(floor(log2 N), 32, 31 + shift). No activation.
  */
 #include "engine/int8/node_s8.h"
 
@@ -30,8 +30,9 @@ enum qv_status qv_mean_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
                               (int)rank);
         p->reduced[a] = true;
     }
-    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier,
-                           &p->shift);
+    if ((st = qv_s8_multiplier(c, 0, (double)s_in / (double)s_out, "requantization",
+                               &p->multiplier, &p->shift, err)) != QV_OK)
+        return st;
     p->input_zero_point = z_in;
     p->output_zero_point = z_out;
     p->rounding = c->rounding;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MUL int8 (spec §5.5, §2.3): TFLM mul_common.cc (CalculateOpDataMul: double product) and
- * reference_integer_ops::MulElementwise / BroadcastMul6DSlow. Broadcasting follows numpy up to
- * rank 8 with the same per-element function (qv_s8_binary_map).
+ * MUL int8 (docs/int8-arithmetic.md §5.5, §2.3): TFLM mul_common.cc (CalculateOpDataMul: double
+ * product) and reference_integer_ops::MulElementwise / BroadcastMul6DSlow. Broadcasting follows
+ * numpy up to rank 8 with the same per-element function (qv_s8_binary_map).
  */
 #include "engine/int8/binary_s8.h"
 
@@ -10,7 +10,8 @@ static inline int8_t mul1(const void *params, int8_t a, int8_t b)
 {
     const struct qv_mul_s8_params *p = params;
     const int32_t prod = (a + p->input1_offset) * (b + p->input2_offset);
-    const int32_t v = qv_wrap_add(qv_mbqm(prod, p->multiplier, p->shift, p->rounding), p->output_offset);
+    const int32_t v =
+        qv_wrap_add(qv_mbqm(prod, p->multiplier, p->shift, p->rounding), p->output_offset);
     return (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
 }
 
@@ -30,8 +31,9 @@ enum qv_status qv_mul_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     struct qv_mul_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
-    qv_quantize_multiplier((double)q.s1 * (double)q.s2 / (double)q.so, c->rounding,
-                           &p->multiplier, &p->shift);
+    if ((st = qv_s8_multiplier(c, 0, (double)q.s1 * (double)q.s2 / (double)q.so,
+                               "requantization", &p->multiplier, &p->shift, err)) != QV_OK)
+        return st;
     p->input1_offset = -q.z1;
     p->input2_offset = -q.z2;
     p->output_offset = q.zo;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The int8 glue's shared checks and helpers (node_s8.h). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,65 @@ enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t
     return QV_OK;
 }
 
+/* Graph index of input/output k. */
+static int32_t tensor_index(const struct qv_kernel_ctx *c, bool out, int32_t k)
+{
+    return out ? c->node->outputs[k] : c->node->inputs[k];
+}
+
+/* Range of a quantized dtype's zero point; false for dtypes that are not quantized. */
+static bool zp_range(enum qv_dtype dt, int64_t *lo, int64_t *hi)
+{
+    switch (dt) {
+    case QV_DTYPE_I8: *lo = INT8_MIN; *hi = INT8_MAX; return true;
+    case QV_DTYPE_U8: *lo = 0; *hi = UINT8_MAX; return true;
+    case QV_DTYPE_I16: *lo = INT16_MIN; *hi = INT16_MAX; return true;
+    case QV_DTYPE_I32: *lo = INT32_MIN; *hi = INT32_MAX; return true;
+    default: return false;
+    }
+}
+
+enum qv_status qv_s8_check_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                 struct qv_error *err)
+{
+    const struct qv_tensor *t = out ? c->out[k]->t : c->in[k]->t;
+    const int32_t idx = tensor_index(c, out, k);
+    int64_t lo = 0, hi = 0;
+    const bool ranged = zp_range(t->dtype, &lo, &hi);
+    for (int32_t i = 0; i < t->quant.count; i++) {
+        const float s = t->quant.scale ? t->quant.scale[i] : NAN;
+        if (!(isfinite(s) && s > 0 && isnormal(s)))
+            return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g is not a finite, "
+                              "positive, normal number", (int)idx, t->name, (double)s);
+        const int64_t z = t->quant.zero_point ? t->quant.zero_point[i] : 0;
+        if (ranged && (z < lo || z > hi))
+            return qv_s8_fail(c, err, "tensor %d ('%s'): zero_point = %lld is outside %s's "
+                              "%lld..%lld", (int)idx, t->name, (long long)z,
+                              qv_dtype_name(t->dtype), (long long)lo, (long long)hi);
+    }
+    return QV_OK;
+}
+
+enum qv_status qv_s8_multiplier(const struct qv_kernel_ctx *c, int32_t out_k, double real,
+                                const char *what, int32_t *ret_m, int *ret_shift,
+                                struct qv_error *err)
+{
+    int32_t m = 0;
+    int shift = 32;
+    if (isfinite(real))
+        qv_quantize_multiplier(real, c->rounding, &m, &shift);
+    if (shift > 31) {
+        const struct qv_tensor *t = c->out[out_k]->t;
+        const float s = t->quant.count > 0 && t->quant.scale ? t->quant.scale[0] : NAN;
+        return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the %s multiplier %g, "
+                          "which no int32 fixed-point multiplier represents (2^31 or more)",
+                          (int)tensor_index(c, true, out_k), t->name, (double)s, what, real);
+    }
+    *ret_m = m;
+    *ret_shift = shift;
+    return QV_OK;
+}
+
 enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
                                 enum qv_dtype dtype, float *ret_scale, int32_t *ret_zp,
                                 struct qv_error *err)
@@ -58,7 +118,7 @@ enum qv_status qv_s8_need_quant(const struct qv_kernel_ctx *c, bool out, int32_t
     if (!qv_tensor_quant1(t, ret_scale, ret_zp))
         return qv_s8_fail(c, err, "%s '%s' has no quantization parameters (scale, zero point)",
                           out ? "output" : "input", t->name);
-    return QV_OK;
+    return qv_s8_check_quant(c, out, k, err);
 }
 
 enum qv_status qv_s8_need_unary_quant(const struct qv_kernel_ctx *c, float *ret_s_in,
@@ -122,12 +182,24 @@ enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t 
     if (w->quant.count != 1 && w->quant.count != channels)
         return qv_s8_fail(c, err, "filter '%s' has %d scales, expected 1 or %lld", w->name,
                           (int)w->quant.count, (long long)channels);
-    for (int64_t ch = 0; ch < channels; ch++) {
+    enum qv_status st = qv_s8_check_quant(c, false, filter_k, err);
+    for (int64_t ch = 0; ch < channels && st == QV_OK; ch++) {
         const float sw = w->quant.scale[w->quant.count == 1 ? 0 : ch];
         const double real = (double)s_in * (double)sw / (double)s_out;
-        qv_quantize_multiplier(real, c->rounding, &mult[ch], &shift[ch]);
+        st = qv_s8_multiplier(c, 0, real, "requantization", &mult[ch], &shift[ch], err);
     }
-    return QV_OK;
+    return st;
+}
+
+enum qv_status qv_s8_q4_check(const struct qv_kernel_ctx *c, const struct qv_q4_s8_params *p,
+                              struct qv_error *err)
+{
+    if (p->shift >= -31)
+        return QV_OK;
+    const struct qv_tensor *t = c->in[0]->t;
+    return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the Q4 input rescaling "
+                      "2^%d, below the 2^-31 a fixed-point division reaches",
+                      (int)c->node->inputs[0], t->name, (double)t->quant.scale[0], p->shift);
 }
 
 enum qv_s8_variant qv_s8_node_variant(const struct qv_kernel_ctx *c)

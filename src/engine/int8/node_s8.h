@@ -31,6 +31,25 @@ enum qv_status qv_s8_fail(const struct qv_kernel_ctx *c, struct qv_error *err, c
 const char *qv_s8_in_name(const struct qv_kernel_ctx *c, int32_t k);
 const char *qv_s8_out_name(const struct qv_kernel_ctx *c, int32_t k);
 
+/*
+ * Fails unless every quantization parameter of input k (out = false) or output k is usable: each
+ * scale finite, positive and normal, each zero point within its dtype's range. The message
+ * names the tensor as "tensor N ('name'): scale = V" / "zero_point = V" (the load-time checks'
+ * form). qv_s8_need_quant runs it; kernels call it for the other tensors they read.
+ */
+enum qv_status qv_s8_check_quant(const struct qv_kernel_ctx *c, bool out, int32_t k,
+                                 struct qv_error *err);
+
+/*
+ * QuantizeMultiplier(real) with the rounding of c, for a multiplier that scales toward output
+ * `out_k`: fails, naming that output's scale, unless real is finite and the result's shift is
+ * at most 31 (an int32 fixed-point multiplier below 2^31; beyond it the requantization would
+ * shift past 32 bits). `what` names the multiplier in the message ("requantization").
+ */
+enum qv_status qv_s8_multiplier(const struct qv_kernel_ctx *c, int32_t out_k, double real,
+                                const char *what, int32_t *ret_m, int *ret_shift,
+                                struct qv_error *err);
+
 /* Fails unless input k (out = false) or output k (out = true) has dtype `dtype`. */
 enum qv_status qv_s8_need_dtype(const struct qv_kernel_ctx *c, bool out, int32_t k,
                                 enum qv_dtype dtype, struct qv_error *err);
@@ -82,6 +101,13 @@ void *qv_s8_params_alloc(struct qv_kernel_ctx *c, size_t size, struct qv_error *
 enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t filter_k,
                                          int64_t channels, float s_in, float s_out,
                                          int32_t *mult, int32_t *shift, struct qv_error *err);
+
+/*
+ * LOGISTIC / TANH: fails, naming input 0's scale, when the Q4 input rescaling's shift is below
+ * -31 (TFLM's RoundingDivideByPOT cannot divide by more than 2^31; a scale below ~2^-58).
+ */
+enum qv_status qv_s8_q4_check(const struct qv_kernel_ctx *c, const struct qv_q4_s8_params *p,
+                              struct qv_error *err);
 
 /* The variant a node runs: PLAIN with plain_loops, else the best this CPU has. */
 enum qv_s8_variant qv_s8_node_variant(const struct qv_kernel_ctx *c);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PAD int8 (spec §5.16): TFLM pad.cc (PadPrepare, PadEval) and reference_ops::PadImpl. Input
- * values are copied unchanged; padding cells get the output zero point. The copy and the
- * checks also serve PADV2 (padv2_s8.c), whose pad value is its third input.
+ * PAD int8 (docs/int8-arithmetic.md §5.16): TFLM pad.cc (PadPrepare, PadEval) and
+ * reference_ops::PadImpl. Input values are copied unchanged; padding cells get the output zero
+ * point. The copy and the checks also serve PADV2 (padv2_s8.c), whose pad value is its third input.
  */
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PADV2 int8 (spec §5.16): TFLM pad.cc. With a constant_values input, its int8 value fills the
- * padding and Prepare requires it to have the output's zero point and scale; without it, the
- * output zero point (as PAD). The arithmetic is qv_pad_s8 (pad_s8.c).
+ * PADV2 int8 (docs/int8-arithmetic.md §5.16): TFLM pad.cc. With a constant_values input, its int8
+ * value fills the padding and Prepare requires it to have the output's zero point and scale;
+ * without it, the output zero point (as PAD). The arithmetic is qv_pad_s8 (pad_s8.c).
  */
 #include "engine/int8/node_s8.h"
 #include "engine/int8/pad_s8.h"

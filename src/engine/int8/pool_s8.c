@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * AVERAGE_POOL_2D / MAX_POOL_2D int8 (spec §5.6, §5.7): TFLM pooling_common.cc (PoolingPrepare:
- * in/out zero points equal, scales within 1e-6) and the window walk shared by
+ * AVERAGE_POOL_2D / MAX_POOL_2D int8 (docs/int8-arithmetic.md §5.6, §5.7): TFLM pooling_common.cc
+ * (PoolingPrepare: in/out zero points equal, scales within 1e-6) and the window walk shared by
  * reference_integer_ops::AveragePool and MaxPool. Only the in-image cells of a window are read.
  *
  * AVX2 variant: per output cell, channels innermost. MAX: _mm_max_epi8 over

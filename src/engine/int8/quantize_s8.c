@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * QUANTIZE (spec §5.11): TFLM quantize_common.cc (PrepareQuantizeReference,
+ * QUANTIZE (docs/int8-arithmetic.md §5.11): TFLM quantize_common.cc (PrepareQuantizeReference,
  * EvalQuantizeReference).
  * float32 -> int8/uint8/int16: reference_ops::AffineQuantize, out = clamp(round(v / s) + z)
  * (float divide, round half away from zero). Integer -> integer (int8, uint8, int16 in; int8,
@@ -42,6 +42,11 @@ enum qv_status qv_quantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *
                           qv_dtype_name(out->dtype));
     if (int_in && !qv_tensor_quant1(in, &s_in, &z_in))
         return qv_s8_fail(c, err, "input '%s' has no quantization parameters", in->name);
+    enum qv_status st = qv_s8_check_quant(c, true, 0, err);
+    if (st == QV_OK && int_in)
+        st = qv_s8_check_quant(c, false, 0, err);
+    if (st != QV_OK)
+        return st;
     struct qv_quantize_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
@@ -54,8 +59,8 @@ enum qv_status qv_quantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *
     p->qmax = hi;
     p->rounding = c->rounding;
     if (int_in)
-        qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier,
-                               &p->shift);
+        return qv_s8_multiplier(c, 0, (double)s_in / (double)s_out, "requantization",
+                                &p->multiplier, &p->shift, err);
     return QV_OK;
 }
 

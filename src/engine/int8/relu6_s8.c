@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RELU6 int8 standalone (spec §5.19): TFLM activations_common.cc (Relu6Prepare) and
- * Relu6Quantized. No requantization: clamps q to [z_in, z_in + round(6 / s_in)] using the
+ * RELU6 int8 standalone (docs/int8-arithmetic.md §5.19): TFLM activations_common.cc (Relu6Prepare)
+ * and Relu6Quantized. No requantization: clamps q to [z_in, z_in + round(6 / s_in)] using the
  * input's parameters only (FloatToQuantizedType clamps the bound to int8).
  */
 #include <math.h>
@@ -24,9 +24,14 @@ enum qv_status qv_relu6_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err
     if ((st = qv_s8_need_quant(c, false, 0, QV_DTYPE_I8, &s_in, &z_in, err)) != QV_OK ||
         (st = qv_s8_need_dtype(c, true, 0, QV_DTYPE_I8, err)) != QV_OK)
         return st;
-    /* FloatToQuantizedType<int8_t>(6.0f, s_in, z_in): round in float, clamp to int8. */
-    int32_t six = (int32_t)(roundf(6.0f / s_in) + (float)z_in);
-    six = qv_clamp_i32(six, -128, 127);
+    /* TFLM reads only the input's parameters; the output's must still be usable downstream. */
+    if (c->out[0]->t->quant.count > 0 && (st = qv_s8_check_quant(c, true, 0, err)) != QV_OK)
+        return st;
+    /* FloatToQuantizedType<int8_t>(6.0f, s_in, z_in): round in float, clamp to int8 (the
+     * clamp in float first: a tiny scale must not overflow the conversion). */
+    float six_f = roundf(6.0f / s_in) + (float)z_in;
+    six_f = six_f > 127.0f ? 127.0f : (six_f < -128.0f ? -128.0f : six_f);
+    const int32_t six = (int32_t)six_f;
     struct qv_relu6_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;

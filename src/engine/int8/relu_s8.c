@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RELU int8 standalone (spec §5.19): TFLM activations_common.cc (CalculateReluOpData,
- * ReluQuantized). Requantizes: out = clamp(z_out + MBQM(q - z_in, M, s), max(-128, z_out), 127).
- * The multiplier follows current TFLM: (double)s_in / (double)s_out; the spec (TFLM @90b983c2)
- * has a float divide widened afterwards.
+ * RELU int8 standalone (docs/int8-arithmetic.md §5.19): TFLM activations_common.cc
+ * (CalculateReluOpData, ReluQuantized). Requantizes: out = clamp(z_out + MBQM(q - z_in, M, s),
+ * max(-128, z_out), 127). The multiplier follows current TFLM: (double)s_in / (double)s_out;
+ * docs/int8-arithmetic.md §2.3 (TFLM @90b983c2) has a float divide widened afterwards.
  */
 #include <math.h>
 
@@ -29,7 +29,9 @@ enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     struct qv_relu_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
     if (!p)
         return QV_E_NOMEM;
-    qv_quantize_multiplier((double)s_in / (double)s_out, c->rounding, &p->multiplier, &p->shift);
+    if ((st = qv_s8_multiplier(c, 0, (double)s_in / (double)s_out, "requantization",
+                               &p->multiplier, &p->shift, err)) != QV_OK)
+        return st;
     const int32_t lo = z_out + (int32_t)roundf(0.0f / s_out);
     p->act_min = lo > -128 ? lo : -128;
     p->act_max = 127;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Parameter preparation and gemmlowp fixed-point helpers of the int8 emulator (spec §1, §2, §4,
- * §5.8). TFLM: quantization_util.cc (QuantizeMultiplier, CalculateInputRadius), kernel_util.cc
- * (CalculateActivationRangeQuantized), gemmlowp fixedpoint.h (exp_on_negative_values,
- * one_over_one_plus_x_for_x_in_0_1, one_minus_x_over_one_plus_x_for_x_in_0_1).
+ * Parameter preparation and gemmlowp fixed-point helpers of the int8 emulator
+ * (docs/int8-arithmetic.md §1, §2, §4, §5.8). TFLM: quantization_util.cc (QuantizeMultiplier,
+ * CalculateInputRadius), kernel_util.cc (CalculateActivationRangeQuantized), gemmlowp fixedpoint.h
+ * (exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1,
+ * one_minus_x_over_one_plus_x_for_x_in_0_1).
  */
 #include "engine/int8/requant.h"
 
@@ -105,18 +106,28 @@ void qv_quantize_multiplier(double d, enum qv_rounding r, int32_t *ret_m, int *r
     *ret_shift = shift;
 }
 
+/* zp + (int32)roundf(f / scale), saturated instead of overflowing (a tiny scale). */
+static int32_t quantized_bound(float f, float scale, int32_t zp)
+{
+    const float q = roundf(f / scale);
+    const int64_t v = (q >= 2147483520.0f ? INT32_MAX
+                       : q <= -2147483648.0f ? INT32_MIN
+                       : q == q ? (int64_t)q : 0) + (int64_t)zp;
+    return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+}
+
 void qv_activation_range_s8(enum qv_act act, float scale, int32_t zp, int32_t *ret_min,
                             int32_t *ret_max)
 {
     int32_t lo = -128, hi = 127;
     if (act == QV_ACT_RELU) {
-        lo = zp + (int32_t)roundf(0.0f / scale);
+        lo = quantized_bound(0.0f, scale, zp);
     } else if (act == QV_ACT_RELU6) {
-        lo = zp + (int32_t)roundf(0.0f / scale);
-        hi = zp + (int32_t)roundf(6.0f / scale);
+        lo = quantized_bound(0.0f, scale, zp);
+        hi = quantized_bound(6.0f, scale, zp);
     } else if (act == QV_ACT_RELU_N1_TO_1) {
-        lo = zp + (int32_t)roundf(-1.0f / scale);
-        hi = zp + (int32_t)roundf(1.0f / scale);
+        lo = quantized_bound(-1.0f, scale, zp);
+        hi = quantized_bound(1.0f, scale, zp);
     }
     *ret_min = lo > -128 ? lo : -128;
     *ret_max = hi < 127 ? hi : 127;
@@ -127,7 +138,9 @@ int32_t qv_input_radius(int int_bits, int left_shift)
     /* Division by 2^ls is exact, so ldexp gives TFLM's double quotient for any ls. */
     const double max_rescaled = ldexp(1.0 * (double)((1 << int_bits) - 1) *
                                       (double)((int64_t)1 << (31 - int_bits)), -left_shift);
-    return (int32_t)floor(max_rescaled);
+    /* A tiny input scale (large negative shift) gives a radius past int32: no input reaches
+     * it, so INT32_MAX means the same without an out-of-range conversion. */
+    return max_rescaled >= 2147483647.0 ? INT32_MAX : (int32_t)floor(max_rescaled);
 }
 
 bool qv_tensor_quant1(const struct qv_tensor *t, float *ret_scale, int32_t *ret_zp)

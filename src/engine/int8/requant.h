@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared integer arithmetic of the int8 emulator: the gemmlowp/TFLM primitives every kernel is
- * built from (spec §1–§4). Everything here is bit-exact with TFLM's reference implementation
- * (tensorflow/lite/kernels/internal/common.h, quantization_util.cc, gemmlowp fixedpoint.h).
- * Private to libqvet.
+ * built from (docs/int8-arithmetic.md §1–§4). Everything here is bit-exact with TFLM's reference
+ * implementation (tensorflow/lite/kernels/internal/common.h, quantization_util.cc, gemmlowp
+ * fixedpoint.h). Private to libqvet.
  *
  * Conventions: a "shift" is a left-shift exponent (positive multiplies); int32 overflow that is
  * UB in TFLM's C++ (and cannot happen for converter-made models) wraps here.
@@ -17,7 +17,7 @@
 
 #include "qvet/graph.h"
 
-/* ---- int32 primitives (spec §1) ------------------------------------------------------------ */
+/* ---- int32 primitives (docs/int8-arithmetic.md §1) ------------------------------------------- */
 
 /* Wrapping int32 arithmetic (two's complement; what TFLM computes when it does not overflow). */
 static inline int32_t qv_wrap_add(int32_t a, int32_t b)
@@ -61,7 +61,7 @@ static inline int32_t qv_rdbpot(int32_t x, int e)
 }
 
 /*
- * MultiplyByQuantizedMultiplier, default (double rounding) build, spec §3.1:
+ * MultiplyByQuantizedMultiplier, default (double rounding) build, docs/int8-arithmetic.md §3.1:
  * RDBPOT(SRDHM(x * 2^max(shift,0), M), max(-shift,0)); the left shift wraps like TFLM's multiply.
  */
 static inline int32_t qv_mbqm_double(int32_t x, int32_t m, int shift)
@@ -72,7 +72,7 @@ static inline int32_t qv_mbqm_double(int32_t x, int32_t m, int shift)
 }
 
 /*
- * MultiplyByQuantizedMultiplier, TFLITE_SINGLE_ROUNDING build, spec §3.2:
+ * MultiplyByQuantizedMultiplier, TFLITE_SINGLE_ROUNDING build, docs/int8-arithmetic.md §3.2:
  * (x*M + 2^(t-1)) >> t with t = 31 - shift (shift in [-31, 30], guaranteed by
  * qv_quantize_multiplier in single mode).
  */
@@ -105,7 +105,7 @@ static inline int32_t qv_sat_shl(int32_t x, int k)
     return qv_wrap_mul(x, (int32_t)((uint32_t)1 << k));
 }
 
-/* ---- int16 primitives (HARD_SWISH) --------------------------------------------------------- */
+/* ---- int16 primitives (HARD_SWISH) ----------------------------------------------------------- */
 
 static inline int16_t qv_srdhm16(int16_t a, int16_t b)
 {
@@ -132,7 +132,7 @@ static inline int16_t qv_rdbpot16(int16_t x, int e)
     return (int16_t)((x >> e) + (rem > thr ? 1 : 0));
 }
 
-/* ---- fixed-point transcendental helpers (gemmlowp, spec §5.8) ---------------------------- */
+/* ---- fixed-point transcendental helpers (gemmlowp, docs/int8-arithmetic.md §5.8) ------------- */
 
 /* RoundingHalfSum on int32. */
 int32_t qv_rounding_half_sum(int32_t a, int32_t b);
@@ -143,7 +143,7 @@ int32_t qv_one_over_one_plus_x(int32_t a);
 /* one_minus_x_over_one_plus_x_for_x_in_0_1: a in Q0 [0, 1), result in Q0. */
 int32_t qv_one_minus_x_over_one_plus_x(int32_t a);
 
-/* ---- parameter preparation (spec §2, §4) --------------------------------------------------- */
+/* ---- parameter preparation (docs/int8-arithmetic.md §2, §4) ---------------------------------- */
 
 /*
  * QuantizeMultiplier (quantization_util.cc): d ~= M * 2^(shift - 31), M in [2^30, 2^31) or 0.
@@ -153,13 +153,16 @@ int32_t qv_one_minus_x_over_one_plus_x(int32_t a);
 void qv_quantize_multiplier(double d, enum qv_rounding r, int32_t *ret_m, int *ret_shift);
 
 /*
- * CalculateActivationRangeQuantized for an int8 output with (scale, zp) (spec §4):
- * Q(f) = zp + (int32)roundf(f / scale), float divide.
+ * CalculateActivationRangeQuantized for an int8 output with (scale, zp) (docs/int8-arithmetic.md
+ * §4): Q(f) = zp + (int32)roundf(f / scale), float divide.
  */
 void qv_activation_range_s8(enum qv_act act, float scale, int32_t zp, int32_t *ret_min,
                             int32_t *ret_max);
 
-/* CalculateInputRadius(int_bits, left_shift, 31): floor((2^ib - 1) * 2^(31-ib) / 2^ls). */
+/*
+ * CalculateInputRadius(int_bits, left_shift, 31): floor((2^ib - 1) * 2^(31-ib) / 2^ls),
+ * saturated at INT32_MAX.
+ */
 int32_t qv_input_radius(int int_bits, int left_shift);
 
 /*

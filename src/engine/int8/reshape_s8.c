@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RESHAPE int8 (spec §5.13): TFLM reshape.cc. A byte copy of the input (none when the buffers
- * are the same); the shape comes from the output tensor. TFLM checks the element counts only
- * (the engine's shape inference already did). Shared with SQUEEZE (node_s8.c).
+ * RESHAPE int8 (docs/int8-arithmetic.md §5.13): TFLM reshape.cc. A byte copy of the input (none
+ * when the buffers are the same); the shape comes from the output tensor. TFLM checks the element
+ * counts only (the engine's shape inference already did). Shared with SQUEEZE (node_s8.c).
  */
 #include "engine/int8/node_s8.h"
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SOFTMAX int8 -> int8 (spec §5.8): TFLM softmax_common.cc (CalculateSoftmaxParams,
- * PreprocessSoftmaxScaling, CalculateInputRadius) and reference_ops::Softmax (the gemmlowp
- * fixed-point exp on Q5 differences, Q12 accumulation and the Newton reciprocal).
- * Prepare requires output zero point -128 and output scale exactly 1.0f / 256.
+ * SOFTMAX int8 -> int8 (docs/int8-arithmetic.md §5.8): TFLM softmax_common.cc
+ * (CalculateSoftmaxParams, PreprocessSoftmaxScaling, CalculateInputRadius) and
+ * reference_ops::Softmax (the gemmlowp fixed-point exp on Q5 differences, Q12 accumulation and the
+ * Newton reciprocal). Prepare requires output zero point -128 and output scale exactly 1.0f / 256.
  */
 #include "engine/int8/node_s8.h"
 
@@ -34,7 +34,8 @@ enum qv_status qv_softmax_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     if (!(r > 1.0))
         return qv_s8_fail(c, err, "beta * input scale * 2^26 = %g must be > 1 "
                           "(QuantizeMultiplierGreaterThanOne)", r);
-    qv_quantize_multiplier(r, c->rounding, &p->multiplier, &p->shift);
+    if ((st = qv_s8_multiplier(c, 0, r, "input", &p->multiplier, &p->shift, err)) != QV_OK)
+        return st;
     p->diff_min = -qv_input_radius(5, p->shift);
     p->rounding = c->rounding;
     return QV_OK;

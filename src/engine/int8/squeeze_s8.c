@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SQUEEZE int8: TFLM squeeze.cc. A byte copy, like RESHAPE (spec §5.13; node_s8.c). */
+/* SQUEEZE int8: TFLM squeeze.cc. A byte copy, like RESHAPE (docs/int8-arithmetic.md §5.13). */
 #include "engine/int8/node_s8.h"
 
 enum qv_status qv_squeeze_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)

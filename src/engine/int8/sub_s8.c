@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SUB int8 (spec §5.4, §2.3): TFLM sub_common.cc (CalculateOpDataSub) and
+ * SUB int8 (docs/int8-arithmetic.md §5.4, §2.3): TFLM sub_common.cc (CalculateOpDataSub) and
  * reference_ops::SubElementwise / BroadcastQuantSubSlow. Broadcasting follows numpy up to
  * rank 8 with the same per-element function (qv_s8_binary_map).
  */
@@ -31,8 +31,9 @@ enum qv_status qv_sub_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     if (st != QV_OK)
         return st;
     /*
-     * Current TFLM sub_common.cc: float tm = 2 * max (exact), then double divides. The spec
-     * (§2.3, TFLM @90b983c2) has float divides: (double)(s1 / tm) ... Older TFLM differs.
+     * Current TFLM sub_common.cc: float tm = 2 * max (exact), then double divides.
+     * docs/int8-arithmetic.md §2.3 (TFLM @90b983c2) has float divides: (double)(s1 / tm) ...
+     * Older TFLM differs.
      */
     const float tm = 2.0f * (q.s1 > q.s2 ? q.s1 : q.s2);
     const double r1 = (double)q.s1 / (double)tm, r2 = (double)q.s2 / (double)tm;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * TANH int8 (spec §5.10): TFLM tanh.cc (CalculateArithmeticOpData: raw frexp of s_in * 2^27)
- * and reference_integer_ops::Tanh (gemmlowp tanh on a Q4 input). No output check in TFLM: the
- * math assumes output scale 1/128 and zero point 0. The input rescaling and saturation are
- * shared with LOGISTIC (qv_q4_s8_params_init).
+ * TANH int8 (docs/int8-arithmetic.md §5.10): TFLM tanh.cc (CalculateArithmeticOpData: raw frexp of
+ * s_in * 2^27) and reference_integer_ops::Tanh (gemmlowp tanh on a Q4 input). No output check in
+ * TFLM: the math assumes output scale 1/128 and zero point 0. The input rescaling and saturation
+ * are shared with LOGISTIC (qv_q4_s8_params_init).
  */
 #include "engine/int8/node_s8.h"
 
@@ -45,7 +45,7 @@ enum qv_status qv_tanh_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     if (!p)
         return QV_E_NOMEM;
     qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
-    return QV_OK;
+    return qv_s8_q4_check(c, p, err);
 }
 
 void qv_tanh_s8_eval(const struct qv_kernel_ctx *c)
