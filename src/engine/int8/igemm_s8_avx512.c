@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * AVX-512 VNNI micro-kernels of the int8 indirect GEMM (igemm_s8.h): zmm tiles of 8 x 16,
+ * 8 x 32 and 6 x 64 (rows x channels), and the 256-bit template (igemm_s8_ymm.h, EVEX) for 8 or
+ * fewer channels. Per group of 4 input bytes: one broadcast of the row's 4 bytes (a load-port
+ * operation) and one vpdpbusd per 16 channels; the accumulators start at the folded constants
+ * and are requantized in registers (double rounding: TFLM's two roundings on 16 lanes; single
+ * rounding: one 64-bit product and arithmetic shift), then stored with a lane mask. Compiled
+ * with function target attributes, called only when the CPU has these instructions.
+ */
+#include "engine/int8/igemm_s8_x86.h"
+
+#ifdef QV_IGEMM_X86
+#include <immintrin.h>
+#include <string.h>
+
+#include "engine/int8/requant.h"
+
+bool qv_igemm_have_avx512vnni(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vnni");
+}
+
+#define Z_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
+#define Z_INLINE __attribute__((target(Z_TARGET), always_inline)) static inline
+
+/* ---- 256-bit tiles (8 channels) ---------------------------------------------------------- */
+
+#define YMM_TARGET Z_TARGET
+#define YMM_DPBUSD(a, x, w) _mm256_dpbusd_epi32((a), (x), (w))
+#define YMM_NAME(s) s##_evex
+#include "engine/int8/igemm_s8_ymm.h"
+
+/* ---- 512-bit tiles ------------------------------------------------------------------------- */
+
+Z_INLINE int32_t load4(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/*
+ * Double-rounding MBQM on 16 lanes (M >= 0; x already shifted left by max(shift, 0)): the
+ * 8-lane formula of igemm_s8_ymm.h on zmm, the round-up a masked subtract of -1.
+ */
+Z_INLINE __m512i mbqm16(__m512i x, __m512i m, __m512i right, __m512i mask, __m512i half)
+{
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
+    const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, m), nudge);
+    const __m512i po = _mm512_add_epi64(
+        _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), nudge);
+    const __m512i s = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31),
+                                              _mm512_add_epi64(po, po));
+    const __m512i thr = _mm512_sub_epi32(half, _mm512_srai_epi32(s, 31));
+    const __mmask16 up = _mm512_cmpgt_epi32_mask(_mm512_and_si512(s, mask), thr);
+    const __m512i r = _mm512_srav_epi32(s, right);
+    return _mm512_mask_sub_epi32(r, up, r, _mm512_set1_epi32(-1));
+}
+
+/*
+ * Single-rounding MBQM on 16 lanes: (x * M + 2^(t-1)) >> t in 64 bits (t = 31 - shift in
+ * [1, 62]), truncated to int32 as TFLM's cast does. te / to: t of the even / odd lanes as
+ * 64-bit counts; re / ro: 2^(t-1).
+ */
+Z_INLINE __m512i mbqm16_single(__m512i x, __m512i m, __m512i te, __m512i to, __m512i re,
+                               __m512i ro)
+{
+    const __m512i pe = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), re), te);
+    const __m512i po = _mm512_srav_epi64(
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)),
+                         ro),
+        to);
+    return _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+
+/* Lanes below n (n may be <= 0 or >= 16). */
+Z_INLINE __mmask16 lanes16(int64_t n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1));
+}
+
+/* As the ymm template, with NV zmm registers (16 channels each) per row. */
+Z_INLINE void ztile(const int MR, const int NV, const struct qv_igemm_s8 *g, int64_t m,
+                    const uint8_t *base, const int32_t *off, int8_t *out, int64_t ldo)
+{
+    const int64_t ks = g->ks, kq = g->kc / 4, nr = g->nr;
+    const int32_t *fold = g->rq + QV_IGEMM_FOLD * g->npad;
+    const int32_t *orow[QV_IGEMM_MR_MAX];
+    QV_UNROLL
+    for (int r = 0; r < MR; r++)
+        orow[r] = off + (r < m ? r : 0) * ks;
+    for (int64_t blk = 0; blk < g->nblocks; blk++) {
+        const int8_t *w = g->w + blk * ks * kq * nr * 4;
+        const int64_t j0 = blk * nr;
+        __m512i acc[QV_IGEMM_MR_MAX][4]; /* fixed sizes: no VLA, so registers */
+        QV_UNROLL
+        for (int v = 0; v < NV; v++) {
+            const __m512i f = _mm512_loadu_si512(fold + j0 + 16 * v);
+            QV_UNROLL
+            for (int r = 0; r < MR; r++)
+                acc[r][v] = f;
+        }
+        for (int64_t t = 0; t < ks; t++) {
+            const uint8_t *p[QV_IGEMM_MR_MAX];
+            QV_UNROLL
+            for (int r = 0; r < MR; r++)
+                p[r] = base + orow[r][t];
+            for (int64_t q = 0; q < kq; q++) {
+                __m512i wv[4];
+                QV_UNROLL
+                for (int v = 0; v < NV; v++)
+                    wv[v] = _mm512_loadu_si512(w + 64 * v);
+                w += 64 * NV;
+                QV_UNROLL
+                for (int r = 0; r < MR; r++) {
+                    const __m512i x = _mm512_set1_epi32(load4(p[r] + 4 * q));
+                    QV_UNROLL
+                    for (int v = 0; v < NV; v++)
+                        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, wv[v]);
+                }
+            }
+        }
+        const __m512i zp = _mm512_set1_epi32(g->zp), lo = _mm512_set1_epi32(g->lo);
+        const __m512i hi = _mm512_set1_epi32(g->hi);
+        QV_UNROLL
+        for (int v = 0; v < NV; v++) {
+            const int64_t j = j0 + 16 * v;
+            const __mmask16 keep = lanes16(g->n - j);
+            if (!keep)
+                break;
+#define Z_ROW(f) _mm512_loadu_si512(g->rq + (f) * g->npad + j)
+            const __m512i mult = Z_ROW(QV_IGEMM_MULT);
+            if (g->rounding == QV_ROUNDING_DOUBLE) {
+                const __m512i left = Z_ROW(QV_IGEMM_LEFT), right = Z_ROW(QV_IGEMM_RIGHT);
+                const __m512i mask = Z_ROW(QV_IGEMM_MASK), half = Z_ROW(QV_IGEMM_HALF);
+                QV_UNROLL
+                for (int r = 0; r < MR; r++) {
+                    if (r >= m)
+                        break;
+                    __m512i x = acc[r][v];
+                    if (g->left)
+                        x = _mm512_sllv_epi32(x, left);
+                    x = _mm512_add_epi32(mbqm16(x, mult, right, mask, half), zp);
+                    x = _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+                    _mm_mask_storeu_epi8(out + r * ldo + j, keep, _mm512_cvtepi32_epi8(x));
+                }
+            } else {
+                const __m512i t = Z_ROW(QV_IGEMM_T), one = _mm512_set1_epi64(1);
+                const __m512i te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
+                const __m512i to = _mm512_srli_epi64(t, 32);
+                const __m512i re = _mm512_sllv_epi64(one, _mm512_sub_epi64(te, one));
+                const __m512i ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(to, one));
+                QV_UNROLL
+                for (int r = 0; r < MR; r++) {
+                    if (r >= m)
+                        break;
+                    __m512i x = _mm512_add_epi32(mbqm16_single(acc[r][v], mult, te, to, re, ro),
+                                                 zp);
+                    x = _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+                    _mm_mask_storeu_epi8(out + r * ldo + j, keep, _mm512_cvtepi32_epi8(x));
+                }
+            }
+#undef Z_ROW
+        }
+    }
+}
+
+#define Z_TILE(MR, NV)                                                                           \
+    __attribute__((target(Z_TARGET))) static void tile##MR##x##NV(                              \
+        const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base, const int32_t *off,         \
+        int8_t *out, int64_t ldo)                                                                \
+    {                                                                                            \
+        ztile(MR, NV, g, m, base, off, out, ldo);                                                \
+    }
+Z_TILE(8, 1)
+Z_TILE(8, 2)
+Z_TILE(6, 4)
+#undef Z_TILE
+
+__attribute__((target(Z_TARGET))) static void tile8x8_evex(const struct qv_igemm_s8 *g, int64_t m,
+                                                           const uint8_t *base,
+                                                           const int32_t *off, int8_t *out,
+                                                           int64_t ldo)
+{
+    tile_evex(8, 1, g, m, base, off, out, ldo);
+}
+
+void qv_igemm_s8_tile_avx512vnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
+                                 const int32_t *off, int8_t *out, int64_t ldo)
+{
+    switch (g->nr) {
+    case 8: tile8x8_evex(g, m, base, off, out, ldo); break;
+    case 16: tile8x1(g, m, base, off, out, ldo); break;
+    case 32: tile8x2(g, m, base, off, out, ldo); break;
+    default: tile6x4(g, m, base, off, out, ldo); break;
+    }
+}
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * x86 micro-kernels of the int8 indirect GEMM (igemm_s8.h), compiled with function target
+ * attributes only and called when the CPU has the instructions. QV_IGEMM_X86 is defined where
+ * they exist (GCC or Clang on x86-64, unless built with -DQV_INT8_NO_SIMD). Private.
+ */
+#ifndef QV_ENGINE_INT8_IGEMM_S8_X86_H
+#define QV_ENGINE_INT8_IGEMM_S8_X86_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/int8/igemm_s8.h"
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(QV_INT8_NO_SIMD)
+#define QV_IGEMM_X86 1
+
+/* Fully unrolls a loop over a tile's rows or registers (so its accumulators stay in registers). */
+#ifdef __clang__
+#define QV_UNROLL _Pragma("unroll")
+#else
+#define QV_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+/* AVX-512 F, BW, VL, DQ and VNNI (with the OS saving zmm state). */
+bool qv_igemm_have_avx512vnni(void);
+/* AVX2 and AVX-VNNI (CPUID.(7,1):EAX bit 4). */
+bool qv_igemm_have_avxvnni(void);
+
+/* qv_igemm_s8_tile for g->isa == QV_IGEMM_AVX512VNNI / QV_IGEMM_AVXVNNI. */
+void qv_igemm_s8_tile_avx512vnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
+                                 const int32_t *off, int8_t *out, int64_t ldo);
+void qv_igemm_s8_tile_avxvnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
+                              const int32_t *off, int8_t *out, int64_t ldo);
+#endif
+
+#endif
