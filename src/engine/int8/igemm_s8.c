@@ -159,7 +159,7 @@ static inline int8_t finish(const struct qv_igemm_s8 *g, int32_t acc, int64_t j)
 {
     const int32_t *m = g->rq + QV_IGEMM_MULT * g->npad;
     const int32_t *l = g->rq + QV_IGEMM_LEFT * g->npad, *rt = g->rq + QV_IGEMM_RIGHT * g->npad;
-    const int32_t v = qv_mbqm(acc, m[j], l[j] - rt[j], g->rounding) + g->zp;
+    const int32_t v = qv_wrap_add(qv_mbqm(acc, m[j], l[j] - rt[j], g->rounding), g->zp);
     return (int8_t)qv_clamp_i32(v, g->lo, g->hi);
 }
 
@@ -202,8 +202,14 @@ void qv_igemm_s8_tile(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *bas
     tile_c(g, m, base, off, out, ldo);
 }
 
-void qv_s8_to_u8(const int8_t *src, uint8_t *dst, int64_t n)
+void qv_s8_to_u8(const int8_t *restrict src, uint8_t *restrict dst, int64_t n)
 {
+#ifdef QV_IGEMM_X86
+    if (n >= 64 && qv_igemm_have_avx512vnni()) {
+        qv_s8_to_u8_avx512(src, dst, n);
+        return;
+    }
+#endif
     for (int64_t i = 0; i < n; i++)
         dst[i] = (uint8_t)((uint8_t)src[i] ^ 0x80u);
 }
@@ -277,35 +283,75 @@ void qv_conv_igemm_s8_init(struct qv_conv_igemm_s8 *c, void *mem, enum qv_igemm_
     c->ind = ind;
 }
 
-size_t qv_conv_igemm_s8_get_buffer_size(const struct qv_conv_igemm_s8 *c)
+/* Gathered rows: the bordered image's rows and columns (padded coordinates, 0 = -pad). */
+static int64_t img_h(const struct qv_conv_igemm_s8 *c)
 {
-    /* direct: zero-point row + sample copy; gathered: mr rows + their offsets. 64 bytes of
-     * slack after each: the vector kernels read whole groups of 4 bytes only, never past kc. */
-    if (c->direct)
-        return (size_t)c->zr + align64((size_t)(c->h * c->w * c->cin)) + 64;
-    return align64((size_t)(c->g.mr * c->g.kc)) + 64 + align64(QV_IGEMM_MR_MAX * sizeof(int32_t));
+    return (c->oh - 1) * c->stride_h + (c->kh - 1) * c->dil_h + 1;
 }
 
-/* Gathers the windows of output pixels [p0, p0 + m) of one sample into rows of kc bytes. */
-static void gather_rows(const struct qv_conv_igemm_s8 *c, const int8_t *x, int64_t p0, int64_t m,
-                        uint8_t *rows)
+static int64_t img_w(const struct qv_conv_igemm_s8 *c)
 {
-    const int64_t kc = c->g.kc, cin = c->cin;
+    return (c->ow - 1) * c->stride_w + (c->kw - 1) * c->dil_w + 1;
+}
+
+/* Gathered rows: scratch = [mr rows of kc][row offsets][bordered image], 64 bytes of slack after
+ * the rows and the image (16-byte copies may run past a run's end). */
+static size_t rows_bytes(const struct qv_conv_igemm_s8 *c)
+{
+    return align64((size_t)(c->g.mr * c->g.kc)) + 64;
+}
+
+size_t qv_conv_igemm_s8_get_buffer_size(const struct qv_conv_igemm_s8 *c)
+{
+    if (c->direct)  /* zero-point row + sample copy */
+        return (size_t)c->zr + align64((size_t)(c->h * c->w * c->cin)) + 64;
+    return rows_bytes(c) + align64(QV_IGEMM_MR_MAX * sizeof(int32_t)) +
+           align64((size_t)(img_h(c) * img_w(c) * c->cin)) + 64;
+}
+
+/* Sample x as unsigned bytes with z_in + 128 borders: img_h x img_w x cin from (-pad, -pad). */
+static void border_sample(const struct qv_conv_igemm_s8 *c, const int8_t *x, uint8_t *img)
+{
+    const int64_t hp = img_h(c), wp = img_w(c), cin = c->cin;
+    const int64_t x0 = c->pad_w, x1 = c->pad_w + c->w < wp ? c->pad_w + c->w : wp;
+    memset(img, c->zbyte, align64((size_t)(hp * wp * cin)) + 64);
+    for (int64_t py = 0; py < hp && x1 > x0; py++) {
+        const int64_t iy = py - c->pad_h;
+        if (iy >= 0 && iy < c->h)
+            qv_s8_to_u8(x + iy * c->w * cin, img + (py * wp + x0) * cin, (x1 - x0) * cin);
+    }
+}
+
+/* n (<= 16) bytes from src to dst, as one 16-byte copy (both have 16 bytes of room). */
+static inline void copy16(uint8_t *dst, const uint8_t *src)
+{
+    memcpy(dst, src, 16);
+}
+
+/* Gathers the windows of output pixels [p0, p0 + m) from the bordered image into rows of kc. */
+static void gather_rows(const struct qv_conv_igemm_s8 *c, const uint8_t *img, int64_t p0,
+                        int64_t m, uint8_t *rows)
+{
+    const int64_t kc = c->g.kc, cin = c->cin, wp = img_w(c);
+    const int64_t run = c->kw * cin, used = c->kh * run;
     for (int64_t i = 0; i < m; i++) {
         const int64_t oy = (p0 + i) / c->ow, ox = (p0 + i) % c->ow;
+        const uint8_t *corner = img + (oy * c->stride_h * wp + ox * c->stride_w) * cin;
         uint8_t *dst = rows + i * kc;
         for (int64_t ky = 0; ky < c->kh; ky++) {
-            const int64_t iy = oy * c->stride_h - c->pad_h + ky * c->dil_h;
-            for (int64_t kx = 0; kx < c->kw; kx++) {
-                const int64_t ix = ox * c->stride_w - c->pad_w + kx * c->dil_w;
-                if (iy < 0 || iy >= c->h || ix < 0 || ix >= c->w)
-                    memset(dst, c->zbyte, (size_t)cin);
-                else
-                    qv_s8_to_u8(x + (iy * c->w + ix) * cin, dst, cin);
-                dst += cin;
+            const uint8_t *src = corner + ky * c->dil_h * wp * cin;
+            if (c->dil_w == 1 && run <= 16) {
+                copy16(dst, src);   /* the spill is overwritten next, or lands in slack */
+                dst += run;
+            } else if (cin <= 16) {
+                for (int64_t kx = 0; kx < c->kw; kx++, dst += cin)
+                    copy16(dst, src + kx * c->dil_w * cin);
+            } else {
+                for (int64_t kx = 0; kx < c->kw; kx++, dst += cin)
+                    memcpy(dst, src + kx * c->dil_w * cin, (size_t)cin);
             }
         }
-        memset(dst, 0, (size_t)(rows + (i + 1) * kc - dst));
+        memset(rows + i * kc + used, 0, (size_t)(kc - used));
     }
 }
 
@@ -315,11 +361,13 @@ void qv_conv_igemm_s8(const struct qv_conv_igemm_s8 *c, void *scratch, int64_t b
     const int64_t pixels = c->oh * c->ow, n = c->g.n, mr = c->g.mr;
     const int64_t in_sample = c->h * c->w * c->cin;
     uint8_t *s = scratch;
+    int32_t *row_off = (int32_t *)(s + rows_bytes(c));
+    uint8_t *img = (uint8_t *)row_off + align64(QV_IGEMM_MR_MAX * sizeof(int32_t));
     if (c->direct)
         memset(s, c->zbyte, (size_t)c->zr);
-    int32_t *row_off = (int32_t *)(s + align64((size_t)(mr * c->g.kc)) + 64);
-    for (int64_t i = 0; i < mr; i++)
-        row_off[i] = (int32_t)(i * c->g.kc);
+    else
+        for (int64_t i = 0; i < mr; i++)
+            row_off[i] = (int32_t)(i * c->g.kc);
     for (int64_t b = 0; b < batch; b++) {
         const int8_t *xb = x + b * in_sample;
         int8_t *ob = out + b * pixels * n;
@@ -330,9 +378,10 @@ void qv_conv_igemm_s8(const struct qv_conv_igemm_s8 *c, void *scratch, int64_t b
                 qv_igemm_s8_tile(&c->g, m, s, c->ind + p0 * c->g.ks, ob + p0 * n, n);
             }
         } else {
+            border_sample(c, xb, img);
             for (int64_t p0 = 0; p0 < pixels; p0 += mr) {
                 const int64_t m = pixels - p0 < mr ? pixels - p0 : mr;
-                gather_rows(c, xb, p0, m, s);
+                gather_rows(c, img, p0, m, s);
                 qv_igemm_s8_tile(&c->g, m, s, row_off, ob + p0 * n, n);
             }
         }

@@ -10,7 +10,7 @@
  * pointer to `kc` bytes: the input row under that tap, or a shared row of z_in where the tap
  * falls outside the image (the zero-point buffer: its x - z_in is 0 exactly). No im2col copy.
  *
- * Arithmetic (docs/int8-arithmetic.md, "Fast paths"): the rows are read as unsigned bytes
+ * Arithmetic (docs/int8-fastpaths.md): the rows are read as unsigned bytes
  * u = x + 128 (the caller stores them so: x ^ 0x80), so that vpdpbusd multiplies u8 x s8 in
  * groups of 4 without saturation, and
  *     sum w * (x - z_in) = sum w * u - (z_in + 128) * sum w,
@@ -110,7 +110,7 @@ void qv_igemm_s8_tile(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *bas
                       const int32_t *off, int8_t *out, int64_t ldo);
 
 /* dst[i] = src[i] ^ 0x80 (int8 x to the unsigned byte x + 128) for i < n. */
-void qv_s8_to_u8(const int8_t *src, uint8_t *dst, int64_t n);
+void qv_s8_to_u8(const int8_t *restrict src, uint8_t *restrict dst, int64_t n);
 
 /* ---- CONV_2D by indirection -------------------------------------------------------------- */
 

@@ -26,6 +26,20 @@ bool qv_igemm_have_avx512vnni(void)
 #define Z_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
 #define Z_INLINE __attribute__((target(Z_TARGET), always_inline)) static inline
 
+__attribute__((target(Z_TARGET))) void qv_s8_to_u8_avx512(const int8_t *src, uint8_t *dst,
+                                                          int64_t n)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+    if (i < n) {
+        const __mmask64 k = (__mmask64)-1 >> (64 - (n - i));
+        _mm512_mask_storeu_epi8(dst + i, k,
+                                _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
+    }
+}
+
 /* ---- 256-bit tiles (8 channels) ---------------------------------------------------------- */
 
 #define YMM_TARGET Z_TARGET

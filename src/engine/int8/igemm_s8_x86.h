@@ -32,6 +32,9 @@ void qv_igemm_s8_tile_avx512vnni(const struct qv_igemm_s8 *g, int64_t m, const u
                                  const int32_t *off, int8_t *out, int64_t ldo);
 void qv_igemm_s8_tile_avxvnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
                               const int32_t *off, int8_t *out, int64_t ldo);
+
+/* qv_s8_to_u8 on 64 bytes per step (AVX-512 BW). */
+void qv_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n);
 #endif
 
 #endif

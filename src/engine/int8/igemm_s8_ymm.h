@@ -28,7 +28,7 @@ YMM_INLINE int32_t YMM_NAME(load4)(const uint8_t *p)
  * Double-rounding MBQM on 8 lanes (TFLM's MultiplyByQuantizedMultiplier; M >= 0):
  * SRDHM from two 64-bit products (even lanes, odd lanes moved down) plus 2^30, the low 32
  * bits of >> 31 (odd: doubled into the high half); then RDBPOT: (s >> e) + (rem > thr) with
- * mask = 2^e - 1 and thr = mask / 2 + (s < 0). Exact for every int32 x (docs/int8-arithmetic.md).
+ * mask = 2^e - 1 and thr = mask / 2 + (s < 0). Exact for every int32 x (docs/int8-fastpaths.md).
  */
 YMM_INLINE __m256i YMM_NAME(mbqm8)(__m256i x, __m256i m, __m256i right, __m256i mask,
                                    __m256i half)
@@ -71,7 +71,7 @@ YMM_INLINE void YMM_NAME(finish8)(const struct qv_igemm_s8 *g, __m256i acc, int6
     const int32_t *l = g->rq + QV_IGEMM_LEFT * g->npad + j;
     const int32_t *rt = g->rq + QV_IGEMM_RIGHT * g->npad + j;
     for (int64_t i = 0; i < nc && i < 8; i++) {
-        const int32_t v = qv_mbqm(a[i], m[i], l[i] - rt[i], g->rounding) + g->zp;
+        const int32_t v = qv_wrap_add(qv_mbqm(a[i], m[i], l[i] - rt[i], g->rounding), g->zp);
         out[i] = (int8_t)qv_clamp_i32(v, g->lo, g->hi);
     }
 }
