@@ -96,89 +96,124 @@ Z_INLINE __mmask16 lanes16(int64_t n)
     return n >= 16 ? (__mmask16)0xFFFF : (n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1));
 }
 
-/* As the ymm template, with NV zmm registers (16 channels each) per row. */
+/* The requantization constants of 16 channels, loaded once per tile and register. */
+struct zrq {
+    __m512i mult, left, right, mask, half;   /* double rounding */
+    __m512i te, to, re, ro;                  /* single rounding (see mbqm16_single) */
+    __mmask16 keep;                          /* channels below n */
+};
+
+Z_INLINE struct zrq zrq_load(const struct qv_igemm_s8 *g, int64_t j)
+{
+    struct zrq q;
+#define Z_ROW(f) _mm512_loadu_si512(g->rq + (f) * g->npad + j)
+    q.keep = lanes16(g->n - j);
+    q.mult = Z_ROW(QV_IGEMM_MULT);
+    if (g->rounding == QV_ROUNDING_DOUBLE) {
+        q.left = Z_ROW(QV_IGEMM_LEFT);
+        q.right = Z_ROW(QV_IGEMM_RIGHT);
+        q.mask = Z_ROW(QV_IGEMM_MASK);
+        q.half = Z_ROW(QV_IGEMM_HALF);
+        q.te = q.to = q.re = q.ro = _mm512_setzero_si512();
+    } else {
+        const __m512i t = Z_ROW(QV_IGEMM_T), one = _mm512_set1_epi64(1);
+        q.te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
+        q.to = _mm512_srli_epi64(t, 32);
+        q.re = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.te, one));
+        q.ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.to, one));
+        q.left = q.right = q.mask = q.half = _mm512_setzero_si512();
+    }
+#undef Z_ROW
+    return q;
+}
+
+/* Requantizes one register of accumulators and stores its channels. */
+Z_INLINE void zrq_store(const struct qv_igemm_s8 *g, const struct zrq *q, __m512i x, int8_t *out)
+{
+    if (g->rounding == QV_ROUNDING_DOUBLE) {
+        if (g->left)
+            x = _mm512_sllv_epi32(x, q->left);
+        x = mbqm16(x, q->mult, q->right, q->mask, q->half);
+    } else {
+        x = mbqm16_single(x, q->mult, q->te, q->to, q->re, q->ro);
+    }
+    x = _mm512_add_epi32(x, _mm512_set1_epi32(g->zp));
+    x = _mm512_min_epi32(_mm512_max_epi32(x, _mm512_set1_epi32(g->lo)),
+                         _mm512_set1_epi32(g->hi));
+    _mm_mask_storeu_epi8(out, q->keep, _mm512_cvtepi32_epi8(x));
+}
+
+/*
+ * MR rows x NV zmm registers (16 channels each) per packed block, MR <= 8 and NV <= 4
+ * compile-time after inlining. The accumulators are named variables c<row>_<reg> (X-macros
+ * below), not an array, so that every compiler keeps them in registers; rows >= MR and
+ * registers >= NV are dead code.
+ */
+#define Z_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define Z_REGS(X, r) X(r, 0) X(r, 1) X(r, 2) X(r, 3)
+
 Z_INLINE void ztile(const int MR, const int NV, const struct qv_igemm_s8 *g, int64_t m,
                     const uint8_t *base, const int32_t *off, int8_t *out, int64_t ldo)
 {
     const int64_t ks = g->ks, kq = g->kc / 4, nr = g->nr;
     const int32_t *fold = g->rq + QV_IGEMM_FOLD * g->npad;
-    const int32_t *orow[QV_IGEMM_MR_MAX];
-    QV_UNROLL
-    for (int r = 0; r < MR; r++)
-        orow[r] = off + (r < m ? r : 0) * ks;
+    /* Rows past m read row 0's taps (valid memory) and are not stored. */
+#define ROW_OFF(r) const int32_t *o##r = off + (r < m ? r : 0) * ks;
+    Z_ROWS(ROW_OFF)
+#undef ROW_OFF
     for (int64_t blk = 0; blk < g->nblocks; blk++) {
         const int8_t *w = g->w + blk * ks * kq * nr * 4;
         const int64_t j0 = blk * nr;
-        __m512i acc[QV_IGEMM_MR_MAX][4]; /* fixed sizes: no VLA, so registers */
-        QV_UNROLL
-        for (int v = 0; v < NV; v++) {
-            const __m512i f = _mm512_loadu_si512(fold + j0 + 16 * v);
-            QV_UNROLL
-            for (int r = 0; r < MR; r++)
-                acc[r][v] = f;
-        }
+        const __m512i zero = _mm512_setzero_si512();
+        const __m512i f0 = _mm512_loadu_si512(fold + j0);
+        const __m512i f1 = NV > 1 ? _mm512_loadu_si512(fold + j0 + 16) : zero;
+        const __m512i f2 = NV > 2 ? _mm512_loadu_si512(fold + j0 + 32) : zero;
+        const __m512i f3 = NV > 3 ? _mm512_loadu_si512(fold + j0 + 48) : zero;
+#define DECL(r, v) __m512i c##r##_##v = f##v;
+#define DECL_ROW(r) Z_REGS(DECL, r)
+        Z_ROWS(DECL_ROW)
+#undef DECL_ROW
+#undef DECL
         for (int64_t t = 0; t < ks; t++) {
-            const uint8_t *p[QV_IGEMM_MR_MAX];
-            QV_UNROLL
-            for (int r = 0; r < MR; r++)
-                p[r] = base + orow[r][t];
+#define PTR(r) const uint8_t *p##r = base + o##r[t];
+            Z_ROWS(PTR)
+#undef PTR
             for (int64_t q = 0; q < kq; q++) {
-                __m512i wv[4];
-                QV_UNROLL
-                for (int v = 0; v < NV; v++)
-                    wv[v] = _mm512_loadu_si512(w + 64 * v);
+                const __m512i w0 = _mm512_loadu_si512(w);
+                const __m512i w1 = NV > 1 ? _mm512_loadu_si512(w + 64) : zero;
+                const __m512i w2 = NV > 2 ? _mm512_loadu_si512(w + 128) : zero;
+                const __m512i w3 = NV > 3 ? _mm512_loadu_si512(w + 192) : zero;
                 w += 64 * NV;
-                QV_UNROLL
-                for (int r = 0; r < MR; r++) {
-                    const __m512i x = _mm512_set1_epi32(load4(p[r] + 4 * q));
-                    QV_UNROLL
-                    for (int v = 0; v < NV; v++)
-                        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, wv[v]);
-                }
+#define DOT(r, v)                                                                                \
+    if (v < NV)                                                                                  \
+        c##r##_##v = _mm512_dpbusd_epi32(c##r##_##v, x, w##v);
+#define DOT_ROW(r)                                                                               \
+    if (r < MR) {                                                                                \
+        const __m512i x = _mm512_set1_epi32(load4(p##r + 4 * q));                                \
+        Z_REGS(DOT, r)                                                                           \
+    }
+                Z_ROWS(DOT_ROW)
+#undef DOT_ROW
+#undef DOT
             }
         }
-        const __m512i zp = _mm512_set1_epi32(g->zp), lo = _mm512_set1_epi32(g->lo);
-        const __m512i hi = _mm512_set1_epi32(g->hi);
-        QV_UNROLL
-        for (int v = 0; v < NV; v++) {
-            const int64_t j = j0 + 16 * v;
-            const __mmask16 keep = lanes16(g->n - j);
-            if (!keep)
-                break;
-#define Z_ROW(f) _mm512_loadu_si512(g->rq + (f) * g->npad + j)
-            const __m512i mult = Z_ROW(QV_IGEMM_MULT);
-            if (g->rounding == QV_ROUNDING_DOUBLE) {
-                const __m512i left = Z_ROW(QV_IGEMM_LEFT), right = Z_ROW(QV_IGEMM_RIGHT);
-                const __m512i mask = Z_ROW(QV_IGEMM_MASK), half = Z_ROW(QV_IGEMM_HALF);
-                QV_UNROLL
-                for (int r = 0; r < MR; r++) {
-                    if (r >= m)
-                        break;
-                    __m512i x = acc[r][v];
-                    if (g->left)
-                        x = _mm512_sllv_epi32(x, left);
-                    x = _mm512_add_epi32(mbqm16(x, mult, right, mask, half), zp);
-                    x = _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
-                    _mm_mask_storeu_epi8(out + r * ldo + j, keep, _mm512_cvtepi32_epi8(x));
-                }
-            } else {
-                const __m512i t = Z_ROW(QV_IGEMM_T), one = _mm512_set1_epi64(1);
-                const __m512i te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
-                const __m512i to = _mm512_srli_epi64(t, 32);
-                const __m512i re = _mm512_sllv_epi64(one, _mm512_sub_epi64(te, one));
-                const __m512i ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(to, one));
-                QV_UNROLL
-                for (int r = 0; r < MR; r++) {
-                    if (r >= m)
-                        break;
-                    __m512i x = _mm512_add_epi32(mbqm16_single(acc[r][v], mult, te, to, re, ro),
-                                                 zp);
-                    x = _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
-                    _mm_mask_storeu_epi8(out + r * ldo + j, keep, _mm512_cvtepi32_epi8(x));
-                }
-            }
-#undef Z_ROW
-        }
+        struct zrq q0 = zrq_load(g, j0), q1 = q0, q2 = q0, q3 = q0;
+        if (NV > 1)
+            q1 = zrq_load(g, j0 + 16);
+        if (NV > 2)
+            q2 = zrq_load(g, j0 + 32);
+        if (NV > 3)
+            q3 = zrq_load(g, j0 + 48);
+#define STORE(r, v)                                                                              \
+    if (v < NV)                                                                                  \
+        zrq_store(g, &q##v, c##r##_##v, out + r * ldo + j0 + 16 * v);
+#define STORE_ROW(r)                                                                             \
+    if (r < MR && r < m) {                                                                       \
+        Z_REGS(STORE, r)                                                                         \
+    }
+        Z_ROWS(STORE_ROW)
+#undef STORE_ROW
+#undef STORE
     }
 }
 

@@ -15,13 +15,6 @@
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(QV_INT8_NO_SIMD)
 #define QV_IGEMM_X86 1
 
-/* Fully unrolls a loop over a tile's rows or registers (so its accumulators stay in registers). */
-#ifdef __clang__
-#define QV_UNROLL _Pragma("unroll")
-#else
-#define QV_UNROLL _Pragma("GCC unroll 16")
-#endif
-
 /* AVX-512 F, BW, VL, DQ and VNNI (with the OS saving zmm state). */
 bool qv_igemm_have_avx512vnni(void);
 /* AVX2 and AVX-VNNI (CPUID.(7,1):EAX bit 4). */

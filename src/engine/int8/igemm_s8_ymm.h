@@ -76,84 +76,94 @@ YMM_INLINE void YMM_NAME(finish8)(const struct qv_igemm_s8 *g, __m256i acc, int6
     }
 }
 
+/* Requantizes 8 lanes of accumulators (channels j..) and stores the low nc. */
+YMM_INLINE void YMM_NAME(rq_store)(const struct qv_igemm_s8 *g, __m256i x, int64_t j, int64_t nc,
+                                   int8_t *out)
+{
+    if (nc <= 0)
+        return;
+    if (g->rounding != QV_ROUNDING_DOUBLE) {
+        YMM_NAME(finish8)(g, x, j, nc, out);
+        return;
+    }
+#define YMM_ROW(f) _mm256_loadu_si256((const __m256i *)(g->rq + (f) * g->npad + j))
+    if (g->left)
+        x = _mm256_sllv_epi32(x, YMM_ROW(QV_IGEMM_LEFT));
+    x = YMM_NAME(mbqm8)(x, YMM_ROW(QV_IGEMM_MULT), YMM_ROW(QV_IGEMM_RIGHT),
+                        YMM_ROW(QV_IGEMM_MASK), YMM_ROW(QV_IGEMM_HALF));
+#undef YMM_ROW
+    x = _mm256_add_epi32(x, _mm256_set1_epi32(g->zp));
+    x = _mm256_min_epi32(_mm256_max_epi32(x, _mm256_set1_epi32(g->lo)),
+                         _mm256_set1_epi32(g->hi));
+    YMM_NAME(store8)(x, nc, out);
+}
+
 /*
- * MR rows x NV * 8 channels per packed block (MR and NV compile-time after inlining): the
- * accumulators start at the folded constants, every tap adds kc / 4 vpdpbusd per row and
- * register, then the tile is requantized in registers and stored.
+ * MR rows x NV ymm registers (8 channels each) per packed block, MR <= 8 and NV <= 2
+ * compile-time after inlining: the accumulators start at the folded constants, every tap adds
+ * kc / 4 vpdpbusd per row and register, then the tile is requantized and stored. The
+ * accumulators are named variables c<row>_<reg> (X-macros), not an array, so that every
+ * compiler keeps them in registers; rows >= MR and registers >= NV are dead code.
  */
+#define YMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define YMM_REGS(X, r) X(r, 0) X(r, 1)
+
 YMM_INLINE void YMM_NAME(tile)(const int MR, const int NV, const struct qv_igemm_s8 *g,
                                int64_t m, const uint8_t *base, const int32_t *off, int8_t *out,
                                int64_t ldo)
 {
     const int64_t ks = g->ks, kq = g->kc / 4, nr = g->nr;
     const int32_t *fold = g->rq + QV_IGEMM_FOLD * g->npad;
-    const int32_t *orow[QV_IGEMM_MR_MAX];
-    QV_UNROLL
-    for (int r = 0; r < MR; r++)
-        orow[r] = off + (r < m ? r : 0) * ks;
+    /* Rows past m read row 0's taps (valid memory) and are not stored. */
+#define ROW_OFF(r) const int32_t *o##r = off + (r < m ? r : 0) * ks;
+    YMM_ROWS(ROW_OFF)
+#undef ROW_OFF
     for (int64_t blk = 0; blk < g->nblocks; blk++) {
         const int8_t *w = g->w + blk * ks * kq * nr * 4;
         const int64_t j0 = blk * nr;
-        __m256i acc[QV_IGEMM_MR_MAX][4]; /* fixed sizes: no VLA, so registers */
-        QV_UNROLL
-        for (int v = 0; v < NV; v++) {
-            const __m256i f = _mm256_loadu_si256((const __m256i *)(fold + j0 + 8 * v));
-            QV_UNROLL
-            for (int r = 0; r < MR; r++)
-                acc[r][v] = f;
-        }
+        const __m256i f0 = _mm256_loadu_si256((const __m256i *)(fold + j0));
+        const __m256i f1 =
+            NV > 1 ? _mm256_loadu_si256((const __m256i *)(fold + j0 + 8)) : _mm256_setzero_si256();
+#define DECL(r, v) __m256i c##r##_##v = f##v;
+#define DECL_ROW(r) YMM_REGS(DECL, r)
+        YMM_ROWS(DECL_ROW)
+#undef DECL_ROW
+#undef DECL
         for (int64_t t = 0; t < ks; t++) {
-            const uint8_t *p[QV_IGEMM_MR_MAX];
-            QV_UNROLL
-            for (int r = 0; r < MR; r++)
-                p[r] = base + orow[r][t];
+#define PTR(r) const uint8_t *p##r = base + o##r[t];
+            YMM_ROWS(PTR)
+#undef PTR
             for (int64_t q = 0; q < kq; q++) {
-                __m256i wv[4];
-                QV_UNROLL
-                for (int v = 0; v < NV; v++)
-                    wv[v] = _mm256_loadu_si256((const __m256i *)(w + 32 * v));
+                const __m256i w0 = _mm256_loadu_si256((const __m256i *)w);
+                const __m256i w1 = NV > 1 ? _mm256_loadu_si256((const __m256i *)(w + 32)) : w0;
                 w += 32 * NV;
-                QV_UNROLL
-                for (int r = 0; r < MR; r++) {
-                    const __m256i x = _mm256_set1_epi32(YMM_NAME(load4)(p[r] + 4 * q));
-                    QV_UNROLL
-                    for (int v = 0; v < NV; v++)
-                        acc[r][v] = YMM_DPBUSD(acc[r][v], x, wv[v]);
-                }
+#define DOT(r, v)                                                                                \
+    if (v < NV)                                                                                  \
+        c##r##_##v = YMM_DPBUSD(c##r##_##v, x, w##v);
+#define DOT_ROW(r)                                                                               \
+    if (r < MR) {                                                                                \
+        const __m256i x = _mm256_set1_epi32(YMM_NAME(load4)(p##r + 4 * q));                      \
+        YMM_REGS(DOT, r)                                                                         \
+    }
+                YMM_ROWS(DOT_ROW)
+#undef DOT_ROW
+#undef DOT
             }
         }
-        QV_UNROLL
-        for (int v = 0; v < NV; v++) {
-            const int64_t j = j0 + 8 * v, nc = g->n - j;
-            if (nc <= 0)
-                break;
-            if (g->rounding != QV_ROUNDING_DOUBLE) {
-                QV_UNROLL
-                for (int r = 0; r < MR; r++)
-                    if (r < m)
-                        YMM_NAME(finish8)(g, acc[r][v], j, nc, out + r * ldo + j);
-                continue;
-            }
-#define YMM_ROW(f) _mm256_loadu_si256((const __m256i *)(g->rq + (f) * g->npad + j))
-            const __m256i mult = YMM_ROW(QV_IGEMM_MULT), left = YMM_ROW(QV_IGEMM_LEFT);
-            const __m256i right = YMM_ROW(QV_IGEMM_RIGHT), mask = YMM_ROW(QV_IGEMM_MASK);
-            const __m256i half = YMM_ROW(QV_IGEMM_HALF);
-#undef YMM_ROW
-            const __m256i zp = _mm256_set1_epi32(g->zp), lo = _mm256_set1_epi32(g->lo);
-            const __m256i hi = _mm256_set1_epi32(g->hi);
-            QV_UNROLL
-            for (int r = 0; r < MR; r++) {
-                if (r >= m)
-                    break;
-                __m256i x = acc[r][v];
-                if (g->left)
-                    x = _mm256_sllv_epi32(x, left);
-                x = _mm256_add_epi32(YMM_NAME(mbqm8)(x, mult, right, mask, half), zp);
-                x = _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
-                YMM_NAME(store8)(x, nc, out + r * ldo + j);
-            }
-        }
+#define STORE(r, v)                                                                              \
+    if (v < NV)                                                                                  \
+        YMM_NAME(rq_store)(g, c##r##_##v, j0 + 8 * v, g->n - j0 - 8 * v,                         \
+                           out + r * ldo + j0 + 8 * v);
+#define STORE_ROW(r)                                                                             \
+    if (r < MR && r < m) {                                                                       \
+        YMM_REGS(STORE, r)                                                                       \
+    }
+        YMM_ROWS(STORE_ROW)
+#undef STORE_ROW
+#undef STORE
     }
 }
 
+#undef YMM_ROWS
+#undef YMM_REGS
 #undef YMM_INLINE
