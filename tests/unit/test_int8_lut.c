@@ -4,7 +4,9 @@
  * against the C loop on random tables, lengths and strides (checkasm-style), and ADD, SUB and
  * MUL through the engine, fast path (the table) against the plain loops (TFLM's arithmetic per
  * element) on random graphs: broadcasting of every kind up to rank 5, scales and zero points
- * at their edges, every fused activation, both rounding flavours, batches.
+ * at their edges, every fused activation, both rounding flavours, batches. And the int8 input
+ * path: already-quantized codes are copied as they are (qv_engine_load_input), out-of-range
+ * codes are still refused with their position.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +201,50 @@ START_TEST(mul_table_equals_plain)
 }
 END_TEST
 
+/* int8 codes into an int8 input: the converting copy, its tail, and the range check. */
+START_TEST(int8_codes_load_as_they_are)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    CK(qv_graph_create(&g, &err));
+    const struct qv_shape s = { 2, { 1, 37 } }, none = { 0, { 0 } };
+    const int32_t x = add_q(g, "a", &s, 0.05f, 3), y = add_q(g, "b", &s, 0.05f, 3);
+    const int32_t out = add_q(g, "out", &none, 0.1f, 0);
+    struct qv_attrs at;
+    qv_attrs_init(&at);
+    CK(qv_graph_add_node(g, QV_OP_ADD, "add", 2, (int32_t[]){ x, y }, 1, &out, &at, NULL, &err));
+    CK(qv_graph_set_io(g, 2, (int32_t[]){ x, y }, 1, &out, &err));
+    CK(qv_graph_finalize(g, &err));
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    o.kind = QV_ENGINE_INT8;
+    o.max_batch = 5;
+    struct qv_engine *e = NULL;
+    CK(qv_engine_create(g, &o, &e, &err));
+    float codes[5 * 37];
+    for (int k = 0; k < 5 * 37; k++)
+        codes[k] = (float)((k * 37) % 256 - 128);
+    codes[0] = -128.0f;
+    codes[5 * 37 - 1] = 127.0f;
+    CK(qv_engine_load_input(e, 0, 0, 5, codes, QV_DTYPE_I8, &err));
+    const int8_t *held = qv_engine_input(e, 0);
+    for (int k = 0; k < 5 * 37; k++)
+        ck_assert_int_eq(held[k], (int)codes[k]);
+    /* rows 1.. only, a tail of 37 * 2 elements */
+    CK(qv_engine_load_input(e, 0, 3, 2, codes, QV_DTYPE_I8, &err));
+    for (int k = 0; k < 2 * 37; k++)
+        ck_assert_int_eq(held[3 * 37 + k], (int)codes[k]);
+    codes[2 * 37 + 5] = 128.0f;
+    ck_assert_int_eq(qv_engine_load_input(e, 0, 0, 5, codes, QV_DTYPE_I8, &err), QV_E_INPUT);
+    ck_assert_msg(strstr(err.msg, "sample 2 element 5") && strstr(err.msg, "128"), "%s",
+                  err.msg);
+    codes[2 * 37 + 5] = -129.0f;
+    ck_assert_int_eq(qv_engine_load_input(e, 0, 0, 5, codes, QV_DTYPE_I8, &err), QV_E_INPUT);
+    ck_assert_msg(strstr(err.msg, "-129"), "%s", err.msg);
+    qv_engine_free(e);
+    qv_graph_free(g);
+}
+END_TEST
+
 static Suite *int8_lut_suite(void)
 {
     Suite *s = suite_create("int8_lut");
@@ -208,6 +254,7 @@ static Suite *int8_lut_suite(void)
     tcase_add_loop_test(tc, add_table_equals_plain, 0, 120);
     tcase_add_loop_test(tc, sub_table_equals_plain, 0, 120);
     tcase_add_loop_test(tc, mul_table_equals_plain, 0, 120);
+    tcase_add_test(tc, int8_codes_load_as_they_are);
     suite_add_tcase(s, tc);
     return s;
 }
