@@ -172,7 +172,7 @@ START_TEST(conv_variants_equal_plain)
              (long long)p.pad_w, (int)p.rounding);
     p.variant = QV_S8_PLAIN;
     qv_conv_2d_s8(&p, NULL, &xd, x, &fd, w, bias, &od, want);
-    void *fast_mem = xalloc(qv_conv_2d_s8_fast_size(&fd, groups));
+    void *fast_mem = xalloc(qv_conv_2d_s8_fast_size(&xd, &fd, &od));
     p.fast = qv_conv_2d_s8_fast_init(fast_mem, &p, &xd, &fd, w, bias, &od,
                                      od.n * od.h * od.w);
     for (int v = QV_S8_C; v < QV_S8_VARIANT_COUNT; v++) {
@@ -257,8 +257,8 @@ START_TEST(depthwise_variants_equal_plain)
             continue;
         p.variant = (enum qv_s8_variant)v;
         /* C: the generic channel loop; AVX2: the packed kernel, when rq.vec (as prepare). */
-        p.fast = v == QV_S8_AVX2 ? fast : NULL;
-        if (v == QV_S8_AVX2 && !fast->rq.vec)
+        p.fast = qv_s8_variant_avx2((enum qv_s8_variant)v) ? fast : NULL;
+        if (qv_s8_variant_avx2((enum qv_s8_variant)v) && !fast->rq.vec)
             continue;
         void *scratch = xalloc(qv_depthwise_conv_2d_s8_get_buffer_size(&p, &xd, &fd));
         memset(got, 0x55, (size_t)no);

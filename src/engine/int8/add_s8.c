@@ -17,11 +17,22 @@ static inline int8_t add1(const void *params, int8_t a, int8_t b)
     return (int8_t)qv_clamp_i32(v, p->act_min, p->act_max);
 }
 
+void qv_add_s8_lut_init(const struct qv_addsub_s8_params *p, int8_t *lut)
+{
+    for (int a = -128; a < 128; a++)
+        for (int b = -128; b < 128; b++)
+            lut[qv_lut2_s8_index((int8_t)a, (int8_t)b)] = add1(p, (int8_t)a, (int8_t)b);
+}
+
 void qv_add_s8(const struct qv_addsub_s8_params *p, const struct qv_shape *a_shape,
                const int8_t *a, const struct qv_shape *b_shape, const int8_t *b,
                const struct qv_shape *out_shape, int8_t *out)
 {
-    qv_s8_binary_map(p, add1, a_shape, a, b_shape, b, out_shape, out);
+    if (p->variant != QV_S8_PLAIN && p->lut)   /* the table of add1 (lut_s8.h) */
+        qv_lut2_s8(qv_s8_variant_lut(p->variant), p->lut, a_shape, a, b_shape, b, out_shape,
+                   out);
+    else
+        qv_s8_binary_map(p, add1, a_shape, a, b_shape, b, out_shape, out);
 }
 
 enum qv_status qv_add_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
@@ -33,7 +44,12 @@ enum qv_status qv_add_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     const double tm = 2 * (double)(q.s1 > q.s2 ? q.s1 : q.s2);
     const double r1 = (double)q.s1 / tm, r2 = (double)q.s2 / tm;
     const double ro = tm / ((double)(1 << 20) * (double)q.so);
-    return qv_s8_addsub_prepare(c, &q, r1, r2, ro, err);
+    if ((st = qv_s8_addsub_prepare(c, &q, r1, r2, ro, err)) != QV_OK)
+        return st;
+    const struct qv_addsub_s8_params *p = c->params;
+    if (p->lut)
+        qv_add_s8_lut_init(p, (int8_t *)(uintptr_t)p->lut);
+    return QV_OK;
 }
 
 void qv_add_s8_eval(const struct qv_kernel_ctx *c)

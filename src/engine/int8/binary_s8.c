@@ -8,9 +8,15 @@
 enum qv_status qv_s8_addsub_prepare(struct qv_kernel_ctx *c, const struct qv_s8_binary_quant *q,
                                     double r1, double r2, double ro, struct qv_error *err)
 {
-    struct qv_addsub_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    /* The fast variants' table (filled by the op: qv_<op>_s8_lut_init) after the struct. */
+    const enum qv_s8_variant v = qv_s8_node_variant(c);
+    const size_t head = qv_s8_align64(sizeof(struct qv_addsub_s8_params));
+    struct qv_addsub_s8_params *p =
+        qv_s8_params_alloc(c, head + (v != QV_S8_PLAIN ? QV_LUT2_S8_BYTES : 0), err);
     if (!p)
         return QV_E_NOMEM;
+    p->variant = v;
+    p->lut = v != QV_S8_PLAIN ? (const int8_t *)p + head : NULL;
     if (!(ro > 0 && ro < 1))
         return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the output multiplier "
                           "2*max(s1, s2) / (2^20 * s_out) = %g, not in (0, 1) "

@@ -24,10 +24,27 @@
 
 /* Where the arrays of struct qv_conv_2d_s8_fast live in its block (byte offsets). */
 struct fast_layout {
-    size_t wsum, fold, rq, packed, pack_g, size;
+    size_t wsum, fold, rq, packed, pack_g;
+    size_t igemm[QV_IGEMM_ISA_COUNT];   /* struct qv_conv_igemm_s8, then its block; or 0 */
+    size_t size;
 };
 
-static struct fast_layout fast_layout(const struct qv_dims *fd, int64_t groups)
+/* The indirect GEMM applies to one group (the VNNI variants' CONV_2D). */
+static bool igemm_applies(const struct qv_dims *fd, int64_t groups, enum qv_igemm_isa isa)
+{
+    return isa != QV_IGEMM_C && groups == 1 && qv_igemm_isa_available(isa) && fd->n > 0;
+}
+
+/* Bytes of the igemm struct and its block for one instruction set. */
+static size_t igemm_bytes(enum qv_igemm_isa isa, const struct qv_dims *in,
+                          const struct qv_dims *fd, const struct qv_dims *out)
+{
+    return qv_s8_align64(sizeof(struct qv_conv_igemm_s8)) +
+           qv_conv_igemm_s8_size(isa, out->h, out->w, fd->n, fd->h, fd->w, in->c);
+}
+
+static struct fast_layout fast_layout(const struct qv_dims *in, const struct qv_dims *fd,
+                                      const struct qv_dims *out, int64_t groups)
 {
     const int64_t cout = fd->n, k = fd->h * fd->w * fd->c;
     struct qv_s8_layout l;
@@ -38,13 +55,21 @@ static struct fast_layout fast_layout(const struct qv_dims *fd, int64_t groups)
     f.rq = qv_s8_layout_array(&l, 1, qv_rq_s8_size(cout));
     f.pack_g = qv_gemm_s8_packed_size(groups > 0 ? cout / groups : 0, k);
     f.packed = qv_s8_layout_array(&l, groups, f.pack_g);
+    for (int i = 0; i < QV_IGEMM_ISA_COUNT; i++) {
+        const bool on = igemm_applies(fd, groups, (enum qv_igemm_isa)i);
+        f.igemm[i] = on ? qv_s8_layout_array(&l, 1, igemm_bytes((enum qv_igemm_isa)i, in, fd,
+                                                                 out))
+                        : 0;
+    }
     f.size = l.size;
     return f;
 }
 
-size_t qv_conv_2d_s8_fast_size(const struct qv_dims *filter_dims, int64_t groups)
+size_t qv_conv_2d_s8_fast_size(const struct qv_dims *in_dims, const struct qv_dims *filter_dims,
+                               const struct qv_dims *out_dims)
 {
-    return fast_layout(filter_dims, groups).size;
+    const int64_t groups = filter_dims->c > 0 ? in_dims->c / filter_dims->c : 1;
+    return fast_layout(in_dims, filter_dims, out_dims, groups).size;
 }
 
 struct qv_conv_2d_s8_fast *qv_conv_2d_s8_fast_init(void *mem, const struct qv_conv_2d_s8_params *p,
@@ -56,7 +81,7 @@ struct qv_conv_2d_s8_fast *qv_conv_2d_s8_fast_init(void *mem, const struct qv_co
 {
     const int64_t cout = filter_dims->n, fcin = filter_dims->c;
     const int64_t groups = in_dims->c / fcin, cout_g = cout / groups;
-    const struct fast_layout l = fast_layout(filter_dims, groups);
+    const struct fast_layout l = fast_layout(in_dims, filter_dims, out_dims, groups);
     char *base = mem;
     struct qv_conv_2d_s8_fast *f = mem;
     memset(f, 0, sizeof(*f));
@@ -82,7 +107,30 @@ struct qv_conv_2d_s8_fast *qv_conv_2d_s8_fast_init(void *mem, const struct qv_co
                 filter_dims->w * fcin <= 16 && out_dims->h > 0 && out_dims->w > 0;
     f->hp = (out_dims->h - 1) * p->stride_h + (filter_dims->h - 1) * p->dilation_h + 1;
     f->wp = (out_dims->w - 1) * p->stride_w + filter_dims->w;
+    /* The VNNI variants' indirect GEMM, for every instruction set this CPU has; its vector
+     * requantization needs M >= 0 (any rounding), and its offsets int32. */
+    bool ok = in_dims->h * in_dims->w * in_dims->c < INT32_MAX / 2;
+    for (int64_t c = 0; c < cout; c++)
+        ok = ok && p->multiplier[c] >= 0;
+    for (int i = 0; ok && i < QV_IGEMM_ISA_COUNT; i++) {
+        if (!l.igemm[i])
+            continue;
+        struct qv_conv_igemm_s8 *ig = (struct qv_conv_igemm_s8 *)(base + l.igemm[i]);
+        qv_conv_igemm_s8_init(ig, (char *)ig + qv_s8_align64(sizeof(*ig)), (enum qv_igemm_isa)i,
+                              in_dims->h, in_dims->w, in_dims->c, out_dims->h, out_dims->w, cout,
+                              filter_dims->h, filter_dims->w, p->stride_h, p->stride_w,
+                              p->dilation_h, p->dilation_w, p->pad_h, p->pad_w, filter, bias,
+                              -p->input_offset, p->multiplier, p->shift, p->output_offset,
+                              p->act_min, p->act_max, p->rounding);
+        f->igemm[i] = ig;
+    }
     return f;
+}
+
+/* The indirect GEMM variant p runs, or NULL (the int16 GEMM). */
+static const struct qv_conv_igemm_s8 *igemm_of(const struct qv_conv_2d_s8_params *p)
+{
+    return p->fast ? p->fast->igemm[qv_s8_variant_igemm(p->variant)] : NULL;
 }
 
 size_t qv_conv_2d_s8_get_buffer_size(const struct qv_conv_2d_s8_params *p,
@@ -91,6 +139,8 @@ size_t qv_conv_2d_s8_get_buffer_size(const struct qv_conv_2d_s8_params *p,
     const struct qv_conv_2d_s8_fast *f = p->fast;
     if (p->variant == QV_S8_PLAIN || !f)
         return 0;
+    if (igemm_of(p))
+        return qv_conv_igemm_s8_get_buffer_size(igemm_of(p));
     size_t bytes = (size_t)f->block_rows * (size_t)f->kp * sizeof(int16_t);
     if (f->padded)
         bytes += qv_s8_align64(32) + (size_t)(f->hp * f->wp * in_dims->c) + 16;
@@ -300,7 +350,7 @@ static void conv_fast(const struct conv_run *cr, void *scratch, int8_t *out)
             if (!f->padded)
                 im2col(cr, g, p0, rows, a);
 #ifdef QV_S8_X86
-            else if (cr->p->variant == QV_S8_AVX2)
+            else if (qv_s8_variant_avx2(cr->p->variant))
                 im2col_padded_avx2(cr, p0, rows, a, img, &img_b);
 #endif
             else
@@ -321,8 +371,14 @@ void qv_conv_2d_s8(const struct qv_conv_2d_s8_params *p, void *scratch,
         conv_plain(p, in_dims, in, filter_dims, filter, bias, out_dims, out);
         return;
     }
-    const struct conv_run cr = { p, p->fast, qv_s8_blocks(p->variant), in_dims, filter_dims,
-                                 out_dims, in };
+    if (igemm_of(p)) {
+        qv_conv_igemm_s8(igemm_of(p), scratch, out_dims->n, in, out);
+        return;
+    }
+    /* The int16 GEMM; its AVX2 blocks need rq.vec (prepare picks C otherwise). */
+    const enum qv_s8_variant bv = p->fast->rq.vec ? p->variant : QV_S8_C;
+    const struct conv_run cr = { p, p->fast, qv_s8_blocks(bv), in_dims, filter_dims, out_dims,
+                                 in };
     conv_fast(&cr, scratch, out);
 }
 
@@ -333,14 +389,15 @@ struct conv_layout {
     size_t mult, shift, fast, size;
 };
 
-static struct conv_layout conv_layout(const struct qv_dims *fd, int64_t groups, bool fast)
+static struct conv_layout conv_layout(const struct qv_dims *xd, const struct qv_dims *fd,
+                                      const struct qv_dims *od, bool fast)
 {
     struct qv_s8_layout l;
     struct conv_layout c;
     qv_s8_layout_init(&l, sizeof(struct qv_conv_2d_s8_params));
     c.mult = qv_s8_layout_array(&l, fd->n, sizeof(int32_t));
     c.shift = qv_s8_layout_array(&l, fd->n, sizeof(int32_t));
-    c.fast = qv_s8_layout_array(&l, fast ? 1 : 0, qv_conv_2d_s8_fast_size(fd, groups));
+    c.fast = qv_s8_layout_array(&l, fast ? 1 : 0, qv_conv_2d_s8_fast_size(xd, fd, od));
     c.size = l.size;
     return c;
 }
@@ -366,7 +423,7 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     const int32_t *bias = qv_s8_in_data(c, 2);
     const bool constant = c->in[1]->t->data != NULL && (!bias || c->in[2]->t->data != NULL);
     enum qv_s8_variant v = constant ? qv_s8_node_variant(c) : QV_S8_PLAIN;
-    const struct conv_layout l = conv_layout(&fd, groups, v != QV_S8_PLAIN);
+    const struct conv_layout l = conv_layout(&xd, &fd, &od, v != QV_S8_PLAIN);
     char *base = qv_s8_params_alloc(c, l.size, err);
     if (!base)
         return QV_E_NOMEM;
@@ -391,6 +448,8 @@ enum qv_status qv_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *e
     if (v != QV_S8_PLAIN) {
         p->fast = qv_conv_2d_s8_fast_init(base + l.fast, p, &xd, &fd, c->in[1]->t->data, bias,
                                           &od, od.n * od.h * od.w);
+        if (qv_s8_variant_igemm(v) != QV_IGEMM_C && !p->fast->igemm[qv_s8_variant_igemm(v)])
+            v = QV_S8_AVX2;   /* no indirect GEMM here: the int16 GEMM */
         if (v == QV_S8_AVX2 && !p->fast->rq.vec)
             v = QV_S8_C;   /* the AVX2 requantization needs double rounding and M >= 0 */
     }

@@ -384,7 +384,7 @@ void qv_depthwise_conv_2d_s8(const struct qv_depthwise_conv_2d_s8_params *p, voi
                              const int32_t *bias, const struct qv_dims *out_dims, int8_t *out)
 {
 #ifdef QV_S8_X86
-    if (p->variant == QV_S8_AVX2 && p->fast) {
+    if (qv_s8_variant_avx2(p->variant) && p->fast) {
         dw_fast_avx2(p, scratch, in_dims, in, filter_dims, filter, out_dims, out);
         return;
     }
@@ -434,9 +434,9 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
     const int32_t *bias = qv_s8_in_data(c, 2);
     const bool constant = c->in[1]->t->data != NULL && (!bias || c->in[2]->t->data != NULL);
     enum qv_s8_variant v = qv_s8_node_variant(c);
-    if (v == QV_S8_AVX2 && !constant)
+    if (qv_s8_variant_avx2(v) && !constant)
         v = QV_S8_C;
-    const struct dw_layout l = dw_layout(&fd, v == QV_S8_AVX2);
+    const struct dw_layout l = dw_layout(&fd, qv_s8_variant_avx2(v));
     char *base = qv_s8_params_alloc(c, l.size, err);
     if (!base)
         return QV_E_NOMEM;
@@ -459,7 +459,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
                        &p->pad_h);
     qv_compute_padding(xd.w, (int32_t)fd.w, a->stride_w, a->dilation_w, a->padding, NULL,
                        &p->pad_w);
-    if (v == QV_S8_AVX2) {
+    if (qv_s8_variant_avx2(v)) {
         p->fast = qv_depthwise_conv_2d_s8_fast_init(base + l.fast, p, &xd, &fd,
                                                     c->in[1]->t->data, bias);
         if (!p->fast->rq.vec)

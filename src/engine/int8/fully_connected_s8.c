@@ -21,7 +21,9 @@
 /* ---- arithmetic ------------------------------------------------------------------------- */
 
 struct fast_layout {
-    size_t wsum, fold, rq, packed, size;
+    size_t wsum, fold, rq, packed;
+    size_t igemm[QV_IGEMM_ISA_COUNT];   /* struct qv_fc_igemm_s8, then its block; or 0 */
+    size_t size;
 };
 
 static struct fast_layout fast_layout(int64_t units, int64_t depth)
@@ -33,6 +35,13 @@ static struct fast_layout fast_layout(int64_t units, int64_t depth)
     f.fold = qv_s8_layout_array(&l, units, sizeof(int32_t));
     f.rq = qv_s8_layout_array(&l, 1, qv_rq_s8_size(units));
     f.packed = qv_s8_layout_array(&l, 1, qv_gemm_s8_packed_size(units, depth));
+    for (int i = 0; i < QV_IGEMM_ISA_COUNT; i++) {
+        const enum qv_igemm_isa isa = (enum qv_igemm_isa)i;
+        const bool on = isa != QV_IGEMM_C && qv_igemm_isa_available(isa) && units > 0;
+        f.igemm[i] = on ? qv_s8_layout_array(&l, 1, qv_s8_align64(sizeof(struct qv_fc_igemm_s8)) +
+                                                        qv_fc_igemm_s8_size(isa, units, depth))
+                        : 0;
+    }
     f.size = l.size;
     return f;
 }
@@ -60,13 +69,35 @@ qv_fully_connected_s8_fast_init(void *mem, const struct qv_fully_connected_s8_pa
     qv_rq_s8_init(&f->rq, (int32_t *)(base + l.rq), units, f->fold, p->multiplier, p->shift,
                   p->output_offset, p->act_min, p->act_max, p->rounding);
     f->block_rows = qv_gemm_s8_block_rows(f->kp, max_batches);
+    /* The VNNI variants' indirect GEMM, for every instruction set this CPU has: the packed
+     * weights are w itself (a weight zero point of 0), the vector requantization needs M >= 0. */
+    bool ok = p->filter_offset == 0;
+    for (int64_t u = 0; u < units; u++)
+        ok = ok && p->multiplier[u] >= 0;
+    for (int i = 0; ok && i < QV_IGEMM_ISA_COUNT; i++) {
+        if (!l.igemm[i])
+            continue;
+        struct qv_fc_igemm_s8 *ig = (struct qv_fc_igemm_s8 *)(base + l.igemm[i]);
+        qv_fc_igemm_s8_init(ig, (char *)ig + qv_s8_align64(sizeof(*ig)), (enum qv_igemm_isa)i,
+                            units, depth, filter, bias, -p->input_offset, p->multiplier, p->shift,
+                            p->output_offset, p->act_min, p->act_max, p->rounding);
+        f->igemm[i] = ig;
+    }
     return f;
+}
+
+/* The indirect GEMM variant p runs, or NULL (the int16 GEMM). */
+static const struct qv_fc_igemm_s8 *igemm_of(const struct qv_fully_connected_s8_params *p)
+{
+    return p->fast ? p->fast->igemm[qv_s8_variant_igemm(p->variant)] : NULL;
 }
 
 size_t qv_fully_connected_s8_get_buffer_size(const struct qv_fully_connected_s8_params *p)
 {
     if (p->variant == QV_S8_PLAIN || !p->fast)
         return 0;
+    if (igemm_of(p))
+        return qv_fc_igemm_s8_get_buffer_size(igemm_of(p));
     return (size_t)p->fast->block_rows * (size_t)p->fast->kp * sizeof(int16_t);
 }
 
@@ -93,7 +124,8 @@ static void fc_fast(const struct qv_fully_connected_s8_params *p, int16_t *a, in
                     int64_t units, int64_t depth, const int8_t *x, int8_t *out)
 {
     const struct qv_fully_connected_s8_fast *f = p->fast;
-    const struct qv_s8_blocks *bk = qv_s8_blocks(p->variant);
+    /* The int16 GEMM; its AVX2 blocks need rq.vec (prepare picks C otherwise). */
+    const struct qv_s8_blocks *bk = qv_s8_blocks(f->rq.vec ? p->variant : QV_S8_C);
     for (int64_t b0 = 0; b0 < batches; b0 += f->block_rows) {
         const int64_t rows = batches - b0 < f->block_rows ? batches - b0 : f->block_rows;
         for (int64_t r = 0; r < rows; r++) {
@@ -112,6 +144,8 @@ void qv_fully_connected_s8(const struct qv_fully_connected_s8_params *p, void *s
 {
     if (p->variant == QV_S8_PLAIN || !p->fast)
         fc_plain(p, batches, units, depth, in, filter, bias, out);
+    else if (igemm_of(p))
+        qv_fc_igemm_s8(igemm_of(p), scratch, batches, in, out);
     else
         fc_fast(p, scratch, batches, units, depth, in, out);
 }
@@ -206,6 +240,8 @@ enum qv_status qv_fully_connected_s8_prepare(struct qv_kernel_ctx *c, struct qv_
     if (v != QV_S8_PLAIN) {
         p->fast = qv_fully_connected_s8_fast_init(base + l.fast, p, units, depth, wt->data, bias,
                                                   batches);
+        if (qv_s8_variant_igemm(v) != QV_IGEMM_C && !p->fast->igemm[qv_s8_variant_igemm(v)])
+            v = QV_S8_AVX2;   /* no indirect GEMM here: the int16 GEMM */
         if (v == QV_S8_AVX2 && !p->fast->rq.vec)
             v = QV_S8_C;   /* the AVX2 requantization needs double rounding and M >= 0 */
     }

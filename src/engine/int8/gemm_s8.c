@@ -39,6 +39,8 @@ bool qv_s8_variant_available(enum qv_s8_variant v)
     case QV_S8_PLAIN:
     case QV_S8_C: return true;
     case QV_S8_AVX2: return qv_have_avx2();
+    case QV_S8_AVXVNNI: return qv_have_avx2() && qv_igemm_isa_available(QV_IGEMM_AVXVNNI);
+    case QV_S8_AVX512: return qv_have_avx2() && qv_igemm_isa_available(QV_IGEMM_AVX512VNNI);
     default: return false;
     }
 }
@@ -47,13 +49,24 @@ const char *qv_s8_variant_name(enum qv_s8_variant v)
 {
     static const char *const names[QV_S8_VARIANT_COUNT] = {
         [QV_S8_PLAIN] = "plain", [QV_S8_C] = "c", [QV_S8_AVX2] = "avx2",
+        [QV_S8_AVXVNNI] = "avxvnni", [QV_S8_AVX512] = "avx512",
     };
     return (unsigned)v < QV_S8_VARIANT_COUNT ? names[v] : "?";
 }
 
 enum qv_s8_variant qv_s8_variant_best(void)
 {
-    return qv_have_avx2() ? QV_S8_AVX2 : QV_S8_C;
+    for (int v = QV_S8_VARIANT_COUNT - 1; v > QV_S8_C; v--)
+        if (qv_s8_variant_available((enum qv_s8_variant)v))
+            return (enum qv_s8_variant)v;
+    return QV_S8_C;
+}
+
+enum qv_lut_isa qv_s8_variant_lut(enum qv_s8_variant v)
+{
+    if (v == QV_S8_AVX512 && qv_lut_isa_available(QV_LUT_AVX512))
+        return QV_LUT_AVX512;
+    return qv_s8_variant_avx2(v) ? QV_LUT_AVX2 : QV_LUT_C;
 }
 
 size_t qv_gemm_s8_packed_size(int64_t n, int64_t k)
@@ -403,7 +416,7 @@ static const struct qv_s8_blocks blocks_avx2 = {
 const struct qv_s8_blocks *qv_s8_blocks(enum qv_s8_variant v)
 {
 #ifdef QV_S8_X86
-    if (v == QV_S8_AVX2)
+    if (qv_s8_variant_avx2(v))
         return &blocks_avx2;
 #endif
     (void)v;

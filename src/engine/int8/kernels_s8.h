@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/int8/igemm_s8.h"
+#include "engine/int8/lut_s8.h"
 #include "engine/int8/requant.h"
 #include "qvet/graph.h"
 
@@ -36,14 +38,32 @@ struct qv_dims {
 
 /*
  * QV_S8_PLAIN: TFLM's reference loops, loop for loop. QV_S8_C: the fast algorithm (GEMM,
- * channel-inner loops) in portable C. QV_S8_AVX2: the same with AVX2 building blocks. Kernels
- * without a fast algorithm accept any variant and run their one loop.
+ * channel-inner loops) in portable C. QV_S8_AVX2: the same with AVX2 building blocks.
+ * QV_S8_AVXVNNI / QV_S8_AVX512: AVX2 plus VNNI (AVX-VNNI, or AVX-512 F/BW/VL/DQ + VNNI): CONV_2D
+ * and FULLY_CONNECTED by the indirect GEMM (igemm_s8.h), DEPTHWISE_CONV_2D by vpdpbusd over
+ * taps, the rest as AVX2 (qv_s8_variant_avx2). Kernels without a fast algorithm accept any
+ * variant and run their one loop.
  */
-enum qv_s8_variant { QV_S8_PLAIN, QV_S8_C, QV_S8_AVX2, QV_S8_VARIANT_COUNT };
+enum qv_s8_variant {
+    QV_S8_PLAIN, QV_S8_C, QV_S8_AVX2, QV_S8_AVXVNNI, QV_S8_AVX512, QV_S8_VARIANT_COUNT
+};
+
+/* True when variant v runs AVX2 (its AVX2 building blocks and kernels). */
+static inline bool qv_s8_variant_avx2(enum qv_s8_variant v)
+{
+    return v == QV_S8_AVX2 || v == QV_S8_AVXVNNI || v == QV_S8_AVX512;
+}
+
+/* The indirect GEMM's instruction set for a VNNI variant; QV_IGEMM_C for the others. */
+static inline enum qv_igemm_isa qv_s8_variant_igemm(enum qv_s8_variant v)
+{
+    return v == QV_S8_AVX512 ? QV_IGEMM_AVX512VNNI
+                             : (v == QV_S8_AVXVNNI ? QV_IGEMM_AVXVNNI : QV_IGEMM_C);
+}
 
 /* True when this CPU runs variant v (PLAIN and C always). */
 bool qv_s8_variant_available(enum qv_s8_variant v);
-/* "plain", "c", "avx2". */
+/* "plain", "c", "avx2", "avxvnni", "avx512". */
 const char *qv_s8_variant_name(enum qv_s8_variant v);
 /* The best variant this CPU runs (the engine's default unless plain loops are asked for). */
 enum qv_s8_variant qv_s8_variant_best(void);
@@ -196,9 +216,14 @@ struct qv_conv_2d_s8_fast {
     int32_t *wsum;               /* [Cout] */
     int32_t *fold;               /* [Cout]: -z_in * wsum + bias */
     struct qv_rq_s8 rq;          /* fold, multipliers, shifts, output zp, activation range */
+    /* The VNNI variants' indirect GEMM, per instruction set this CPU has (NULL for the others,
+     * and when it does not apply: several groups, a negative multiplier); index
+     * qv_s8_variant_igemm(variant). Without it those variants run the AVX2 (or C) GEMM. */
+    const struct qv_conv_igemm_s8 *igemm[QV_IGEMM_ISA_COUNT];
 };
 
-size_t qv_conv_2d_s8_fast_size(const struct qv_dims *filter_dims, int64_t groups);
+size_t qv_conv_2d_s8_fast_size(const struct qv_dims *in_dims, const struct qv_dims *filter_dims,
+                               const struct qv_dims *out_dims);
 /*
  * Fills the fast block `mem` (qv_conv_2d_s8_fast_size bytes, 64-byte aligned) for p (its
  * multipliers and shifts already set) and returns it as a struct qv_conv_2d_s8_fast.
@@ -278,6 +303,9 @@ struct qv_fully_connected_s8_fast {
     int32_t *wsum;               /* [units] */
     int32_t *fold;               /* [units]: -z_in * wsum + bias */
     struct qv_rq_s8 rq;
+    /* The VNNI variants' indirect GEMM per instruction set (as in qv_conv_2d_s8_fast; NULL
+     * also for a per-tensor weight zero point other than 0). */
+    const struct qv_fc_igemm_s8 *igemm[QV_IGEMM_ISA_COUNT];
 };
 
 size_t qv_fully_connected_s8_fast_size(int64_t units, int64_t depth);
@@ -307,13 +335,19 @@ void qv_max_pool_2d_s8(const struct qv_pool_s8_params *p, const struct qv_dims *
 
 /* ---- ADD, SUB, MUL (add_s8.c, sub_s8.c, mul_s8.c; broadcasting in common_s8.c) ----------- */
 
-/* ADD / SUB: each input rescaled to a 2^20-shifted common scale, the sum to the output. */
+/*
+ * ADD / SUB: each input rescaled to a 2^20-shifted common scale, the sum to the output.
+ * The fast variants look each pair up in a 256 x 256 table of the op's own element function
+ * (lut_s8.h; filled by qv_<op>_s8_lut_init from the other fields): exact by construction.
+ */
 struct qv_addsub_s8_params {
     int32_t input1_offset, input2_offset, output_offset;
     int32_t m1, m2, mo;              /* input 1, input 2, output multipliers */
     int sh1, sh2, sho;               /* their shifts (all <= 0) */
     int32_t act_min, act_max;
     enum qv_rounding rounding;
+    enum qv_s8_variant variant;      /* PLAIN, or a fast one with `lut` set */
+    const int8_t *lut;               /* [QV_LUT2_S8_BYTES] or NULL (PLAIN only) */
 };
 
 struct qv_mul_s8_params {
@@ -322,7 +356,16 @@ struct qv_mul_s8_params {
     int shift;
     int32_t act_min, act_max;
     enum qv_rounding rounding;
+    enum qv_s8_variant variant;      /* as qv_addsub_s8_params */
+    const int8_t *lut;
 };
+
+/* Fill lut (QV_LUT2_S8_BYTES) with the op's element function of every pair, from p. */
+void qv_add_s8_lut_init(const struct qv_addsub_s8_params *p, int8_t *lut);
+void qv_sub_s8_lut_init(const struct qv_addsub_s8_params *p, int8_t *lut);
+void qv_mul_s8_lut_init(const struct qv_mul_s8_params *p, int8_t *lut);
+/* The table gather of variant v (PLAIN and C: the C loop). */
+enum qv_lut_isa qv_s8_variant_lut(enum qv_s8_variant v);
 
 /* out = a op b with numpy broadcasting (shapes up to rank 8, already checked compatible). */
 void qv_add_s8(const struct qv_addsub_s8_params *p, const struct qv_shape *a_shape,

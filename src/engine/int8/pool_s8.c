@@ -149,7 +149,7 @@ static void pool(const struct qv_pool_s8_params *p, enum qv_pool_kind kind,
                  const struct qv_dims *xd, const int8_t *x, const struct qv_dims *od, int8_t *out)
 {
 #ifdef QV_S8_X86
-    const bool avx2 = p->variant == QV_S8_AVX2;
+    const bool avx2 = qv_s8_variant_avx2(p->variant);
 #endif
     const int64_t h = xd->h, w = xd->w, ch = xd->c;
     const int64_t oh = od->h, ow = od->w;
