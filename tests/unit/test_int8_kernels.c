@@ -251,14 +251,16 @@ START_TEST(depthwise_variants_equal_plain)
     qv_depthwise_conv_2d_s8(&p, NULL, &xd, x, &fd, w, bias, &od, want);
     void *fast_mem = xalloc(qv_depthwise_conv_2d_s8_fast_size(&fd));
     const struct qv_depthwise_conv_2d_s8_fast *fast =
-        qv_depthwise_conv_2d_s8_fast_init(fast_mem, &p, &xd, &fd, w, bias);
+        qv_depthwise_conv_2d_s8_fast_init(fast_mem, &p, &xd, &fd, w, bias, &od);
     for (int v = QV_S8_C; v < QV_S8_VARIANT_COUNT; v++) {
         if (!qv_s8_variant_available((enum qv_s8_variant)v))
             continue;
         p.variant = (enum qv_s8_variant)v;
-        /* C: the generic channel loop; AVX2: the packed kernel, when rq.vec (as prepare). */
+        /* C: the generic channel loop; AVX2: the packed kernel, when rq.vec (as prepare);
+         * AVX512: the VNNI kernel when the CPU has it (any rounding), else AVX2's. */
+        const bool vnni = v == QV_S8_AVX512 && fast->vnni;
         p.fast = qv_s8_variant_avx2((enum qv_s8_variant)v) ? fast : NULL;
-        if (qv_s8_variant_avx2((enum qv_s8_variant)v) && !fast->rq.vec)
+        if (qv_s8_variant_avx2((enum qv_s8_variant)v) && !fast->rq.vec && !vnni)
             continue;
         void *scratch = xalloc(qv_depthwise_conv_2d_s8_get_buffer_size(&p, &xd, &fd));
         memset(got, 0x55, (size_t)no);

@@ -33,7 +33,7 @@ static size_t wpack_size(int64_t cout, int64_t pairs)
 
 /* Where the arrays of struct qv_depthwise_conv_2d_s8_fast live in its block. */
 struct fast_layout {
-    size_t tap_off, fold, rq, wpack, size;
+    size_t tap_off, fold, rq, wpack, vnni, size;
 };
 
 static struct fast_layout fast_layout(const struct qv_dims *fd)
@@ -46,6 +46,10 @@ static struct fast_layout fast_layout(const struct qv_dims *fd)
     f.fold = qv_s8_layout_array(&l, cout, sizeof(int32_t));
     f.rq = qv_s8_layout_array(&l, 1, qv_rq_s8_size(cout));
     f.wpack = qv_s8_layout_array(&l, 1, wpack_size(cout, (taps + 1) / 2));
+    /* the AVX512 variant's kernel: its struct, then its block */
+    f.vnni = qv_s8_layout_array(&l, qv_dwconv_s8_available() ? 1 : 0,
+                                qv_s8_align64(sizeof(struct qv_dwconv_s8)) +
+                                    qv_dwconv_s8_size(cout, fd->h, fd->w));
     f.size = l.size;
     return f;
 }
@@ -85,7 +89,7 @@ struct qv_depthwise_conv_2d_s8_fast *
 qv_depthwise_conv_2d_s8_fast_init(void *mem, const struct qv_depthwise_conv_2d_s8_params *p,
                                   const struct qv_dims *in_dims,
                                   const struct qv_dims *filter_dims, const int8_t *filter,
-                                  const int32_t *bias)
+                                  const int32_t *bias, const struct qv_dims *out_dims)
 {
     const int64_t cout = filter_dims->c, kh = filter_dims->h, kw = filter_dims->w;
     const int64_t taps = kh * kw;
@@ -110,7 +114,22 @@ qv_depthwise_conv_2d_s8_fast_init(void *mem, const struct qv_depthwise_conv_2d_s
     pack_weights(f, filter, taps, cout);
     qv_rq_s8_init(&f->rq, (int32_t *)(base + l.rq), cout, f->fold, p->multiplier, p->shift,
                   p->output_offset, p->act_min, p->act_max, p->rounding);
+    if (qv_dwconv_s8_available() && qv_dwconv_s8_applies(cout, kh, kw, p->multiplier)) {
+        struct qv_dwconv_s8 *d = (struct qv_dwconv_s8 *)(base + l.vnni);
+        qv_dwconv_s8_init(d, (char *)d + qv_s8_align64(sizeof(*d)), in_dims->h, in_dims->w,
+                          in_dims->c, p->depth_multiplier, out_dims->h, out_dims->w, kh, kw,
+                          p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h,
+                          p->pad_w, filter, bias, -p->input_offset, p->multiplier, p->shift,
+                          p->output_offset, p->act_min, p->act_max, p->rounding);
+        f->vnni = d;
+    }
     return f;
+}
+
+/* The AVX512 variant's kernel, when p runs it. */
+static const struct qv_dwconv_s8 *vnni_of(const struct qv_depthwise_conv_2d_s8_params *p)
+{
+    return p->variant == QV_S8_AVX512 && p->fast ? p->fast->vnni : NULL;
 }
 
 /* The fast variants' scratch: acc [cout] int32, tap pointers, the z_in row, the expansion. */
@@ -143,6 +162,8 @@ size_t qv_depthwise_conv_2d_s8_get_buffer_size(const struct qv_depthwise_conv_2d
 {
     if (p->variant == QV_S8_PLAIN)
         return 0;
+    if (vnni_of(p))
+        return qv_dwconv_s8_get_buffer_size(vnni_of(p));
     size_t head;
     dw_scratch(NULL, filter_dims, &head);
     return head + (p->depth_multiplier > 1 ? (size_t)(in_dims->h * in_dims->w * filter_dims->c)
@@ -383,6 +404,10 @@ void qv_depthwise_conv_2d_s8(const struct qv_depthwise_conv_2d_s8_params *p, voi
                              const struct qv_dims *filter_dims, const int8_t *filter,
                              const int32_t *bias, const struct qv_dims *out_dims, int8_t *out)
 {
+    if (vnni_of(p)) {
+        qv_dwconv_s8(vnni_of(p), scratch, out_dims->n, in, out);
+        return;
+    }
 #ifdef QV_S8_X86
     if (qv_s8_variant_avx2(p->variant) && p->fast) {
         dw_fast_avx2(p, scratch, in_dims, in, filter_dims, filter, out_dims, out);
@@ -426,6 +451,7 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
     if (x->rank != 4 || w->rank != 4 || o->rank != 4)
         return qv_s8_fail(c, err, "input, filter and output must have rank 4");
     const struct qv_dims xd = qv_s8_dims(c->in[0]), fd = qv_s8_dims(c->in[1]);
+    const struct qv_dims od = qv_s8_dims(c->out[0]);
     const int64_t cout = fd.c;
     if (a->depth_multiplier < 1 || xd.c * a->depth_multiplier != cout || o->dims[3] != cout)
         return qv_s8_fail(c, err, "input depth %lld x depth_multiplier %d must equal the filter's "
@@ -461,8 +487,8 @@ enum qv_status qv_depthwise_conv_2d_s8_prepare(struct qv_kernel_ctx *c, struct q
                        &p->pad_w);
     if (qv_s8_variant_avx2(v)) {
         p->fast = qv_depthwise_conv_2d_s8_fast_init(base + l.fast, p, &xd, &fd,
-                                                    c->in[1]->t->data, bias);
-        if (!p->fast->rq.vec)
+                                                    c->in[1]->t->data, bias, &od);
+        if (!(v == QV_S8_AVX512 && p->fast->vnni) && !p->fast->rq.vec)
             v = QV_S8_C;   /* the AVX2 requantization needs double rounding and M >= 0 */
     }
     p->variant = v;

@@ -26,6 +26,11 @@ void qv_igemm_s8_tile_avx512vnni(const struct qv_igemm_s8 *g, int64_t m, const u
 void qv_igemm_s8_tile_avxvnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
                               const int32_t *off, int8_t *out, int64_t ldo);
 
+/* qv_dwconv_s8 (dwconv_s8.h) on AVX-512 VNNI. */
+struct qv_dwconv_s8;
+void qv_dwconv_s8_avx512(const struct qv_dwconv_s8 *d, void *scratch, int64_t batch,
+                         const int8_t *x, int8_t *out);
+
 /* qv_s8_to_u8 on 64 bytes per step (AVX-512 BW). */
 void qv_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n);
 #endif

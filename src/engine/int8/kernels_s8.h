@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/int8/dwconv_s8.h"
 #include "engine/int8/igemm_s8.h"
 #include "engine/int8/lut_s8.h"
 #include "engine/int8/requant.h"
@@ -268,6 +269,9 @@ struct qv_depthwise_conv_2d_s8_fast {
     int16_t *wpack;        /* per 16 channels [pairs][2][16], then per last 8 [pairs][16] */
     int32_t *fold;         /* [Cout]: bias - z_in * sum over taps of w */
     struct qv_rq_s8 rq;
+    /* The AVX512 variant's kernel (dwconv_s8.h) when this CPU has it and the layer fits
+     * (M >= 0); NULL otherwise (that variant then runs the AVX2 code). */
+    const struct qv_dwconv_s8 *vnni;
 };
 
 size_t qv_depthwise_conv_2d_s8_fast_size(const struct qv_dims *filter_dims);
@@ -275,7 +279,7 @@ struct qv_depthwise_conv_2d_s8_fast *
 qv_depthwise_conv_2d_s8_fast_init(void *mem, const struct qv_depthwise_conv_2d_s8_params *p,
                                   const struct qv_dims *in_dims,
                                   const struct qv_dims *filter_dims, const int8_t *filter,
-                                  const int32_t *bias);
+                                  const int32_t *bias, const struct qv_dims *out_dims);
 size_t qv_depthwise_conv_2d_s8_get_buffer_size(const struct qv_depthwise_conv_2d_s8_params *p,
                                                const struct qv_dims *in_dims,
                                                const struct qv_dims *filter_dims);
