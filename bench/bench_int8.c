@@ -3,12 +3,19 @@
  * int8 emulator throughput (run by hand; never a test):
  *     ninja -C build bench/bench_int8
  *     ./build/bench/bench_int8 [--model M.tflite] [--input X.npy] [--batch B] [--seconds S]
- *                              [--peer NAME=SAMPLES_PER_S ...] [--fast-only]
+ *                              [--peer NAME=SAMPLES_PER_S ...] [--fast-only] [--ops] [--nodes]
+ *                              [--peaks]
  * Defaults: bench/peers/mobilenet_int8.tflite and bench/peers/input_int8.npy (made by the
  * Python side); when they are absent it says so and falls back to the largest int8 fixture
  * model with random inputs. Runs the int8 engine (one thread) at batch 1 and at batch B
  * (default 32), fast path and plain loops, prints samples/s and GMAC/s (model MACs x
  * samples/s), and checks that the fast path's outputs equal the plain loops' byte for byte.
+ *
+ * --peaks: the machine's measured instruction peaks (bench/peaks.c: vpdpbusd, vpmaddwd, FMA per
+ * core, CPU time), then exit. --ops: after the throughput runs, each op type's share of the
+ * int8 engine's CPU time at batch B, its MACs per sample and GMAC/s (per-node CPU time through
+ * the engine's observer), against the peak of the instruction its fast path uses; --nodes
+ * also lists every node.
  *
  * Peers (TFLM, ai-edge-litert) are timed by bench/peers/peers.py; pass their samples/s with
  * --peer to print them alongside, e.g.
@@ -22,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "peaks.h"
 #include "qvet/qvet.h"
 
 static double now(void)
@@ -253,6 +261,139 @@ static int bench(const struct qv_graph *g, const uint8_t *inputs, int64_t n_avai
     return 0;
 }
 
+/* ---- per-op profile (--ops) ------------------------------------------------------------ */
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+struct prof {
+    double last;        /* CPU time at the end of the previous node (or the run's start) */
+    double *node_s;     /* [n_nodes] CPU seconds */
+};
+
+/* Keeps every node observable; each call closes the node that just ran. */
+static bool prof_observe(int32_t node, const struct qv_tensor_view *t, bool ask, void *user)
+{
+    struct prof *p = user;
+    (void)t;
+    if (ask)
+        return true;
+    const double now = thread_cpu();
+    p->node_s[node] += now - p->last;
+    p->last = now;
+    return true;
+}
+
+/* The peak an op's int8 fast path is bounded by on this CPU (or -1: none, not a MAC op). */
+static int op_peak(enum qv_op op, const struct qv_peaks *pk)
+{
+    if (op != QV_OP_CONV_2D && op != QV_OP_FULLY_CONNECTED && op != QV_OP_DEPTHWISE_CONV_2D)
+        return -1;
+    if (pk->have[QV_PEAK_VPDPBUSD_512])
+        return QV_PEAK_VPDPBUSD_512;
+    if (pk->have[QV_PEAK_VPDPBUSD_256])
+        return QV_PEAK_VPDPBUSD_256;
+    return pk->have[QV_PEAK_VPMADDWD_256] ? QV_PEAK_VPMADDWD_256 : -1;
+}
+
+/* Runs batches for `seconds` of CPU time with per-node timing and prints the table by op. */
+static int profile_ops(const struct qv_graph *g, const uint8_t *inputs, int64_t n_avail,
+                       int64_t batch, double seconds, const struct qv_peaks *pk, bool nodes)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct prof p = { 0, calloc((size_t)g->n_nodes, sizeof(double)) };
+    struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+    o.kind = QV_ENGINE_INT8;
+    o.max_batch = batch;
+    o.observe = prof_observe;
+    o.observe_user = &p;
+    struct qv_engine *e = NULL;
+    if (!p.node_s || qv_engine_create(g, &o, &e, &err) != QV_OK) {
+        fprintf(stderr, "bench_int8: engine: %s\n", err.msg);
+        free(p.node_s);
+        return -1;
+    }
+    batch = qv_engine_max_batch(e);
+    const size_t in_row = qv_engine_input_bytes(e, 0);
+    int64_t samples = 0, s = 0;
+    const double c0 = thread_cpu();
+    double total = 0;
+    while (total < seconds) {
+        for (int64_t j = 0; j < batch; j++)
+            memcpy((char *)qv_engine_input(e, 0) + (size_t)j * in_row,
+                   inputs + (size_t)((s + j) % n_avail) * in_row, in_row);
+        s += batch;
+        p.last = thread_cpu();
+        if (qv_engine_run(e, batch, &err) != QV_OK) {
+            fprintf(stderr, "bench_int8: run: %s\n", err.msg);
+            qv_engine_free(e);
+            free(p.node_s);
+            return -1;
+        }
+        samples += batch;
+        total = thread_cpu() - c0;
+    }
+    qv_engine_free(e);
+    double op_s[QV_OP_COUNT] = { 0 }, nodes_s = 0;
+    int64_t op_macs[QV_OP_COUNT] = { 0 }, op_nodes[QV_OP_COUNT] = { 0 };
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const enum qv_op op = g->nodes[i].op;
+        op_s[op] += p.node_s[i];
+        op_macs[op] += qv_graph_node_macs(g, i);
+        op_nodes[op]++;
+        nodes_s += p.node_s[i];
+    }
+    printf("per op: batch %lld, %lld samples, 1 thread, CPU time (nodes %.1f%% of it); MACs as "
+           "`qvet inspect` counts them (elements for elementwise ops)\n", (long long)batch,
+           (long long)samples, 100.0 * nodes_s / total);
+    printf("%-20s %5s %7s %12s %8s %9s  %s\n", "op", "nodes", "share", "MMAC/sample",
+           "us/samp", "GMAC/s", "of the instruction peak");
+    for (int op = 0; op < QV_OP_COUNT; op++) {
+        if (!op_nodes[op])
+            continue;
+        const double us = 1e6 * op_s[op] / (double)samples;
+        const double gmacs = op_s[op] > 0 ? (double)op_macs[op] * (double)samples / op_s[op] / 1e9
+                                          : 0;
+        const int k = op_peak((enum qv_op)op, pk);
+        char peak[96] = "-";
+        if (k >= 0 && pk->gmacs[k] > 0)
+            snprintf(peak, sizeof(peak), "%5.1f%% of %s (%.0f)", 100.0 * gmacs / pk->gmacs[k],
+                     qv_peak_name((enum qv_peak)k), pk->gmacs[k]);
+        printf("%-20s %5lld %6.1f%% %12.3f %8.2f %9.2f  %s\n", qv_op_name((enum qv_op)op),
+               (long long)op_nodes[op], 100.0 * op_s[op] / nodes_s, (double)op_macs[op] / 1e6, us,
+               gmacs, peak);
+    }
+    for (int32_t i = 0; nodes && i < g->n_nodes; i++) {
+        const struct qv_node *nd = &g->nodes[i];
+        const struct qv_tensor *o = &g->tensors[nd->outputs[0]];
+        const double us = 1e6 * p.node_s[i] / (double)samples;
+        const int64_t macs = qv_graph_node_macs(g, i);
+        char shape[64] = "";
+        for (int32_t d = 1, n = 0; d < o->shape.rank && n < (int)sizeof(shape) - 12; d++)
+            n += snprintf(shape + n, sizeof(shape) - (size_t)n, "%s%lld", d > 1 ? "x" : "",
+                          (long long)o->shape.dims[d]);
+        printf("  node %3d %-18s out %-12s %10.3f MMAC %8.2f us %8.2f GMAC/s\n", (int)i,
+               qv_op_name(nd->op), shape, (double)macs / 1e6, us,
+               us > 0 ? (double)macs / us / 1e3 : 0);
+    }
+    free(p.node_s);
+    return 0;
+}
+
+static void print_peaks(const struct qv_peaks *pk)
+{
+    printf("instruction peaks (1 core, CPU time, best of 5; measured now, machines differ):\n");
+    for (int k = 0; k < QV_PEAK_COUNT; k++)
+        if (pk->have[k])
+            printf("  %-22s %8.1f GMAC/s\n", qv_peak_name((enum qv_peak)k), pk->gmacs[k]);
+        else
+            printf("  %-22s %8s\n", qv_peak_name((enum qv_peak)k), "absent");
+}
+
 int main(int argc, char **argv)
 {
     const char *model = "bench/peers/mobilenet_int8.tflite", *input = "bench/peers/input_int8.npy";
@@ -261,6 +402,7 @@ int main(int argc, char **argv)
     const char *peers[16];
     int n_peers = 0;
     bool fast_only = false; /* for profiling: skip the plain loops (and the comparison) */
+    bool ops = false, peaks_only = false, nodes = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc)
             model = argv[++i];
@@ -272,13 +414,27 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--fast-only"))
             fast_only = true;
+        else if (!strcmp(argv[i], "--ops"))
+            ops = true;
+        else if (!strcmp(argv[i], "--nodes"))
+            ops = nodes = true;
+        else if (!strcmp(argv[i], "--peaks"))
+            peaks_only = true;
         else if (!strcmp(argv[i], "--peer") && i + 1 < argc && n_peers < 16)
             peers[n_peers++] = argv[++i];
         else {
             fprintf(stderr, "usage: bench_int8 [--model M] [--input X.npy] [--batch B] "
-                    "[--seconds S] [--peer NAME=SAMPLES_PER_S]...\n");
+                    "[--seconds S] [--fast-only] [--ops] [--nodes] [--peaks] "
+                    "[--peer NAME=SAMPLES_PER_S]...\n");
             return 2;
         }
+    }
+    struct qv_peaks pk;
+    if (peaks_only || ops)
+        qv_peaks_measure(&pk, 5);
+    if (peaks_only) {
+        print_peaks(&pk);
+        return 0;
     }
     bool random_inputs = false;
     struct qv_error err = QV_ERROR_INIT;
@@ -389,6 +545,8 @@ int main(int argc, char **argv)
         printf("ratio qvet/%.*s: %.2fx at batch 1, %.2fx at batch %lld\n", (int)(eq - peers[i]),
                peers[i], fast_sps[0] / sps, fast_sps[1] / sps, (long long)batch);
     }
+    if (ops && profile_ops(g, inputs, n_avail, batch, seconds, &pk, nodes) != 0)
+        rc = 1;
     free(inputs);
     qv_graph_free(g);
     return rc;

@@ -108,24 +108,31 @@ dwrq_load(const struct qv_dwconv_s8 *d, int64_t l)
 #define ROW(f) _mm512_loadu_si512(d->rq + (f) * p + l)
     q.fold = ROW(QV_DWCONV_FOLD);
     q.mult = ROW(QV_DWCONV_MULT);
-    q.left = ROW(QV_DWCONV_LEFT);
-    q.right = ROW(QV_DWCONV_RIGHT);
-    q.mask = ROW(QV_DWCONV_MASK);
-    q.half = ROW(QV_DWCONV_HALF);
-    const __m512i t = ROW(QV_DWCONV_T), one = _mm512_set1_epi64(1);
+    if (d->rounding == QV_ROUNDING_DOUBLE) {
+        q.left = ROW(QV_DWCONV_LEFT);
+        q.right = ROW(QV_DWCONV_RIGHT);
+        q.mask = ROW(QV_DWCONV_MASK);
+        q.half = ROW(QV_DWCONV_HALF);
+        q.te = q.to = q.re = q.ro = _mm512_setzero_si512();
+    } else {
+        const __m512i t = ROW(QV_DWCONV_T), one = _mm512_set1_epi64(1);
+        q.te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
+        q.to = _mm512_srli_epi64(t, 32);
+        q.re = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.te, one));
+        q.ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.to, one));
+        q.left = q.right = q.mask = q.half = _mm512_setzero_si512();
+    }
 #undef ROW
-    q.te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
-    q.to = _mm512_srli_epi64(t, 32);
-    q.re = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.te, one));
-    q.ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.to, one));
     return q;
 }
 
 /*
- * One output row as a flat run of len = OW * C lanes, 16 per step. xr[t], wr[t]: the nt
- * (= KH * groups) rearranged input rows and their weight rows; the constants repeat every
- * `period` lanes. Everything the loop reads is in locals: the int8 stores would otherwise
- * force the compiler to reload the struct's fields after each of them.
+ * One output row as a flat run of len = OW * C lanes, 16 per step, by phase: the lanes at the
+ * same offset modulo the period share weights and constants, which stay in registers while the
+ * phase's steps (period lanes apart) run. xr[t], wr[t]: the nt (= KH * groups) rearranged input
+ * rows and their weight rows. NT: nt when it is a compile-time constant (<= 4), else 0.
+ * Everything the loop reads is in locals: the int8 stores would otherwise make the compiler
+ * reload the struct's fields after each of them.
  */
 __attribute__((target(Z_TARGET), always_inline)) static inline void
 row_taps(const int NT, const struct qv_dwconv_s8 *d, const uint8_t *const *xr,
@@ -135,31 +142,45 @@ row_taps(const int NT, const struct qv_dwconv_s8 *d, const uint8_t *const *xr,
     const bool dbl = d->rounding == QV_ROUNDING_DOUBLE, left = d->left;
     const __m512i zp = _mm512_set1_epi32(d->zp), lo = _mm512_set1_epi32(d->lo);
     const __m512i hi = _mm512_set1_epi32(d->hi);
-    const int64_t n = NT > 0 ? NT : nt;
-    int64_t ro = 0;
-    struct dwrq q = dwrq_load(d, 0);
-    for (int64_t l0 = 0; l0 < len; l0 += 16) {
-        if (period != 16)
-            q = dwrq_load(d, ro);
-        const __mmask16 k = lanes16(len - l0);
-        __m512i acc = q.fold;
-        for (int64_t t = 0; t < n; t++)
-            acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_loadu_epi32(k, xr[t] + 4 * l0),
-                                      _mm512_loadu_si512(wr[t] + 4 * ro));
-        if (dbl) {
-            if (left)
-                acc = _mm512_sllv_epi32(acc, q.left);
-            acc = mbqm16(acc, q.mult, q.right, q.mask, q.half);
-        } else {
-            acc = mbqm16_single(acc, q.mult, q.te, q.to, q.re, q.ro);
+    /* NT > 0: the taps' row pointers and weights in named variables (no arrays: registers) */
+#define TAPS(X) X(0) X(1) X(2) X(3)
+#define TAP_PTR(t) const uint8_t *x##t = NT > t ? xr[t] : xr[0];
+    TAPS(TAP_PTR)
+#undef TAP_PTR
+    for (int64_t ph = 0; ph < period && ph < len; ph += 16) {
+        const struct dwrq q = dwrq_load(d, ph);
+#define TAP_W(t) const __m512i w##t = NT > t ? _mm512_loadu_si512(wr[t] + 4 * ph) : q.fold;
+        TAPS(TAP_W)
+#undef TAP_W
+        for (int64_t l0 = ph; l0 < len; l0 += period) {
+            const __mmask16 k = lanes16(len - l0);
+            __m512i acc = q.fold;
+            if (NT > 0) {
+#define TAP_DOT(t)                                                                               \
+    if (NT > t)                                                                                  \
+        acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_loadu_epi32(k, x##t + 4 * l0), w##t);
+                TAPS(TAP_DOT)
+#undef TAP_DOT
+            } else {
+                for (int64_t t = 0; t < nt; t++)
+                    acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_loadu_epi32(k, xr[t] + 4 * l0),
+                                              _mm512_loadu_si512(wr[t] + 4 * ph));
+            }
+            if (dbl) {
+                if (left)
+                    acc = _mm512_sllv_epi32(acc, q.left);
+                acc = mbqm16(acc, q.mult, q.right, q.mask, q.half);
+            } else {
+                acc = mbqm16_single(acc, q.mult, q.te, q.to, q.re, q.ro);
+            }
+            acc = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(acc, zp), lo), hi);
+            _mm_mask_storeu_epi8(out + l0, k, _mm512_cvtepi32_epi8(acc));
         }
-        acc = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(acc, zp), lo), hi);
-        _mm_mask_storeu_epi8(out + l0, k, _mm512_cvtepi32_epi8(acc));
-        ro = ro + 16 == period ? 0 : ro + 16;
     }
+#undef TAPS
 }
 
-/* The most taps row() keeps in its pointer arrays (KH * groups; more: in slices). */
+/* The most taps row() keeps in its pointer arrays (KH * groups; qv_dwconv_s8_applies). */
 #define DW_MAX_TAPS 16
 
 __attribute__((target(Z_TARGET))) static void row(const struct qv_dwconv_s8 *d,
@@ -174,12 +195,13 @@ __attribute__((target(Z_TARGET))) static void row(const struct qv_dwconv_s8 *d,
             xr[nt] = x4 + ((oy * d->stride_h + ky * d->dil_h) * g + gi) * rowb;
             wr[nt] = d->w4 + (ky * g + gi) * d->period * 4;
         }
-    if (nt == 3)   /* 3x3 and 3x1 kernels */
-        row_taps(3, d, xr, wr, nt, len, out);
-    else if (nt == 1)
-        row_taps(1, d, xr, wr, nt, len, out);
-    else
-        row_taps(0, d, xr, wr, nt, len, out);
+    switch (nt) {   /* 3x3 / 3x1 kernels; 1xN; 2xN and 4xN */
+    case 1: row_taps(1, d, xr, wr, nt, len, out); break;
+    case 2: row_taps(2, d, xr, wr, nt, len, out); break;
+    case 3: row_taps(3, d, xr, wr, nt, len, out); break;
+    case 4: row_taps(4, d, xr, wr, nt, len, out); break;
+    default: row_taps(0, d, xr, wr, nt, len, out); break;
+    }
 }
 
 void qv_dwconv_s8_avx512(const struct qv_dwconv_s8 *d, void *scratch, int64_t batch,

@@ -332,26 +332,35 @@ static inline void copy16(uint8_t *dst, const uint8_t *src)
 static void gather_rows(const struct qv_conv_igemm_s8 *c, const uint8_t *img, int64_t p0,
                         int64_t m, uint8_t *rows)
 {
-    const int64_t kc = c->g.kc, cin = c->cin, wp = img_w(c);
-    const int64_t run = c->kw * cin, used = c->kh * run;
+    /* locals: the byte stores below would otherwise reload every field of c */
+    const int64_t kc = c->g.kc, cin = c->cin, wp = img_w(c), kh = c->kh, kw = c->kw;
+    const int64_t run = kw * cin, used = kh * run, ow = c->ow;
+    const int64_t row_step = c->dil_h * wp * cin, col_step = c->dil_w * cin;
+    const int64_t sy = c->stride_h * wp * cin, sx = c->stride_w * cin;
+    const bool one_run = c->dil_w == 1 && run <= 16, small = cin <= 16;
+    int64_t oy = p0 / ow, ox = p0 % ow;
     for (int64_t i = 0; i < m; i++) {
-        const int64_t oy = (p0 + i) / c->ow, ox = (p0 + i) % c->ow;
-        const uint8_t *corner = img + (oy * c->stride_h * wp + ox * c->stride_w) * cin;
+        const uint8_t *corner = img + oy * sy + ox * sx;
         uint8_t *dst = rows + i * kc;
-        for (int64_t ky = 0; ky < c->kh; ky++) {
-            const uint8_t *src = corner + ky * c->dil_h * wp * cin;
-            if (c->dil_w == 1 && run <= 16) {
+        for (int64_t ky = 0; ky < kh; ky++) {
+            const uint8_t *src = corner + ky * row_step;
+            if (one_run) {
                 copy16(dst, src);   /* the spill is overwritten next, or lands in slack */
                 dst += run;
-            } else if (cin <= 16) {
-                for (int64_t kx = 0; kx < c->kw; kx++, dst += cin)
-                    copy16(dst, src + kx * c->dil_w * cin);
+            } else if (small) {
+                for (int64_t kx = 0; kx < kw; kx++, dst += cin)
+                    copy16(dst, src + kx * col_step);
             } else {
-                for (int64_t kx = 0; kx < c->kw; kx++, dst += cin)
-                    memcpy(dst, src + kx * c->dil_w * cin, (size_t)cin);
+                for (int64_t kx = 0; kx < kw; kx++, dst += cin)
+                    memcpy(dst, src + kx * col_step, (size_t)cin);
             }
         }
-        memset(rows + i * kc + used, 0, (size_t)(kc - used));
+        for (int64_t k = used; k < kc; k++)   /* at most 3 bytes (weights 0) */
+            rows[i * kc + k] = 0;
+        if (++ox == ow) {
+            ox = 0;
+            oy++;
+        }
     }
 }
 
