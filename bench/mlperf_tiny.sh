@@ -16,7 +16,10 @@
 # runs only the first TFLM_SAMPLES samples, it is 20-100x slower; 0 = all), MODELS (default
 # all four: kws_dscnn vww_mobilenet ic_resnet8 ad_autoencoder), INPUTS (directory of the
 # generated inputs, default build/mlperf-inputs-SAMPLES; made when absent, never committed),
-# REPEAT (1: every figure is the best of REPEAT runs; use 3 on a machine that is not quiet).
+# REPEAT (1: every figure is the best of REPEAT runs; use 3 on a machine that is not quiet),
+# TYPES (default "int8 f32"; "int8" times the int8 models only).
+# With build/bench/bench_int8 (a -Dbench=true build) it also prints the machine's measured
+# instruction peaks and, per model, the int8 engine's time and GMAC/s by op type against them.
 set -eu
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
@@ -25,6 +28,7 @@ samples=${SAMPLES:-2000}
 tflm_samples=${TFLM_SAMPLES:-200}
 repeat=${REPEAT:-1}
 models=${MODELS:-kws_dscnn vww_mobilenet ic_resnet8 ad_autoencoder}
+types=${TYPES:-int8 f32}
 inputs=${INPUTS:-build/mlperf-inputs-$samples}
 [ -x "$py" ] || { echo "mlperf_tiny.sh: no Python venv at $py (set PYTHON): see reference/README.md" >&2; exit 2; }
 for m in $models; do
@@ -50,6 +54,7 @@ echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; above ~0.5 the figur
 echo "qvet:   $("$qvet" --version 2>&1 | head -n 1); OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-unset}"
 "$py" -c 'from importlib import metadata as m; import tflite_micro as t
 print("peers:  ai-edge-litert %s, tflite_micro %s" % (m.version("ai-edge-litert"), t.__version__))'
+[ -n "$engine_bench" ] && "$engine_bench" --peaks
 
 # ---- inputs and -j ---------------------------------------------------------------------------
 if [ ! -f "$inputs/done" ]; then
@@ -70,7 +75,7 @@ res=$tmp/results
 
 # ---- runs --------------------------------------------------------------------------------------
 for m in $models; do
-    for k in int8 f32; do
+    for k in $types; do
         model=bench/mlperf_tiny/${m}_$k.tflite
         data=$inputs/${m}_$k.npy
         engine=float
@@ -167,3 +172,15 @@ echo "engine/litert 1T infer: qvet's int8 engine alone over litert's inference l
 echo "qvet/tflm: qvet -j1 whole process over the tflite-micro interpreter's inference loop alone"
 echo "(conservative: the interpreter's start-up, large against $tflm_samples samples, is left out);"
 echo "qvet/litert 1T infer (CPU table): qvet's whole process against litert's inference loop alone."
+
+# ---- the int8 engine by op type ---------------------------------------------------------------
+if [ -n "$engine_bench" ] && echo " $types " | grep -q ' int8 '; then
+    echo
+    echo "== int8 engine by op type (1 thread, batch 64, CPU time; the peaks above)"
+    for m in $models; do
+        echo "-- $m"
+        OPENBLAS_NUM_THREADS=1 "$engine_bench" --model "bench/mlperf_tiny/${m}_int8.tflite" \
+            --input "$inputs/${m}_int8.npy" --batch 64 --seconds 1 --fast-only --ops |
+            sed -n '/^per op/,$p'
+    done
+fi
