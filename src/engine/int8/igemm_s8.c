@@ -61,16 +61,20 @@ static int64_t padded(int64_t n, int64_t nr)
     return (n + nr - 1) / nr * nr;
 }
 
-void qv_igemm_s8_shape(enum qv_igemm_isa isa, int64_t n, int32_t *ret_nr, int32_t *ret_mr)
+void qv_igemm_s8_shape(enum qv_igemm_isa isa, int64_t n, bool pairable, int32_t *ret_nr,
+                       int32_t *ret_mr, bool *ret_paired)
 {
     int32_t nr = 16, mr = 4;
+    bool paired = false;
     if (isa == QV_IGEMM_AVX512VNNI) {
-        /* zmm tiles of 16, 32 or 64 channels, whichever pads least (ties: the wider); an
-         * 8-channel layer gets 256-bit tiles. Rows: the accumulators fill ~24 registers, and
-         * at most 8 row pointers stay in general registers. */
+        /* zmm tiles of 16, 32 or 64 channels, whichever pads least (ties: the wider). Rows:
+         * the accumulators fill ~24 registers, and at most 8 row pointers stay in general
+         * registers. 8 or fewer channels: two rows per zmm when the caller lays the rows out
+         * (paired), else 256-bit tiles. */
         if (n <= 8) {
             nr = 8;
-            mr = 8;
+            mr = pairable ? 16 : 8;
+            paired = pairable;
         } else {
             nr = 64;
             if (padded(n, 32) < padded(n, nr))
@@ -86,53 +90,65 @@ void qv_igemm_s8_shape(enum qv_igemm_isa isa, int64_t n, int32_t *ret_nr, int32_
     }
     *ret_nr = nr;
     *ret_mr = mr;
+    *ret_paired = paired;
 }
 
-size_t qv_igemm_s8_packed_size(enum qv_igemm_isa isa, int64_t n, int64_t ks, int64_t kc)
+size_t qv_igemm_s8_packed_size(enum qv_igemm_isa isa, int64_t n, int64_t ks, int64_t kc,
+                               bool pairable)
 {
     int32_t nr, mr;
-    qv_igemm_s8_shape(isa, n, &nr, &mr);
-    const int64_t npad = padded(n > 0 ? n : 1, nr);
-    return align64((size_t)(npad * ks * kc)) + align64((size_t)QV_IGEMM_RQ_ROWS *
-                                                       (size_t)npad * sizeof(int32_t));
+    bool paired;
+    qv_igemm_s8_shape(isa, n, pairable, &nr, &mr, &paired);
+    const int64_t lanes = padded(n > 0 ? n : 1, nr) * (paired ? 2 : 1);
+    return align64((size_t)(lanes * ks * kc)) + align64((size_t)QV_IGEMM_RQ_ROWS *
+                                                        (size_t)lanes * sizeof(int32_t));
 }
 
 void qv_igemm_s8_pack(struct qv_igemm_s8 *g, void *mem, enum qv_igemm_isa isa, int64_t n,
                       int64_t ks, int64_t kc, int64_t kc_real, const int8_t *w, int64_t ldw,
-                      const int32_t *bias, int32_t z_in, const int32_t *mult,
+                      bool pairable, const int32_t *bias, int32_t z_in, const int32_t *mult,
                       const int32_t *shift, int32_t zp, int32_t lo, int32_t hi,
                       enum qv_rounding r)
 {
     int32_t nr, mr;
-    qv_igemm_s8_shape(isa, n, &nr, &mr);
+    bool paired;
+    qv_igemm_s8_shape(isa, n, pairable, &nr, &mr, &paired);
+    /* Lanes: a channel per lane, or (paired) channel j in lanes 2j and 2j + 1. */
     const int64_t npad = padded(n > 0 ? n : 1, nr), nblocks = npad / nr;
+    const int64_t dup = paired ? 2 : 1, lanes = npad * dup, bl = nr * dup;
     int8_t *wp = mem;
-    int32_t *rq = (int32_t *)((char *)mem + align64((size_t)(npad * ks * kc)));
-    memset(mem, 0, qv_igemm_s8_packed_size(isa, n, ks, kc));
-    /* [block][tap][kc / 4][nr][4] */
+    int32_t *rq = (int32_t *)((char *)mem + align64((size_t)(lanes * ks * kc)));
+    memset(mem, 0, qv_igemm_s8_packed_size(isa, n, ks, kc, pairable));
+    /* [block][tap][kc / 4][lanes of the block][4] */
     for (int64_t j = 0; j < n; j++) {
         const int64_t blk = j / nr, col = j % nr;
         int32_t wsum = 0;
         for (int64_t t = 0; t < ks; t++) {
-            int8_t *dst = wp + ((blk * ks + t) * kc) * nr;
+            int8_t *dst = wp + ((blk * ks + t) * kc) * bl;
             for (int64_t c = 0; c < kc_real; c++) {
                 const int8_t v = w[j * ldw + t * kc_real + c];
-                dst[(c / 4) * nr * 4 + col * 4 + c % 4] = v;
+                for (int64_t d = 0; d < dup; d++)
+                    dst[(c / 4) * bl * 4 + (col * dup + d) * 4 + c % 4] = v;
                 wsum = qv_wrap_add(wsum, v);
             }
         }
-        int32_t *row[QV_IGEMM_RQ_ROWS];
-        for (int f = 0; f < QV_IGEMM_RQ_ROWS; f++)
-            row[f] = rq + (int64_t)f * npad;
         const int32_t s = shift[j], right = s > 0 ? 0 : -s;
-        row[QV_IGEMM_FOLD][j] = qv_wrap_add(bias ? bias[j] : 0, qv_wrap_mul(-(z_in + 128), wsum));
-        row[QV_IGEMM_MULT][j] = mult[j];
-        row[QV_IGEMM_LEFT][j] = s > 0 ? s : 0;
-        row[QV_IGEMM_RIGHT][j] = right;
-        row[QV_IGEMM_MASK][j] = (int32_t)(((uint32_t)1 << right) - 1);
-        row[QV_IGEMM_HALF][j] = row[QV_IGEMM_MASK][j] >> 1;
-        row[QV_IGEMM_T][j] = 31 - s;
+        for (int64_t d = 0; d < dup; d++) {
+            int32_t *row[QV_IGEMM_RQ_ROWS];
+            for (int f = 0; f < QV_IGEMM_RQ_ROWS; f++)
+                row[f] = rq + (int64_t)f * lanes + d;
+            const int64_t l = j * dup;
+            row[QV_IGEMM_FOLD][l] =
+                qv_wrap_add(bias ? bias[j] : 0, qv_wrap_mul(-(z_in + 128), wsum));
+            row[QV_IGEMM_MULT][l] = mult[j];
+            row[QV_IGEMM_LEFT][l] = s > 0 ? s : 0;
+            row[QV_IGEMM_RIGHT][l] = right;
+            row[QV_IGEMM_MASK][l] = (int32_t)(((uint32_t)1 << right) - 1);
+            row[QV_IGEMM_HALF][l] = row[QV_IGEMM_MASK][l] >> 1;
+            row[QV_IGEMM_T][l] = 31 - s;
+        }
     }
+    g->paired = paired;
     g->isa = isa;
     g->n = n;
     g->ks = ks;
@@ -191,7 +207,10 @@ void qv_igemm_s8_tile(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *bas
 {
 #ifdef QV_IGEMM_X86
     if (g->isa == QV_IGEMM_AVX512VNNI) {
-        qv_igemm_s8_tile_avx512vnni(g, m, base, off, out, ldo);
+        if (g->paired)
+            qv_igemm_s8_tile_pairs_avx512vnni(g, m, base, off, out, ldo);
+        else
+            qv_igemm_s8_tile_avx512vnni(g, m, base, off, out, ldo);
         return;
     }
     if (g->isa == QV_IGEMM_AVXVNNI) {
@@ -200,6 +219,23 @@ void qv_igemm_s8_tile(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *bas
     }
 #endif
     tile_c(g, m, base, off, out, ldo);
+}
+
+void qv_igemm_s8_pair_rows(const struct qv_igemm_s8 *g, const uint8_t *rows, int64_t m,
+                           uint8_t *pairs)
+{
+    const int64_t kc = g->kc;
+#ifdef QV_IGEMM_X86
+    qv_igemm_s8_pair_avx512(rows, m, kc, pairs);   /* paired g: AVX-512 only */
+#else
+    for (int64_t i = 0; i < m; i += 2) {
+        const uint8_t *a = rows + i * kc, *b = i + 1 < m ? a + kc : a;
+        for (int64_t q = 0; q < kc; q += 4) {
+            memcpy(pairs + i * kc + 2 * q, a + q, 4);
+            memcpy(pairs + i * kc + 2 * q + 4, b + q, 4);
+        }
+    }
+#endif
 }
 
 void qv_s8_to_u8(const int8_t *restrict src, uint8_t *restrict dst, int64_t n)
@@ -231,9 +267,44 @@ size_t qv_conv_igemm_s8_size(enum qv_igemm_isa isa, int64_t oh, int64_t ow, int6
                              int64_t kh, int64_t kw, int64_t cin)
 {
     if (conv_direct(cin))
-        return qv_igemm_s8_packed_size(isa, cout, kh * kw, cin) +
+        return qv_igemm_s8_packed_size(isa, cout, kh * kw, cin, false) +
                align64((size_t)(oh * ow * kh * kw) * sizeof(int32_t));
-    return qv_igemm_s8_packed_size(isa, cout, 1, conv_row_bytes(kh, kw, cin));
+    return qv_igemm_s8_packed_size(isa, cout, 1, conv_row_bytes(kh, kw, cin), true);
+}
+
+/*
+ * Rows laid out by a driver (gathered or FULLY_CONNECTED): [mr rows of kc][pairs of them, when
+ * paired][mr row or pair offsets]; 128 bytes of slack after each area (16-byte copies, whole
+ * 64-byte stores of the pairs).
+ */
+static size_t rows_area(const struct qv_igemm_s8 *g)
+{
+    return align64((size_t)(g->mr * g->kc)) + 128;
+}
+
+static size_t rows_scratch(const struct qv_igemm_s8 *g)
+{
+    return rows_area(g) * (g->paired ? 2 : 1) + align64(QV_IGEMM_MR_MAX * sizeof(int32_t));
+}
+
+/* The offsets of the rows (or pairs) in their area. */
+static void rows_offsets(const struct qv_igemm_s8 *g, int32_t *off)
+{
+    for (int64_t i = 0; i < g->mr; i++)
+        off[i] = (int32_t)(i * g->kc * (g->paired ? 2 : 1));
+}
+
+/* One tile of m laid-out rows: paired first when g is. */
+static void rows_tile(const struct qv_igemm_s8 *g, int64_t m, uint8_t *area,
+                      const int32_t *off, int8_t *out, int64_t ldo)
+{
+    if (g->paired) {
+        uint8_t *pairs = area + rows_area(g);
+        qv_igemm_s8_pair_rows(g, area, m, pairs);
+        qv_igemm_s8_tile(g, m, pairs, off, out, ldo);
+    } else {
+        qv_igemm_s8_tile(g, m, area, off, out, ldo);
+    }
 }
 
 void qv_conv_igemm_s8_init(struct qv_conv_igemm_s8 *c, void *mem, enum qv_igemm_isa isa,
@@ -264,12 +335,12 @@ void qv_conv_igemm_s8_init(struct qv_conv_igemm_s8 *c, void *mem, enum qv_igemm_
     const int64_t ks = c->direct ? kh * kw : 1;
     const int64_t kc = c->direct ? cin : conv_row_bytes(kh, kw, cin);
     qv_igemm_s8_pack(&c->g, mem, isa, cout, ks, kc, c->direct ? cin : kh * kw * cin, filter,
-                     kh * kw * cin, bias, z_in, mult, shift, zp, lo, hi, r);
+                     kh * kw * cin, !c->direct, bias, z_in, mult, shift, zp, lo, hi, r);
     if (!c->direct)
         return;
     /* The indirection: offsets into [zero-point row][sample copy] of every tap of every pixel. */
     c->zr = (int64_t)align64((size_t)cin);
-    int32_t *ind = (int32_t *)((char *)mem + qv_igemm_s8_packed_size(isa, cout, ks, kc));
+    int32_t *ind = (int32_t *)((char *)mem + qv_igemm_s8_packed_size(isa, cout, ks, kc, false));
     for (int64_t oy = 0; oy < oh; oy++)
         for (int64_t ox = 0; ox < ow; ox++)
             for (int64_t ky = 0; ky < kh; ky++)
@@ -294,19 +365,12 @@ static int64_t img_w(const struct qv_conv_igemm_s8 *c)
     return (c->ow - 1) * c->stride_w + (c->kw - 1) * c->dil_w + 1;
 }
 
-/* Gathered rows: scratch = [mr rows of kc][row offsets][bordered image], 64 bytes of slack after
- * the rows and the image (16-byte copies may run past a run's end). */
-static size_t rows_bytes(const struct qv_conv_igemm_s8 *c)
-{
-    return align64((size_t)(c->g.mr * c->g.kc)) + 64;
-}
-
 size_t qv_conv_igemm_s8_get_buffer_size(const struct qv_conv_igemm_s8 *c)
 {
     if (c->direct)  /* zero-point row + sample copy */
         return (size_t)c->zr + align64((size_t)(c->h * c->w * c->cin)) + 64;
-    return rows_bytes(c) + align64(QV_IGEMM_MR_MAX * sizeof(int32_t)) +
-           align64((size_t)(img_h(c) * img_w(c) * c->cin)) + 64;
+    /* gathered: the rows' scratch, then the bordered image (64 bytes of slack) */
+    return rows_scratch(&c->g) + align64((size_t)(img_h(c) * img_w(c) * c->cin)) + 64;
 }
 
 /* Sample x as unsigned bytes with z_in + 128 borders: img_h x img_w x cin from (-pad, -pad). */
@@ -329,6 +393,30 @@ static inline void copy16(uint8_t *dst, const uint8_t *src)
 }
 
 /* Gathers the windows of output pixels [p0, p0 + m) from the bordered image into rows of kc. */
+/*
+ * Rows of pixels [p0, p0 + m) when each kernel row is one run of at most 16 bytes (undilated
+ * columns, kw * cin <= 16): kh 16-byte copies per row (each spill is overwritten next, or lands
+ * in the slack), the tail (weights 0) zeroed. A function of its own with few variables: they
+ * stay in registers.
+ */
+static void gather_runs(const uint8_t *img, int64_t oy, int64_t ox, int64_t ow, int64_t sy,
+                        int64_t sx, int64_t kh, int64_t row_step, int64_t run, int64_t kc,
+                        int64_t m, uint8_t *rows)
+{
+    for (int64_t i = 0; i < m; i++) {
+        const uint8_t *src = img + oy * sy + ox * sx;
+        uint8_t *dst = rows + i * kc;
+        for (int64_t ky = 0; ky < kh; ky++, src += row_step, dst += run)
+            copy16(dst, src);
+        for (int64_t k = kh * run; k < kc; k++)   /* at most 3 bytes */
+            rows[i * kc + k] = 0;
+        if (++ox == ow) {
+            ox = 0;
+            oy++;
+        }
+    }
+}
+
 static void gather_rows(const struct qv_conv_igemm_s8 *c, const uint8_t *img, int64_t p0,
                         int64_t m, uint8_t *rows)
 {
@@ -337,17 +425,17 @@ static void gather_rows(const struct qv_conv_igemm_s8 *c, const uint8_t *img, in
     const int64_t run = kw * cin, used = kh * run, ow = c->ow;
     const int64_t row_step = c->dil_h * wp * cin, col_step = c->dil_w * cin;
     const int64_t sy = c->stride_h * wp * cin, sx = c->stride_w * cin;
-    const bool one_run = c->dil_w == 1 && run <= 16, small = cin <= 16;
     int64_t oy = p0 / ow, ox = p0 % ow;
+    if (c->dil_w == 1 && run <= 16) {
+        gather_runs(img, oy, ox, ow, sy, sx, kh, row_step, run, kc, m, rows);
+        return;
+    }
     for (int64_t i = 0; i < m; i++) {
         const uint8_t *corner = img + oy * sy + ox * sx;
         uint8_t *dst = rows + i * kc;
         for (int64_t ky = 0; ky < kh; ky++) {
             const uint8_t *src = corner + ky * row_step;
-            if (one_run) {
-                copy16(dst, src);   /* the spill is overwritten next, or lands in slack */
-                dst += run;
-            } else if (small) {
+            if (cin <= 16) {
                 for (int64_t kx = 0; kx < kw; kx++, dst += cin)
                     copy16(dst, src + kx * col_step);
             } else {
@@ -370,13 +458,13 @@ void qv_conv_igemm_s8(const struct qv_conv_igemm_s8 *c, void *scratch, int64_t b
     const int64_t pixels = c->oh * c->ow, n = c->g.n, mr = c->g.mr;
     const int64_t in_sample = c->h * c->w * c->cin;
     uint8_t *s = scratch;
-    int32_t *row_off = (int32_t *)(s + rows_bytes(c));
-    uint8_t *img = (uint8_t *)row_off + align64(QV_IGEMM_MR_MAX * sizeof(int32_t));
+    int32_t *row_off = (int32_t *)(s + rows_scratch(&c->g) -
+                                   align64(QV_IGEMM_MR_MAX * sizeof(int32_t)));
+    uint8_t *img = s + rows_scratch(&c->g);
     if (c->direct)
         memset(s, c->zbyte, (size_t)c->zr);
     else
-        for (int64_t i = 0; i < mr; i++)
-            row_off[i] = (int32_t)(i * c->g.kc);
+        rows_offsets(&c->g, row_off);
     for (int64_t b = 0; b < batch; b++) {
         const int8_t *xb = x + b * in_sample;
         int8_t *ob = out + b * pixels * n;
@@ -391,7 +479,7 @@ void qv_conv_igemm_s8(const struct qv_conv_igemm_s8 *c, void *scratch, int64_t b
             for (int64_t p0 = 0; p0 < pixels; p0 += mr) {
                 const int64_t m = pixels - p0 < mr ? pixels - p0 : mr;
                 gather_rows(c, img, p0, m, s);
-                qv_igemm_s8_tile(&c->g, m, s, row_off, ob + p0 * n, n);
+                rows_tile(&c->g, m, s, row_off, ob + p0 * n, n);
             }
         }
     }
@@ -406,7 +494,7 @@ static int64_t fc_kc(int64_t depth)
 
 size_t qv_fc_igemm_s8_size(enum qv_igemm_isa isa, int64_t units, int64_t depth)
 {
-    return qv_igemm_s8_packed_size(isa, units, 1, fc_kc(depth));
+    return qv_igemm_s8_packed_size(isa, units, 1, fc_kc(depth), true);
 }
 
 void qv_fc_igemm_s8_init(struct qv_fc_igemm_s8 *f, void *mem, enum qv_igemm_isa isa,
@@ -415,13 +503,13 @@ void qv_fc_igemm_s8_init(struct qv_fc_igemm_s8 *f, void *mem, enum qv_igemm_isa 
                          int32_t lo, int32_t hi, enum qv_rounding r)
 {
     f->depth = depth;
-    qv_igemm_s8_pack(&f->g, mem, isa, units, 1, fc_kc(depth), depth, weights, depth, bias, z_in,
-                     mult, shift, zp, lo, hi, r);
+    qv_igemm_s8_pack(&f->g, mem, isa, units, 1, fc_kc(depth), depth, weights, depth, true, bias,
+                     z_in, mult, shift, zp, lo, hi, r);
 }
 
 size_t qv_fc_igemm_s8_get_buffer_size(const struct qv_fc_igemm_s8 *f)
 {
-    return align64((size_t)(f->g.mr * f->g.kc)) + 64 + align64(QV_IGEMM_MR_MAX * sizeof(int32_t));
+    return rows_scratch(&f->g);
 }
 
 void qv_fc_igemm_s8(const struct qv_fc_igemm_s8 *f, void *scratch, int64_t batches,
@@ -429,15 +517,15 @@ void qv_fc_igemm_s8(const struct qv_fc_igemm_s8 *f, void *scratch, int64_t batch
 {
     const int64_t mr = f->g.mr, kc = f->g.kc, d = f->depth, n = f->g.n;
     uint8_t *rows = scratch;
-    int32_t *row_off = (int32_t *)(rows + align64((size_t)(mr * kc)) + 64);
-    for (int64_t i = 0; i < mr; i++)
-        row_off[i] = (int32_t)(i * kc);
+    int32_t *row_off = (int32_t *)(rows + rows_scratch(&f->g) -
+                                   align64(QV_IGEMM_MR_MAX * sizeof(int32_t)));
+    rows_offsets(&f->g, row_off);
     if (kc > d)
         memset(rows, 0, (size_t)(mr * kc));
     for (int64_t b0 = 0; b0 < batches; b0 += mr) {
         const int64_t m = batches - b0 < mr ? batches - b0 : mr;
         for (int64_t i = 0; i < m; i++)
             qv_s8_to_u8(x + (b0 + i) * d, rows + i * kc, d);
-        qv_igemm_s8_tile(&f->g, m, rows, row_off, out + b0 * n, n);
+        rows_tile(&f->g, m, rows, row_off, out + b0 * n, n);
     }
 }

@@ -47,8 +47,8 @@ enum qv_igemm_isa qv_igemm_isa_best(void);
 /* "c", "avxvnni", "avx512vnni". */
 const char *qv_igemm_isa_name(enum qv_igemm_isa isa);
 
-/* Rows per tile of the largest micro-kernel (its row pointers live in registers). */
-#define QV_IGEMM_MR_MAX 8
+/* Rows per tile of the largest micro-kernel (16: paired rows, 8 pointers of pairs). */
+#define QV_IGEMM_MR_MAX 16
 
 /* Per-channel rows of the packed constants (each npad int32; zero beyond n). */
 enum qv_igemm_rq_row {
@@ -80,24 +80,37 @@ struct qv_igemm_s8 {
     int32_t zp, lo, hi;     /* output zero point, activation range */
     enum qv_rounding rounding;
     bool left;              /* some shift > 0 (double rounding shifts left first) */
+    /*
+     * Paired rows (AVX-512, n <= 8, ks == 1, rows laid out by the caller: FULLY_CONNECTED and
+     * gathered CONV_2D rows): two rows per zmm, so that 8 channels fill 16 lanes. The rows
+     * come as pairs interleaved every 4 bytes (qv_igemm_s8_pair_rows); lanes 2j and 2j + 1
+     * are channel j of the pair's two rows, and the weights and constants are stored per lane
+     * (rq rows of 2 * npad). mr = 16 rows; the tile's offsets are one per pair.
+     */
+    bool paired;
 };
 
-/* The tile shape (nr, mr) `isa` uses for n channels. */
-void qv_igemm_s8_shape(enum qv_igemm_isa isa, int64_t n, int32_t *ret_nr, int32_t *ret_mr);
+/*
+ * The tile shape (nr, mr) `isa` uses for n channels; pairable: the caller lays out the rows
+ * (ks == 1), so that they can come in pairs (*ret_paired).
+ */
+void qv_igemm_s8_shape(enum qv_igemm_isa isa, int64_t n, bool pairable, int32_t *ret_nr,
+                       int32_t *ret_mr, bool *ret_paired);
 
 /* Bytes of the packed block (weights and constants) for n channels of ks taps of kc bytes. */
-size_t qv_igemm_s8_packed_size(enum qv_igemm_isa isa, int64_t n, int64_t ks, int64_t kc);
+size_t qv_igemm_s8_packed_size(enum qv_igemm_isa isa, int64_t n, int64_t ks, int64_t kc,
+                               bool pairable);
 
 /*
  * Packs a layer into mem (qv_igemm_s8_packed_size bytes, 64-byte aligned) and describes it in g.
  * w: n rows of ks * kc_real int8 weights (row stride ldw), tap-major (TFLite's [Cout][KH][KW][Cin]
  * with kc_real = Cin, or [units][depth] with ks = 1); kc_real <= kc. bias: [n] or NULL. z_in: the
  * input zero point. mult / shift: per channel (QuantizeMultiplier's, every M >= 0). zp, lo, hi:
- * output zero point and activation range.
+ * output zero point and activation range. pairable: as qv_igemm_s8_shape.
  */
 void qv_igemm_s8_pack(struct qv_igemm_s8 *g, void *mem, enum qv_igemm_isa isa, int64_t n,
                       int64_t ks, int64_t kc, int64_t kc_real, const int8_t *w, int64_t ldw,
-                      const int32_t *bias, int32_t z_in, const int32_t *mult,
+                      bool pairable, const int32_t *bias, int32_t z_in, const int32_t *mult,
                       const int32_t *shift, int32_t zp, int32_t lo, int32_t hi,
                       enum qv_rounding r);
 
@@ -108,6 +121,13 @@ void qv_igemm_s8_pack(struct qv_igemm_s8 *g, void *mem, enum qv_igemm_isa isa, i
  */
 void qv_igemm_s8_tile(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
                       const int32_t *off, int8_t *out, int64_t ldo);
+
+/*
+ * Rows rows[i] (m of kc bytes, stride kc; m rounded up to even, the last odd row read twice)
+ * as pairs for a paired g: pair p = rows 2p and 2p + 1 interleaved every 4 bytes (2 * kc).
+ */
+void qv_igemm_s8_pair_rows(const struct qv_igemm_s8 *g, const uint8_t *rows, int64_t m,
+                           uint8_t *pairs);
 
 /* dst[i] = src[i] ^ 0x80 (int8 x to the unsigned byte x + 128) for i < n. */
 void qv_s8_to_u8(const int8_t *restrict src, uint8_t *restrict dst, int64_t n);

@@ -86,8 +86,8 @@ Z_INLINE struct zrq zrq_load(const struct qv_igemm_s8 *g, int64_t j)
     return q;
 }
 
-/* Requantizes one register of accumulators and stores its channels. */
-Z_INLINE void zrq_store(const struct qv_igemm_s8 *g, const struct zrq *q, __m512i x, int8_t *out)
+/* Requantizes one register of accumulators to its 16 bytes. */
+Z_INLINE __m128i zrq_bytes(const struct qv_igemm_s8 *g, const struct zrq *q, __m512i x)
 {
     if (g->rounding == QV_ROUNDING_DOUBLE) {
         if (g->left)
@@ -99,7 +99,13 @@ Z_INLINE void zrq_store(const struct qv_igemm_s8 *g, const struct zrq *q, __m512
     x = _mm512_add_epi32(x, _mm512_set1_epi32(g->zp));
     x = _mm512_min_epi32(_mm512_max_epi32(x, _mm512_set1_epi32(g->lo)),
                          _mm512_set1_epi32(g->hi));
-    _mm_mask_storeu_epi8(out, q->keep, _mm512_cvtepi32_epi8(x));
+    return _mm512_cvtepi32_epi8(x);
+}
+
+/* Requantizes one register of accumulators and stores its channels. */
+Z_INLINE void zrq_store(const struct qv_igemm_s8 *g, const struct zrq *q, __m512i x, int8_t *out)
+{
+    _mm_mask_storeu_epi8(out, q->keep, zrq_bytes(g, q, x));
 }
 
 /*
@@ -175,6 +181,95 @@ Z_INLINE void ztile(const int MR, const int NV, const struct qv_igemm_s8 *g, int
 #undef STORE
     }
 }
+
+/* ---- paired rows (8 channels or fewer: two rows per zmm) --------------------------------- */
+
+__attribute__((target(Z_TARGET))) void qv_igemm_s8_pair_avx512(const uint8_t *rows, int64_t m,
+                                                              int64_t kc, uint8_t *pairs)
+{
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    /* pairs in order: a step's whole 64-byte stores may run past the pair's 2 * kc bytes into
+     * the next pair's (written afterwards) or the area's slack */
+    for (int64_t r = 0; r < m; r += 2) {
+        const uint8_t *a = rows + r * kc, *b = r + 1 < m ? a + kc : a;
+        uint8_t *dst = pairs + r * kc;
+        for (int64_t i = 0; i < kc; i += 64) {
+            const int64_t dw = (kc - i) / 4 < 16 ? (kc - i) / 4 : 16;   /* dwords of a row */
+            const __mmask16 k = lanes16(dw);
+            const __m512i va = _mm512_maskz_loadu_epi32(k, a + i);
+            const __m512i vb = _mm512_maskz_loadu_epi32(k, b + i);
+            /* whole stores: a masked store would not forward to the tile's loads that follow */
+            _mm512_storeu_si512(dst + 2 * i, _mm512_permutex2var_epi32(va, lo, vb));
+            if (dw > 8)
+                _mm512_storeu_si512(dst + 2 * i + 64, _mm512_permutex2var_epi32(va, hi, vb));
+        }
+    }
+}
+
+/*
+ * Up to 16 rows (8 pairs, one zmm each) x up to 8 channels: lanes 2j and 2j + 1 are channel j
+ * of the pair's rows; one 8-byte broadcast per pair and group of 4 bytes (a load-port
+ * operation), then the requantization on 16 lanes, the bytes of the two rows separated by one
+ * shuffle and stored to their rows.
+ */
+#define Z_PAIRS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+__attribute__((target(Z_TARGET))) void qv_igemm_s8_tile_pairs_avx512vnni(
+    const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base, const int32_t *off, int8_t *out,
+    int64_t ldo)
+{
+    const int64_t kq = g->kc / 4, np = (m + 1) / 2, lanes = 2 * g->npad, n = g->n;
+    const int8_t *w = g->w;
+#define PAIR(i)                                                                                  \
+    const uint8_t *p##i = base + off[i < np ? i : 0];                                            \
+    __m512i c##i = _mm512_loadu_si512(g->rq + QV_IGEMM_FOLD * lanes);
+    Z_PAIRS(PAIR)
+#undef PAIR
+    for (int64_t q = 0; q < kq; q++) {
+        const __m512i wv = _mm512_loadu_si512(w + 64 * q);
+#define DOT(i)                                                                                   \
+    {                                                                                            \
+        int64_t v;                                                                               \
+        memcpy(&v, p##i + 8 * q, sizeof(v));                                                     \
+        c##i = _mm512_dpbusd_epi32(c##i, _mm512_set1_epi64(v), wv);                              \
+    }
+        Z_PAIRS(DOT)
+#undef DOT
+    }
+    /* constants per lane (rows of 2 * npad) */
+    struct zrq q;
+#define ZP_ROW(f) _mm512_loadu_si512(g->rq + (f) * lanes)
+    q.mult = ZP_ROW(QV_IGEMM_MULT);
+    q.keep = 0xFFFF;
+    if (g->rounding == QV_ROUNDING_DOUBLE) {
+        q.left = ZP_ROW(QV_IGEMM_LEFT);
+        q.right = ZP_ROW(QV_IGEMM_RIGHT);
+        q.mask = ZP_ROW(QV_IGEMM_MASK);
+        q.half = ZP_ROW(QV_IGEMM_HALF);
+        q.te = q.to = q.re = q.ro = _mm512_setzero_si512();
+    } else {
+        const __m512i t = ZP_ROW(QV_IGEMM_T), one = _mm512_set1_epi64(1);
+        q.te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFF));
+        q.to = _mm512_srli_epi64(t, 32);
+        q.re = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.te, one));
+        q.ro = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.to, one));
+        q.left = q.right = q.mask = q.half = _mm512_setzero_si512();
+    }
+#undef ZP_ROW
+    const __m128i split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __mmask16 keep = (__mmask16)((1u << n) - 1);
+#define STORE(i)                                                                                 \
+    if (2 * i < m) {                                                                             \
+        const __m128i v = _mm_shuffle_epi8(zrq_bytes(g, &q, c##i), split);                      \
+        _mm_mask_storeu_epi8(out + 2 * i * ldo, keep, v);                                        \
+        if (2 * i + 1 < m)                                                                       \
+            _mm_mask_storeu_epi8(out + (2 * i + 1) * ldo, keep, _mm_srli_si128(v, 8));           \
+    }
+    Z_PAIRS(STORE)
+#undef STORE
+}
+#undef Z_PAIRS
 
 #define Z_TILE(MR, NV)                                                                           \
     __attribute__((target(Z_TARGET))) static void tile##MR##x##NV(                              \

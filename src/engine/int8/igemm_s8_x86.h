@@ -23,6 +23,12 @@ bool qv_igemm_have_avxvnni(void);
 /* qv_igemm_s8_tile for g->isa == QV_IGEMM_AVX512VNNI / QV_IGEMM_AVXVNNI. */
 void qv_igemm_s8_tile_avx512vnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
                                  const int32_t *off, int8_t *out, int64_t ldo);
+/* qv_igemm_s8_tile for a paired g (two rows per zmm: 16 rows of 8 channels or fewer). */
+void qv_igemm_s8_tile_pairs_avx512vnni(const struct qv_igemm_s8 *g, int64_t m,
+                                       const uint8_t *base, const int32_t *off, int8_t *out,
+                                       int64_t ldo);
+/* qv_igemm_s8_pair_rows: m rows of kc bytes (kc % 4 == 0) as pairs interleaved every 4 bytes. */
+void qv_igemm_s8_pair_avx512(const uint8_t *rows, int64_t m, int64_t kc, uint8_t *pairs);
 void qv_igemm_s8_tile_avxvnni(const struct qv_igemm_s8 *g, int64_t m, const uint8_t *base,
                               const int32_t *off, int8_t *out, int64_t ldo);
 
