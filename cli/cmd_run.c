@@ -15,13 +15,18 @@ static const char usage[] =
     "usage: qvet run [OPTIONS] [DIR...]\n\n"
     "For each model directory (default: the current directory): runs the float model with the\n"
     "float32 reference engine and the int8 model with the bit-exact int8 emulator over the\n"
-    "golden set in one pass, computes the task metrics (qvet.json \"task\"), evaluates the gates\n"
-    "(qvet.json's and the command line's, else qvet's defaults: docs/run.md) and writes the\n"
-    "report set (summary.json, summary.md, metrics.csv, predictions.csv, junit.xml,\n"
-    "report.html) as one unit. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.\n\n"
+    "golden set in one pass (no int8 model: qvet's own PTQ makes one; both given: qvet's PTQ\n"
+    "is compared beside the int8 model), computes the task metrics (qvet.json \"task\"),\n"
+    "evaluates the gates (qvet.json's and the command line's, else qvet's defaults:\n"
+    "docs/run.md) and writes the report set (summary.json, summary.md, metrics.csv,\n"
+    "predictions.csv, junit.xml, layers.csv, budget.csv, report.html, the int8 model's\n"
+    "exports) as one unit. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.\n\n"
     "  -o, --out DIR           output directory (default DIR/qvet-out; with several DIRs,\n"
     "                          OUT/<name>)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
+    "  --no-own-ptq            with a float and an int8 model, do not also quantize the float\n"
+    "                          model with qvet's own PTQ to compare (the \"int8 (qvet PTQ)\"\n"
+    "                          column)\n"
     "  --shard K/N             evaluate the K-th of N slices of the golden set and write a\n"
     "                          partial result; 'qvet merge' combines the N of them\n"
     "  --json                  print the summaries as one JSON document\n"
@@ -45,7 +50,8 @@ static const char merge_usage[] =
     "  --baseline OLD/summary.json  as for qvet run (give the run's baseline again)\n"
     "  --help                  this text\n";
 
-enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE, OPT_BASELINE, OPT_TIMINGS };
+enum { OPT_ROUNDING = 256, OPT_JSON, OPT_SHARD, OPT_GATE, OPT_BASELINE, OPT_TIMINGS,
+       OPT_NO_OWN_PTQ };
 
 static void print_result(const struct qv_job_result *r)
 {
@@ -54,10 +60,11 @@ static void print_result(const struct qv_job_result *r)
     printf("%s: %s (%s, %lld samples%s)\n", r->manifest.name, r->passed ? "PASS" : "FAIL",
            qv_task_name(r->spec.task), (long long)r->samples,
            r->default_gates ? ", default gates" : "");
-    for (int s = 0; s < QV_SIDES; s++) {
+    for (int s = 0; s < QV_JOB_MODELS; s++) {
         if (!r->models[s].present)
             continue;
-        printf("  %-8s %s", r->models[s].label, r->models[s].path);
+        printf("  %-8s %s", r->models[s].label, r->models[s].path[0] == '(' ? "(not written)"
+                                                 : r->models[s].path);
         for (int32_t i = 0; i < fig.n_metrics; i++)
             if (isfinite(fig.metrics[i].value[s]) &&
                 strcmp(fig.metrics[i].key, "nonfinite_samples") != 0)
@@ -65,9 +72,14 @@ static void print_result(const struct qv_job_result *r)
                        fig.metrics[i].value[s]);
         printf("\n");
     }
-    for (int32_t i = 0; i < fig.n_divergence && i < 3; i++)
-        printf("%s%s %.*f%s", i ? ", " : "  ", fig.divergence[i].key, fig.divergence[i].digits,
-               fig.divergence[i].value[1], i + 1 == fig.n_divergence || i == 2 ? "\n" : "");
+    for (int s = QV_SIDE_INT8; s < QV_JOB_MODELS; s++) {
+        if (s == QV_JOB_ALT && !r->models[s].present)
+            break;
+        for (int32_t i = 0; i < fig.n_divergence && i < 3; i++)
+            printf("%s%s %.*f%s", i ? ", " : (s == QV_JOB_ALT ? "  qvet PTQ: " : "  "),
+                   fig.divergence[i].key, fig.divergence[i].digits, fig.divergence[i].value[s],
+                   i + 1 == fig.n_divergence || i == 2 ? "\n" : "");
+    }
     for (int32_t i = 0; i < r->n_notes; i++)
         printf("  note: %s\n", r->notes[i]);
     for (int32_t i = 0; i < r->n_gates; i++) {
@@ -152,6 +164,7 @@ int cmd_run(int argc, char **argv)
         { "shard", required_argument, NULL, OPT_SHARD },
         { "baseline", required_argument, NULL, OPT_BASELINE },
         { "timings", no_argument, NULL, OPT_TIMINGS },
+        { "no-own-ptq", no_argument, NULL, OPT_NO_OWN_PTQ },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
     };
@@ -193,6 +206,7 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_BASELINE: ro.baseline = optarg; break;
         case OPT_TIMINGS: timings = true; break;
+        case OPT_NO_OWN_PTQ: ro.no_own_ptq = true; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }

@@ -153,6 +153,9 @@ struct qv_job_opts {
                                       * and allow_nonfinite override the directory's */
     struct qv_gates gates;           /* command-line gates: override qvet.json's */
     const char *baseline;            /* a previous run's summary.json, or NULL */
+    /* A float and an int8 model: qvet also quantizes the float model with its own PTQ and
+     * compares both int8 models with the float one (models[QV_JOB_ALT]); true skips that. */
+    bool no_own_ptq;
     /*
      * Shard mode (run.shard / run.n_shards set): write the mergeable partial result
      * (partial.json, predictions.part.csv) into the output directory instead of reports.
@@ -175,6 +178,7 @@ struct qv_job_model {
 };
 
 #define QV_JOB_MODELS 3
+#define QV_JOB_ALT 2                 /* models[]: qvet's own PTQ beside a given int8 model */
 #define QV_JOB_MAX_TARGETS 16
 
 /* The int8 model's budget on one MCU target (budget.h; docs/budget.md). Bytes. */
@@ -248,6 +252,12 @@ struct qv_job_result {
     struct qv_metrics *metrics;      /* float (side 0) against int8 (side 1); sides absent when
                                       * the directory lacks that model */
     struct qv_metrics_summary summary;
+    /* qvet's own PTQ beside the given int8 model (models[QV_JOB_ALT]; NULL when absent): the
+     * task metrics of the float model (side 0) and that model (side 1). Gates stay on the given
+     * int8 model. */
+    struct qv_metrics *alt_metrics;
+    struct qv_metrics_summary alt_summary;
+    struct qv_graph *alt_graph;
     struct qv_job_hist hist;
     /* per-layer divergence (both models): the pairing of the int8 model's layers with the float
      * model's, their statistics, and the layer where the error is born (local SQNR below

@@ -41,6 +41,10 @@ void qv_job_result_release(struct qv_job_result *r)
     if (!r)
         return;
     qv_metrics_free(r->metrics);
+    qv_metrics_free(r->alt_metrics);
+    qv_graph_free(r->alt_graph);
+    r->alt_metrics = NULL;
+    r->alt_graph = NULL;
     qv_layer_stats_free(r->layers);
     qv_pairing_free(r->pairing);
     qv_graph_free(r->graphs[0]);
@@ -74,6 +78,7 @@ enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err)
 struct job {
     struct qv_job_result *r;
     int32_t side_of[QV_SIDES];       /* runner side of the float / int8 model, or -1 */
+    int32_t side_alt;                /* runner side of qvet's PTQ beside the int8 model, or -1 */
     FILE *pred;                      /* predictions rows (a temporary), or NULL */
     bool header_done;
     int64_t classes;                 /* classification: values of the scored output */
@@ -103,11 +108,12 @@ static void pred_row(struct job *j, const struct qv_run_rows *rows, int64_t i)
     fprintf(f, "%lld", (long long)(rows->first + i));
     if (rows->labels)
         fprintf(f, ",%.9g", rows->labels[i]);
-    int32_t p[QV_SIDES] = { -1, -1 };
-    for (int s = 0; s < QV_SIDES; s++) {
-        if (j->side_of[s] < 0)
+    int32_t p[QV_JOB_MODELS] = { -1, -1, -1 };
+    for (int s = 0; s < QV_JOB_MODELS; s++) {
+        int32_t side = s < QV_SIDES ? j->side_of[s] : j->side_alt;
+        if (side < 0)
             continue;
-        const float *o = rows->real[j->side_of[s]][spec->scored] + i * elems;
+        const float *o = rows->real[side][spec->scored] + i * elems;
         if (spec->task == QV_TASK_CLASSIFICATION) {
             float score;
             p[s] = top1(o, elems, &score);
@@ -125,11 +131,11 @@ static void pred_row(struct job *j, const struct qv_run_rows *rows, int64_t i)
 static void pred_header(struct job *j, bool labels)
 {
     const struct qv_task_spec *spec = &j->r->spec;
-    static const char *const side_names[QV_SIDES] = { "float", "int8" };
+    static const char *const side_names[QV_JOB_MODELS] = { "float", "int8", "int8_qvet" };
     fprintf(j->pred, "sample%s", labels ? ",label" : "");
     int64_t elems = spec->out_elems[spec->scored];
-    for (int s = 0; s < QV_SIDES; s++) {
-        if (j->side_of[s] < 0)
+    for (int s = 0; s < QV_JOB_MODELS; s++) {
+        if ((s < QV_SIDES ? j->side_of[s] : j->side_alt) < 0)
             continue;
         if (spec->task == QV_TASK_CLASSIFICATION)
             fprintf(j->pred, ",%s_pred,%s_score", side_names[s], side_names[s]);
@@ -176,6 +182,11 @@ static enum qv_status job_deliver(void *user, const struct qv_run_rows *rows,
     enum qv_status st = qv_metrics_add(r->metrics, &mr, err);
     if (st != QV_OK)
         return st;
+    if (j->side_alt >= 0) {
+        mr.out[QV_SIDE_INT8] = rows->real[j->side_alt];
+        if ((st = qv_metrics_add(r->alt_metrics, &mr, err)) != QV_OK)
+            return st;
+    }
     if (r->hist.present) {
         int64_t e = spec->out_elems[spec->scored];
         hist_add(&r->hist, rows->real[j->side_of[0]][spec->scored],
@@ -223,6 +234,49 @@ static enum qv_status describe_model(struct qv_job_model *jm, const char *label,
     return qv_sha256_file(path, jm->sha256, err);
 }
 
+/*
+ * Beside a given int8 model, qvet's own PTQ of the float model as a third side with its own
+ * metrics. It is a comparison, not the job: when qvet cannot quantize the model (or the
+ * calibration data fails), a note says why and the run goes on without it.
+ */
+static enum qv_status own_ptq(struct qv_job_result *r, const struct qv_job_opts *opts,
+                              struct qv_run_opts *ro, struct job *j, struct qv_error *err)
+{
+    struct qv_error e = QV_ERROR_INIT;
+    struct qv_task_spec spec;
+    double t = qv_run_now();
+    enum qv_status st = qv_job_ptq(r, opts, r->graphs[QV_SIDE_FLOAT], QV_JOB_ALT, &r->alt_graph,
+                                   &e);
+    r->stage_s[QV_STAGE_PTQ] = qv_run_now() - t;
+    if (st == QV_OK)
+        st = qv_task_check(r->manifest.task, r->graphs[QV_SIDE_FLOAT], r->alt_graph, &spec, &e);
+    if (st == QV_OK)
+        st = qv_metrics_create(&spec, &r->alt_metrics, &e);
+    if (st == QV_E_NOMEM || st == QV_E_INTERNAL) {
+        *err = e;
+        return st;
+    }
+    if (st != QV_OK) {
+        memset(&r->models[QV_JOB_ALT], 0, sizeof(r->models[QV_JOB_ALT]));
+        qv_graph_free(r->alt_graph);
+        r->alt_graph = NULL;
+        qv_metrics_free(r->alt_metrics);
+        r->alt_metrics = NULL;
+        char why[768];
+        qv_error_format(&e, why, sizeof(why));
+        qv_job_note(r, "qvet's own PTQ, for comparison with the given int8 model, failed: %s",
+                    why);
+        return QV_OK;
+    }
+    struct qv_run_side *side = &ro->sides[ro->n_sides];
+    *side = (struct qv_run_side){ .graph = r->alt_graph, .name = r->manifest.model,
+                                  .engine = QV_ENGINE_OPTS_INIT };
+    side->engine.kind = QV_ENGINE_INT8;
+    side->engine.rounding = opts->rounding;
+    j->side_alt = ro->n_sides++;
+    return QV_OK;
+}
+
 /* Both models through the runner once; metrics, histogram and predictions rows. */
 static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts *opts,
                                const char *pred_path, struct qv_error *err)
@@ -231,7 +285,7 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     struct qv_graph **g = r->graphs;
     struct qv_run_opts ro = QV_RUN_OPTS_INIT;
     struct qv_data_spec spec;
-    struct job j = { .r = r, .side_of = { -1, -1 } };
+    struct job j = { .r = r, .side_of = { -1, -1 }, .side_alt = -1 };
     struct qv_run_stats stats;
     enum qv_status st = QV_OK;
     qv_data_spec_from_manifest(m, false, &spec);
@@ -265,7 +319,7 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     if (!g[QV_SIDE_INT8] && g[QV_SIDE_FLOAT]) {
         /* no int8 model: qvet's own quantization of the float model */
         double t = qv_run_now();
-        st = qv_job_ptq(r, opts, g[QV_SIDE_FLOAT], &g[QV_SIDE_INT8], err);
+        st = qv_job_ptq(r, opts, g[QV_SIDE_FLOAT], QV_SIDE_INT8, &g[QV_SIDE_INT8], err);
         r->stage_s[QV_STAGE_PTQ] = qv_run_now() - t;
         if (st != QV_OK)
             goto cleanup;
@@ -283,6 +337,9 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     if ((st = qv_task_check(m->task, g[QV_SIDE_FLOAT], g[QV_SIDE_INT8], &r->spec, err)))
         goto cleanup;
     if ((st = qv_metrics_create(&r->spec, &r->metrics, err)) != QV_OK)
+        goto cleanup;
+    if (g[QV_SIDE_FLOAT] && paths[QV_SIDE_INT8][0] && !opts->no_own_ptq &&
+        (st = own_ptq(r, opts, &ro, &j, err)) != QV_OK)
         goto cleanup;
     if (r->spec.task == QV_TASK_CLASSIFICATION)
         spec.label_classes = r->spec.n_classes;
@@ -323,6 +380,8 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
     r->dataset_samples = stats.dataset_samples;
     r->has_labels = stats.has_labels;
     qv_metrics_summarize(r->metrics, &r->summary);
+    if (r->alt_metrics)
+        qv_metrics_summarize(r->alt_metrics, &r->alt_summary);
     for (int32_t i = 0; i < spec.n_files; i++)
         if ((st = qv_sha256_file(spec.files[i], r->data_sha256[i], err)) != QV_OK)
             goto cleanup;

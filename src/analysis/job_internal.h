@@ -35,12 +35,16 @@ double qv_job_regression(const struct qv_job_result *r, const char **ret_key, do
 #define QV_JOB_PTQ_PATH "model_int8.tflite (qvet PTQ)"
 
 /*
- * qvet's own PTQ of the float model gf (qvet.json's calibration settings): the new int8 graph,
- * its bytes in r->int8_tflite and r->models[QV_SIDE_INT8] described, a note added.
+ * qvet's own PTQ of the float model gf (qvet.json's calibration settings): the new int8 graph
+ * and r->models[slot] described, a note added. slot QV_SIDE_INT8 (no int8 model given): its
+ * bytes in r->int8_tflite, exported; slot QV_JOB_ALT (beside a given int8 model): compared only.
  */
 enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opts,
-                          const struct qv_graph *gf, struct qv_graph **ret_int8,
+                          const struct qv_graph *gf, int slot, struct qv_graph **ret_int8,
                           struct qv_error *err);
+
+/* The path recorded for qvet's PTQ beside a given int8 model (not written anywhere). */
+#define QV_JOB_ALT_PATH "(qvet PTQ of the float model)"
 
 /* Pairing and per-layer statistics when the result holds both graphs (none otherwise). */
 enum qv_status qv_job_layers_init(struct qv_job_result *r, struct qv_error *err);

@@ -21,8 +21,8 @@
 /* partial.json members: a shard's identity (must agree across shards) and its figures. */
 static const char *const top_keys[] = { "qvet_partial", "qvet_version", "identity", "shard",
                                         "n_shards", "first", "samples", "dataset_samples",
-                                        "has_labels", "metrics", "layers", "hist", "notes",
-                                        NULL };
+                                        "has_labels", "metrics", "alt_metrics", "layers",
+                                        "hist", "notes", NULL };
 
 /* Everything that must be equal in every shard of one run, as one JSON object. */
 static cJSON *identity_json(const struct qv_job_result *r)
@@ -95,6 +95,16 @@ enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *di
     qj_add_int(root, "dataset_samples", r->dataset_samples);
     qj_add_bool(root, "has_labels", r->has_labels);
     cJSON_AddItemToObject(root, "metrics", metrics);
+    if (r->alt_metrics) {
+        cJSON *alt = NULL;
+        if ((st = qv_metrics_to_json(r->alt_metrics, &alt, err)) != QV_OK) {
+            cJSON_Delete(root);
+            return st;
+        }
+        cJSON_AddItemToObject(root, "alt_metrics", alt);
+    } else {
+        cJSON_AddNullToObject(root, "alt_metrics");
+    }
     if (r->layers) {
         cJSON *layers = NULL;
         if ((st = qv_layer_stats_to_json(r->layers, &layers, err)) != QV_OK) {
@@ -154,6 +164,7 @@ struct part {
     int64_t shard, n_shards, first, samples, dataset_samples;
     bool has_labels;
     struct qv_metrics *metrics;
+    struct qv_metrics *alt_metrics;  /* qvet's PTQ beside the given int8 model, or NULL */
 };
 
 static enum qv_status read_part(struct part *p, const char *dir, struct qv_error *err)
@@ -193,7 +204,15 @@ static enum qv_status read_part(struct part *p, const char *dir, struct qv_error
     p->identity = cJSON_PrintUnformatted(id);
     if (!p->identity)
         return qv_fail(err, QV_E_NOMEM, "out of memory reading '%s'", p->json);
-    return qv_metrics_from_json(metrics, p->json, &p->metrics, err);
+    if ((st = qv_metrics_from_json(metrics, p->json, &p->metrics, err)) != QV_OK)
+        return st;
+    const cJSON *alt = cJSON_GetObjectItemCaseSensitive(p->root, "alt_metrics");
+    if (!alt || cJSON_IsNull(alt))
+        return QV_OK;
+    if (!cJSON_IsObject(alt))
+        return qv_fail_at(err, QV_E_INPUT, p->json, -1, "alt_metrics: expected an object or "
+                          "null");
+    return qv_metrics_from_json(alt, p->json, &p->alt_metrics, err);
 }
 
 /* Rebuilds the run's identity into r (what the reports show) from a part's "identity". */
@@ -433,6 +452,7 @@ static void parts_free(struct part *parts, int32_t n)
         cJSON_Delete(parts[i].root);
         free(parts[i].identity);
         qv_metrics_free(parts[i].metrics);
+        qv_metrics_free(parts[i].alt_metrics);
     }
     free(parts);
 }
@@ -502,11 +522,25 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
         goto done;
     r->metrics = parts[0].metrics;
     parts[0].metrics = NULL;
+    /* the identity says whether qvet's PTQ ran beside the int8 model: every shard has its
+     * metrics then */
+    for (int32_t i = 0; i < n_parts; i++)
+        if (!parts[i].alt_metrics != !r->models[QV_JOB_ALT].present) {
+            st = qv_fail_at(err, QV_E_INPUT, parts[i].json, -1, "alt_metrics: %s, but the "
+                            "identity says qvet's PTQ %s", parts[i].alt_metrics ? "present"
+                            : "missing", r->models[QV_JOB_ALT].present ? "ran" : "did not run");
+            goto done;
+        }
+    r->alt_metrics = parts[0].alt_metrics;
+    parts[0].alt_metrics = NULL;
     r->spec = r->metrics->spec;
     r->has_labels = parts[0].has_labels;
     r->dataset_samples = parts[n_parts - 1].dataset_samples;
     for (int32_t i = 0; i < n_parts; i++) {
         if (i > 0 && (st = qv_metrics_merge(r->metrics, parts[i].metrics, err)) != QV_OK)
+            goto done;
+        if (i > 0 && r->alt_metrics &&
+            (st = qv_metrics_merge(r->alt_metrics, parts[i].alt_metrics, err)) != QV_OK)
             goto done;
         if ((st = merge_hist(r, &parts[i], i == 0, err)) != QV_OK)
             goto done;
@@ -527,6 +561,8 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
     if (baseline && (st = qv_job_baseline_load(baseline, &r->baseline, err)) != QV_OK)
         goto done;
     qv_metrics_summarize(r->metrics, &r->summary);
+    if (r->alt_metrics)
+        qv_metrics_summarize(r->alt_metrics, &r->alt_summary);
     qv_job_eval_gates(r);
     pred = fopen(predictions, "wb");
     if (!pred) {

@@ -13,7 +13,7 @@
 #include "qvet/quant.h"
 
 enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opts,
-                          const struct qv_graph *gf, struct qv_graph **ret_int8,
+                          const struct qv_graph *gf, int slot, struct qv_graph **ret_int8,
                           struct qv_error *err)
 {
     const struct qv_manifest *m = &r->manifest;
@@ -48,23 +48,36 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
         return st;
     }
     qv_calib_free(cal);
-    if ((st = qv_tflite_write(qr.graph, &r->int8_tflite, &r->int8_tflite_size, err)) != QV_OK) {
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    if ((st = qv_tflite_write(qr.graph, &bytes, &size, err)) != QV_OK) {
         qv_quant_result_release(&qr);
         return st;
     }
-    struct qv_job_model *jm = &r->models[QV_SIDE_INT8];
+    struct qv_job_model *jm = &r->models[slot];
     jm->present = true;
     snprintf(jm->label, sizeof(jm->label), "int8 (qvet PTQ)");
-    snprintf(jm->path, sizeof(jm->path), "%s", QV_JOB_PTQ_PATH);
-    qv_sha256(r->int8_tflite, r->int8_tflite_size, jm->sha256);
-    jm->file_bytes = (int64_t)r->int8_tflite_size;
+    snprintf(jm->path, sizeof(jm->path), "%s",
+             slot == QV_JOB_ALT ? QV_JOB_ALT_PATH : QV_JOB_PTQ_PATH);
+    qv_sha256(bytes, size, jm->sha256);
+    jm->file_bytes = (int64_t)size;
     jm->macs = qv_graph_total_macs(qr.graph);
     jm->params = qv_graph_param_count(qr.graph);
     jm->weight_bytes = (int64_t)qv_graph_weight_bytes(qr.graph);
-    qv_job_note(r, "no int8 model in %s: qvet quantized %s itself (%s ranges, %s weights, %lld "
-                "calibration samples); model_int8.tflite in the reports is that model", m->dir,
-                m->model, m->calib_method, m->per_channel ? "per-channel" : "per-tensor",
-                (long long)m->calib_samples);
+    const char *how = m->per_channel ? "per-channel" : "per-tensor";
+    if (slot == QV_JOB_ALT) {
+        free(bytes);
+        qv_job_note(r, "for comparison, qvet also quantized %s itself (%s ranges, %s weights, "
+                    "%lld calibration samples): the \"int8 (qvet PTQ)\" figures; the gates judge "
+                    "%s", m->model, m->calib_method, how, (long long)m->calib_samples,
+                    m->int8_model);
+    } else {
+        r->int8_tflite = bytes;
+        r->int8_tflite_size = size;
+        qv_job_note(r, "no int8 model in %s: qvet quantized %s itself (%s ranges, %s weights, "
+                    "%lld calibration samples); model_int8.tflite in the reports is that model",
+                    m->dir, m->model, m->calib_method, how, (long long)m->calib_samples);
+    }
     *ret_int8 = qr.graph;
     qr.graph = NULL;
     qv_quant_result_release(&qr);

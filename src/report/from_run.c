@@ -27,7 +27,7 @@ struct run_page {
     struct qv_report_histogram hist;
     struct qv_report_kv options[4];
     char opt_text[4][96];
-    struct qv_report_artifact artifacts[4 + QV_DATA_MAX_FILES];
+    struct qv_report_artifact artifacts[2 + QV_JOB_MODELS + QV_DATA_MAX_FILES];
     struct qv_report_layer *layers;
     struct qv_report_target targets[QV_JOB_MAX_TARGETS];
     struct qv_report base;           /* the baseline's figures, matched by key on the page */
@@ -49,7 +49,8 @@ static void add_note(struct run_page *pg, enum qv_report_section s, const char *
 static void add_artifact(struct run_page *pg, const char *role, const char *path,
                          const char *sha256, double bytes)
 {
-    if (path && path[0])
+    if (path && path[0] && pg->rep.n_artifacts < (int32_t)(sizeof(pg->artifacts) /
+                                                           sizeof(pg->artifacts[0])))
         pg->artifacts[pg->rep.n_artifacts++] = (struct qv_report_artifact){
             role, path, sha256 && sha256[0] ? sha256 : NULL, bytes };
 }
@@ -95,7 +96,8 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     rep->has_labels = r->has_labels;
     rep->passed = r->passed;
     rep->notes = pg->notes;
-    for (int s = 0; s < QV_SIDES; s++)
+    /* models[] and the report's model slots agree: float, int8, qvet's PTQ beside a given int8 */
+    for (int s = 0; s < QV_JOB_MODELS; s++)
         if (r->models[s].present)
             rep->models[s] = (struct qv_report_model){ r->models[s].label, r->models[s].path };
     for (int32_t i = 0; i < r->n_gates; i++) {
@@ -115,6 +117,9 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
         if (st != QV_OK)
             return st;
         rep->n_notes = before;   /* the store's notes join the page's own */
+        const struct qv_metrics *am = r->alt_metrics;
+        if (am && rep->n_classes > 0 && am->has_labels && am->has[QV_SIDE_INT8])
+            rep->confusion[QV_REPORT_INT8_ALT] = am->cls[QV_SIDE_INT8].confusion;
         for (int32_t i = 0; i < pg->store.n_notes; i++)
             add_note(pg, pg->store.notes[i].section, pg->store.notes[i].text);
         rep->notes = pg->notes;
@@ -146,7 +151,7 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     static const char *const units[3] = { "bytes", "bytes", "MACs" };
     for (int k = 0; k < 3; k++) {
         pg->sizes[k] = (struct qv_report_size){ keys[k], labels[k], units[k], { NAN, NAN, NAN } };
-        for (int s = 0; s < QV_SIDES; s++) {
+        for (int s = 0; s < QV_JOB_MODELS; s++) {
             const struct qv_job_model *jm = &r->models[s];
             if (jm->present)
                 pg->sizes[k].value[s] = k == 0 ? (double)jm->weight_bytes
@@ -240,10 +245,12 @@ static enum qv_status fill(struct run_page *pg, const struct qv_job_result *r,
     rep->n_options = no;
     rep->artifacts = pg->artifacts;
     add_artifact(pg, "manifest", m->path, NULL, NAN);
-    for (int s = 0; s < QV_SIDES; s++)
+    static const char *const kinds[QV_JOB_MODELS] = { "float model", "int8 model",
+                                                      "int8 model (qvet PTQ)" };
+    for (int s = 0; s < QV_JOB_MODELS; s++)
         if (r->models[s].present)
-            add_artifact(pg, s == 0 ? "float model" : "int8 model", r->models[s].path,
-                         r->models[s].sha256, (double)r->models[s].file_bytes);
+            add_artifact(pg, kinds[s], r->models[s].path, r->models[s].sha256,
+                         (double)r->models[s].file_bytes);
     for (int32_t i = 0; i < m->golden.n_files; i++)
         add_artifact(pg, "golden inputs", m->golden.files[i], r->data_sha256[i], NAN);
     add_artifact(pg, "golden labels", m->golden.labels, r->data_sha256[QV_DATA_MAX_FILES], NAN);

@@ -16,7 +16,8 @@
 #include "qvet/qvet.h"
 #include "report/report.h"
 
-static const char *const side_keys[QV_SIDES] = { "float", "int8" };
+/* models[] and the value[] slots of the figures: float, int8, qvet's PTQ beside a given int8 */
+static const char *const side_keys[QV_JOB_MODELS] = { "float", "int8", "int8_qvet" };
 
 const char *qv_gate_state_name(enum qv_gate_state s)
 {
@@ -67,6 +68,7 @@ static cJSON *summary_json(const struct qv_job_result *r)
     const struct qv_manifest *m = &r->manifest;
     struct qv_figures fig;
     qv_report_figures(r, &fig);
+    bool alt = r->models[QV_JOB_ALT].present;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "schema", 1);
     cJSON_AddStringToObject(root, "qvet_version", QV_VERSION_STRING);
@@ -81,7 +83,7 @@ static cJSON *summary_json(const struct qv_job_result *r)
     add_num(root, "labeled_samples", (double)r->summary.labeled);
     add_num(root, "bad_labels", (double)r->summary.bad_labels);
     cJSON *models = cJSON_AddObjectToObject(root, "models");
-    for (int s = 0; s < QV_SIDES; s++)
+    for (int s = 0; s < QV_JOB_MODELS; s++)
         cJSON_AddItemToObject(models, side_keys[s], model_json(&r->models[s]));
     cJSON *data = cJSON_AddObjectToObject(root, "data");
     cJSON *inputs = cJSON_AddArrayToObject(data, "inputs");
@@ -104,11 +106,20 @@ static cJSON *summary_json(const struct qv_job_result *r)
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
     for (int32_t i = 0; i < fig.n_metrics; i++) {
         cJSON *o = cJSON_AddObjectToObject(metrics, fig.metrics[i].key);
-        for (int s = 0; s < QV_SIDES; s++)
-            add_num(o, side_keys[s], fig.metrics[i].value[s]);
+        for (int s = 0; s < QV_JOB_MODELS; s++)
+            if (s < QV_SIDES || alt)
+                add_num(o, side_keys[s], fig.metrics[i].value[s]);
     }
     for (int32_t i = 0; i < fig.n_divergence; i++)
         add_num(metrics, fig.divergence[i].key, fig.divergence[i].value[QV_REPORT_INT8]);
+    /* qvet's own PTQ beside the given int8 model, against the float model */
+    if (alt) {
+        cJSON *ad = cJSON_AddObjectToObject(root, "int8_qvet_divergence");
+        for (int32_t i = 0; i < fig.n_divergence; i++)
+            add_num(ad, fig.divergence[i].key, fig.divergence[i].value[QV_REPORT_INT8_ALT]);
+    } else {
+        cJSON_AddNullToObject(root, "int8_qvet_divergence");
+    }
     if (r->layers) {
         const struct qv_pairing *p = r->pairing;
         cJSON *layers = cJSON_AddArrayToObject(root, "layers");
@@ -259,19 +270,28 @@ static enum qv_status write_summary_md(FILE *f, const struct qv_job_result *r,
             r->has_labels ? " with labels" : "",
             r->rounding == QV_ROUNDING_SINGLE ? "single" : "double",
             r->default_gates ? " Gates: **qvet's defaults** (qvet.json sets none)." : "");
-    fprintf(f, "| metric | float32 | int8 |\n|---|---|---|\n");
+    bool alt = r->models[QV_JOB_ALT].present;
+    char c3[64];
+    fprintf(f, "| metric | float32 | int8 |%s\n|---|---|---|%s\n", alt ? " int8 (qvet PTQ) |" : "",
+            alt ? "---|" : "");
     for (int32_t i = 0; i < fig.n_metrics; i++) {
         const struct qv_report_metric *x = &fig.metrics[i];
-        fprintf(f, "| %s | %s | %s |\n", x->label, fmt_value(x->value[0], x->digits, a, 64),
+        fprintf(f, "| %s | %s | %s |", x->label, fmt_value(x->value[0], x->digits, a, 64),
                 fmt_value(x->value[1], x->digits, b, 64));
+        if (alt)
+            fprintf(f, " %s |", fmt_value(x->value[2], x->digits, c3, 64));
+        fputc('\n', f);
     }
     for (int32_t i = 0; i < fig.n_divergence; i++) {
         const struct qv_report_metric *x = &fig.divergence[i];
         bool unit = x->unit && strcmp(x->unit, "samples") != 0;
-        fprintf(f, "| %s%s%s%s | | %s |\n", x->label, unit ? " (" : "", unit ? x->unit : "",
+        fprintf(f, "| %s%s%s%s | | %s |", x->label, unit ? " (" : "", unit ? x->unit : "",
                 unit ? ")" : "", fmt_value(x->value[1], x->digits, a, 64));
+        if (alt)
+            fprintf(f, " %s |", fmt_value(x->value[2], x->digits, c3, 64));
+        fputc('\n', f);
     }
-    for (int s = 0; s < QV_SIDES; s++)
+    for (int s = 0; s < QV_JOB_MODELS; s++)
         if (r->models[s].present)
             fprintf(f, "%s| %s model | %s |\n", s == 0 ? "\n| model | file |\n|---|---|\n" : "",
                     r->models[s].label, r->models[s].path);
@@ -365,7 +385,7 @@ static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
     qv_report_figures(r, &fig);
     fprintf(f, "metric,model,value\n");
     fprintf(f, "samples,all,%lld\n", (long long)r->samples);
-    for (int s = 0; s < QV_SIDES; s++) {
+    for (int s = 0; s < QV_JOB_MODELS; s++) {
         const struct qv_job_model *jm = &r->models[s];
         if (!jm->present)
             continue;
@@ -375,7 +395,7 @@ static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
                 (long long)jm->file_bytes);
     }
     for (int32_t i = 0; i < fig.n_metrics; i++)
-        for (int s = 0; s < QV_SIDES; s++) {
+        for (int s = 0; s < QV_JOB_MODELS; s++) {
             if (!r->models[s].present)
                 continue;
             fprintf(f, "%s,%s,", fig.metrics[i].key, side_keys[s]);
@@ -385,6 +405,11 @@ static enum qv_status write_metrics_csv(FILE *f, const struct qv_job_result *r,
     for (int32_t i = 0; i < fig.n_divergence; i++) {
         fprintf(f, "%s,int8_vs_float,", fig.divergence[i].key);
         csv_value(f, fig.divergence[i].value[1]);
+        fputc('\n', f);
+    }
+    for (int32_t i = 0; r->models[QV_JOB_ALT].present && i < fig.n_divergence; i++) {
+        fprintf(f, "%s,int8_qvet_vs_float,", fig.divergence[i].key);
+        csv_value(f, fig.divergence[i].value[QV_REPORT_INT8_ALT]);
         fputc('\n', f);
     }
     /* changes since --baseline: <key>,<model>_change,<now - before> */

@@ -520,6 +520,94 @@ START_TEST(float_only_dir_is_quantized)
 }
 END_TEST
 
+/* A float and an int8 model: qvet's own PTQ is compared beside the given int8 model in every
+ * report (the gates judge the given one); --no-own-ptq leaves it out; when qvet's PTQ fails, a
+ * note says why and the run goes on. */
+START_TEST(own_ptq_beside_given_int8)
+{
+    char digits[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    char *dir = copy_dir(digits, NULL);
+    char *src = qvt_path(digits, "qvet.json"), *dst = qvt_path(dir, "qvet.json");
+    char *text = qvt_read_file(src, NULL);
+    qvt_write_file(dst, text, strlen(text));
+    free(text);
+    char *with = qvt_path(dir, "with"), *without = qvt_path(dir, "without");
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", "-q", "-o", with, dir);
+    ck_assert_msg(rc == 0 && strstr(out, "int8 (qvet PTQ) (not written), top1 ") &&
+                  strstr(out, "qvet PTQ: agreement "), "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    char *sp = qvt_path(with, "summary.json");
+    text = qvt_read_file(sp, NULL);
+    cJSON *j = cJSON_Parse(text);
+    const cJSON *alt = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "models"), "int8_qvet");
+    ck_assert(cJSON_IsObject(alt));
+    ck_assert_int_eq(strlen(cJSON_GetObjectItem(alt, "sha256")->valuestring), 64);
+    const cJSON *top1 = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "top1");
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(top1, "int8_qvet")));
+    const cJSON *div = cJSON_GetObjectItem(j, "int8_qvet_divergence");
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(div, "agreement")));
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(div, "output_sqnr_db")));
+    cJSON_Delete(j);
+    free(text);
+    free(sp);
+    char *pp = qvt_path(with, "predictions.csv"), *mp = qvt_path(with, "metrics.csv");
+    char *md = qvt_path(with, "summary.md"), *html = qvt_path(with, "report.html");
+    char *pred = qvt_read_file(pp, NULL), *metrics = qvt_read_file(mp, NULL);
+    char *mdt = qvt_read_file(md, NULL), *page = qvt_read_file(html, NULL);
+    ck_assert_msg(strncmp(pred, "sample,label,float_pred,float_score,int8_pred,int8_score,"
+                                "int8_qvet_pred,int8_qvet_score,agree\n", 80) == 0, "%.200s",
+                  pred);
+    ck_assert(strstr(metrics, "\ntop1,int8_qvet,") &&
+              strstr(metrics, "\noutput_sqnr_db,int8_qvet_vs_float,"));
+    ck_assert(strstr(mdt, "| metric | float32 | int8 | int8 (qvet PTQ) |"));
+    ck_assert(strstr(page, "int8 (qvet PTQ)"));
+    free(pred);
+    free(metrics);
+    free(mdt);
+    free(page);
+    free(pp);
+    free(mp);
+    free(md);
+    free(html);
+    /* --no-own-ptq: the run without it */
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "--no-own-ptq", "-o", without, dir), 0);
+    sp = qvt_path(without, "summary.json");
+    text = qvt_read_file(sp, NULL);
+    j = cJSON_Parse(text);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "models"), "int8_qvet")));
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "int8_qvet_divergence")));
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"),
+                                                               "top1"), "int8_qvet"));
+    cJSON_Delete(j);
+    free(text);
+    free(sp);
+    /* calibration data qvet cannot use: a note, the given int8 model judged as before */
+    const char *bad = "{\"name\": \"digits\", \"model\": \"model.tflite\", \"int8_model\": "
+                      "\"model_int8.tflite\", \"golden\": {\"inputs\": \"golden/inputs.npy\", "
+                      "\"labels\": \"golden/labels.csv\"}, \"calibration\": {\"data\": "
+                      "\"golden/labels.csv\"}}";
+    qvt_write_file(dst, bad, strlen(bad));
+    char *noted = qvt_path(dir, "noted");
+    rc = RUN(&out, &errs, "run", "-q", "-o", noted, dir);
+    ck_assert_msg(rc == 0 && strstr(out, "note: qvet's own PTQ, for comparison with the given "
+                                         "int8 model, failed: ") &&
+                  strstr(out, "labels.csv") && !strstr(out, "int8 (qvet PTQ)"),
+                  "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    free(noted);
+    free(with);
+    free(without);
+    free(src);
+    free(dst);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken; the lock file goes
  * when the run is done. */
 START_TEST(lock_on_out)
@@ -557,6 +645,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, budget_gates_and_exports);
     tcase_add_test(tc, baseline_and_regression);
     tcase_add_test(tc, float_only_dir_is_quantized);
+    tcase_add_test(tc, own_ptq_beside_given_int8);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);
