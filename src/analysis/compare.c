@@ -59,17 +59,6 @@ struct cmp_chunk {
     int64_t *rows_cap;             /* [n_pairs]: rows allocated */
 };
 
-static double value_at(const void *data, enum qv_dtype dt, int64_t i)
-{
-    switch (dt) {
-    case QV_DTYPE_F32: return ((const float *)data)[i];
-    case QV_DTYPE_I8: return ((const int8_t *)data)[i];
-    case QV_DTYPE_U8: return ((const uint8_t *)data)[i];
-    case QV_DTYPE_I16: return ((const int16_t *)data)[i];
-    default: return ((const int32_t *)data)[i];
-    }
-}
-
 static double to_real(double raw, enum qv_dtype dt, const struct qv_tensor *t)
 {
     if (dt == QV_DTYPE_F32 || !t->quant.count)
@@ -91,10 +80,12 @@ static void accumulate(const struct cmp *c, const struct pair *p, struct stats *
     const struct qv_tensor *tb = &c->gb->tensors[p->tensor_b];
     bool lsb = p->dtype_a != QV_DTYPE_F32 && p->dtype_b != QV_DTYPE_F32 && same_quant(ta, tb);
     double step = tb->quant.count == 1 && p->dtype_b != QV_DTYPE_F32 ? tb->quant.scale[0] : 0.0;
+    double (*load_a)(const void *, int64_t) = qv_dtypes[p->dtype_a].load;
+    double (*load_b)(const void *, int64_t) = qv_dtypes[p->dtype_b].load;
     for (int64_t r = 0; r < n; r++) {
         double sig = 0, noise = 0;
         for (int64_t k = r * p->row_elems; k < (r + 1) * p->row_elems; k++) {
-            double raw_a = value_at(a, p->dtype_a, k), raw_b = value_at(b, p->dtype_b, k);
+            double raw_a = load_a(a, k), raw_b = load_b(b, k);
             double ra = to_real(raw_a, p->dtype_a, ta), rb = to_real(raw_b, p->dtype_b, tb);
             double d = lsb ? fabs(raw_a - raw_b) : fabs(ra - rb);
             double units = lsb ? d : (step > 0 ? d / step : d);

@@ -318,7 +318,7 @@ enum qv_status qv_eval_save_predictions(const struct qv_eval_result *r, const ch
     int e = ferror(f) ? EIO : 0;
     if (fclose(f) != 0 && !e)
         e = errno;
-    return e ? qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e))
+    return e ? qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, QV_STRERROR(e))
              : QV_OK;
 }
 

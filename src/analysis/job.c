@@ -199,7 +199,7 @@ static enum qv_status job_deliver(void *user, const struct qv_run_rows *rows,
         for (int64_t i = 0; i < rows->n; i++)
             pred_row(j, rows, i);
         if (ferror(j->pred))
-            return qv_fail(err, QV_E_IO, "cannot write predictions.csv: %s", strerror(errno));
+            return qv_fail(err, QV_E_IO, "cannot write predictions.csv: %s", QV_STRERROR(errno));
     }
     r->samples += rows->n;
     return QV_OK;
@@ -359,7 +359,7 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
         j.pred = fopen(pred_path, "wb");
         if (!j.pred) {
             st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot create '%s': %s", pred_path,
-                            strerror(errno));
+                            QV_STRERROR(errno));
             goto cleanup;
         }
     }
@@ -395,7 +395,7 @@ cleanup:
             e = errno;
         if (e && st == QV_OK)
             st = qv_fail_at(err, QV_E_IO, pred_path, -1, "cannot write '%s': %s", pred_path,
-                            strerror(e));
+                            QV_STRERROR(e));
     }
     return st;
 }

@@ -142,7 +142,7 @@ enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *di
     if (!f) {
         cJSON_free(text);
         return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
-                          strerror(errno));
+                          QV_STRERROR(errno));
     }
     fputs(text, f);
     fputc('\n', f);
@@ -150,7 +150,7 @@ enum qv_status qv_job_partial_save(const struct qv_job_result *r, const char *di
     int e = ferror(f) ? EIO : 0;
     if (fclose(f) != 0 && !e)
         e = errno;
-    return e ? qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e))
+    return e ? qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, QV_STRERROR(e))
              : QV_OK;
 }
 
@@ -373,7 +373,7 @@ static enum qv_status append_predictions(FILE *out, const struct part *p, bool f
     fwrite(text + hl, 1, size - hl, out);
     free(text);
     return ferror(out) ? qv_fail(err, QV_E_IO, "cannot write predictions.csv: %s",
-                                 strerror(errno)) : QV_OK;
+                                 QV_STRERROR(errno)) : QV_OK;
 }
 
 /*
@@ -567,7 +567,7 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
     pred = fopen(predictions, "wb");
     if (!pred) {
         st = qv_fail_at(err, QV_E_IO, predictions, -1, "cannot create '%s': %s", predictions,
-                        strerror(errno));
+                        QV_STRERROR(errno));
         goto done;
     }
     for (int32_t i = 0; i < n_parts && st == QV_OK; i++)
@@ -577,7 +577,7 @@ enum qv_status qv_job_parts_merge(int32_t n_parts, const char *const *parts_dirs
         e = errno;
     if (st == QV_OK && e)
         st = qv_fail_at(err, QV_E_IO, predictions, -1, "cannot write '%s': %s", predictions,
-                        strerror(e));
+                        QV_STRERROR(e));
 done:
     free(header);
     parts_free(parts, n_parts);

@@ -130,7 +130,7 @@ enum qv_status qv_csv_reader_open(const char *path, struct qv_csv_reader **ret_r
     r->line = 1;
     r->fp = fopen(path, "rb");
     if (!r->fp) {
-        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, QV_STRERROR(errno));
         goto fail;
     }
     if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)) {
@@ -179,7 +179,7 @@ static enum qv_status fill(struct qv_csv_reader *r, struct qv_error *err)
     if (got == 0) {
         if (ferror(r->fp))
             return qv_fail_at(err, QV_E_IO, r->path, -1, "cannot read '%s': %s", r->path,
-                              strerror(errno));
+                              QV_STRERROR(errno));
         r->eof = true;
         if (csv_fini(&r->parser, on_field, on_row, r) != 0 || r->cb_status != QV_OK)
             return parse_failure(r, csv_error(&r->parser), err);

@@ -386,7 +386,7 @@ static enum qv_status src_read(struct qv_npy *npy, void *buf, size_t n, size_t *
         got = n ? fread(buf, 1, n, npy->fp) : 0;
         if (got < n && ferror(npy->fp))
             return nfail(npy, err, QV_E_IO, npy->pos + (int64_t)got, "cannot read '%s': %s",
-                         npy->path, strerror(errno));
+                         npy->path, QV_STRERROR(errno));
     }
     npy->pos += (int64_t)got;
     *ret_got = got;
@@ -398,7 +398,7 @@ static enum qv_status src_skip(struct qv_npy *npy, int64_t n, struct qv_error *e
     if (!npy->zs && npy->size >= 0) {
         if (fseeko(npy->fp, (off_t)n, SEEK_CUR) != 0)
             return nfail(npy, err, QV_E_IO, npy->pos, "cannot seek in '%s': %s", npy->path,
-                         strerror(errno));
+                         QV_STRERROR(errno));
         npy->pos += n;
         return QV_OK;
     }
@@ -527,11 +527,11 @@ enum qv_status qv_npy_open(const char *path, struct qv_npy **ret_npy, struct qv_
     snprintf(npy->path, sizeof(npy->path), "%s", path);
     npy->fp = fopen(path, "rb");
     if (!npy->fp) {
-        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, QV_STRERROR(errno));
         goto fail;
     }
     if (fstat(fileno(npy->fp), &sb) != 0) {
-        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot stat '%s': %s", path, strerror(errno));
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot stat '%s': %s", path, QV_STRERROR(errno));
         goto fail;
     }
     if (S_ISDIR(sb.st_mode)) {
@@ -789,7 +789,7 @@ enum qv_status qv_npy_save(const char *path, enum qv_dtype dtype, const struct q
     if (fwrite(header, 1, hl, f.fp) != hl || (bytes && fwrite(data, 1, bytes, f.fp) != bytes)) {
         int e = errno;
         qv_atomic_abort(&f);
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, QV_STRERROR(e));
     }
     return qv_atomic_commit(&f, err);
 }
@@ -825,7 +825,7 @@ static enum qv_status writer_open(const char *path, enum qv_dtype dtype,
         snprintf(w->f.path, sizeof(w->f.path), "%s", path);
         w->f.fp = fopen(path, "wb");
         st = w->f.fp ? QV_OK : qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
-                                          strerror(errno));
+                                          QV_STRERROR(errno));
     } else {
         st = qv_atomic_open(&w->f, path, err);
     }
@@ -836,7 +836,7 @@ static enum qv_status writer_open(const char *path, enum qv_dtype dtype,
     if (fwrite(header, 1, w->header_len, w->f.fp) != w->header_len) {
         int e = errno;
         qv_npy_writer_abort(w);
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, strerror(e));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path, QV_STRERROR(e));
     }
     *ret_writer = w;
     return QV_OK;
@@ -870,7 +870,7 @@ enum qv_status qv_npy_writer_append(struct qv_npy_writer *w, const void *rows, i
     size_t bytes = (size_t)n_rows * w->row_bytes;
     if (bytes && fwrite(rows, 1, bytes, w->f.fp) != bytes)
         return qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
-                          strerror(errno));
+                          QV_STRERROR(errno));
     w->shape = grown;
     return QV_OK;
 }
@@ -886,14 +886,14 @@ enum qv_status qv_npy_writer_close(struct qv_npy_writer *w, struct qv_error *err
         st = qv_fail_at(err, QV_E_INTERNAL, w->f.path, 0, "npy header changed size at close");
     } else if (fseeko(w->f.fp, 0, SEEK_SET) != 0 || fwrite(header, 1, hl, w->f.fp) != hl) {
         st = qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
-                        strerror(errno));
+                        QV_STRERROR(errno));
     } else if (w->plain) {
         bool bad = ferror(w->f.fp) || fflush(w->f.fp) != 0;
         int e = errno;
         bad = fclose(w->f.fp) != 0 || bad;
         w->f.fp = NULL;
         st = bad ? qv_fail_at(err, QV_E_IO, w->f.path, -1, "cannot write '%s': %s", w->f.path,
-                              strerror(e ? e : EIO)) : QV_OK;
+                              QV_STRERROR(e ? e : EIO)) : QV_OK;
     } else {
         st = qv_atomic_commit(&w->f, err);
     }

@@ -94,12 +94,12 @@ static enum qv_status read_at(FILE *fp, const char *path, int64_t off, void *buf
 {
     if (fseeko(fp, (off_t)off, SEEK_SET) != 0)
         return qv_fail_at(err, QV_E_IO, path, off, "cannot seek in '%s': %s", path,
-                          strerror(errno));
+                          QV_STRERROR(errno));
     size_t got = fread(buf, 1, n, fp);
     if (got < n) {
         if (ferror(fp))
             return qv_fail_at(err, QV_E_IO, path, off, "cannot read '%s': %s", path,
-                              strerror(errno));
+                              QV_STRERROR(errno));
         return qv_fail_at(err, QV_E_INPUT, path, off + (int64_t)got, "truncated .npz: the file "
                           "ends inside the %s", what);
     }
@@ -341,7 +341,7 @@ enum qv_status qv_npz_open(const char *path, struct qv_npz **ret_npz, struct qv_
     snprintf(z->path, sizeof(z->path), "%s", path);
     fp = fopen(path, "rb");
     if (!fp) {
-        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+        st = qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, QV_STRERROR(errno));
         goto fail;
     }
     if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -422,7 +422,7 @@ enum qv_status qv_npz_open_array(const struct qv_npz *z, int32_t i, struct qv_np
     zs->fp = fopen(z->path, "rb");
     if (!zs->fp || fseeko(zs->fp, (off_t)zs->m.data, SEEK_SET) != 0) {
         enum qv_status st = qv_fail_at(err, QV_E_IO, z->path, -1, "cannot open '%s': %s",
-                                       z->path, strerror(errno));
+                                       z->path, QV_STRERROR(errno));
         qv_npz_stream_close(zs);
         return st;
     }
@@ -480,7 +480,7 @@ static enum qv_status read_stored(struct qv_npz_stream *zs, unsigned char *buf, 
     if (got < want) {
         if (ferror(zs->fp))
             return qv_fail_at(err, QV_E_IO, zs->path, zs->m.data + zs->produced,
-                              "cannot read '%s': %s", zs->path, strerror(errno));
+                              "cannot read '%s': %s", zs->path, QV_STRERROR(errno));
         return qv_fail_at(err, QV_E_INPUT, zs->path, zs->m.data + zs->produced + (int64_t)got,
                           "truncated .npz: member '%s' ends early", zs->m.name);
     }
@@ -501,7 +501,7 @@ static enum qv_status refill(struct qv_npz_stream *zs, struct qv_error *err)
     size_t r = fread(zs->in, 1, want, zs->fp);
     if (r < want && ferror(zs->fp))
         return qv_fail_at(err, QV_E_IO, zs->path, zs->m.data + zs->consumed,
-                          "cannot read '%s': %s", zs->path, strerror(errno));
+                          "cannot read '%s': %s", zs->path, QV_STRERROR(errno));
     if (r < want)
         return qv_fail_at(err, QV_E_INPUT, zs->path, zs->m.data + zs->consumed + (int64_t)r,
                           "truncated .npz: member '%s' ends early", zs->m.name);

@@ -165,7 +165,7 @@ static enum qv_status add(struct qv_outset *os, const char *path, bool dir, cons
     }
     if (rc != 0)
         return qv_fail_at(err, QV_E_IO, path, -1, "cannot create a temporary %s beside '%s': %s",
-                          dir ? "directory" : "file", path, strerror(errno));
+                          dir ? "directory" : "file", path, QV_STRERROR(errno));
     os->n++;
     *ret_tmp = o->tmp;
     return QV_OK;
@@ -200,7 +200,7 @@ enum qv_status qv_outset_commit(struct qv_outset *os, struct qv_error *err)
         struct output *o = &os->out[i];
         if (sync_path(o->tmp, o->dir) != 0)
             return qv_fail_at(err, QV_E_IO, o->path, -1, "cannot write '%s': %s", o->path,
-                              strerror(errno));
+                              QV_STRERROR(errno));
     }
     for (int32_t i = 0; i < os->n; i++) {
         struct output *o = &os->out[i];
@@ -212,14 +212,14 @@ enum qv_status qv_outset_commit(struct qv_outset *os, struct qv_error *err)
             snprintf(old, sizeof(old), "%s.old", o->tmp);
             if (rename(o->path, old) != 0)
                 return qv_fail_at(err, QV_E_IO, o->path, -1, "cannot replace '%s': %s", o->path,
-                                  strerror(errno));
+                                  QV_STRERROR(errno));
         }
         if (rename(o->tmp, o->path) != 0) {
             int e = errno;
             if (old[0])
                 (void)rename(old, o->path);
             return qv_fail_at(err, QV_E_IO, o->path, -1, "cannot write '%s' (rename failed): %s",
-                              o->path, strerror(e));
+                              o->path, QV_STRERROR(e));
         }
         o->tmp[0] = '\0';
         if (old[0])

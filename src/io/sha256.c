@@ -89,7 +89,7 @@ enum qv_status qv_sha256_file(const char *path, char hex[65], struct qv_error *e
                       0x1f83d9ab, 0x5be0cd19 };
     FILE *f = fopen(path, "rb");
     if (!f)
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, strerror(errno));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s': %s", path, QV_STRERROR(errno));
     unsigned char buf[65536 + 128];
     uint64_t total = 0;
     size_t got;
@@ -101,7 +101,7 @@ enum qv_status qv_sha256_file(const char *path, char hex[65], struct qv_error *e
     if (ferror(f)) {
         int e = errno;
         fclose(f);
-        return qv_fail_at(err, QV_E_IO, path, -1, "cannot read '%s': %s", path, strerror(e));
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot read '%s': %s", path, QV_STRERROR(e));
     }
     fclose(f);
     total += got;

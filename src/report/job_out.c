@@ -45,13 +45,13 @@ static enum qv_status lock_out(const char *out, int *ret_fd, char *path, size_t 
         int fd = open(path, O_RDWR | O_CREAT, 0644);
         if (fd < 0)
             return qv_fail_at(err, QV_E_IO, out, -1, "cannot create the lock '%s': %s", path,
-                              strerror(errno));
+                              QV_STRERROR(errno));
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int e = errno;
             close(fd);
             return qv_fail_at(err, QV_E_IO, out, -1, "another qvet run is writing '%s' (lock "
                               "%s): %s", out, path, e == EWOULDBLOCK ? "wait for it to finish"
-                              : strerror(e));
+                              : QV_STRERROR(e));
         }
         struct stat held, now;
         if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&

@@ -573,7 +573,7 @@ enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *di
         FILE *f = fopen(path, "wb");
         if (!f)
             return qv_fail_at(err, QV_E_IO, path, -1, "cannot create '%s': %s", path,
-                              strerror(errno));
+                              QV_STRERROR(errno));
         enum qv_status st = writers[i].write(f, r, err);
         int e = ferror(f) ? EIO : 0;
         if (fclose(f) != 0 && !e)
@@ -582,7 +582,7 @@ enum qv_status qv_report_write_all(const struct qv_job_result *r, const char *di
             return st;
         if (e)
             return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path,
-                              strerror(e));
+                              QV_STRERROR(e));
     }
     snprintf(path, sizeof(path), "%s/report.html", dir);
     enum qv_status st = qv_report_write_run_html(r, path, err);

@@ -231,15 +231,11 @@ static void warn(const struct qv_run_opts *o, const char *fmt, ...)
     o->warn(o->notify_user, msg);
 }
 
-/* Integer bounds of a stored dtype. */
+/* Integer bounds of a stored dtype (its traits). */
 static void dtype_range(enum qv_dtype d, double *lo, double *hi)
 {
-    switch (d) {
-    case QV_DTYPE_I8: *lo = -128; *hi = 127; break;
-    case QV_DTYPE_U8: *lo = 0; *hi = 255; break;
-    case QV_DTYPE_I16: *lo = -32768; *hi = 32767; break;
-    default: *lo = -2147483648.0; *hi = 2147483647.0; break;
-    }
+    *lo = (double)qv_dtypes[d].min;
+    *hi = (double)qv_dtypes[d].max;
 }
 
 enum qv_status qv_bind(const struct qv_dataset *ds, const struct qv_data_spec *spec,

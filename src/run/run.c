@@ -546,7 +546,7 @@ static enum qv_status start_workers(struct runner *r, struct qv_error *err)
         int rc = pthread_create(&r->workers[i].thread, NULL, worker_main, &r->workers[i]);
         if (rc != 0)
             return qv_fail(err, QV_E_INTERNAL, "cannot start worker thread %d: %s", i,
-                           strerror(rc));
+                           QV_STRERROR(rc));
         r->workers[i].started = true;
     }
     return QV_OK;
