@@ -76,6 +76,12 @@ struct qv_data_spec {
     enum qv_layout layout;
     /* > 0: every label must be an integer in [0, label_classes) (classification). */
     int64_t label_classes;
+    /*
+     * A model that does not run but whose quantized inputs also say which integer data are
+     * codes (docs/data.md), as a model of the run would; NULL: none. qvet run's own PTQ beside
+     * a given int8 model calibrates the float model on data that may be that model's codes.
+     */
+    const struct qv_graph *codes_model;
 };
 
 #define QV_DATA_SPEC_INIT { .n_files = 0, .pre_scale = 1.0f, .layout = QV_LAYOUT_AS_IS }

@@ -33,6 +33,10 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
     if (opts->run.data.layout != QV_LAYOUT_AS_IS)
         data.layout = opts->run.data.layout;
     data.labels = NULL;   /* calibration needs none */
+    /* beside a given int8 model, integer calibration data in its input's quantization are its
+     * codes: the float model is calibrated on them dequantized, as the run feeds it */
+    if (slot == QV_JOB_ALT)
+        data.codes_model = r->graphs[QV_SIDE_INT8];
     co.n_threads = opts->run.n_threads;
     co.batch = opts->run.batch;
     co.max_samples = m->calib_samples;

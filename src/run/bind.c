@@ -13,7 +13,7 @@
  * "reshape" takes the values in C order.
  *
  * Values. Integer data whose dtype is the dtype of a quantized input it feeds (in any model of
- * the run) are that input's codes: they go into that input as they are and are dequantized with
+ * the run, or in the spec's codes model) are that input's codes: they go into that input as they are and are dequantized with
  * its scale and zero point for every other model. Anything else holds real values: preprocessed
  * (x * scale + offset) when asked, then quantized by the engine for a quantized input.
  *
@@ -94,17 +94,16 @@ static struct qv_shape squeeze(const struct qv_shape *s)
     return r;
 }
 
-/* Pairs arrays with side s's inputs into map[input] = array. */
+/* Pairs arrays with the inputs of g (named model_name in messages) into map[input] = array. */
 static enum qv_status pair(const struct qv_dataset *ds, const struct qv_data_spec *spec,
-                           const struct qv_run_opts *o, int32_t s, int32_t *map,
+                           const struct qv_graph *g, const char *model_name, int32_t *map,
                            struct qv_error *err)
 {
-    const struct qv_graph *g = o->sides[s].graph;
     int32_t na = qv_dataset_n_arrays(ds), ni = g->n_inputs;
     const char *file = qv_dataset_array_file(ds, 0);
     char label[320];
     if (ni > QV_DATASET_MAX_ARRAYS)
-        return qv_fail_at(err, QV_E_INPUT, side_name(o, s), -1, "the model has %d inputs: qvet "
+        return qv_fail_at(err, QV_E_INPUT, model_name, -1, "the model has %d inputs: qvet "
                           "feeds at most %d", ni, QV_DATASET_MAX_ARRAYS);
     if (na == 1 && ni == 1) {
         map[0] = 0;
@@ -134,7 +133,7 @@ static enum qv_status pair(const struct qv_dataset *ds, const struct qv_data_spe
                 array_label(ds, spec, a, label, sizeof(label));
                 return qv_fail_at(err, QV_E_INPUT, qv_dataset_array_file(ds, a), -1, "%s feeds "
                                   "no input of %s (inputs are named after arrays, and this "
-                                  "one's name is none of them)", label, side_name(o, s));
+                                  "one's name is none of them)", label, model_name);
             }
         }
     }
@@ -146,16 +145,16 @@ static enum qv_status pair(const struct qv_dataset *ds, const struct qv_data_spe
                 return qv_fail_at(err, QV_E_INPUT, file, -1, "%sno array for input %d '%s' of "
                                   "%s: the data hold %s (name every array after a model input, "
                                   "or none to pair them in order)", na < ni ? "missing input: "
-                                  : "", i, g->tensors[g->inputs[i]].name, side_name(o, s), names);
+                                  : "", i, g->tensors[g->inputs[i]].name, model_name, names);
     }
     if (na < ni)
         return qv_fail_at(err, QV_E_INPUT, file, -1, "missing input: %s has %d inputs, the data "
-                          "hold %s; no array for input %d '%s'", side_name(o, s), ni, names, na,
+                          "hold %s; no array for input %d '%s'", model_name, ni, names, na,
                           g->tensors[g->inputs[na]].name);
     if (na > ni) {
         array_label(ds, spec, ni, label, sizeof(label));
         return qv_fail_at(err, QV_E_INPUT, qv_dataset_array_file(ds, ni), -1, "%s feeds no "
-                          "input: %s has %d input%s, the data hold %s", label, side_name(o, s),
+                          "input: %s has %d input%s, the data hold %s", label, model_name,
                           ni, ni == 1 ? "" : "s", names);
     }
     for (int32_t i = 0; i < ni; i++)
@@ -241,14 +240,26 @@ static void dtype_range(enum qv_dtype d, double *lo, double *hi)
 enum qv_status qv_bind(const struct qv_dataset *ds, const struct qv_data_spec *spec,
                        const struct qv_run_opts *o, struct qv_binding *b, struct qv_error *err)
 {
-    int32_t map[QV_RUN_MAX_SIDES][QV_DATASET_MAX_ARRAYS];
+    /* map[s]: side s's pairing; map[o->n_sides]: spec->codes_model's, when it pairs */
+    int32_t map[QV_RUN_MAX_SIDES + 1][QV_DATASET_MAX_ARRAYS];
+    const struct qv_graph *source[QV_RUN_MAX_SIDES + 1];
+    int32_t n_sources = o->n_sides;
     memset(b, 0, sizeof(*b));
     b->n_sides = o->n_sides;
     for (int32_t s = 0; s < o->n_sides; s++) {
-        enum qv_status st = pair(ds, spec, o, s, map[s], err);
+        enum qv_status st = pair(ds, spec, o->sides[s].graph, side_name(o, s), map[s], err);
         if (st != QV_OK)
             return st;
         b->n_inputs[s] = o->sides[s].graph->n_inputs;
+        source[s] = o->sides[s].graph;
+    }
+    if (spec->codes_model) {
+        /* a model that does not run but says which integer data are codes; data it cannot
+         * take are no codes of its inputs */
+        struct qv_error ignored = QV_ERROR_INIT;
+        if (pair(ds, spec, spec->codes_model, "the codes model", map[n_sources], &ignored) ==
+            QV_OK)
+            source[n_sources++] = spec->codes_model;
     }
     for (int32_t s = 0; s < o->n_sides; s++) {
         const struct qv_graph *g = o->sides[s].graph;
@@ -264,8 +275,8 @@ enum qv_status qv_bind(const struct qv_dataset *ds, const struct qv_data_spec *s
             f->elems = qv_shape_elems(qv_dataset_array_shape(ds, a));
             /* codes: integer data of the dtype of a quantized input the array feeds */
             const struct qv_tensor *codes = NULL;
-            for (int32_t s2 = 0; s2 < o->n_sides && !codes && is_int(f->data_dtype); s2++) {
-                const struct qv_graph *g2 = o->sides[s2].graph;
+            for (int32_t s2 = 0; s2 < n_sources && !codes && is_int(f->data_dtype); s2++) {
+                const struct qv_graph *g2 = source[s2];
                 for (int32_t i2 = 0; i2 < g2->n_inputs && !codes; i2++) {
                     const struct qv_tensor *t2 = &g2->tensors[g2->inputs[i2]];
                     if (map[s2][i2] == a && t2->dtype == f->data_dtype && t2->quant.count)

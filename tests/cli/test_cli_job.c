@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,6 +609,95 @@ START_TEST(own_ptq_beside_given_int8)
 }
 END_TEST
 
+/*
+ * One golden set serves both models (docs/data.md): int8 codes in the int8 model's input
+ * quantization reach the float model dequantized (also when qvet's own PTQ calibrates the float
+ * model on them), and float data reach the int8 model quantized. A run on the codes and a run on
+ * their dequantized values therefore compute the same thing: equal predictions, metrics, layers
+ * and qvet PTQ model.
+ */
+START_TEST(golden_codes_serve_both_models)
+{
+    char digits[4096];
+    snprintf(digits, sizeof(digits), "%s", qvt_source("datasets/digits"));
+    static const char *const manifest[2] = {
+        "{\"name\": \"digits\", \"model\": \"model.tflite\", \"int8_model\": "
+        "\"model_int8.tflite\", \"golden\": {\"inputs\": \"golden/q.npy\", \"labels\": "
+        "\"golden/labels.csv\"}}",
+        "{\"name\": \"digits\", \"model\": \"model.tflite\", \"int8_model\": "
+        "\"model_int8.tflite\", \"golden\": {\"inputs\": \"golden/deq.npy\", \"labels\": "
+        "\"golden/labels.csv\"}}",
+    };
+    char *dir[2] = { copy_dir(digits, manifest[0]), copy_dir(digits, manifest[1]) };
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_graph *g = NULL;
+    char *mp = qvt_path(digits, "model_int8.tflite"), *gp = qvt_path(digits, "golden/inputs.npy");
+    ck_assert_int_eq(qv_model_load(mp, &g, &err), QV_OK);
+    const struct qv_tensor *t = &g->tensors[g->inputs[0]];
+    ck_assert(t->dtype == QV_DTYPE_I8 && t->quant.count == 1);
+    double scale = t->quant.scale[0], zp = t->quant.zero_point[0];
+    int64_t rows, elems;
+    float *x = qvt_load_npy(gp, QV_DTYPE_F32, false, &rows, &elems);
+    int8_t *q = malloc((size_t)(rows * elems));
+    float *deq = malloc((size_t)(rows * elems) * sizeof(float));
+    for (int64_t i = 0; i < rows * elems; i++) {
+        double c = round((double)x[i] / scale) + zp;
+        q[i] = (int8_t)(c < -128 ? -128 : c > 127 ? 127 : c);
+        deq[i] = (float)(scale * ((double)q[i] - zp));   /* as the runner dequantizes */
+    }
+    struct qv_shape shape = { 4, { rows, 8, 8, 1 } };
+    char *qp = qvt_path(dir[0], "golden/q.npy"), *dp = qvt_path(dir[1], "golden/deq.npy");
+    ck_assert_int_eq(qv_npy_save(qp, QV_DTYPE_I8, &shape, q, &err), QV_OK);
+    ck_assert_int_eq(qv_npy_save(dp, QV_DTYPE_F32, &shape, deq, &err), QV_OK);
+    char *out[2], *sha[2];
+    for (int k = 0; k < 2; k++) {
+        out[k] = qvt_path(dir[k], "out");
+        char *o = NULL, *errs = NULL;
+        int rc = RUN(&o, &errs, "run", "-q", "-o", out[k], dir[k]);
+        /* no warning: the codes are recognized as codes, for the run and the calibration */
+        ck_assert_msg(rc == 0 && errs[0] == '\0' && strstr(o, "qvet PTQ: agreement "),
+                      "%s: exit %d: %s%s", manifest[k], rc, o, errs);
+        free(o);
+        free(errs);
+        char *sp = qvt_path(out[k], "summary.json");
+        char *text = qvt_read_file(sp, NULL);
+        cJSON *j = cJSON_Parse(text);
+        const cJSON *alt = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "models"), "int8_qvet");
+        sha[k] = strdup(cJSON_GetObjectItem(alt, "sha256")->valuestring);
+        cJSON_Delete(j);
+        free(text);
+        free(sp);
+    }
+    ck_assert_str_eq(sha[0], sha[1]);   /* calibrated on the same real values */
+    static const char *const same[] = { "predictions.csv", "metrics.csv", "layers.csv",
+                                        "budget.csv", "model_int8.tflite" };
+    for (size_t f = 0; f < sizeof(same) / sizeof(same[0]); f++) {
+        char *pa = qvt_path(out[0], same[f]), *pb = qvt_path(out[1], same[f]);
+        size_t na, nb;
+        char *a = qvt_read_file(pa, &na), *b = qvt_read_file(pb, &nb);
+        ck_assert_msg(a && b && na == nb && memcmp(a, b, na) == 0, "%s differs", same[f]);
+        free(a);
+        free(b);
+        free(pa);
+        free(pb);
+    }
+    for (int k = 0; k < 2; k++) {
+        free(out[k]);
+        free(sha[k]);
+        qvt_rmtree(dir[k]);
+        free(dir[k]);
+    }
+    qv_graph_free(g);
+    free(x);
+    free(q);
+    free(deq);
+    free(qp);
+    free(dp);
+    free(mp);
+    free(gp);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken; the lock file goes
  * when the run is done. */
 START_TEST(lock_on_out)
@@ -646,6 +736,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, baseline_and_regression);
     tcase_add_test(tc, float_only_dir_is_quantized);
     tcase_add_test(tc, own_ptq_beside_given_int8);
+    tcase_add_test(tc, golden_codes_serve_both_models);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);
