@@ -6,15 +6,19 @@
  * and directories (exit 2 naming the file and key or line, no report left behind), the lock;
  * junit.xml valid against tests/schema/junit.xsd.
  */
+#define _DEFAULT_SOURCE   /* wait4: one child's peak memory */
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -698,6 +702,116 @@ START_TEST(golden_codes_serve_both_models)
 }
 END_TEST
 
+/* Runs qvet with args (stdout and stderr discarded); its peak resident set in KiB. */
+static long run_maxrss(const char *const args[], int *ret_rc)
+{
+    const char *bin = getenv("QVET_BIN");
+    size_t argc = 0;
+    while (args[argc])
+        argc++;
+    char **argv = calloc(argc + 2, sizeof(char *));
+    argv[0] = (char *)bin;
+    for (size_t i = 0; i < argc; i++)
+        argv[i + 1] = (char *)args[i];
+    /* under ASan, freed memory waits in a quarantine of up to 256 MiB: none, to see the
+     * program's own memory (the variable means nothing to a build without ASan) */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[1024];
+    snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=0", asan ? asan : "",
+             asan && asan[0] ? ":" : "");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setenv("ASAN_OPTIONS", opts, 1);
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    free(argv);
+    int status = 0;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    *ret_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return ru.ru_maxrss;
+}
+
+/*
+ * A golden set streams (issue 11): eight times the samples (16 MiB of inputs, more than the
+ * process ever holds) cost the same memory, not eight times the data. breast_cancer_ae tiled
+ * (anomaly: AUC bins and reconstruction inputs), labels from an .npy.
+ */
+START_TEST(large_golden_set_streams)
+{
+    char src[4096];
+    snprintf(src, sizeof(src), "%s", qvt_source("datasets/breast_cancer_ae"));
+    char *gp = qvt_path(src, "golden/inputs.npy"), *lp = qvt_path(src, "golden/labels.csv");
+    int64_t rows, elems;
+    float *x = qvt_load_npy(gp, QV_DTYPE_F32, false, &rows, &elems);
+    char *ltext = qvt_read_file(lp, NULL);
+    int8_t *lab = malloc((size_t)rows);
+    int64_t nl = 0;
+    for (char *line = strtok(ltext, "\n"); line; line = strtok(NULL, "\n"))
+        if (line[0] >= '0' && line[0] <= '9')
+            lab[nl++] = (int8_t)atoi(line);
+    ck_assert_int_eq(nl, rows);
+    const int64_t small = 16384, large = 8 * small;
+    float *xx = malloc((size_t)(large * elems) * sizeof(float));
+    int8_t *ll = malloc((size_t)large);
+    for (int64_t i = 0; i < large; i++) {
+        memcpy(xx + i * elems, x + (i % rows) * elems, (size_t)elems * sizeof(float));
+        ll[i] = lab[i % rows];
+    }
+    long rss[2];
+    const char *manifest = "{\"name\": \"big\", \"model\": \"model.tflite\", \"int8_model\": "
+                           "\"model_int8.tflite\", \"task\": \"anomaly\", \"golden\": "
+                           "{\"inputs\": \"golden/big.npy\", \"labels\": \"golden/big_labels.npy\"}, "
+                           "\"gates\": {\"min_output_sqnr_db\": 20}}";
+    for (int k = 0; k < 2; k++) {
+        int64_t n = k ? large : small;
+        char *dir = copy_dir(src, manifest);
+        char *bp = qvt_path(dir, "golden/big.npy"), *blp = qvt_path(dir, "golden/big_labels.npy");
+        struct qv_error err = QV_ERROR_INIT;
+        ck_assert_int_eq(qv_npy_save(bp, QV_DTYPE_F32, &(struct qv_shape){ 2, { n, elems } }, xx,
+                                     &err), QV_OK);
+        ck_assert_int_eq(qv_npy_save(blp, QV_DTYPE_I8, &(struct qv_shape){ 1, { n } }, ll, &err),
+                         QV_OK);
+        char *out = qvt_path(dir, "out");
+        int rc;
+        rss[k] = run_maxrss((const char *const[]){ "run", "-q", "-j", "1", "--no-own-ptq", "-o",
+                                                   out, dir, NULL }, &rc);
+        ck_assert_int_eq(rc, 0);
+        char *sp = qvt_path(out, "summary.json");
+        char *text = qvt_read_file(sp, NULL);
+        cJSON *j = cJSON_Parse(text);
+        ck_assert_int_eq((int64_t)cJSON_GetObjectItem(j, "samples")->valuedouble, n);
+        cJSON_Delete(j);
+        free(text);
+        free(sp);
+        free(out);
+        free(bp);
+        free(blp);
+        qvt_rmtree(dir);
+        free(dir);
+    }
+    /* the inputs grew by 7 * 16384 * 30 * 4 bytes = 13.4 MiB; memory may grow by a quarter */
+    long grew_kib = (long)((large - small) * elems * (int64_t)sizeof(float) / 1024);
+    ck_assert_msg(rss[1] - rss[0] < grew_kib / 4, "peak RSS %ld KiB for %lld samples, %ld KiB "
+                  "for %lld: memory grows with the golden set", rss[1], (long long)large, rss[0],
+                  (long long)small);
+    free(x);
+    free(xx);
+    free(lab);
+    free(ll);
+    free(ltext);
+    free(gp);
+    free(lp);
+}
+END_TEST
+
 /* Two runs into one --out cannot interleave: the second finds the lock taken; the lock file goes
  * when the run is done. */
 START_TEST(lock_on_out)
@@ -737,6 +851,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, float_only_dir_is_quantized);
     tcase_add_test(tc, own_ptq_beside_given_int8);
     tcase_add_test(tc, golden_codes_serve_both_models);
+    tcase_add_test(tc, large_golden_set_streams);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, shards_merged_equal_one_run);
