@@ -201,6 +201,97 @@ START_TEST(mul_table_equals_plain)
 }
 END_TEST
 
+/* A unary op through the engine: the table (fast variants) against the plain loop. */
+static void unary_case(enum qv_op op, int i)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    seed(20 + (int)op, i);
+    struct qv_graph *g = NULL;
+    CK(qv_graph_create(&g, &err));
+    const struct qv_shape s = { 3, { 1, rint_in(1, 9), rint_in(1, 300) } };
+    const struct qv_shape none = { 0, { 0 } };
+    float s_in = rscale(), s_out = rscale();
+    int32_t z_in = rzp(), z_out = rzp();
+    if (op == QV_OP_LOGISTIC) {
+        s_out = 1.0f / 256;
+        z_out = -128;
+    } else if (op == QV_OP_TANH) {
+        s_out = 1.0f / 128;
+        z_out = 0;
+    } else if (op == QV_OP_HARD_SWISH || (op == QV_OP_RELU && rnd() % 2)) {
+        s_out = s_in * (float)(0.05 + (rnd() % 100) / 50.0);   /* HARD_SWISH: < 128 s_out */
+    }
+    const int32_t x = add_q(g, "x", &s, s_in, z_in);
+    const int32_t y = add_q(g, "y", &none, s_out, z_out);
+    struct qv_attrs at;
+    qv_attrs_init(&at);
+    at.alpha = (float)(rnd() % 2 ? 0.1 : -0.3 + (rnd() % 100) / 100.0);
+    CK(qv_graph_add_node(g, op, "op", 1, &x, 1, &y, &at, NULL, &err));
+    CK(qv_graph_set_io(g, 1, &x, 1, &y, &err));
+    CK(qv_graph_finalize(g, &err));
+    const int64_t n = rint_in(1, 3), per = qv_shape_elems(&s);
+    int8_t *in = malloc((size_t)(n * per));
+    for (int64_t k = 0; k < n * per; k++)
+        in[k] = (int8_t)(k < 256 ? k : rint_in(-128, 127));   /* every code, then random */
+    for (int r = 0; r < QV_ROUNDING_COUNT; r++) {
+        size_t b1 = 0;
+        struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
+        o.kind = QV_ENGINE_INT8;
+        o.rounding = (enum qv_rounding)r;
+        o.max_batch = n;
+        int8_t *res[2];
+        for (int plain = 0; plain < 2; plain++) {
+            struct qv_engine *e = NULL;
+            o.plain_loops = plain;
+            CK(qv_engine_create(g, &o, &e, &err));
+            memcpy(qv_engine_input(e, 0), in, (size_t)(n * per));
+            CK(qv_engine_run(e, n, &err));
+            b1 = (size_t)n * qv_engine_output_bytes(e, 0);
+            res[plain] = malloc(b1);
+            memcpy(res[plain], qv_engine_output(e, 0), b1);
+            qv_engine_free(e);
+        }
+        for (size_t k = 0; k < b1; k++)
+            ck_assert_msg(res[0][k] == res[1][k], "%s case %d (s_in %g z_in %d s_out %g z_out %d "
+                          "alpha %g rounding %d): element %zu (input %d) table %d plain %d",
+                          qv_op_name(op), i, (double)s_in, z_in, (double)s_out, z_out,
+                          (double)at.alpha, r, k, in[k], res[0][k], res[1][k]);
+        free(res[0]);
+        free(res[1]);
+    }
+    free(in);
+    qv_graph_free(g);
+}
+
+START_TEST(unary_tables_equal_plain)
+{
+    static const enum qv_op ops[] = { QV_OP_RELU, QV_OP_LEAKY_RELU, QV_OP_LOGISTIC, QV_OP_TANH,
+                                      QV_OP_HARD_SWISH };
+    unary_case(ops[_i % 5], _i);
+}
+END_TEST
+
+/* The table lookup itself, every variant: lengths around the 64-byte steps. */
+START_TEST(lut1_equals_loop)
+{
+    seed(30, _i);
+    int8_t lut[256], in[300], out[301], codes[256];
+    qv_lut1_s8_codes(codes);
+    for (int k = 0; k < 256; k++) {
+        lut[k] = (int8_t)rnd();
+        ck_assert_int_eq((uint8_t)codes[k], k);
+    }
+    const int64_t n = rint_in(0, 300);
+    for (int64_t k = 0; k < n; k++)
+        in[k] = (int8_t)rnd();
+    out[n] = 0x5A;
+    qv_lut1_s8(lut, n, in, out);
+    for (int64_t k = 0; k < n; k++)
+        ck_assert_int_eq(out[k], lut[(uint8_t)in[k]]);
+    ck_assert_int_eq(out[n], 0x5A);
+}
+END_TEST
+
 /* int8 codes into an int8 input: the converting copy, its tail, and the range check. */
 START_TEST(int8_codes_load_as_they_are)
 {
@@ -255,6 +346,8 @@ static Suite *int8_lut_suite(void)
     tcase_add_loop_test(tc, sub_table_equals_plain, 0, 120);
     tcase_add_loop_test(tc, mul_table_equals_plain, 0, 120);
     tcase_add_test(tc, int8_codes_load_as_they_are);
+    tcase_add_loop_test(tc, unary_tables_equal_plain, 0, 200);
+    tcase_add_loop_test(tc, lut1_equals_loop, 0, 100);
     suite_add_tcase(s, tc);
     return s;
 }

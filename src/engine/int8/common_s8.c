@@ -9,6 +9,7 @@ void qv_q4_s8_params_init(struct qv_q4_s8_params *p, float s_in, int32_t z_in,
 {
     p->input_offset = -z_in;
     p->rounding = r;
+    p->lut = NULL;
     const double real = (double)s_in * (double)(1 << (31 - 4));
     const double q = frexp(real, &p->shift);
     /* TFLM casts round(q * 2^31) to int32 without the 2^31 carry; keep it in range. */

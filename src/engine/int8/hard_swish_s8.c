@@ -40,7 +40,10 @@ enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     if ((st = qv_s8_multiplier(c, 0, (double)(hires / reluish_scale), "reluish", &m_relu32,
                                &e_relu, err)) != QV_OK)
         return st;
-    struct qv_hard_swish_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    /* the fast variants' table of the op (lut_s8.h) after the struct */
+    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
+    const size_t head = qv_s8_align64(sizeof(struct qv_hard_swish_s8_params));
+    struct qv_hard_swish_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
     if (!p)
         return QV_E_NOMEM;
     p->input_zero_point = z_in;
@@ -49,12 +52,22 @@ enum qv_status qv_hard_swish_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     p->m_relu = downscale16(m_relu32);
     p->e_out = e_out;
     p->e_relu = e_relu;
+    if (table) {
+        int8_t codes[256];
+        qv_lut1_s8_codes(codes);
+        qv_hard_swish_s8(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the loop */
+        p->lut = (int8_t *)p + head;
+    }
     return QV_OK;
 }
 
 void qv_hard_swish_s8(const struct qv_hard_swish_s8_params *p, int64_t n, const int8_t *x,
                       int8_t *out)
 {
+    if (p->lut) {   /* a fast variant: this loop's results on all 256 codes */
+        qv_lut1_s8(p->lut, n, x, out);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const int16_t v = (int16_t)(x[i] - p->input_zero_point);
         const int16_t hi = (int16_t)(v * (1 << 7));

@@ -446,6 +446,7 @@ struct qv_relu_s8_params {
     int32_t input_offset, output_offset, act_min, act_max, multiplier;
     int shift;
     enum qv_rounding rounding;
+    const int8_t *lut;               /* fast variants: the op on all 256 codes (lut_s8.h) */
 };
 void qv_relu_s8(const struct qv_relu_s8_params *p, int64_t n, const int8_t *in, int8_t *out);
 
@@ -460,6 +461,7 @@ struct qv_leaky_relu_s8_params {
     int32_t input_offset, output_offset, m_alpha, m_identity;
     int s_alpha, s_identity;
     enum qv_rounding rounding;
+    const int8_t *lut;               /* fast variants: the op on all 256 codes (lut_s8.h) */
 };
 void qv_leaky_relu_s8(const struct qv_leaky_relu_s8_params *p, int64_t n, const int8_t *in,
                       int8_t *out);
@@ -469,6 +471,7 @@ struct qv_q4_s8_params {
     int32_t input_offset, multiplier, radius;
     int shift;
     enum qv_rounding rounding;
+    const int8_t *lut;               /* fast variants: the op on all 256 codes (lut_s8.h) */
 };
 void qv_logistic_s8(const struct qv_q4_s8_params *p, int64_t n, const int8_t *in, int8_t *out);
 void qv_tanh_s8(const struct qv_q4_s8_params *p, int64_t n, const int8_t *in, int8_t *out);
@@ -481,6 +484,7 @@ struct qv_hard_swish_s8_params {
     int32_t input_zero_point, output_zero_point;
     int16_t m_out, m_relu;           /* downscaled to int16 */
     int e_out, e_relu;               /* e_out <= 0 */
+    const int8_t *lut;               /* fast variants: the op on all 256 codes (lut_s8.h) */
 };
 void qv_hard_swish_s8(const struct qv_hard_swish_s8_params *p, int64_t n, const int8_t *in,
                       int8_t *out);

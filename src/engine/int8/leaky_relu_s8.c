@@ -11,6 +11,10 @@
 void qv_leaky_relu_s8(const struct qv_leaky_relu_s8_params *p, int64_t n, const int8_t *in,
                       int8_t *out)
 {
+    if (p->lut) {   /* a fast variant: this loop's results on all 256 codes */
+        qv_lut1_s8(p->lut, n, in, out);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const int32_t v = in[i] + p->input_offset;
         const int32_t r = v >= 0 ? qv_mbqm(v, p->m_identity, p->s_identity, p->rounding)
@@ -26,7 +30,10 @@ enum qv_status qv_leaky_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
     if (st != QV_OK)
         return st;
-    struct qv_leaky_relu_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    /* the fast variants' table of the op (lut_s8.h) after the struct */
+    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
+    const size_t head = qv_s8_align64(sizeof(struct qv_leaky_relu_s8_params));
+    struct qv_leaky_relu_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
     if (!p)
         return QV_E_NOMEM;
     const float alpha = c->node->attrs.alpha;
@@ -38,6 +45,12 @@ enum qv_status qv_leaky_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
     p->input_offset = -z_in;
     p->output_offset = z_out;
     p->rounding = c->rounding;
+    if (table) {
+        int8_t codes[256];
+        qv_lut1_s8_codes(codes);
+        qv_leaky_relu_s8(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the loop */
+        p->lut = (int8_t *)p + head;
+    }
     return QV_OK;
 }
 

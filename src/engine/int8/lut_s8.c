@@ -2,7 +2,8 @@
 /*
  * Two-operand int8 tables (lut_s8.h): the C loop, and 8 / 16 lanes per step with AVX2 /
  * AVX-512 gathers (function target attributes, chosen at run time). A gather reads the 4 bytes
- * at lut + index; the low byte is the entry.
+ * at lut + index; the low byte is the entry. One-operand tables: a byte loop, or two 128-entry
+ * vpermi2b lookups blended by the index's top bit (AVX-512 VBMI).
  */
 #include "engine/int8/lut_s8.h"
 
@@ -142,4 +143,40 @@ void qv_lut2_s8(enum qv_lut_isa isa, const int8_t *lut, const struct qv_shape *a
         qv_bcast_row_offsets(&bc, r, &oa, &ob);
         qv_lut2_s8_row(isa, lut, len, a + oa, sa, b + ob, sb, out + r * len);
     }
+}
+
+void qv_lut1_s8_codes(int8_t codes[256])
+{
+    for (int i = 0; i < 256; i++)
+        codes[i] = (int8_t)(uint8_t)i;
+}
+
+#ifdef LUT_X86
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void lut1_vbmi(const int8_t *lut,
+                                                                            int64_t n,
+                                                                            const int8_t *in,
+                                                                            int8_t *out)
+{
+    const __m512i t0 = _mm512_loadu_si512(lut), t1 = _mm512_loadu_si512(lut + 64);
+    const __m512i t2 = _mm512_loadu_si512(lut + 128), t3 = _mm512_loadu_si512(lut + 192);
+    for (int64_t i = 0; i < n; i += 64) {
+        const __mmask64 k = n - i >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1;
+        const __m512i x = _mm512_maskz_loadu_epi8(k, in + i);
+        const __m512i lo = _mm512_permutex2var_epi8(t0, x, t1);   /* entries 0..127 */
+        const __m512i hi = _mm512_permutex2var_epi8(t2, x, t3);   /* entries 128..255 */
+        _mm512_mask_storeu_epi8(out + i, k, _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), lo, hi));
+    }
+}
+#endif
+
+void qv_lut1_s8(const int8_t *lut, int64_t n, const int8_t *in, int8_t *out)
+{
+#ifdef LUT_X86
+    if (__builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw")) {
+        lut1_vbmi(lut, n, in, out);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        out[i] = lut[(uint8_t)in[i]];
 }

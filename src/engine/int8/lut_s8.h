@@ -36,6 +36,15 @@ const char *qv_lut_isa_name(enum qv_lut_isa isa);
 void qv_lut2_s8_row(enum qv_lut_isa isa, const int8_t *lut, int64_t n, const int8_t *a,
                     int64_t sa, const int8_t *b, int64_t sb, int8_t *out);
 
+/*
+ * One-operand tables (unary int8 ops: RELU, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH): the op's
+ * own arithmetic run once on every code fills 256 bytes, exact by construction.
+ * qv_lut1_s8_codes: codes[i] = (int8_t)i, so that the op's output on them is the table indexed
+ * by (uint8_t)x; qv_lut1_s8: out[i] = lut[(uint8_t)in[i]] (AVX-512 VBMI: 64 per step).
+ */
+void qv_lut1_s8_codes(int8_t codes[256]);
+void qv_lut1_s8(const int8_t *lut, int64_t n, const int8_t *in, int8_t *out);
+
 /* out = lut[a][b] with numpy broadcasting (shapes already checked compatible, rank <= 8). */
 void qv_lut2_s8(enum qv_lut_isa isa, const int8_t *lut, const struct qv_shape *a_shape,
                 const int8_t *a, const struct qv_shape *b_shape, const int8_t *b,

@@ -11,6 +11,10 @@
 
 void qv_relu_s8(const struct qv_relu_s8_params *p, int64_t n, const int8_t *in, int8_t *out)
 {
+    if (p->lut) {   /* a fast variant: this loop's results on all 256 codes */
+        qv_lut1_s8(p->lut, n, in, out);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const int32_t v = qv_wrap_add(
             p->output_offset,
@@ -26,7 +30,10 @@ enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
     if (st != QV_OK)
         return st;
-    struct qv_relu_s8_params *p = qv_s8_params_alloc(c, sizeof(*p), err);
+    /* the fast variants' table of the op (lut_s8.h) after the struct */
+    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
+    const size_t head = qv_s8_align64(sizeof(struct qv_relu_s8_params));
+    struct qv_relu_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
     if (!p)
         return QV_E_NOMEM;
     if ((st = qv_s8_multiplier(c, 0, (double)s_in / (double)s_out, "requantization",
@@ -38,6 +45,12 @@ enum qv_status qv_relu_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     p->input_offset = -z_in;
     p->output_offset = z_out;
     p->rounding = c->rounding;
+    if (table) {
+        int8_t codes[256];
+        qv_lut1_s8_codes(codes);
+        qv_relu_s8(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the loop */
+        p->lut = (int8_t *)p + head;
+    }
     return QV_OK;
 }
 
