@@ -77,7 +77,11 @@ void qv_dwconv_s8_init(struct qv_dwconv_s8 *d, void *mem, int64_t h, int64_t w, 
 /* Scratch bytes of qv_dwconv_s8 (the bordered image and the rearranged rows of one sample). */
 size_t qv_dwconv_s8_get_buffer_size(const struct qv_dwconv_s8 *d);
 
-/* x [batch][h][w][cin] -> out [batch][oh][ow][c]; scratch 64-byte aligned. */
+/*
+ * x [batch][h][w][cin] -> out [batch][oh][ow][c]; scratch 64-byte aligned. Only when
+ * qv_dwconv_s8_available() (the depthwise glue checks it at prepare); elsewhere the kernel does
+ * not exist and the call does nothing.
+ */
 void qv_dwconv_s8(const struct qv_dwconv_s8 *d, void *scratch, int64_t batch, const int8_t *x,
                   int8_t *out);
 
