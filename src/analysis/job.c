@@ -234,6 +234,37 @@ static enum qv_status describe_model(struct qv_job_model *jm, const char *label,
     return qv_sha256_file(path, jm->sha256, err);
 }
 
+/* The first tensor of g holding quantized values (integer dtype with quantization parameters;
+ * activations only: not a constant), or -1. */
+static int32_t first_quantized(const struct qv_graph *g, bool activations_only)
+{
+    for (int32_t i = 0; i < g->n_tensors; i++) {
+        const struct qv_tensor *t = &g->tensors[i];
+        if (t->quant.count > 0 && !qv_dtypes[t->dtype].is_float &&
+            (!activations_only || !t->data))
+            return i;
+    }
+    return -1;
+}
+
+/* "model" must be a float model (float activations), "int8_model" a quantized one. */
+static enum qv_status check_model_kind(const struct qv_manifest *m, int side,
+                                       const struct qv_graph *g, struct qv_error *err)
+{
+    const char *where = m->path[0] ? m->path : m->dir;
+    int32_t q = first_quantized(g, side == QV_SIDE_FLOAT);
+    if (side == QV_SIDE_FLOAT && q >= 0)
+        return qv_fail_at(err, QV_E_INPUT, where, -1, "model: '%s' is a quantized model (tensor "
+                          "%d '%s' is %s): \"model\" is the float32 reference; give a quantized "
+                          "model as \"int8_model\"", m->model, q, g->tensors[q].name,
+                          qv_dtype_name(g->tensors[q].dtype));
+    if (side == QV_SIDE_INT8 && q < 0)
+        return qv_fail_at(err, QV_E_INPUT, where, -1, "int8_model: '%s' holds no quantized "
+                          "tensor: it is a float model (give it as \"model\"; qvet quantizes a "
+                          "float model itself when there is no int8 model)", m->int8_model);
+    return QV_OK;
+}
+
 /*
  * Beside a given int8 model, qvet's own PTQ of the float model as a third side with its own
  * metrics. It is a comparison, not the job: when qvet cannot quantize the model (or the
@@ -307,6 +338,7 @@ static enum qv_status evaluate(struct qv_job_result *r, const struct qv_job_opts
             continue;
         if ((st = qv_model_load(paths[s], &g[s], err)) != QV_OK ||
             (st = qv_graph_check_runnable(g[s], err)) != QV_OK ||
+            (st = check_model_kind(m, s, g[s], err)) != QV_OK ||
             (st = describe_model(&r->models[s], labels[s], paths[s], g[s], err)) != QV_OK)
             goto cleanup;
         struct qv_run_side *side = &ro.sides[ro.n_sides];

@@ -142,6 +142,14 @@ static enum qv_status need_file(const char *file, const char *key, const char *p
     return QV_OK;
 }
 
+/* Whether two paths name one file (links and spellings aside). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 /*
  * A data key: one path, an array of paths (one per model input, in input order) or an object
  * {input name: path}. where: "golden.inputs" or "calibration.data".
@@ -428,6 +436,11 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
         (st = need_file(m->int8_model, "int8_model", where, err)) ||
         (st = need_file(m->golden.labels, "golden.labels", where, err)))
         goto cleanup;
+    if (m->model[0] && m->int8_model[0] && same_file(m->model, m->int8_model)) {
+        st = qv_fail_at(err, QV_E_INPUT, where, -1, "int8_model: '%s' is the file of \"model\" "
+                        "('%s'): a model would be compared with itself", m->int8_model, m->model);
+        goto cleanup;
+    }
     for (int32_t i = 0; i < m->golden.n_files; i++)
         if ((st = need_file(m->golden.files[i], "golden.inputs", where, err)) != QV_OK)
             goto cleanup;

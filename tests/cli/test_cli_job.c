@@ -296,6 +296,15 @@ START_TEST(hostile_manifests_and_dirs)
           "[65] (65 values) do not fit input 0" },
         { "{\"golden\": {\"inputs\": \"golden/inputs.npy\", \"labels\": \"bad_labels.csv\"}}",
           "bad_labels.csv:3:1: label 12 of sample 1 is outside the model's 10 classes" },
+        /* models in the wrong role, or one model twice */
+        { "{\"int8_model\": \"model.tflite\"}", "qvet.json: int8_model: '" },
+        { "{\"model\": \"model_int8.tflite\", \"int8_model\": \"model.tflite\"}",
+          "model_int8.tflite' is a quantized model (tensor 0 'input_0' is int8)" },
+        { "{\"int8_model\": \"float_copy.tflite\"}", "qvet.json: int8_model: '" },
+    };
+    static const char *const case_msg2[] = {
+        [12] = "is the file of \"model\"",
+        [14] = "float_copy.tflite' holds no quantized tensor: it is a float model",
     };
     char *tmp = qvt_tmpdir();
     char *out = qvt_path(tmp, "out");
@@ -310,10 +319,19 @@ START_TEST(hostile_manifests_and_dirs)
                                      &err), QV_OK);
         char *bl = qvt_path(dir, "bad_labels.csv");
         qvt_write_file(bl, "label\n0\n12\n", 11);
+        char *fm = qvt_path(dir, "model.tflite"), *fc = qvt_path(dir, "float_copy.tflite");
+        size_t fn;
+        char *fbytes = qvt_read_file(fm, &fn);
+        qvt_write_file(fc, fbytes, fn);
+        free(fbytes);
+        free(fm);
+        free(fc);
         char *errs = NULL;
         int rc = RUN(NULL, &errs, "run", "-q", "-o", out, dir);
-        ck_assert_msg(rc == 2 && strstr(errs, cases[i].msg) && strncmp(errs, "qvet: error: ", 13)
-                      == 0, "case %zu: exit %d: %s", i, rc, errs);
+        const char *msg2 = i < sizeof(case_msg2) / sizeof(case_msg2[0]) ? case_msg2[i] : NULL;
+        ck_assert_msg(rc == 2 && strstr(errs, cases[i].msg) && (!msg2 || strstr(errs, msg2)) &&
+                      strncmp(errs, "qvet: error: ", 13) == 0, "case %zu: exit %d: %s", i, rc,
+                      errs);
         free(errs);
         assert_nothing_left(tmp, cases[i].manifest);
         free(e);
