@@ -91,6 +91,87 @@ static void print_result(const struct qv_job_result *r)
     printf("  reports: %s/\n", r->out_dir);
 }
 
+/* One directory's line of the table that closes a run over several directories. */
+struct dir_row {
+    char name[128];
+    const char *task;
+    long long samples;
+    int exit_code;                   /* 0 pass, 1 a gate failed, 2/3 not run */
+    int gates_pass, gates_fail, gates_skipped;
+    char key[40];                    /* the headline figure: the task's first metric */
+    double value[QV_SIDES];
+    int digits;
+};
+
+static void fill_row(struct dir_row *row, const struct qv_job_result *r)
+{
+    struct qv_figures fig;
+    qv_report_figures(r, &fig);
+    snprintf(row->name, sizeof(row->name), "%s", r->manifest.name);
+    row->task = qv_task_name(r->spec.task);
+    row->samples = (long long)r->samples;
+    row->exit_code = r->passed ? CLI_EXIT_OK : CLI_EXIT_GATE;
+    for (int32_t i = 0; i < r->n_gates; i++) {
+        row->gates_pass += r->gates[i].state == QV_GATE_PASS;
+        row->gates_fail += r->gates[i].state == QV_GATE_FAIL;
+        row->gates_skipped += r->gates[i].state == QV_GATE_SKIPPED;
+    }
+    /* the task's first metric measured, else the output SQNR (raw, or no labels) */
+    const struct qv_report_metric *h = NULL;
+    for (int32_t i = 0; i < fig.n_metrics && !h; i++)
+        if (strcmp(fig.metrics[i].key, "nonfinite_samples") != 0 &&
+            (isfinite(fig.metrics[i].value[0]) || isfinite(fig.metrics[i].value[1])))
+            h = &fig.metrics[i];
+    for (int32_t i = 0; i < fig.n_divergence && !h; i++)
+        if (strcmp(fig.divergence[i].key, "output_sqnr_db") == 0)
+            h = &fig.divergence[i];
+    if (h) {
+        snprintf(row->key, sizeof(row->key), "%s", h->key);
+        bool per_model = h >= fig.metrics && h < fig.metrics + fig.n_metrics;
+        row->value[0] = per_model ? h->value[0] : NAN;
+        row->value[1] = h->value[1];
+        row->digits = h->digits;
+    } else {
+        row->value[0] = row->value[1] = NAN;
+    }
+}
+
+static void print_value(double v, int digits)
+{
+    if (isnan(v))
+        printf(" %10s", "-");
+    else
+        printf(" %10.*f", digits, v);
+}
+
+/* Several directories: one table after their results. */
+static void print_table(const struct dir_row *rows, int n)
+{
+    int counts[4] = { 0, 0, 0, 0 };
+    for (int i = 0; i < n; i++)
+        counts[rows[i].exit_code > 1 ? 2 : rows[i].exit_code]++;
+    printf("\n%d directories: %d passed, %d failed a gate, %d not evaluated\n", n, counts[0],
+           counts[1], counts[2]);
+    printf("  %-20s %-14s %8s %-6s %-14s %-16s %10s %10s\n", "directory", "task", "samples",
+           "result", "gates", "figure", "float32", "int8");
+    for (int i = 0; i < n; i++) {
+        const struct dir_row *w = &rows[i];
+        if (w->exit_code > 1) {
+            printf("  %-20s %-14s %8s %-6s (exit %d: the error above)\n", w->name, "-", "-",
+                   "ERROR", w->exit_code);
+            continue;
+        }
+        char gates[32];
+        snprintf(gates, sizeof(gates), "%d/%d pass", w->gates_pass,
+                 w->gates_pass + w->gates_fail + w->gates_skipped);
+        printf("  %-20s %-14s %8lld %-6s %-14s %-16s", w->name, w->task, w->samples,
+               w->exit_code ? "FAIL" : "PASS", gates, w->key[0] ? w->key : "-");
+        print_value(w->value[0], w->digits);
+        print_value(w->value[1], w->digits);
+        printf("\n");
+    }
+}
+
 /* --timings: each stage's wall time, on stderr (stdout may be --json). */
 static void print_timings(const struct qv_job_result *r, int32_t threads)
 {
@@ -245,6 +326,9 @@ int cmd_run(int argc, char **argv)
     ro.run.n_shards = n_shards;
     cJSON *doc = json ? cJSON_CreateObject() : NULL;
     cJSON *runs = doc ? cJSON_AddArrayToObject(doc, "runs") : NULL;
+    /* several directories, printed: a table at the end */
+    struct dir_row *table = ndirs > 1 && !json && !ro.partial ? calloc((size_t)ndirs,
+                                                                       sizeof(*table)) : NULL;
     for (int i = 0; i < ndirs; i++) {
         struct qv_error err = QV_ERROR_INIT;
         static struct qv_job_result r;
@@ -261,8 +345,14 @@ int cmd_run(int argc, char **argv)
             int e = cli_report(&err);
             rc = e > rc ? e : rc;
             passed = false;
+            if (table) {
+                snprintf(table[i].name, sizeof(table[i].name), "%s", dirs[i]);
+                table[i].exit_code = e;
+            }
             continue;
         }
+        if (table)
+            fill_row(&table[i], &r);
         if (ro.partial && !json)
             printf("%s: shard %d/%d, %lld samples from %lld: partial result in %s/\n",
                    r.manifest.name, shard + 1, n_shards, (long long)r.samples,
@@ -280,6 +370,10 @@ int cmd_run(int argc, char **argv)
                 rc = CLI_EXIT_GATE;
         }
         qv_job_result_release(&r);
+    }
+    if (table) {
+        print_table(table, ndirs);
+        free(table);
     }
     if (doc) {
         int e = finish_json(doc, passed && rc == CLI_EXIT_OK);

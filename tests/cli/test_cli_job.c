@@ -248,6 +248,24 @@ START_TEST(json_for_several_dirs)
     cJSON_Delete(j);
     free(out);
     free(errs);
+    /* printed: each directory's result, then one table of them all */
+    args[2] = "-q";
+    rc = qvt_run_cli(args, &out, &errs);
+    char head[64];
+    snprintf(head, sizeof(head), "\n%d directories: %d passed, 0 failed a gate, 0 not "
+             "evaluated\n", n, n);
+    char *table = strstr(out, head);
+    ck_assert_msg(rc == 0 && table, "exit %d: %s", rc, out);
+    for (int i = 0; i < n; i++) {
+        char line[256];
+        const char *name = strrchr(dirs[i], '/') + 1;
+        snprintf(line, sizeof(line), "\n  %-20s ", name);
+        const char *at = strstr(table, line);
+        ck_assert_msg(at && strstr(at, " PASS ") && strchr(at + 1, '\n') > strstr(at, " PASS "),
+                      "%s missing from the table:\n%s", name, table);
+    }
+    free(out);
+    free(errs);
     /* two directories with one name cannot share an --out */
     rc = RUN(NULL, &errs, "run", "-q", "-o", tmp, dirs[0], dirs[0]);
     ck_assert_msg(rc == 2 && strstr(errs, "are both named"), "exit %d: %s", rc, errs);
