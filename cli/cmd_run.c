@@ -63,8 +63,10 @@ static void print_result(const struct qv_job_result *r)
     for (int s = 0; s < QV_JOB_MODELS; s++) {
         if (!r->models[s].present)
             continue;
-        printf("  %-8s %s", r->models[s].label, r->models[s].path[0] == '(' ? "(not written)"
-                                                 : r->models[s].path);
+        if (s == QV_JOB_ALT)   /* qvet's PTQ beside the given int8 model: made, not written */
+            printf("  %s of %s", r->models[s].label, r->models[QV_SIDE_FLOAT].path);
+        else
+            printf("  %-8s %s", r->models[s].label, r->models[s].path);
         for (int32_t i = 0; i < fig.n_metrics; i++)
             if (isfinite(fig.metrics[i].value[s]) &&
                 strcmp(fig.metrics[i].key, "nonfinite_samples") != 0)
