@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "qvet/report.h"
@@ -20,7 +21,8 @@ static const char usage[] =
     "evaluates the gates (qvet.json's and the command line's, else qvet's defaults:\n"
     "docs/run.md) and writes the report set (summary.json, summary.md, metrics.csv,\n"
     "predictions.csv, junit.xml, layers.csv, budget.csv, report.html, the int8 model's\n"
-    "exports) as one unit. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.\n\n"
+    "exports) as one unit. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.\n"
+    "Files among several DIRs are skipped with a warning (datasets/* also matches a README).\n\n"
     "  -o, --out DIR           output directory (default DIR/qvet-out; with several DIRs,\n"
     "                          OUT/<name>)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
@@ -91,6 +93,12 @@ static void print_result(const struct qv_job_result *r)
                g->detail);
     }
     printf("  reports: %s/\n", r->out_dir);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 /* One directory's line of the table that closes a run over several directories. */
@@ -294,11 +302,27 @@ int cmd_run(int argc, char **argv)
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    int ndirs = argc - optind;
+    int ndirs = 0;
     char *const here[] = { "." };
-    char *const *dirs = ndirs ? argv + optind : here;
-    if (!ndirs)
+    char **dirs = argv + optind;
+    /* `qvet run datasets/<star>`: the glob also matches files beside the directories (a README):
+     * when at least one argument is a directory, the arguments that are existing files are
+     * skipped with a warning. Paths that do not exist stay errors (a typo is not skipped). */
+    bool any_dir = false;
+    for (int i = optind; i < argc; i++)
+        any_dir |= is_dir(argv[i]);
+    for (int i = optind; i < argc; i++) {
+        struct stat sb;
+        if (any_dir && stat(argv[i], &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "qvet: warning: %s is not a directory: skipped\n", argv[i]);
+            continue;
+        }
+        dirs[ndirs++] = argv[i];   /* in place: argv's own array, already parsed */
+    }
+    if (!ndirs) {
+        dirs = (char **)here;
         ndirs = 1;
+    }
     int32_t shard = ro.run.shard, n_shards = ro.run.n_shards;
     /* several directories into one --out: OUT/<name>, and the names must differ */
     static char names[256][128];

@@ -2,6 +2,7 @@
 /* qvet.json: the manifest of a model directory (DESIGN §1). Keys optional; unknown keys fail. */
 #define _DEFAULT_SOURCE   /* realpath */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,8 +342,13 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
     struct stat sb;
     if (!m)
         return qv_fail(err, QV_E_NOMEM, "out of memory reading a manifest");
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        st = qv_fail_at(err, QV_E_IO, dir, -1, "not a model directory");
+    if (stat(dir, &sb) != 0) {
+        st = qv_fail_at(err, QV_E_IO, dir, -1, "not a model directory: %s", QV_STRERROR(errno));
+        goto cleanup;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st = qv_fail_at(err, QV_E_IO, dir, -1, "not a model directory: a file (qvet run takes "
+                        "directories holding qvet.json or model.tflite)");
         goto cleanup;
     }
     snprintf(m->dir, sizeof(m->dir), "%s", dir);

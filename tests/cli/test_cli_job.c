@@ -201,6 +201,9 @@ START_TEST(shards_merged_equal_one_run)
         char *merged = qvt_path(tmp, "merged");
         ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "2", "-o", one, dirs[i]), 0);
         ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "1", "-o", two, dirs[i]), 0);
+        assert_same_reports(one, two, "-j 2 and -j 1");
+        /* the same run twice (-j 2: the threads finish in any order) */
+        ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-j", "2", "-o", two, dirs[i]), 0);
         assert_same_reports(one, two, "two runs");
         /* three shards, run concurrently by GNU parallel, merged */
         char cmd[16384];
@@ -270,6 +273,78 @@ START_TEST(json_for_several_dirs)
     rc = RUN(NULL, &errs, "run", "-q", "-o", tmp, dirs[0], dirs[0]);
     ck_assert_msg(rc == 2 && strstr(errs, "are both named"), "exit %d: %s", rc, errs);
     free(errs);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/*
+ * The README's first command, `qvet run datasets/<star>` as the shell expands it, on a copy of
+ * datasets/ with a README beside the directories: every shipped directory evaluated into its
+ * qvet-out, the file skipped with a warning, exit 0; with an impossible gate exit 1, every
+ * directory failing it and its reports still written. A path that does not exist stays an error.
+ */
+START_TEST(readme_first_command)
+{
+    char dirs[16][4096];
+    int n = shipped_dirs(dirs, 16);
+    char *tmp = qvt_tmpdir();
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s/datasets' && rm -rf '%s'/datasets/*/qvet-out && "
+             "echo notes > '%s/datasets/README.md'", qvt_source("datasets"), tmp, tmp, tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    char *errp = qvt_path(tmp, "stderr"), *outp = qvt_path(tmp, "stdout");
+    for (int k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' run -q %s datasets/* >stdout 2>stderr", tmp,
+                 getenv("QVET_BIN"), k ? "--min-output-sqnr-db 500" : "");
+        int status = system(cmd);
+        ck_assert(WIFEXITED(status));
+        char *errs = qvt_read_file(errp, NULL), *out = qvt_read_file(outp, NULL);
+        ck_assert_msg(WEXITSTATUS(status) == k, "exit %d (expected %d)\n%.1500s",
+                      WEXITSTATUS(status), k, errs);
+        ck_assert_msg(strstr(errs, "qvet: warning: datasets/README.md is not a directory: "
+                                   "skipped\n"), "%s", errs);
+        char head[96];
+        snprintf(head, sizeof(head), "\n%d directories: %d passed, %d failed a gate, 0 not "
+                 "evaluated\n", n, k ? 0 : n, k ? n : 0);
+        ck_assert_msg(strstr(out, head), "%.1500s", strstr(out, "directories:") ? strstr(out,
+                      "directories:") : out);
+        for (int i = 0; i < n; i++) {
+            char rel[4300];
+            snprintf(rel, sizeof(rel), "datasets/%s/qvet-out/summary.json",
+                     strrchr(dirs[i], '/') + 1);
+            char *sp = qvt_path(tmp, rel);
+            char *text = qvt_read_file(sp, NULL);
+            ck_assert_msg(text, "%s missing", rel);
+            cJSON *j = cJSON_Parse(text);
+            ck_assert(cJSON_IsBool(cJSON_GetObjectItem(j, "passed")) &&
+                      cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")) == !k);
+            cJSON_Delete(j);
+            free(text);
+            free(sp);
+        }
+        free(errs);
+        free(out);
+    }
+    /* a path that does not exist is not skipped: a typo must not pass */
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' run -q datasets/* datasets/nope >stdout "
+             "2>stderr", tmp, getenv("QVET_BIN"));
+    int status = system(cmd);
+    char *errs = qvt_read_file(errp, NULL);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
+                  strstr(errs, "qvet: error: datasets/nope: not a model directory: "), "%s",
+                  errs);
+    free(errs);
+    /* a file alone is refused */
+    char *e2 = NULL;
+    char *readme = qvt_path(tmp, "datasets/README.md");
+    int rc = RUN(NULL, &e2, "run", "-q", readme);
+    ck_assert_msg(rc == 2 && strstr(e2, "README.md: not a model directory: a file"), "exit %d: "
+                  "%s", rc, e2);
+    free(e2);
+    free(readme);
+    free(errp);
+    free(outp);
     qvt_rmtree(tmp);
     free(tmp);
 }
@@ -891,6 +966,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, large_golden_set_streams);
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
+    tcase_add_test(tc, readme_first_command);
     tcase_add_test(tc, shards_merged_equal_one_run);
     suite_add_tcase(s, tc);
     return s;
