@@ -213,6 +213,15 @@ const char *qv_dataset_labels_path(const struct qv_dataset *ds);
  */
 enum qv_status qv_dataset_read_arrays(struct qv_dataset *ds, int64_t max, float *const x[],
                                       double *labels, int64_t *ret_n, struct qv_error *err);
+/*
+ * The same with each array's elements as read, in qv_dataset_array_dtype(ds, i) (x[i] holds
+ * [n][sample elems] elements of that type): int8 codes stay int8 bytes, for a caller that copies
+ * them into an int8 input as they are or converts them where it runs (qv_data_to_f32).
+ */
+enum qv_status qv_dataset_read_arrays_raw(struct qv_dataset *ds, int64_t max, void *const x[],
+                                          double *labels, int64_t *ret_n, struct qv_error *err);
+/* n elements of dtype (as qv_dataset_read_arrays_raw delivers them) to float32 values. */
+void qv_data_to_f32(enum qv_dtype dtype, const void *src, int64_t n, float *dst);
 /* The same for a dataset of one array. */
 enum qv_status qv_dataset_read(struct qv_dataset *ds, int64_t max, float *x, double *labels,
                                int64_t *ret_n, struct qv_error *err);

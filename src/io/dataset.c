@@ -494,7 +494,7 @@ static bool grow_buf(void **buf, size_t *cap, size_t need)
     return true;
 }
 
-static void to_f32(enum qv_dtype dtype, const void *src, int64_t n, float *dst)
+void qv_data_to_f32(enum qv_dtype dtype, const void *src, int64_t n, float *dst)
 {
     if (dtype == QV_DTYPE_F32) {
         memmove(dst, src, (size_t)n * sizeof(float));
@@ -618,8 +618,12 @@ static enum qv_status read_labels(struct qv_dataset *ds, int64_t max, double *ou
     return QV_OK;
 }
 
+/*
+ * Up to max rows of array a into x: float32 values, or with raw the elements as read (a->dtype,
+ * x then holds [n][elems] elements of that type).
+ */
 static enum qv_status read_npy_samples(struct qv_dataset *ds, struct array *a, int64_t max,
-                                       float *x, int64_t *ret_n, struct qv_error *err)
+                                       void *x, bool raw, int64_t *ret_n, struct qv_error *err)
 {
     size_t esize = qv_dtype_size(a->dtype);
     /* Bound the raw buffer: read in slices when the caller asks for many rows at once. */
@@ -631,7 +635,8 @@ static enum qv_status read_npy_samples(struct qv_dataset *ds, struct array *a, i
     int64_t n = 0;
     while (n < max) {
         int64_t want = max - n < slice ? max - n : slice, got;
-        void *dst = a->dtype == QV_DTYPE_F32 && x ? (void *)(x + n * a->elems) : NULL;
+        void *dst = x && (raw || a->dtype == QV_DTYPE_F32)
+                        ? (void *)((char *)x + (size_t)(n * a->elems) * esize) : NULL;
         if (!dst) {
             if (!grow_buf(&a->raw, &a->raw_cap, (size_t)(want * a->elems) * esize + 1))
                 return qv_fail(err, QV_E_NOMEM, "out of memory reading '%s'", ds->path);
@@ -641,7 +646,7 @@ static enum qv_status read_npy_samples(struct qv_dataset *ds, struct array *a, i
         if (st != QV_OK)
             return st;
         if (dst == a->raw && x)
-            to_f32(a->dtype, a->raw, got * a->elems, x + n * a->elems);
+            qv_data_to_f32(a->dtype, a->raw, got * a->elems, (float *)x + n * a->elems);
         n += got;
         if (got < want)
             break;
@@ -697,7 +702,7 @@ static enum qv_status read_csv_samples(struct qv_dataset *ds, int64_t max, float
 }
 
 /* Reads (x non-NULL) or skips (x NULL) up to max samples. */
-static enum qv_status read_or_skip(struct qv_dataset *ds, int64_t max, float *const x[],
+static enum qv_status read_or_skip(struct qv_dataset *ds, int64_t max, void *const x[], bool raw,
                                    double *labels, int64_t *ret_n, struct qv_error *err)
 {
     enum qv_status st = QV_OK;
@@ -707,12 +712,12 @@ static enum qv_status read_or_skip(struct qv_dataset *ds, int64_t max, float *co
         return QV_OK;
     }
     if (ds->kind == SRC_CSV) {
-        st = read_csv_samples(ds, max, x ? x[0] : NULL, labels, &n, err);
+        st = read_csv_samples(ds, max, x ? (float *)x[0] : NULL, labels, &n, err);   /* f32 */
     } else {
         for (int32_t i = 0; st == QV_OK && i < ds->n_arrays; i++) {
             int64_t got = 0;
             struct array *a = &ds->arrays[i];
-            st = x ? read_npy_samples(ds, a, max, x[i], &got, err)
+            st = x ? read_npy_samples(ds, a, max, x[i], raw, &got, err)
                    : qv_npy_skip_rows(a->npy, max, &got, err);
             if (st == QV_OK && i > 0 && got != n)
                 st = qv_fail(err, QV_E_INTERNAL, "arrays of one dataset out of step");
@@ -758,7 +763,15 @@ enum qv_status qv_dataset_read_arrays(struct qv_dataset *ds, int64_t max, float 
 {
     if (max < 1)
         return qv_fail(err, QV_E_USAGE, "qv_dataset_read: max %lld < 1", (long long)max);
-    return read_or_skip(ds, max, x, labels, ret_n, err);
+    return read_or_skip(ds, max, (void *const *)x, false, labels, ret_n, err);
+}
+
+enum qv_status qv_dataset_read_arrays_raw(struct qv_dataset *ds, int64_t max, void *const x[],
+                                          double *labels, int64_t *ret_n, struct qv_error *err)
+{
+    if (max < 1)
+        return qv_fail(err, QV_E_USAGE, "qv_dataset_read: max %lld < 1", (long long)max);
+    return read_or_skip(ds, max, x, true, labels, ret_n, err);
 }
 
 enum qv_status qv_dataset_read(struct qv_dataset *ds, int64_t max, float *x, double *labels,
@@ -776,7 +789,7 @@ enum qv_status qv_dataset_skip(struct qv_dataset *ds, int64_t max, int64_t *ret_
     int64_t done = 0;
     while (done < max) {
         int64_t n = 0, want = max - done < 65536 ? max - done : 65536;
-        enum qv_status st = read_or_skip(ds, want, NULL, NULL, &n, err);
+        enum qv_status st = read_or_skip(ds, want, NULL, false, NULL, &n, err);
         if (st != QV_OK)
             return st;
         if (n == 0)

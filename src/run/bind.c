@@ -335,15 +335,28 @@ static void transpose_chw(const float *src, int64_t n, int64_t c, int64_t h, int
 }
 
 enum qv_status qv_feed_side(const struct qv_binding *b, const struct qv_data_spec *spec,
-                            int32_t s, struct qv_engine *e, float *const x[], int64_t row0,
+                            int32_t s, struct qv_engine *e, void *const x[], int64_t row0,
                             int64_t n, float *scratch, int64_t *clipped, int64_t first_sample,
                             struct qv_error *err)
 {
     for (int32_t i = 0; i < b->n_inputs[s]; i++) {
         const struct qv_feed *f = &b->feed[s][i];
         const int64_t count = n * f->elems;
-        const float *src = x[f->array] + row0 * f->elems;
-        float *buf = scratch, *buf2 = scratch + count;
+        const size_t esize = qv_dtype_size(f->data_dtype);
+        const char *raw = (const char *)x[f->array] + (size_t)(row0 * f->elems) * esize;
+        float *buf = scratch, *buf2 = scratch + count, *buf3 = scratch + 2 * count;
+        if (f->mode == QV_FEED_CODES && !f->transpose &&
+            qv_engine_input_dtype(e, i) == f->data_dtype) {
+            /* codes of the input's own type and parameters (an int8 golden set for the int8
+             * model): the bytes as they are, as qv_engine_load_input would copy them */
+            memcpy(qv_engine_input(e, i), raw, (size_t)count * esize);
+            continue;
+        }
+        const float *src = (const float *)raw;
+        if (f->data_dtype != QV_DTYPE_F32) {
+            qv_data_to_f32(f->data_dtype, raw, count, buf3);
+            src = buf3;
+        }
         if (f->transpose) {
             transpose_chw(src, n, f->c, f->h, f->w, buf2);
             src = buf2;

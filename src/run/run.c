@@ -26,7 +26,7 @@ struct slot {
     int64_t chunk;
     int64_t first;                 /* dataset index of row 0 */
     int64_t n;
-    float *x[QV_DATASET_MAX_ARRAYS];
+    void *x[QV_DATASET_MAX_ARRAYS];   /* each array's rows as read (int8 codes stay bytes) */
     double *labels;
     void **raw[QV_RUN_MAX_SIDES];  /* [n_outputs] each */
     float **real[QV_RUN_MAX_SIDES];
@@ -62,6 +62,7 @@ struct runner {
     int64_t chunk, batch, scratch_elems;
     int32_t n_arrays;
     int64_t array_elems[QV_DATASET_MAX_ARRAYS];
+    size_t array_esize[QV_DATASET_MAX_ARRAYS];   /* bytes per element as read */
     int32_t n_slots;
     struct slot *slots;
     int32_t n_workers;
@@ -173,7 +174,7 @@ static enum qv_status worker_init(struct runner *r, struct worker *w, struct qv_
             return st;
         }
     }
-    w->scratch = malloc((size_t)r->scratch_elems * 2 * sizeof(float) + 64);
+    w->scratch = malloc((size_t)r->scratch_elems * QV_FEED_SCRATCH * sizeof(float) + 64);
     if (!w->scratch)
         return qv_fail(err, QV_E_NOMEM, "out of memory for a batch of %lld samples",
                        (long long)r->batch);
@@ -307,7 +308,7 @@ static enum qv_status slots_create(struct runner *r, struct qv_error *err)
         struct slot *sl = &r->slots[i];
         for (int32_t a = 0; a < r->n_arrays; a++) {
             sl->x[a] = malloc((size_t)(r->chunk * (r->array_elems[a] ? r->array_elems[a] : 1)) *
-                              sizeof(float));
+                              r->array_esize[a]);
             if (!sl->x[a])
                 return qv_fail(err, QV_E_NOMEM, "out of memory for a chunk of %lld samples",
                                (long long)r->chunk);
@@ -375,13 +376,14 @@ static enum qv_status read_chunk(struct runner *r, struct slot *sl, int64_t want
     int64_t n = 0;
     sl->n = 0;
     while (n < want) {
-        float *x[QV_DATASET_MAX_ARRAYS];
+        void *x[QV_DATASET_MAX_ARRAYS];
         int64_t got = 0;
         for (int32_t a = 0; a < r->n_arrays; a++)
-            x[a] = sl->x[a] + n * r->array_elems[a];
-        enum qv_status st = qv_dataset_read_arrays(r->ds, want - n, x,
-                                                   r->has_labels ? sl->labels + n : NULL, &got,
-                                                   err);
+            x[a] = (char *)sl->x[a] + (size_t)(n * r->array_elems[a]) * r->array_esize[a];
+        /* as read: converting (int8 codes to float) is the workers' job, not this thread's */
+        enum qv_status st = qv_dataset_read_arrays_raw(r->ds, want - n, x,
+                                                       r->has_labels ? sl->labels + n : NULL,
+                                                       &got, err);
         if (st != QV_OK)
             return st;
         if (got == 0)
@@ -679,6 +681,7 @@ enum qv_status qv_run(const struct qv_data_spec *spec, const struct qv_run_opts 
     r.n_arrays = qv_dataset_n_arrays(r.ds);
     for (int32_t a = 0; a < r.n_arrays; a++) {
         r.array_elems[a] = qv_shape_elems(qv_dataset_array_shape(r.ds, a));
+        r.array_esize[a] = qv_dtype_size(qv_dataset_array_dtype(r.ds, a));
         if (r.array_elems[a] > r.scratch_elems)
             r.scratch_elems = r.array_elems[a];
     }

@@ -42,13 +42,18 @@ enum qv_status qv_bind(const struct qv_dataset *ds, const struct qv_data_spec *s
                        const struct qv_run_opts *opts, struct qv_binding *ret_binding,
                        struct qv_error *err);
 
+/* Floats of scratch per element of the largest input and row of a batch (qv_feed_side). */
+#define QV_FEED_SCRATCH 3
+
 /*
- * Loads rows [0, n) of side s's engine inputs from the arrays x (rows row0.. of each), through
- * scratch (room for n rows of the largest input, twice). clipped[i] counts values outside the
- * range of input i when the feed counts them. first_sample names samples in errors.
+ * Loads rows [0, n) of side s's engine inputs from the arrays x (rows row0.. of each, elements
+ * as read: qv_dataset_read_arrays_raw), through scratch (room for n rows of the largest input,
+ * QV_FEED_SCRATCH times). Codes of the input's own type go in as they are (a copy); other data
+ * are converted to float32 here, in the worker. clipped[i] counts values outside the range of
+ * input i when the feed counts them. first_sample names samples in errors.
  */
 enum qv_status qv_feed_side(const struct qv_binding *b, const struct qv_data_spec *spec,
-                            int32_t s, struct qv_engine *e, float *const x[], int64_t row0,
+                            int32_t s, struct qv_engine *e, void *const x[], int64_t row0,
                             int64_t n, float *scratch, int64_t *clipped, int64_t first_sample,
                             struct qv_error *err);
 

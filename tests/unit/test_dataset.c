@@ -68,6 +68,54 @@ START_TEST(every_dtype_converts_to_float)
 }
 END_TEST
 
+/*
+ * qv_dataset_read_arrays_raw delivers the bytes of the file in each array's dtype (the runner
+ * copies int8 codes into an int8 input as they are), and qv_data_to_f32 of them equals what
+ * qv_dataset_read delivers; rows of 37 int8 elements cover the 16-wide conversion and its tail.
+ */
+START_TEST(raw_rows_as_read)
+{
+    char *dir = qvt_tmpdir();
+    char *p = qvt_path(dir, "x.npy");
+    int8_t i8[5 * 37];
+    for (int i = 0; i < 5 * 37; i++)
+        i8[i] = (int8_t)(i * 71 % 256 - 128);
+    const int16_t i16[4] = { -32768, -5, 300, 32767 };
+    const float f32[4] = { -1.5f, 0, 0.25f, 3e38f };
+    const struct { enum qv_dtype dt; const void *data; int64_t rows, elems; } cases[] = {
+        { QV_DTYPE_I8, i8, 5, 37 }, { QV_DTYPE_I16, i16, 2, 2 }, { QV_DTYPE_F32, f32, 4, 1 },
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        const int64_t rows = cases[c].rows, elems = cases[c].elems;
+        const size_t es = qv_dtype_size(cases[c].dt), bytes = (size_t)(rows * elems) * es;
+        save(p, cases[c].dt, (struct qv_shape){ 2, { rows, elems } }, cases[c].data);
+        struct qv_dataset *ds = open_ok(p, NULL), *ds2 = open_ok(p, NULL);
+        ck_assert_int_eq(qv_dataset_array_dtype(ds, 0), cases[c].dt);
+        char raw[5 * 37 * 4];
+        float x[5 * 37], y[5 * 37];
+        int64_t got, total = 0;
+        struct qv_error err = QV_ERROR_INIT;
+        do {   /* 2 rows at a time: each read lands at its row's byte offset */
+            void *dst = raw + (size_t)(total * elems) * es;
+            ck_assert_int_eq(qv_dataset_read_arrays_raw(ds, 2, &dst, NULL, &got, &err), QV_OK);
+            total += got;
+        } while (got > 0);
+        ck_assert_int_eq(total, rows);
+        ck_assert_msg(memcmp(raw, cases[c].data, bytes) == 0, "%s: raw rows differ",
+                      qv_dtype_name(cases[c].dt));
+        ck_assert_int_eq(qv_dataset_read(ds2, rows, x, NULL, &got, &err), QV_OK);
+        ck_assert_int_eq(got, rows);
+        qv_data_to_f32(cases[c].dt, raw, rows * elems, y);
+        qvt_assert_f32_close(qv_dtype_name(cases[c].dt), y, x, rows * elems, 0, 0);
+        qv_dataset_close(ds);
+        qv_dataset_close(ds2);
+    }
+    free(p);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(shapes)
 {
     char *dir = qvt_tmpdir();
@@ -254,6 +302,7 @@ Suite *dataset_suite(void)
     tcase_add_test(tc, every_dtype_converts_to_float);
     tcase_add_test(tc, shapes);
     tcase_add_test(tc, nonfinite_in_npy_dataset);
+    tcase_add_test(tc, raw_rows_as_read);
     tcase_add_test(tc, npy_labels);
     tcase_add_test(tc, npy_data_csv_labels);
     tcase_add_test(tc, kind_detection_and_missing);
