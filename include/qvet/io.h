@@ -20,11 +20,17 @@
 
 /* ---- atomic output ------------------------------------------------------------------------ */
 
-/* A file being written: data goes to "PATH.tmp.XXXXXX", qv_atomic_commit renames it to PATH. */
+/*
+ * A file being written: data goes to "PATH.tmp.XXXXXX", qv_atomic_commit renames it to PATH. A
+ * PATH that is a device or FIFO (/dev/stdout, /dev/null) is not replaced: the data waits in a
+ * temporary file of $TMPDIR and is copied into PATH at commit (stream). A symbolic link to a
+ * regular file is followed, so the file is replaced and the link kept.
+ */
 struct qv_atomic_file {
     FILE *fp;
     char path[1024];
     char tmp_path[1040];
+    bool stream;
 };
 
 enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct qv_error *err);

@@ -5,9 +5,13 @@
  * A reader of PATH sees either the old file or the complete new one, never a partial write: the
  * data goes to "PATH.tmp.XXXXXX" in the same directory (so rename(2) stays within one file
  * system), is fsync'ed, then renamed over PATH. Any failure removes the temporary file.
+ * A PATH that rename(2) must not replace (a device, a FIFO: -o /dev/stdout) is a stream: the data
+ * waits in a temporary file of $TMPDIR and is copied into PATH at commit.
  */
+#define _DEFAULT_SOURCE   /* realpath */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include "qvet/io.h"
+#include "io_internal.h"
 
 /* New files get rw-r--r--: reading the umask would mean changing it, which is process-global. */
 #define NEW_FILE_MODE 0644
@@ -28,9 +33,16 @@ enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct
     if (strlen(path) >= sizeof(f->path))
         return qv_fail_at(err, QV_E_IO, path, -1, "output path is longer than %zu bytes",
                           sizeof(f->path) - 1);
-    snprintf(f->path, sizeof(f->path), "%s", path);
-    snprintf(f->tmp_path, sizeof(f->tmp_path), "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(f->tmp_path);
+    f->stream = qv_output_is_stream(path);
+    int fd;
+    if (f->stream) {
+        snprintf(f->path, sizeof(f->path), "%s", path);
+        fd = qv_stream_tmp_create(f->tmp_path, sizeof(f->tmp_path));
+    } else {
+        qv_output_resolve(path, f->path, sizeof(f->path));
+        snprintf(f->tmp_path, sizeof(f->tmp_path), "%s.tmp.XXXXXX", f->path);
+        fd = mkstemp(f->tmp_path);
+    }
     if (fd < 0) {
         int e = errno;
         f->tmp_path[0] = '\0';
@@ -38,7 +50,7 @@ enum qv_status qv_atomic_open(struct qv_atomic_file *f, const char *path, struct
                           path, QV_STRERROR(e));
     }
     /* Keep the mode of a file we replace; otherwise the usual mode of a new file. */
-    mode_t mode = stat(path, &sb) == 0 ? (sb.st_mode & 07777) : NEW_FILE_MODE;
+    mode_t mode = !f->stream && stat(path, &sb) == 0 ? (sb.st_mode & 07777) : NEW_FILE_MODE;
     (void)fchmod(fd, mode);
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
@@ -90,6 +102,11 @@ enum qv_status qv_atomic_commit(struct qv_atomic_file *f, struct qv_error *err)
         what = "close";
         e = errno;
     }
+    if (!what && f->stream) {
+        enum qv_status st = qv_stream_copy(f->tmp_path, f->path, err);
+        qv_atomic_abort(f);
+        return st;
+    }
     if (!what && rename(f->tmp_path, f->path) != 0) {
         what = "rename";
         e = errno;
@@ -132,6 +149,118 @@ enum qv_status qv_file_write_atomic(const char *path, const void *data, size_t s
                           QV_STRERROR(e));
     }
     return qv_atomic_commit(&f, err);
+}
+
+bool qv_output_is_stream(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || S_ISDIR(sb.st_mode))
+        return false;
+    /* /dev/stdout of `qvet ... -o /dev/stdout > file` is a regular file too: written into */
+    return !S_ISREG(sb.st_mode) || strncmp(path, "/dev/", 5) == 0 ||
+           strncmp(path, "/proc/", 6) == 0;
+}
+
+void qv_output_resolve(const char *path, char *out, size_t size)
+{
+    struct stat lsb, sb;
+    char *real = NULL;
+    if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode) && stat(path, &sb) == 0 &&
+        S_ISREG(sb.st_mode))
+        real = realpath(path, NULL);
+    snprintf(out, size, "%s", real && strlen(real) < size ? real : path);
+    free(real);
+}
+
+int qv_stream_tmp_create(char *tmp, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !dir[0])
+        dir = "/tmp";
+    if ((size_t)snprintf(tmp, size, "%s/qvet-out.XXXXXX", dir) >= size) {
+        tmp[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        tmp[0] = '\0';
+    return fd;
+}
+
+/* write(2) all of buf, through partial writes and signals; 0 or an errno */
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * The descriptor a path names, for /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N;
+ * -1 otherwise. Written through it, the output shares the offset of what the process itself
+ * prints there (opening the path anew would start a second offset at 0 on a redirected file).
+ */
+static int named_fd(const char *path)
+{
+    static const char *const prefixes[] = { "/dev/fd/", "/proc/self/fd/" };
+    if (strcmp(path, "/dev/stdout") == 0)
+        return STDOUT_FILENO;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return STDERR_FILENO;
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t n = strlen(prefixes[i]);
+        char *end;
+        if (strncmp(path, prefixes[i], n) != 0 || path[n] < '0' || path[n] > '9')
+            continue;
+        long fd = strtol(path + n, &end, 10);
+        if (*end == '\0' && fd <= INT_MAX)
+            return (int)fd;
+    }
+    return -1;
+}
+
+enum qv_status qv_stream_copy(const char *tmp, const char *path, struct qv_error *err)
+{
+    char buf[65536];
+    int in = open(tmp, O_RDONLY);
+    if (in < 0)
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot read back the output for '%s': %s",
+                          path, QV_STRERROR(errno));
+    const int own = named_fd(path);
+    int out = own >= 0 ? own : open(path, O_WRONLY | O_APPEND);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot open '%s' for writing: %s", path,
+                          QV_STRERROR(e));
+    }
+    int e = 0;
+    for (;;) {
+        ssize_t r = read(in, buf, sizeof(buf));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            e = r < 0 ? errno : 0;
+            break;
+        }
+        if ((e = write_all(out, buf, (size_t)r)) != 0)
+            break;
+    }
+    close(in);
+    if (own < 0 && close(out) != 0 && !e)
+        e = errno;
+    if (e)
+        return qv_fail_at(err, QV_E_IO, path, -1, "cannot write '%s': %s", path,
+                          QV_STRERROR(e));
+    return QV_OK;
 }
 
 enum qv_status qv_file_read_all(const char *path, size_t max_size, uint8_t **ret_data,

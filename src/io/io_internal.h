@@ -68,4 +68,20 @@ enum qv_status qv_npy_open_stream(const char *path, const char *member,
                                   struct qv_npz_stream *zs, int64_t size,
                                   struct qv_npy **ret_npy, struct qv_error *err);
 
+/*
+ * Output paths that rename(2) must not replace. An existing path naming neither a regular file
+ * nor a directory (a character device such as /dev/null, a FIFO, a socket), or any existing
+ * non-directory under /dev/ or /proc/ (/dev/stdout redirected to a file), is a stream:
+ * its output is written to a temporary file in $TMPDIR (default /tmp) and copied into the path
+ * when the command commits, so a failed command still writes nothing there. A symbolic link to
+ * a regular file is resolved, so that the file is replaced and the link kept.
+ */
+bool qv_output_is_stream(const char *path);
+/* path itself, or the regular file it links to; out has room for size bytes. */
+void qv_output_resolve(const char *path, char *out, size_t size);
+/* Creates an empty temporary file for a stream output; its name goes to tmp. -1 on failure. */
+int qv_stream_tmp_create(char *tmp, size_t size);
+/* Appends the temporary file to the stream path (opened for writing, not created). */
+enum qv_status qv_stream_copy(const char *tmp, const char *path, struct qv_error *err);
+
 #endif

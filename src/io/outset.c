@@ -6,7 +6,9 @@
  * ".<name>.qvet-<pid>-<n>.tmp", so a reader never sees a half-written file and a failed command
  * leaves nothing behind. The pid in the name lets the next command recognise what a killed run
  * left: when an output is added, temporaries of the same target whose process no longer exists
- * are removed (those of a live process, e.g. a concurrent run, are left alone).
+ * are removed (those of a live process, e.g. a concurrent run, are left alone). A file output
+ * whose path is a device or FIFO (-o /dev/stdout) waits in a temporary file of $TMPDIR and is
+ * copied into the path at commit; a symbolic link to a regular file is followed.
  */
 #define _DEFAULT_SOURCE   /* DT_DIR */
 #include <dirent.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "qvet/io.h"
+#include "io_internal.h"
 
 #define MAX_OUTPUTS 64
 
@@ -28,6 +31,7 @@ struct output {
     char path[1024];
     char tmp[1100];
     bool dir;
+    bool stream;   /* a device or FIFO (io_internal.h): copied into at commit, never renamed over */
 };
 
 struct qv_outset {
@@ -125,6 +129,14 @@ static enum qv_status check_replaceable(const char *path, const char *marker,
                       "empty and holds no %s, so qvet did not write it", path, marker);
 }
 
+/* An empty file at tmp (in_tmpdir: a new name in $TMPDIR, written to tmp); 0 or -1. */
+static int create_empty(char *tmp, size_t size, bool in_tmpdir)
+{
+    int fd = in_tmpdir ? qv_stream_tmp_create(tmp, size)
+                       : open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    return fd < 0 ? -1 : close(fd);
+}
+
 static enum qv_status add(struct qv_outset *os, const char *path, bool dir, const char *marker,
                           const char **ret_tmp, struct qv_error *err)
 {
@@ -150,18 +162,25 @@ static enum qv_status add(struct qv_outset *os, const char *path, bool dir, cons
                                                      : QV_OK;
     if (st != QV_OK)
         return st;
-    remove_stale(d, base);
     struct output *o = &os->out[os->n];
-    snprintf(o->path, sizeof(o->path), "%s", path);
-    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.qvet-%ld-%d.tmp", d, base, (long)getpid(), os->n);
     o->dir = dir;
-    remove_tree(o->tmp);   /* a pid reused since: never ours now */
+    o->stream = !dir && qv_output_is_stream(path);
     int rc;
-    if (dir) {
-        rc = mkdir(o->tmp, 0755);
+    if (o->stream) {
+        snprintf(o->path, sizeof(o->path), "%s", path);
+        rc = create_empty(o->tmp, sizeof(o->tmp), true);
     } else {
-        int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        rc = fd < 0 ? -1 : close(fd);
+        if (dir) {
+            snprintf(o->path, sizeof(o->path), "%s", path);
+        } else {
+            qv_output_resolve(path, o->path, sizeof(o->path));
+            split(o->path, d, base, sizeof(d));
+        }
+        remove_stale(d, base);
+        snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.qvet-%ld-%d.tmp", d, base, (long)getpid(),
+                 os->n);
+        remove_tree(o->tmp);   /* a pid reused since: never ours now */
+        rc = dir ? mkdir(o->tmp, 0755) : create_empty(o->tmp, sizeof(o->tmp), false);
     }
     if (rc != 0)
         return qv_fail_at(err, QV_E_IO, path, -1, "cannot create a temporary %s beside '%s': %s",
@@ -213,6 +232,14 @@ enum qv_status qv_outset_commit(struct qv_outset *os, struct qv_error *err)
             if (rename(o->path, old) != 0)
                 return qv_fail_at(err, QV_E_IO, o->path, -1, "cannot replace '%s': %s", o->path,
                                   QV_STRERROR(errno));
+        }
+        if (o->stream) {
+            enum qv_status st = qv_stream_copy(o->tmp, o->path, err);
+            if (st != QV_OK)
+                return st;
+            remove_tree(o->tmp);
+            o->tmp[0] = '\0';
+            continue;
         }
         if (rename(o->tmp, o->path) != 0) {
             int e = errno;

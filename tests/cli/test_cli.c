@@ -222,6 +222,41 @@ START_TEST(eval_float_predictions_and_tensors)
 }
 END_TEST
 
+/* -o /dev/stdout writes into the command's stdout (a pipe or a file here), never replaces the
+ * device entry: outputs are atomic by rename only where renaming is what the user means. */
+START_TEST(eval_writes_into_dev_stdout)
+{
+    char *dir = make_model_dir();
+    char *model = qvt_path(dir, "model.json");
+    char *data = qvt_path(dir, "inputs.npy");
+    char *out = NULL, *errs = NULL;
+    struct stat before, after;
+    ck_assert_int_eq(lstat("/dev/stdout", &before), 0);
+    int rc = RUN(&out, &errs, "eval", "--engine", "float", "-o", "/dev/stdout", model, data);
+    ck_assert_msg(rc == 0, "eval exit %d: %s", rc, errs);
+    ck_assert_msg(strstr(out, "sample,pred,score\n0,0,") != NULL, "stdout: %s", out);
+    ck_assert_int_eq(lstat("/dev/stdout", &after), 0);
+    ck_assert(before.st_mode == after.st_mode && before.st_ino == after.st_ino);
+    free(out);
+    free(errs);
+    /* a device that refuses the bytes: exit 2 with the system's reason, the device kept */
+    if (stat("/dev/full", &before) == 0 && S_ISCHR(before.st_mode)) {
+        rc = RUN(&out, &errs, "eval", "--engine", "float", "-o", "/dev/full", model, data);
+        ck_assert_msg(rc == 2, "eval -o /dev/full exit %d: %s", rc, errs);
+        ck_assert_msg(strstr(errs, "/dev/full") && strstr(errs, "No space left on device"),
+                      "stderr: %s", errs);
+        ck_assert_int_eq(lstat("/dev/full", &after), 0);
+        ck_assert(S_ISCHR(after.st_mode));
+        free(out);
+        free(errs);
+    }
+    free(model);
+    free(data);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Hostile inputs through the binary: exit 2, one message naming the file and position. */
 START_TEST(hostile_inputs_exit_2)
 {
@@ -691,6 +726,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, missing_files_name_the_path);
     tcase_add_test(tc, inspect_text_and_json);
     tcase_add_test(tc, eval_float_predictions_and_tensors);
+    tcase_add_test(tc, eval_writes_into_dev_stdout);
     tcase_add_test(tc, hostile_inputs_exit_2);
     tcase_add_test(tc, hostile_cases);
     tcase_add_test(tc, run_shipped_example_passes_and_reports);

@@ -3,7 +3,9 @@
  * Atomic output (qv_atomic_open/commit/abort, qv_file_write_atomic): a reader sees the old file
  * or the whole new one, never a part; failures leave no temporary file; and a failed write is
  * reported with the system's reason (a full disk says "No space left on device", a file size
- * limit "File too large"), not a generic "Input/output error".
+ * limit "File too large"), not a generic "Input/output error". A device or FIFO named as the
+ * output (-o /dev/stdout) is written into, not replaced by a regular file, and a symbolic link to
+ * a file keeps being a link.
  */
 #define _GNU_SOURCE /* unshare(2) and CLONE_NEW* for the full-disk case */
 #include <dirent.h>
@@ -259,6 +261,114 @@ START_TEST(full_disk_says_no_space)
 }
 END_TEST
 
+/* Reads the FIFO at path to its end in a child and writes what came into got; returns its pid. */
+static pid_t fifo_reader(const char *path, const char *got)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char buf[4096];
+        alarm(30);   /* no writer ever (a regression): do not outlive the test */
+        FILE *in = fopen(path, "rb");
+        FILE *out = fopen(got, "wb");
+        size_t n;
+        if (!in || !out)
+            _exit(1);
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+            if (fwrite(buf, 1, n, out) != n)
+                _exit(1);
+        _exit(fclose(out) == 0 ? 0 : 1);
+    }
+    return pid;
+}
+
+static void expect_file(const char *path, const char *want)
+{
+    size_t n;
+    char *got = qvt_read_file(path, &n);
+    ck_assert_msg(n == strlen(want) && memcmp(got, want, n) == 0, "%s: got '%.*s', want '%s'",
+                  path, (int)n, got, want);
+    free(got);
+}
+
+START_TEST(fifos_are_written_into_not_replaced)
+{
+    char *dir = qvt_tmpdir();
+    char *tmpdir = qvt_path(dir, "tmp");
+    char *fifo = qvt_path(dir, "pipe");
+    char *got = qvt_path(dir, "got");
+    struct qv_error err;
+    ck_assert_int_eq(mkdir(tmpdir, 0755), 0);
+    ck_assert_int_eq(setenv("TMPDIR", tmpdir, 1), 0);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    for (int way = 0; way < 2; way++) {
+        const char *text = way ? "through an output set\n" : "one atomic file\n";
+        pid_t pid = fifo_reader(fifo, got);
+        if (way == 0) {
+            ck_assert_msg(qv_file_write_atomic(fifo, text, strlen(text), &err) == QV_OK, "%s",
+                          err.msg);
+        } else {
+            struct qv_outset *os;
+            const char *tmp;
+            ck_assert_int_eq(qv_outset_create(&os, &err), QV_OK);
+            ck_assert_msg(qv_outset_add_file(os, fifo, &tmp, &err) == QV_OK, "%s", err.msg);
+            qvt_write_file(tmp, text, strlen(text));
+            ck_assert_msg(qv_outset_commit(os, &err) == QV_OK, "%s", err.msg);
+            qv_outset_free(os);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        struct stat sb;
+        ck_assert_int_eq(lstat(fifo, &sb), 0);
+        ck_assert_msg(S_ISFIFO(sb.st_mode), "the FIFO was replaced by another file");
+        expect_file(got, text);
+        ck_assert_int_eq(count_entries(tmpdir), 0);   /* the waiting copy is gone */
+    }
+    unsetenv("TMPDIR");
+    free(got);
+    free(fifo);
+    free(tmpdir);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(symlinks_to_files_stay_links)
+{
+    char *dir = qvt_tmpdir();
+    char *real = qvt_path(dir, "real.csv");
+    char *link = qvt_path(dir, "link.csv");
+    struct qv_error err;
+    qvt_write_file(real, "old\n", 4);
+    ck_assert_int_eq(symlink("real.csv", link), 0);
+    for (int way = 0; way < 2; way++) {
+        const char *text = way ? "set\n" : "atomic\n";
+        if (way == 0) {
+            ck_assert_msg(qv_file_write_atomic(link, text, strlen(text), &err) == QV_OK, "%s",
+                          err.msg);
+        } else {
+            struct qv_outset *os;
+            const char *tmp;
+            ck_assert_int_eq(qv_outset_create(&os, &err), QV_OK);
+            ck_assert_msg(qv_outset_add_file(os, link, &tmp, &err) == QV_OK, "%s", err.msg);
+            qvt_write_file(tmp, text, strlen(text));
+            ck_assert_msg(qv_outset_commit(os, &err) == QV_OK, "%s", err.msg);
+            qv_outset_free(os);
+        }
+        struct stat sb;
+        ck_assert_int_eq(lstat(link, &sb), 0);
+        ck_assert_msg(S_ISLNK(sb.st_mode), "the link was replaced by a file");
+        expect_file(real, text);
+        ck_assert_int_eq(count_entries(dir), 2);
+    }
+    free(link);
+    free(real);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *atomic_suite(void)
 {
     Suite *s = suite_create("atomic");
@@ -267,6 +377,8 @@ Suite *atomic_suite(void)
     tcase_add_test(tc, failures_leave_nothing_and_say_why);
     tcase_add_test(tc, write_errors_keep_their_reason);
     tcase_add_test(tc, full_disk_says_no_space);
+    tcase_add_test(tc, fifos_are_written_into_not_replaced);
+    tcase_add_test(tc, symlinks_to_files_stay_links);
     suite_add_tcase(s, tc);
     return s;
 }
