@@ -534,8 +534,12 @@ enum qv_status qv_engine_load_input(struct qv_engine *e, int32_t i, int64_t row,
     char *base = (char *)qv_engine_input(e, i) + (size_t)row * qv_engine_input_bytes(e, i);
     if (held == QV_DTYPE_F32) {
         float *dst = (float *)base;
+        if (!(data_int && t->quant.count)) {
+            memcpy(dst, x, (size_t)(n * elems) * sizeof(float));
+            return QV_OK;
+        }
         for (int64_t k = 0; k < n * elems; k++)
-            dst[k] = data_int && t->quant.count ? (float)((double)s * ((double)x[k] - z)) : x[k];
+            dst[k] = (float)((double)s * ((double)x[k] - z));
         return QV_OK;
     }
     int64_t lo, hi;

@@ -457,6 +457,17 @@ START_TEST(nonfinite_named_by_sample_and_element)
     ck_assert_int_eq(rows, 4);
     ck_assert(isnan(got[7]));
     qv_npy_close(npy);
+    /* Past the first blocks of 16 values (the finite scan's): sample 30, element 1. */
+    float big[40 * 3] = { 0 }, big_got[40 * 3];
+    big[30 * 3 + 1] = INFINITY;
+    ck_assert_int_eq(qv_npy_save(path, QV_DTYPE_F32, &(struct qv_shape){ 2, { 40, 3 } }, big,
+                                 &err), QV_OK);
+    npy = open_ok(path);
+    qv_error_clear(&err);
+    ck_assert_int_eq(qv_npy_read_rows(npy, 40, big_got, false, &rows, &err), QV_E_INPUT);
+    ck_assert_int_eq(err.offset, 128 + (30 * 3 + 1) * 4);
+    ck_assert_msg(strstr(err.msg, "sample 30, element 1 is Inf") != NULL, "%s", err.msg);
+    qv_npy_close(npy);
     free(path);
     qvt_rmtree(dir);
     free(dir);
