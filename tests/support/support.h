@@ -10,6 +10,23 @@
 
 #include "qvet/qvet.h"
 
+/*
+ * Cases of a randomized suite: n, or n / 10 (rounded up) in a sanitizer build, where each case
+ * costs 10-100x more (-O0 and the checks). Keeps CI (scripts/test.sh) bounded; the normal
+ * build runs them all. Cases that depend on the index modulo small numbers keep every class.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define QVT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QVT_SANITIZED 1
+#endif
+#endif
+#ifndef QVT_SANITIZED
+#define QVT_SANITIZED 0
+#endif
+#define QVT_CASES(n) (QVT_SANITIZED ? ((n) + 9) / 10 : (n))
+
 /* $QVET_FIXTURES/rel (tests/fixtures). Returns one of 16 rotating static buffers. */
 const char *qvt_fixture(const char *rel);
 /* $QVET_SOURCE_ROOT/rel (the source tree). Same buffers as qvt_fixture. */

@@ -5,12 +5,14 @@
  * end), fused activation. Grouped convolution when the filter's Cin divides the input's.
  *
  * Fast path (constant filter and bias): the filter is packed once at prepare for the float GEMM
- * (gemm_f32.h), whose per-element order is fixed (a fused multiply-add chain over (ky, kx, ic),
- * then + bias, then the clamp), so results do not depend on the batch. Output pixels of the batch
- * go in blocks: each block's patches are unrolled (im2col, zero where padded) into scratch
- * [pixels][KH*KW*Cin_g] sized for cache, independent of the batch; a 1x1 / stride 1 / ungrouped
- * conv multiplies the input in place. The plain path is docs/int8-arithmetic.md §6's loop: total +=
- * in*w in (ky, kx, ic) order, + bias, clamp.
+ * (gemm_f32.h), whose per-element order is fixed (per tap (ky, kx), fused multiply-add chains
+ * over blocks of 16 input channels added into a running total, then + bias, then the clamp), so
+ * results do not depend on the batch. The GEMM reads each sample in place through a table of
+ * offsets made at prepare, one per output pixel and tap (an indirect convolution, as
+ * XNNPACK's): the input pixel the tap reads. When taps fall in the padding, each sample is first
+ * copied into a zero border (scratch) and the table points into that copy. A 1x1 / stride 1 /
+ * ungrouped conv is a dense GEMM on the whole batch. The plain path is
+ * docs/int8-arithmetic.md §6's loop: total += in*w in (ky, kx, ic) order, + bias, clamp.
  */
 #include <string.h>
 
@@ -24,13 +26,17 @@ struct conv_geom {
     int64_t groups, cin_g, cout_g, k;     /* k = KH*KW*Cin_g: one im2col row */
 };
 
-/* Set by prepare; kv NULL means the plain loops (non-constant filter or bias). */
+/* Set by prepare; absent for the plain loops (non-constant filter or bias). */
 struct conv_params {
     const struct qv_sgemm_kernel *kv;
-    int64_t block;         /* output pixels per im2col block */
     size_t pack_g;         /* bytes of one group's packed filter */
     float *packed;         /* [groups] packed filters */
     float *bias;           /* [cout], zeros when the op has none */
+    int64_t *idx;          /* [OH*OW][KH*KW]: offset of the pixel each tap reads, in a sample
+                            * (bordered when `border`) */
+    bool border;           /* copy each sample into a zero border first */
+    int64_t top, left;     /* border above and left of the image */
+    int64_t bh, bw;        /* bordered image (the image itself without a border) */
 };
 
 static void conv_geom(const struct qv_kernel_ctx *c, struct conv_geom *g)
@@ -52,20 +58,39 @@ static bool conv_is_direct(const struct conv_geom *g)
            g->w.out_h == g->w.in_h && g->w.out_w == g->w.in_w;
 }
 
-/* Packs the filter per group and copies the bias (both constant). */
+/* The border a sample needs so that every tap of every output pixel reads inside it. */
+static void border_geom(const struct conv_geom *g, struct conv_params *p)
+{
+    const struct qv_f32_window *w = &g->w;
+    const int64_t last_y = (w->out_h - 1) * w->stride_h - w->pad_h + (w->k_h - 1) * w->dil_h;
+    const int64_t last_x = (w->out_w - 1) * w->stride_w - w->pad_w + (w->k_w - 1) * w->dil_w;
+    const int64_t bottom = last_y > w->in_h - 1 ? last_y - (w->in_h - 1) : 0;
+    const int64_t right = last_x > w->in_w - 1 ? last_x - (w->in_w - 1) : 0;
+    p->top = w->pad_h > 0 ? w->pad_h : 0;
+    p->left = w->pad_w > 0 ? w->pad_w : 0;
+    p->border = p->top > 0 || p->left > 0 || bottom > 0 || right > 0;
+    p->bh = p->top + w->in_h + bottom;
+    p->bw = p->left + w->in_w + right;
+}
+
+/* Packs the filter per group, copies the bias (both constant) and makes the tap table. */
 static enum qv_status prepare_gemm(struct qv_kernel_ctx *c, const struct conv_geom *g,
                                    struct qv_error *err)
 {
+    const struct qv_f32_window *w = &g->w;
     const struct qv_sgemm_kernel *kv = qv_sgemm_select(g->cout_g);
     const size_t pack_g = qv_sgemm_packed_size(kv, g->cout_g, g->k);
+    const int64_t taps = w->k_h * w->k_w, opix = w->out_h * w->out_w;
     const size_t off_bias = qv_f32_align64(sizeof(struct conv_params));
-    const size_t off_pack = off_bias + qv_f32_align64((size_t)g->w.out_c * sizeof(float));
+    const size_t off_idx = off_bias + qv_f32_align64((size_t)w->out_c * sizeof(float));
+    const size_t off_pack = off_idx + qv_f32_align64((size_t)(opix * taps) * sizeof(int64_t));
     struct conv_params *p = qv_f32_params_alloc(c, off_pack + pack_g * (size_t)g->groups, err);
     if (!p)
         return QV_E_NOMEM;
     p->kv = kv;
     p->pack_g = pack_g;
     p->bias = (float *)((char *)p + off_bias);
+    p->idx = (int64_t *)((char *)p + off_idx);
     p->packed = (float *)((char *)p + off_pack);
     const float *filt = c->in[1]->data;
     for (int64_t grp = 0; grp < g->groups; grp++)
@@ -73,15 +98,22 @@ static enum qv_status prepare_gemm(struct qv_kernel_ctx *c, const struct conv_ge
                       (float *)((char *)p->packed + pack_g * (size_t)grp));
     const struct qv_tensor_view *b = c->n_in > 2 ? c->in[2] : NULL;
     if (b)
-        memcpy(p->bias, b->data, (size_t)g->w.out_c * sizeof(float));
-    /* About 128 KB of im2col rows per block (a multiple of the tile rows), at most all the
-     * pixels of the planned batch. */
-    const int64_t pixels = g->w.n * g->w.out_h * g->w.out_w;
-    int64_t block = (int64_t)(32 * 1024) / (g->k > 0 ? g->k : 1);
-    block = block < kv->mr ? kv->mr : (block > 1024 ? 1024 : block / kv->mr * kv->mr);
-    p->block = block < pixels ? block : (pixels > 0 ? pixels : 1);
-    if (!conv_is_direct(g))
-        c->scratch_size = (size_t)p->block * (size_t)g->k * sizeof(float);
+        memcpy(p->bias, b->data, (size_t)w->out_c * sizeof(float));
+    if (conv_is_direct(g))
+        return QV_OK;
+    /* Bordered coordinates are the image's plus (top, left): row oy's tap ky reads bordered row
+     * oy * stride + ky * dilation. */
+    border_geom(g, p);
+    int64_t *idx = p->idx;
+    for (int64_t oy = 0; oy < w->out_h; oy++)
+        for (int64_t ox = 0; ox < w->out_w; ox++)
+            for (int64_t ky = 0; ky < w->k_h; ky++)
+                for (int64_t kx = 0; kx < w->k_w; kx++)
+                    *idx++ = ((oy * w->stride_h + ky * w->dil_h + p->top - w->pad_h) * p->bw +
+                              ox * w->stride_w + kx * w->dil_w + p->left - w->pad_w) *
+                             w->in_c;
+    if (p->border)
+        c->scratch_size = (size_t)(p->bh * p->bw * w->in_c) * sizeof(float);
     return QV_OK;
 }
 
@@ -117,37 +149,6 @@ enum qv_status qv_conv_2d_f32_prepare(struct qv_kernel_ctx *c, struct qv_error *
     if (c->plain_loops || !constant)
         return QV_OK;
     return prepare_gemm(c, &g, err);
-}
-
-/* Unrolls group grp's patches of output pixels [p0, p0 + rows) into col [rows][k]. */
-static void im2col(const struct conv_geom *g, int64_t grp, const float *in, int64_t p0,
-                   int64_t rows, float *col)
-{
-    const struct qv_f32_window *w = &g->w;
-    const size_t chunk = (size_t)g->cin_g * sizeof(float);
-    int64_t b = p0 / (w->out_h * w->out_w), oy = p0 % (w->out_h * w->out_w) / w->out_w;
-    int64_t ox = p0 % w->out_w;
-    for (int64_t r = 0; r < rows; r++, ox++) {
-        if (ox == w->out_w) {
-            ox = 0;
-            if (++oy == w->out_h) {
-                oy = 0;
-                b++;
-            }
-        }
-        const float *img = in + b * w->in_h * w->in_w * w->in_c + grp * g->cin_g;
-        const int64_t y0 = oy * w->stride_h - w->pad_h, x0 = ox * w->stride_w - w->pad_w;
-        for (int64_t ky = 0; ky < w->k_h; ky++) {
-            const int64_t iy = y0 + ky * w->dil_h;
-            for (int64_t kx = 0; kx < w->k_w; kx++, col += g->cin_g) {
-                const int64_t ix = x0 + kx * w->dil_w;
-                if (iy < 0 || iy >= w->in_h || ix < 0 || ix >= w->in_w)
-                    memset(col, 0, chunk);
-                else
-                    memcpy(col, img + (iy * w->in_w + ix) * w->in_c, chunk);
-            }
-        }
-    }
 }
 
 static void conv_plain(const struct qv_kernel_ctx *c, const struct conv_geom *g)
@@ -217,14 +218,28 @@ void qv_conv_2d_f32_eval(const struct qv_kernel_ctx *c)
         qv_sgemm_run(p->kv, pixels, cout, g.k, in, g.w.in_c, p->packed, &ep, out, cout);
         return;
     }
-    for (int64_t p0 = 0; p0 < pixels; p0 += p->block) {
-        const int64_t rows = pixels - p0 < p->block ? pixels - p0 : p->block;
+    /* Sample by sample: the tap table is one sample's. */
+    const struct qv_f32_window *w = &g.w;
+    const int64_t taps = w->k_h * w->k_w, opix = w->out_h * w->out_w;
+    const int64_t in_sample = w->in_h * w->in_w * w->in_c;
+    float *bordered = c->scratch;
+    if (p->border)   /* the border stays zero; each sample overwrites the inside */
+        memset(bordered, 0, (size_t)(p->bh * p->bw * w->in_c) * sizeof(float));
+    for (int64_t b = 0; b < w->n; b++) {
+        const float *src = in + b * in_sample;
+        if (p->border) {
+            for (int64_t y = 0; y < w->in_h; y++)
+                memcpy(bordered + ((y + p->top) * p->bw + p->left) * w->in_c,
+                       src + y * w->in_w * w->in_c, (size_t)(w->in_w * w->in_c) * sizeof(float));
+            src = bordered;
+        }
         for (int64_t grp = 0; grp < g.groups; grp++) {
-            im2col(&g, grp, in, p0, rows, c->scratch);
             ep.bias = p->bias + grp * g.cout_g;
-            qv_sgemm_run(p->kv, rows, g.cout_g, g.k, c->scratch, g.k,
-                         (const float *)((const char *)p->packed + p->pack_g * (size_t)grp), &ep,
-                         out + p0 * cout + grp * g.cout_g, cout);
+            qv_sgemm_run_indirect(p->kv, opix, g.cout_g, taps, g.cin_g, src + grp * g.cin_g,
+                                  p->idx,
+                                  (const float *)((const char *)p->packed +
+                                                  p->pack_g * (size_t)grp),
+                                  &ep, out + b * opix * cout + grp * g.cout_g, cout);
         }
     }
 }

@@ -4,9 +4,10 @@
  * The x86 kernels live in gemm_f32_x86.c.
  *
  * Blocking (only for locality; the per-element arithmetic is the same in every block): rows in
- * blocks of MB, then k in blocks of the kernel's kc, then the panels of nr columns, then tiles
- * of mr rows. A block of A (MB x kc) stays in L2 while every panel slice (kc x nr, in L1)
- * passes over it.
+ * blocks of MB, then k in chunks of about the kernel's kc (whole taps, or kc channels of one
+ * tap: chunk boundaries fall on block boundaries, so a chunk only stores and reloads running
+ * totals), then the panels of nr columns, then tiles of mr rows. A block of A (MB rows of one
+ * chunk) stays in L2 while every panel slice (kc x nr, in L1) passes over it.
  */
 #include <math.h>
 #include <string.h>
@@ -15,29 +16,35 @@
 #include "engine/float/gemm_f32.h"
 #include "engine/float/gemm_f32_x86.h"
 
-/* Rows per block of A (a multiple of every kernel's mr: 4, 6, 12). */
-#define MB 240
+/* Rows per block of A (a multiple of every kernel's mr: 3, 4, 7, 8). */
+#define MB 336
 
 enum { C_MR = 4, C_NR = 16 };
 
-static void tile_c(int64_t mr, int64_t k, const float *a, int64_t lda, const float *b, float *c,
-                   int64_t ldc, int64_t nc, bool accumulate, const struct qv_sgemm_epilogue *ep,
-                   int64_t j0)
+/* The defining order of gemm_f32.h, row by row. */
+static void tile_c(const struct qv_sgemm_tile *t)
 {
-    for (int64_t r = 0; r < mr; r++) {
-        const float *ar = a + r * lda;
-        float *cr = c + r * ldc;
-        float acc[C_NR];
+    for (int64_t r = 0; r < t->mr; r++) {
+        float *cr = t->c + r * t->ldc;
+        float total[C_NR];
         for (int64_t j = 0; j < C_NR; j++)
-            acc[j] = accumulate && j < nc ? cr[j] : 0.0f;
-        for (int64_t kk = 0; kk < k; kk++) {
-            const float x = ar[kk];
-            const float *bk = b + kk * C_NR;
-            for (int64_t j = 0; j < C_NR; j++)
-                acc[j] = fmaf(x, bk[j], acc[j]);
+            total[j] = t->accumulate && j < t->nc ? cr[j] : 0.0f;
+        const float *b = t->b;
+        for (int64_t tap = 0; tap < t->taps; tap++) {
+            const float *x = t->a + t->idx[r * t->idx_ld + tap];
+            for (int64_t k0 = 0; k0 < t->cin; k0 += QV_SGEMM_BLOCK) {
+                const int64_t len = t->cin - k0 < QV_SGEMM_BLOCK ? t->cin - k0 : QV_SGEMM_BLOCK;
+                float s[C_NR] = { 0 };
+                for (int64_t k = k0; k < k0 + len; k++, b += C_NR)
+                    for (int64_t j = 0; j < C_NR; j++)
+                        s[j] = fmaf(x[k], b[j], s[j]);
+                for (int64_t j = 0; j < C_NR; j++)
+                    total[j] += s[j];
+            }
         }
-        for (int64_t j = 0; j < nc; j++)
-            cr[j] = ep ? qv_f32_clamp(acc[j] + ep->bias[j0 + j], ep->lo, ep->hi) : acc[j];
+        const struct qv_sgemm_epilogue *ep = t->ep;
+        for (int64_t j = 0; j < t->nc; j++)
+            cr[j] = ep ? qv_f32_clamp(total[j] + ep->bias[t->j0 + j], ep->lo, ep->hi) : total[j];
     }
 }
 
@@ -45,16 +52,16 @@ static const struct qv_sgemm_kernel kernel_c = { "c", C_MR, C_NR, 256, tile_c };
 
 const struct qv_sgemm_kernel *const *qv_sgemm_kernels(int *ret_count)
 {
-    /* Built once per call from the CPU's features; no state kept. */
+    /* Built from the CPU's features; no state kept. */
     static const struct qv_sgemm_kernel *const c_only[] = { &kernel_c };
 #ifdef QV_F32_X86
     static const struct qv_sgemm_kernel *const with_avx2[] = { &kernel_c, &qv_sgemm_kernel_avx2 };
-    static const struct qv_sgemm_kernel *const with_avx512[] = { &kernel_c,
-                                                                 &qv_sgemm_kernel_avx2,
-                                                                 &qv_sgemm_kernel_avx512 };
+    static const struct qv_sgemm_kernel *const with_avx512[] = {
+        &kernel_c, &qv_sgemm_kernel_avx2, &qv_sgemm_kernel_avx512x16, &qv_sgemm_kernel_avx512x32
+    };
     if (qv_f32_have_avx2_fma()) {
         if (qv_f32_have_avx512()) {
-            *ret_count = 3;
+            *ret_count = 4;
             return with_avx512;
         }
         *ret_count = 2;
@@ -70,8 +77,8 @@ const struct qv_sgemm_kernel *qv_sgemm_select(int64_t n)
     int count;
     const struct qv_sgemm_kernel *const *k = qv_sgemm_kernels(&count);
     /* The 32-wide AVX-512 panel wastes half of itself on 16 columns or fewer. */
-    if (count > 2 && n <= 16)
-        return k[1];
+    if (count == 4 && n <= 16)
+        return k[2];
     return k[count - 1];
 }
 
@@ -93,26 +100,75 @@ void qv_sgemm_pack(const struct qv_sgemm_kernel *kv, const float *b, int64_t n, 
     }
 }
 
+/* Rows [i0, i0 + mb) over taps [t0, t0 + tn) and channels [c0, c0 + cn) of each: every panel,
+ * every tile. */
+static void run_chunk(const struct qv_sgemm_kernel *kv, struct qv_sgemm_tile *t, int64_t i0,
+                      int64_t mb, int64_t n, int64_t k, int64_t t0, int64_t c0, int64_t cin,
+                      const int64_t *idx, const float *packed, float *c)
+{
+    const int64_t nr = kv->nr, mr = kv->mr, panels = (n + nr - 1) / nr;
+    const int64_t taps_all = t->idx_ld;
+    for (int64_t p = 0; p < panels; p++) {
+        t->b = packed + p * k * nr + (t0 * cin + c0) * nr;
+        t->nc = n - p * nr < nr ? n - p * nr : nr;
+        t->j0 = p * nr;
+        for (int64_t i = i0; i < i0 + mb; i += mr) {
+            t->mr = i0 + mb - i < mr ? i0 + mb - i : mr;
+            t->idx = idx + i * taps_all + t0;
+            t->c = c + i * t->ldc + p * nr;
+            kv->tile(t);
+        }
+    }
+}
+
+void qv_sgemm_run_indirect(const struct qv_sgemm_kernel *kv, int64_t m, int64_t n, int64_t taps,
+                           int64_t cin, const float *a, const int64_t *idx, const float *packed,
+                           const struct qv_sgemm_epilogue *ep, float *c, int64_t ldc)
+{
+    const int64_t k = taps * cin;
+    /* A chunk: kc channels of one tap, or as many whole taps as fit in kc (at least one). */
+    const bool split_taps = cin > kv->kc;
+    const int64_t chunk_taps = split_taps || cin == 0 ? 1 : (kv->kc / cin > 0 ? kv->kc / cin : 1);
+    struct qv_sgemm_tile t = { .idx_ld = taps, .ldc = ldc };
+    for (int64_t i0 = 0; i0 < m; i0 += MB) {
+        const int64_t mb = m - i0 < MB ? m - i0 : MB;
+        if (k == 0) {   /* act(bias) */
+            t.taps = t.cin = 0;
+            t.a = a;
+            t.accumulate = false;
+            t.ep = ep;
+            run_chunk(kv, &t, i0, mb, n, 0, 0, 0, 0, idx, packed, c);
+            continue;
+        }
+        int64_t t0 = 0, c0 = 0;
+        while (t0 < taps) {
+            const int64_t tn = split_taps ? 1 : (taps - t0 < chunk_taps ? taps - t0 : chunk_taps);
+            const int64_t cn = split_taps ? (cin - c0 < kv->kc ? cin - c0 : kv->kc) : cin;
+            t.taps = tn;
+            t.cin = cn;
+            t.a = a + c0;
+            t.accumulate = t0 > 0 || c0 > 0;
+            t.ep = t0 + tn >= taps && c0 + cn >= cin ? ep : NULL;
+            run_chunk(kv, &t, i0, mb, n, k, t0, c0, cin, idx, packed, c);
+            c0 += cn;
+            if (c0 >= cin) {
+                c0 = 0;
+                t0 += tn;
+            }
+        }
+    }
+}
+
 void qv_sgemm_run(const struct qv_sgemm_kernel *kv, int64_t m, int64_t n, int64_t k,
                   const float *a, int64_t lda, const float *packed,
                   const struct qv_sgemm_epilogue *ep, float *c, int64_t ldc)
 {
-    const int64_t nr = kv->nr, mr = kv->mr, panels = (n + nr - 1) / nr;
+    int64_t rows[MB];
+    for (int64_t r = 0; r < MB && r < m; r++)
+        rows[r] = r * lda;
     for (int64_t i0 = 0; i0 < m; i0 += MB) {
         const int64_t mb = m - i0 < MB ? m - i0 : MB;
-        int64_t k0 = 0;
-        do {
-            const int64_t kb = k - k0 < kv->kc ? k - k0 : kv->kc;
-            const bool accumulate = k0 > 0, last = k0 + kb >= k;
-            for (int64_t p = 0; p < panels; p++) {
-                const float *b = packed + p * k * nr + k0 * nr;
-                const int64_t nc = n - p * nr < nr ? n - p * nr : nr;
-                for (int64_t i = i0; i < i0 + mb; i += mr)
-                    kv->tile(i0 + mb - i < mr ? i0 + mb - i : mr, kb, a + i * lda + k0, lda, b,
-                             c + i * ldc + p * nr, ldc, nc, accumulate, last ? ep : NULL,
-                             p * nr);
-            }
-            k0 += kb;
-        } while (k0 < k);
+        qv_sgemm_run_indirect(kv, mb, n, 1, k, a + i0 * lda, rows, packed, ep, c + i0 * ldc,
+                              ldc);
     }
 }

@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The float engine's GEMM (no BLAS): C[m][n] = act(sum_k A[m][k] * B[n][k] + bias[n]), with B
- * (weights, constant) packed once at prepare into panels of `nr` columns.
+ * (weights, constant) packed once at prepare into panels of `nr` columns. A is indirect (as
+ * XNNPACK's igemm): k runs over `taps` taps of `cin` channels each, k = tap * cin + channel, and
+ * row i's values of tap t are a[idx[i * taps + t] + 0 .. cin), idx a table of offsets. A dense
+ * matrix is one tap per row (idx = i * lda); a convolution's table points each output pixel's
+ * taps at the input pixels they read, so no im2col copy is made.
  *
- * Fixed order: every variant computes each element of C the same way, whatever the tile, block,
- * batch size or thread count:
- *     acc = 0; for k = 0 .. K-1: acc = fmaf(A[i][k], B[j][k], acc);   (one rounding per step)
- *     C[i][j] = clamp(acc + bias[j], lo, hi)                             (TFLite's epilogue)
- * so the variants (portable C, AVX2+FMA, AVX-512) give byte-identical results and the engine's
- * outputs do not depend on --batch or -j. Blocking along k stores the float partial sums in C
- * and reloads them, which changes nothing. The AVX2 and AVX-512 kernels are compiled for those
- * instruction sets only (function target attributes) and chosen at run time by CPU feature,
- * so the library itself needs no -march flags.
+ * Fixed order (docs/engine.md, "The float GEMM"): every variant computes each element of C
+ * the same way, whatever the tile, block, batch size or thread count:
+ *     total = +0
+ *     for each tap t, for each block of QV_SGEMM_BLOCK (16) consecutive channels of t (the
+ *     last block of a tap may be shorter):
+ *         s = +0; for each k of the block: s = fmaf(A[i][k], B[j][k], s)   (one rounding each)
+ *         total = total + s
+ *     C[i][j] = clamp(total + bias[j], lo, hi)                            (TFLite's epilogue)
+ * Short chains added into a running total keep the rounding error of long sums (K = 640 in
+ * the MLPerf Tiny autoencoder) several times below one chain's, at the cost of one addition
+ * per 16 products. The variants (portable C, AVX2+FMA, AVX-512) give identical bits; splitting
+ * k into blocks at whole taps or at multiples of 16 channels (cache blocking) stores the
+ * running totals in C and reloads them, which changes nothing. The AVX2 and AVX-512 kernels are
+ * compiled for those instruction sets only (function target attributes) and chosen at run time
+ * by CPU feature, so the library itself needs no -march flags.
  *
  * Private to libqvet.
  */
@@ -22,6 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Products per partial sum (see the order above). */
+#define QV_SGEMM_BLOCK 16
+
 /* How a tile is finished. */
 struct qv_sgemm_epilogue {
     const float *bias;   /* [n] of the whole GEMM, never NULL (zeros when the op has none) */
@@ -29,25 +42,40 @@ struct qv_sgemm_epilogue {
 };
 
 /*
- * One micro-kernel: rows a[0 .. mr) (mr 1 .. kernel's mr, row stride lda) times one packed
- * panel (k rows of `nr` floats, zero beyond the GEMM's n) into c[0 .. mr)[0 .. nc) (row stride
- * ldc, nc 1 .. nr). accumulate: start from c's values (the partial sums of the previous k
- * block) instead of 0. ep NULL: store the raw sums; else finish with bias[j0 + j] and clamp.
+ * One micro-kernel call: rows 0 .. mr-1 of a tile (mr 1 .. the kernel's mr) times one packed
+ * panel, over `taps` taps of `cin` channels, into c[0 .. mr)[0 .. nc) (row stride ldc, nc 1 ..
+ * nr). Row r's values of tap t are a + idx[r * idx_ld + t] (cin floats); b holds the panel's
+ * taps * cin rows of nr floats in (tap, channel) order. Each tap's channels are summed in
+ * blocks of QV_SGEMM_BLOCK from its first. accumulate: the running totals start from c's
+ * values (those of the previous k chunk) instead of +0. ep NULL: store the totals; else finish
+ * with bias[j0 + j] and the clamp.
  */
-typedef void (*qv_sgemm_tile_fn)(int64_t mr, int64_t k, const float *a, int64_t lda,
-                                 const float *b, float *c, int64_t ldc, int64_t nc,
-                                 bool accumulate, const struct qv_sgemm_epilogue *ep, int64_t j0);
+struct qv_sgemm_tile {
+    int64_t mr;
+    const float *a;
+    const int64_t *idx;
+    int64_t idx_ld;
+    int64_t taps, cin;
+    const float *b;
+    float *c;
+    int64_t ldc, nc;
+    bool accumulate;
+    const struct qv_sgemm_epilogue *ep;
+    int64_t j0;
+};
+
+typedef void (*qv_sgemm_tile_fn)(const struct qv_sgemm_tile *t);
 
 struct qv_sgemm_kernel {
-    const char *name;      /* "c", "avx2", "avx512" */
+    const char *name;      /* "c", "avx2", "avx512x16", "avx512x32" */
     int32_t mr, nr;        /* tile rows, panel width */
-    int32_t kc;            /* k per block (the panel slice kc x nr stays in L1) */
+    int32_t kc;            /* k per chunk, a multiple of QV_SGEMM_BLOCK (kc x nr stays in L1) */
     qv_sgemm_tile_fn tile;
 };
 
 /*
- * The variants this CPU runs, best last (always at least the portable one); *ret_count set.
- * Tests compare each against the first.
+ * The variants this CPU runs (always at least the portable one, first); *ret_count set.
+ * Tests compare each against the defining order.
  */
 const struct qv_sgemm_kernel *const *qv_sgemm_kernels(int *ret_count);
 
@@ -62,9 +90,15 @@ void qv_sgemm_pack(const struct qv_sgemm_kernel *kv, const float *b, int64_t n, 
                    int64_t ldb, float *packed);
 
 /*
- * C = act(A * B^T + bias) for m rows (any m >= 0): A row stride lda, packed B from
- * qv_sgemm_pack(kv, ., n, k), C row stride ldc. k 0 gives act(bias).
+ * C = act(A * B^T + bias) for m rows (any m >= 0), A indirect: a + idx[i * taps + t] is row i's
+ * tap t (cin floats); packed B from qv_sgemm_pack(kv, ., n, taps * cin); C row stride ldc.
+ * taps * cin 0 gives act(bias).
  */
+void qv_sgemm_run_indirect(const struct qv_sgemm_kernel *kv, int64_t m, int64_t n, int64_t taps,
+                           int64_t cin, const float *a, const int64_t *idx, const float *packed,
+                           const struct qv_sgemm_epilogue *ep, float *c, int64_t ldc);
+
+/* The same for a dense A (row stride lda): one tap of k channels per row. */
 void qv_sgemm_run(const struct qv_sgemm_kernel *kv, int64_t m, int64_t n, int64_t k,
                   const float *a, int64_t lda, const float *packed,
                   const struct qv_sgemm_epilogue *ep, float *c, int64_t ldc);
