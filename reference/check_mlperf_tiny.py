@@ -11,8 +11,8 @@ bench/mlperf_tiny/ (made by make_mlperf_tiny.py) like the reference interpreters
   ai-edge-litert's default kernels, element by element; where not (deep float32 models
   whose outputs come from cancelling sums), qvet's distance to litert, relative to each
   sample's output scale, must be within twice the distance between litert's XNNPACK and
-  reference kernels.  The largest errors are printed; for the FC-only autoencoder, each
-  engine's distance to a float64 evaluation too.
+  reference kernels.  The largest errors are printed, and each engine's distance to a
+  float64 evaluation of the model (the exact answer all of them approximate).
 
 Usage: .venv/bin/python reference/check_mlperf_tiny.py [QVET] [--samples N] [--only NAME]
 QVET defaults to build/cli/qvet.  Exit 0 when everything agrees, 1 otherwise.
@@ -102,9 +102,50 @@ def _scaled_err(a, b):
     return float((e / sc[:, None]).max())
 
 
-def fc_float64(mb, x):
-    """float64 evaluation of a graph of FULLY_CONNECTED ops only (the autoencoder), or
-    None for any other graph: the exact answer the float32 engines approximate."""
+def _pad_1d(n, k, stride, dil, same):
+    """TFLite's output size and leading padding of one spatial dimension."""
+    eff = (k - 1) * dil + 1
+    if not same:
+        return (n - eff + stride) // stride, 0
+    out = (n + stride - 1) // stride
+    return out, max((out - 1) * stride + eff - n, 0) // 2
+
+
+def _act(h, act):
+    if act == 0:
+        return h
+    if act == 1:
+        return np.maximum(h, 0.0)
+    if act == 3:
+        return np.clip(h, 0.0, 6.0)
+    return None
+
+
+def _window(x, kh, kw, o, pad_value=0.0):
+    """Zero-padded taps of x [N, H, W, C]: a generator of (ky, kx, view [N, OH, OW, C],
+    inside mask [OH, OW]) for options o (strides, dilations, padding) and filter kh x kw."""
+    n, h, w, c = x.shape
+    dh = getattr(o, "dilationHFactor", 1) or 1
+    dw = getattr(o, "dilationWFactor", 1) or 1
+    oh, ph = _pad_1d(h, kh, o.strideH, dh, o.padding == 0)
+    ow, pw = _pad_1d(w, kw, o.strideW, dw, o.padding == 0)
+    big = np.full((n, h + 2 * (kh * dh + o.strideH * oh), w + 2 * (kw * dw + o.strideW * ow), c),
+                  pad_value)
+    big[:, ph:ph + h, pw:pw + w, :] = x
+    ins = np.zeros(big.shape[1:3], bool)
+    ins[ph:ph + h, pw:pw + w] = True
+    for ky in range(kh):
+        for kx in range(kw):
+            ys = slice(ky * dh, ky * dh + o.strideH * (oh - 1) + 1, o.strideH)
+            xs = slice(kx * dw, kx * dw + o.strideW * (ow - 1) + 1, o.strideW)
+            yield ky, kx, big[:, ys, xs, :], ins[ys, xs]
+
+
+def float64_eval(mb, x):
+    """float64 evaluation of the float model (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D,
+    FULLY_CONNECTED, ADD, RESHAPE, SOFTMAX with the options these models use), or None for
+    any other graph: the exact answer the float32 engines approximate (float64 rounding
+    aside, about 1e-16 relative)."""
     mt = C.load_model_t(mb)
     g = mt.subgraphs[0]
 
@@ -114,19 +155,48 @@ def fc_float64(mb, x):
         raw = bytes(bytearray(b.data)) if b.data is not None else mb[b.offset:b.offset + b.size]
         return np.frombuffer(raw, np.float32).reshape(t.shape).astype(np.float64)
 
-    h = x.reshape(len(x), -1).astype(np.float64)
+    v = {g.inputs[0]: x.astype(np.float64).reshape([len(x)] + list(g.tensors[g.inputs[0]].shape[1:]))}
     for op in g.operators:
-        if C.OP_NAMES[C.op_code(mt, op)] != "FULLY_CONNECTED":
+        name = C.OP_NAMES[C.op_code(mt, op)]
+        o = op.builtinOptions
+        a = v[op.inputs[0]]
+        bias = (const(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else 0.0)
+        if name == "FULLY_CONNECTED":
+            w = const(op.inputs[1])
+            h = _act(a.reshape(-1, w.shape[1]) @ w.T + bias, o.fusedActivationFunction)
+        elif name == "CONV_2D":
+            w = const(op.inputs[1])          # [O, KH, KW, I]
+            h = 0.0
+            for ky, kx, tap, _ in _window(a, w.shape[1], w.shape[2], o):
+                h = h + tap @ w[:, ky, kx, :].T
+            h = _act(h + bias, o.fusedActivationFunction)
+        elif name == "DEPTHWISE_CONV_2D":
+            w = const(op.inputs[1])          # [1, KH, KW, C * M]
+            if o.depthMultiplier != 1:
+                return None
+            h = 0.0
+            for ky, kx, tap, _ in _window(a, w.shape[1], w.shape[2], o):
+                h = h + tap * w[0, ky, kx, :]
+            h = _act(h + bias, o.fusedActivationFunction)
+        elif name == "AVERAGE_POOL_2D":
+            s = cnt = 0.0
+            for _, _, tap, ins in _window(a, o.filterHeight, o.filterWidth, o):
+                s = s + tap
+                cnt = cnt + ins
+            h = _act(s / cnt[None, :, :, None], o.fusedActivationFunction)
+        elif name == "ADD":
+            h = _act(a + v[op.inputs[1]], o.fusedActivationFunction)
+        elif name == "RESHAPE":
+            h = a.reshape([len(x)] + list(g.tensors[op.outputs[0]].shape[1:]))
+        elif name == "SOFTMAX":
+            e = np.exp(o.beta * (a - a.max(axis=-1, keepdims=True)))
+            h = e / e.sum(axis=-1, keepdims=True)
+        else:
             return None
-        h = h @ const(op.inputs[1]).T
-        if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            h = h + const(op.inputs[2])
-        act = op.builtinOptions.fusedActivationFunction
-        if act == 1:
-            h = np.maximum(h, 0.0)
-        elif act != 0:
+        if h is None:
             return None
-    return h
+        v[op.outputs[0]] = h.reshape([len(x)] + list(g.tensors[op.outputs[0]].shape[1:]))
+    return v[g.outputs[0]]
 
 
 def check_f32(qvet, name, n, tmp):
@@ -134,8 +204,8 @@ def check_f32(qvet, name, n, tmp):
     kernels; failing that, when qvet's distance to litert, relative to each sample's
     output scale, is within twice the distance between litert's own two kernel sets
     (XNNPACK and the reference kernels): float32 summation-order noise of the same size
-    as between two accepted implementations.  For FC-only graphs every engine is also
-    compared with a float64 evaluation (printed)."""
+    as between two accepted implementations.  Every engine is also compared with a float64
+    evaluation of the model (printed)."""
     path = D.model_path(name, "f32")
     mb = open(path, "rb").read()
     x = D.inputs(name, n, D.SEED_CHECK)
@@ -155,7 +225,7 @@ def check_f32(qvet, name, n, tmp):
     print("%-15s float %s litert on %d samples: max abs %.3g, max elementwise rel %.3g, "
           "max rel to output scale %.3g (litert XNNPACK vs reference kernels %.3g)"
           % (name, verdict, n, float(err.max()), rel, q_x, x_r))
-    exact = fc_float64(mb, x)
+    exact = float64_eval(mb, x)
     if exact is not None:
         e = exact.reshape(xnn.shape)
         print("%-15s float vs float64, rel to output scale: qvet %.3g, litert XNNPACK %.3g, "
