@@ -34,6 +34,12 @@ int cmd_quantize(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
 int cmd_targets(int argc, char **argv);
 
+/*
+ * A tensor or node name fitted into a table column of width bytes (buf has room for width + 1):
+ * the first of the names TFLite joins with ';', and when longer than the column its end behind
+ * "..." (converter names share their beginning, "model/block_3/conv/Relu6"). Returns buf.
+ */
+const char *cli_fit_name(const char *name, char *buf, size_t width);
 /* Prints "qvet: error: PATH:LINE:COL: msg" to stderr and returns 2 or 3 by status. */
 int cli_report(const struct qv_error *err);
 /* Prints "qvet CMD: msg" plus a --help hint to stderr and returns 2. */

@@ -88,7 +88,7 @@ static void print_text(const struct qv_budget *b, const struct qv_graph *g, cons
     for (int32_t i = 0; i < b->n_ops; i++) {
         const struct qv_budget_op *r = &t0->ops[i];
         char name[25];
-        snprintf(name, sizeof(name), "%s", g->nodes[r->node].name);
+        cli_fit_name(g->nodes[r->node].name, name, sizeof(name) - 1);
         printf("%4d  %-18s %-24s %12lld %9zu %9zu %14.0f %14.0f%s\n", r->node,
                qv_op_name(r->op), name, (long long)r->macs, r->arena_live, r->arena_extent,
                r->cycles, r->cycles_ref, r->supported ? "" : "  (no TFLM kernel)");

@@ -110,7 +110,7 @@ static void print_table(const struct qv_graph *g, const struct qv_graph *ga,
            "same", "+-1", ">1", "max|d|", "SQNR dB");
     for (int32_t i = 0; i < n; i++) {
         char name[31];
-        snprintf(name, sizeof(name), "%s", g->tensors[d[i].tensor].name);
+        cli_fit_name(g->tensors[d[i].tensor].name, name, sizeof(name) - 1);
         printf("%4d  %-18s %-30s %10lld %10lld %8lld %8lld %10.4g ", d[i].node,
                qv_op_name(g->nodes[d[i].node].op), name, (long long)d[i].elems,
                (long long)d[i].same, (long long)d[i].off_by_one, (long long)d[i].more,

@@ -180,7 +180,7 @@ static void text_node(const struct qv_graph *g, int32_t ni, int op_width)
             snprintf(shape + strlen(shape), sizeof(shape) - strlen(shape), " +%d",
                      n->n_outputs - 1);
     }
-    snprintf(name, sizeof(name), "%s", n->name);
+    cli_fit_name(n->name, name, sizeof(name) - 1);
     const char *note = n->op == QV_OP_UNSUPPORTED ? "  unsupported"
                        : qv_node_is_hybrid(g, ni) ? "  hybrid" : "";
     printf("%4d  %-*s %-28s %-20s %-8s %12lld %10lld%s\n", ni, op_width,

@@ -58,6 +58,16 @@ int main(int argc, char **argv)
     return CLI_EXIT_INPUT;
 }
 
+const char *cli_fit_name(const char *name, char *buf, size_t width)
+{
+    size_t n = strcspn(name, ";");
+    if (n <= width || width < 4)
+        snprintf(buf, width + 1, "%.*s", (int)n, name);
+    else
+        snprintf(buf, width + 1, "...%.*s", (int)(width - 3), name + n - (width - 3));
+    return buf;
+}
+
 int cli_report(const struct qv_error *err)
 {
     char buf[2048];

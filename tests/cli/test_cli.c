@@ -150,6 +150,16 @@ START_TEST(inspect_text_and_json)
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "nodes")), 2);
     cJSON_Delete(j);
     free(out);
+    /* converter names share a long beginning: the table keeps their distinguishing end */
+    const char *vww = qvt_source("bench/mlperf_tiny/vww_mobilenet_int8.tflite");
+    ck_assert_int_eq(RUN(&out, NULL, "inspect", vww), 0);
+    ck_assert_msg(strstr(out, "activation_10_1/Relu ") && strstr(out, "activation_11_1/Relu "),
+                  "inspect: %s", out);
+    free(out);
+    ck_assert_int_eq(RUN(&out, NULL, "budget", "-t", "stm32f4", vww), 0);
+    ck_assert_msg(strstr(out, "activation_10_1/Relu ") && strstr(out, "activation_11_1/Relu "),
+                  "budget: %s", out);
+    free(out);
     free(model);
     qvt_rmtree(dir);
     free(dir);

@@ -107,7 +107,7 @@ START_TEST(inspect_names_hybrid_models)
     const char *hybrid = fixture("inspect/hybrid.tflite");
     char *out = NULL;
     ck_assert_int_eq(RUN(&out, NULL, "inspect", hybrid), 0);
-    HAS(out, "   0  FULLY_CONNECTED    sequential_1_1/dense_1_1/Mat [1, 32]              float32"
+    HAS(out, "   0  FULLY_CONNECTED    ...tial_1_1/dense_1_1/MatMul [1, 32]              float32"
              "          2048       2048  hybrid\n");
     HAS(out, "\nhybrid       a hybrid model: 1 operator with int8 weights under float activations"
              "\n             (TFLite quantizes their input on the fly; qvet's float engine "
