@@ -350,6 +350,49 @@ START_TEST(readme_first_command)
 }
 END_TEST
 
+/*
+ * A directory without qvet.json is judged by the default gates (issue 11: it used to pass with
+ * none): digits as it ships passes them; with an int8 model quantized on a calibration set of
+ * zeros (its ranges miss every real value: int8 top-1 about 0.1) it fails them, exit 1, the
+ * reports written and saying the gates are qvet's defaults.
+ */
+START_TEST(no_manifest_default_gates_protect)
+{
+    char *dir = copy_dir(qvt_source("datasets/digits"), NULL);
+    char *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", "-q", "--no-own-ptq", dir);
+    ck_assert_msg(rc == 0 && strstr(out, ", default gates)") &&
+                  strstr(out, "gate min_agreement          pass"), "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    float zeros[16 * 64] = { 0 };
+    struct qv_error err = QV_ERROR_INIT;
+    char *zp = qvt_path(dir, "zeros.npy"), *fm = qvt_path(dir, "model.tflite");
+    char *im = qvt_path(dir, "model_int8.tflite");
+    ck_assert_int_eq(qv_npy_save(zp, QV_DTYPE_F32, &(struct qv_shape){ 4, { 16, 8, 8, 1 } },
+                                 zeros, &err), QV_OK);
+    rc = RUN(NULL, &errs, "quantize", fm, zp, "-o", im);
+    ck_assert_msg(rc == 0, "quantize: exit %d: %s", rc, errs);
+    free(errs);
+    rc = RUN(&out, &errs, "run", "-q", "--no-own-ptq", dir);
+    ck_assert_msg(rc == 1 && strstr(out, ": FAIL (classification, 360 samples, default gates)") &&
+                  strstr(out, "gate max_accuracy_drop      FAIL") &&
+                  strstr(out, "gate min_agreement          FAIL"), "exit %d: %.1500s", rc, out);
+    free(out);
+    free(errs);
+    char *md = qvt_path(dir, "qvet-out/summary.md");
+    char *text = qvt_read_file(md, NULL);
+    ck_assert_msg(text && strstr(text, "Gates: **qvet's defaults**"), "%s", md);
+    free(text);
+    free(md);
+    free(zp);
+    free(fm);
+    free(im);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Nothing of the report set is left behind: no out, no temporary beside it. */
 static void assert_nothing_left(const char *parent, const char *what)
 {
@@ -967,6 +1010,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, json_for_several_dirs);
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, readme_first_command);
+    tcase_add_test(tc, no_manifest_default_gates_protect);
     tcase_add_test(tc, shards_merged_equal_one_run);
     suite_add_tcase(s, tc);
     return s;
