@@ -19,11 +19,12 @@
  * y = softmax(W x + b), x [1,4], W [3,4] picking x[0..2], b = {0, 0.5, -0.5}: the prediction is
  * argmax(x[0..2] + b). bias_shift is added to b[1] (a second model that differs in one unit).
  */
-static struct qv_graph *tiny(float bias_shift)
+/* x [1, 4] -> FC -> (with hard_swish: HARD_SWISH ->) SOFTMAX -> probs [1, 3] */
+static struct qv_graph *tiny_hs(float bias_shift, bool hard_swish)
 {
     struct qv_error err = QV_ERROR_INIT;
     struct qv_graph *g = NULL;
-    int32_t x, w, b, h, y;
+    int32_t x, w, b, h, y, hs = -1;
     static const float W[12] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0 };
     float B[3] = { 0.0f, 0.5f + bias_shift, -0.5f };
     CK(qv_graph_create(&g, &err));
@@ -38,10 +39,22 @@ static struct qv_graph *tiny(float bias_shift)
     CK(qv_graph_set_data(g, b, B, sizeof(B), &err));
     CK(qv_graph_add_node(g, QV_OP_FULLY_CONNECTED, "fc", 3, (int32_t[]){ x, w, b }, 1, &h, NULL,
                          NULL, &err));
+    if (hard_swish) {
+        CK(qv_graph_add_tensor(g, "hs", QV_DTYPE_F32, &(struct qv_shape){ 2, { 1, 3 } }, &hs,
+                               &err));
+        CK(qv_graph_add_node(g, QV_OP_HARD_SWISH, "hard_swish", 1, &h, 1, &hs, NULL, NULL,
+                             &err));
+        h = hs;
+    }
     CK(qv_graph_add_node(g, QV_OP_SOFTMAX, "softmax", 1, &h, 1, &y, NULL, NULL, &err));
     CK(qv_graph_set_io(g, 1, &x, 1, &y, &err));
     CK(qv_graph_finalize(g, &err));
     return g;
+}
+
+static struct qv_graph *tiny(float bias_shift)
+{
+    return tiny_hs(bias_shift, false);
 }
 
 static const float X[6][4] = {
@@ -385,6 +398,63 @@ START_TEST(job_on_a_directory)
 }
 END_TEST
 
+/*
+ * Non-finite outputs from finite inputs (issue 11: they used to become class 0 and pass): the
+ * golden set's sample 5 has x0 = 1e38, finite; the float model's HARD_SWISH computes
+ * x * 6 / 6 in TFLite's order, so that logit overflows to Inf and the softmax gives NaN (qvet's
+ * PTQ calibrates on the ordinary samples). The run counts that sample, the default
+ * max_nonfinite_outputs gate fails with the count, and the reports say so.
+ */
+START_TEST(nonfinite_outputs_fail_default_gate)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *dir = qvt_tmpdir();
+    write_data(dir);
+    float big[6][4];
+    memcpy(big, X, sizeof(big));
+    big[5][0] = 1e38f;
+    char *bp = qvt_path(dir, "big.npy");
+    CK(qv_npy_save(bp, QV_DTYPE_F32, &(struct qv_shape){ 2, { 6, 4 } }, big, &err));
+    free(bp);
+    struct qv_graph *g = tiny_hs(0, true);
+    char *model = qvt_path(dir, "model.json");
+    CK(qv_model_json_save(g, model, &err));
+    qv_graph_free(g);
+    char *manifest = qvt_path(dir, "qvet.json");
+    const char *text = "{\"name\": \"overflow\", \"golden\": {\"inputs\": \"big.npy\", "
+                       "\"labels\": \"labels.csv\"}, \"calibration\": {\"data\": \"x.npy\"}}";
+    qvt_write_file(manifest, text, strlen(text));
+    struct qv_job_opts o = QV_JOB_OPTS_INIT;
+    struct qv_job_result r;
+    CK(qv_job_run(dir, &o, &r, &err));
+    ck_assert_msg(r.default_gates && !r.passed, "default %d passed %d, gates %d: %s: %s", r.default_gates, r.passed, r.n_gates, r.n_gates > 0 ? r.gates[r.n_gates - 1].name : "", r.n_gates > 0 ? r.gates[r.n_gates - 1].detail : "");
+    const struct qv_gate_result *nf = NULL;
+    for (int32_t i = 0; i < r.n_gates; i++)
+        if (strcmp(r.gates[i].name, "max_nonfinite_outputs") == 0)
+            nf = &r.gates[i];
+    ck_assert_ptr_nonnull(nf);
+    ck_assert_msg(nf->state == QV_GATE_FAIL && strstr(nf->detail, "float 1,"), "%s",
+                  nf->detail);
+    char *out = qvt_path(dir, "qvet-out");
+    char *metrics = report_file(out, "metrics.csv");
+    has_line(metrics, "\nnonfinite_samples,float,1\n");
+    free(metrics);
+    char *pred = report_file(out, "predictions.csv");
+    ck_assert_msg(!strstr(pred, "-nan"), "%s", pred);
+    has_line(pred, "\n5,1,-1,nan,");   /* no class (docs/run.md), never "-nan" */
+    free(pred);
+    char *junit = report_file(out, "junit.xml");
+    has_line(junit, "name=\"max_nonfinite_outputs\"><failure ");
+    free(junit);
+    qv_job_result_release(&r);
+    free(out);
+    free(manifest);
+    free(model);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *analysis_suite(void)
 {
     Suite *s = suite_create("analysis");
@@ -394,6 +464,7 @@ Suite *analysis_suite(void)
     tcase_add_test(tc, compare_counts);
     tcase_add_test(tc, report_contents);
     tcase_add_test(tc, job_on_a_directory);
+    tcase_add_test(tc, nonfinite_outputs_fail_default_gate);
     suite_add_tcase(s, tc);
     return s;
 }
