@@ -291,31 +291,37 @@ static void expect_file(const char *path, const char *want)
     free(got);
 }
 
+/* text to path through qv_file_write_atomic (way 0) or an output set (way 1) */
+static void write_one_way(const char *path, const char *text, int way)
+{
+    struct qv_error err;
+    if (way == 0) {
+        ck_assert_msg(qv_file_write_atomic(path, text, strlen(text), &err) == QV_OK, "%s",
+                      err.msg);
+        return;
+    }
+    struct qv_outset *os;
+    const char *tmp;
+    ck_assert_int_eq(qv_outset_create(&os, &err), QV_OK);
+    ck_assert_msg(qv_outset_add_file(os, path, &tmp, &err) == QV_OK, "%s", err.msg);
+    qvt_write_file(tmp, text, strlen(text));
+    ck_assert_msg(qv_outset_commit(os, &err) == QV_OK, "%s", err.msg);
+    qv_outset_free(os);
+}
+
 START_TEST(fifos_are_written_into_not_replaced)
 {
     char *dir = qvt_tmpdir();
     char *tmpdir = qvt_path(dir, "tmp");
     char *fifo = qvt_path(dir, "pipe");
     char *got = qvt_path(dir, "got");
-    struct qv_error err;
     ck_assert_int_eq(mkdir(tmpdir, 0755), 0);
     ck_assert_int_eq(setenv("TMPDIR", tmpdir, 1), 0);
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
     for (int way = 0; way < 2; way++) {
         const char *text = way ? "through an output set\n" : "one atomic file\n";
         pid_t pid = fifo_reader(fifo, got);
-        if (way == 0) {
-            ck_assert_msg(qv_file_write_atomic(fifo, text, strlen(text), &err) == QV_OK, "%s",
-                          err.msg);
-        } else {
-            struct qv_outset *os;
-            const char *tmp;
-            ck_assert_int_eq(qv_outset_create(&os, &err), QV_OK);
-            ck_assert_msg(qv_outset_add_file(os, fifo, &tmp, &err) == QV_OK, "%s", err.msg);
-            qvt_write_file(tmp, text, strlen(text));
-            ck_assert_msg(qv_outset_commit(os, &err) == QV_OK, "%s", err.msg);
-            qv_outset_free(os);
-        }
+        write_one_way(fifo, text, way);
         int status;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -339,23 +345,11 @@ START_TEST(symlinks_to_files_stay_links)
     char *dir = qvt_tmpdir();
     char *real = qvt_path(dir, "real.csv");
     char *link = qvt_path(dir, "link.csv");
-    struct qv_error err;
     qvt_write_file(real, "old\n", 4);
     ck_assert_int_eq(symlink("real.csv", link), 0);
     for (int way = 0; way < 2; way++) {
         const char *text = way ? "set\n" : "atomic\n";
-        if (way == 0) {
-            ck_assert_msg(qv_file_write_atomic(link, text, strlen(text), &err) == QV_OK, "%s",
-                          err.msg);
-        } else {
-            struct qv_outset *os;
-            const char *tmp;
-            ck_assert_int_eq(qv_outset_create(&os, &err), QV_OK);
-            ck_assert_msg(qv_outset_add_file(os, link, &tmp, &err) == QV_OK, "%s", err.msg);
-            qvt_write_file(tmp, text, strlen(text));
-            ck_assert_msg(qv_outset_commit(os, &err) == QV_OK, "%s", err.msg);
-            qv_outset_free(os);
-        }
+        write_one_way(link, text, way);
         struct stat sb;
         ck_assert_int_eq(lstat(link, &sb), 0);
         ck_assert_msg(S_ISLNK(sb.st_mode), "the link was replaced by a file");
