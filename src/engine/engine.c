@@ -79,17 +79,10 @@ static void dequantize_const(const struct qv_tensor *t, float *dst)
         for (int32_t r = q->axis + 1; r < t->shape.rank; r++)
             inner *= t->shape.dims[r];
     }
+    const struct qv_dtype_traits *d = &qv_dtypes[t->dtype];   /* a finalized graph's dtype */
     for (int64_t i = 0; i < n; i++) {
         int64_t c = q->count > 1 ? (i / inner) % axis_len : 0;
-        double v;
-        switch (t->dtype) {
-        case QV_DTYPE_I8: v = ((const int8_t *)t->data)[i]; break;
-        case QV_DTYPE_U8: v = ((const uint8_t *)t->data)[i]; break;
-        case QV_DTYPE_I16: v = ((const int16_t *)t->data)[i]; break;
-        case QV_DTYPE_I32: v = ((const int32_t *)t->data)[i]; break;
-        default: v = ((const float *)t->data)[i]; break;
-        }
-        dst[i] = (float)((double)q->scale[c] * (v - (double)q->zero_point[c]));
+        dst[i] = (float)((double)q->scale[c] * (d->load(t->data, i) - (double)q->zero_point[c]));
     }
 }
 

@@ -17,6 +17,7 @@ float *qv_const_to_float(const struct qv_tensor *t)
     }
     /* as the float engine dequantizes constants: (float)(scale * (q - zero_point)) in double */
     const struct qv_quant *q = &t->quant;
+    const struct qv_dtype_traits *d = &qv_dtypes[t->dtype];   /* a finalized graph's dtype */
     int64_t inner = 1, axis_len = 1;
     if (q->count > 1) {
         axis_len = t->shape.dims[q->axis];
@@ -27,14 +28,7 @@ float *qv_const_to_float(const struct qv_tensor *t)
         int64_t c = q->count > 1 ? (i / inner) % axis_len : 0;
         double s = q->count ? (double)q->scale[c] : 1.0;
         double z = q->count ? (double)q->zero_point[c] : 0.0;
-        double v;
-        switch (t->dtype) {
-        case QV_DTYPE_I8: v = ((const int8_t *)t->data)[i]; break;
-        case QV_DTYPE_U8: v = ((const uint8_t *)t->data)[i]; break;
-        case QV_DTYPE_I16: v = ((const int16_t *)t->data)[i]; break;
-        default: v = ((const int32_t *)t->data)[i]; break;
-        }
-        dst[i] = (float)(s * (v - z));
+        dst[i] = (float)(s * (d->load(t->data, i) - z));
     }
     return dst;
 }

@@ -26,16 +26,16 @@ enum qv_status qv_quantize_f32_prepare(struct qv_kernel_ctx *c, struct qv_error 
     enum qv_status st = qv_f32_unary_prepare(c, err);
     if (st != QV_OK)
         return st;
-    int32_t qmin, qmax;
-    switch (t->dtype) {
-    case QV_DTYPE_I8: qmin = INT8_MIN; qmax = INT8_MAX; break;
-    case QV_DTYPE_U8: qmin = 0; qmax = UINT8_MAX; break;
-    case QV_DTYPE_I16: qmin = INT16_MIN; qmax = INT16_MAX; break;
-    default:
+    /* The codes QUANTIZE writes (TFLite's float kernel: int8, uint8, int16); their range from
+     * the dtype traits. */
+    static const bool code_dtype[QV_DTYPE_COUNT] = {
+        [QV_DTYPE_I8] = true, [QV_DTYPE_U8] = true, [QV_DTYPE_I16] = true
+    };
+    if ((unsigned)t->dtype >= QV_DTYPE_COUNT || !code_dtype[t->dtype])
         return qv_fail_node(err, QV_E_INPUT, c->node_index,
                             "QUANTIZE '%s': output '%s' is %s, expected int8, uint8 or int16",
                             n->name, t->name, qv_dtype_name(t->dtype));
-    }
+    const int32_t qmin = (int32_t)qv_dtypes[t->dtype].min, qmax = (int32_t)qv_dtypes[t->dtype].max;
     if (t->quant.count != 1)
         return qv_fail_node(err, QV_E_INPUT, c->node_index,
                             "QUANTIZE '%s': output '%s' needs per-tensor quantization, has %d "

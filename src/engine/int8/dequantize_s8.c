@@ -33,20 +33,11 @@ enum qv_status qv_dequantize_s8_prepare(struct qv_kernel_ctx *c, struct qv_error
 void qv_dequantize_s8(const struct qv_dequantize_s8_params *p, int64_t n, const void *x,
                       float *out)
 {
-    switch (p->in_dtype) {
-    case QV_DTYPE_I8:
-        for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const int8_t *)x)[i] - p->zero_point));
-        break;
-    case QV_DTYPE_U8:
-        for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const uint8_t *)x)[i] - p->zero_point));
-        break;
-    default:
-        for (int64_t i = 0; i < n; i++)
-            out[i] = (float)(p->scale * (((const int16_t *)x)[i] - p->zero_point));
-        break;
-    }
+    /* The traits' load is exact for these codes: the same double as (q - zero_point). */
+    const struct qv_dtype_traits *d = &qv_dtypes[p->in_dtype];
+    const double z = p->zero_point;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = (float)(p->scale * (d->load(x, i) - z));
 }
 
 void qv_dequantize_s8_eval(const struct qv_kernel_ctx *c)
