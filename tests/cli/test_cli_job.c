@@ -393,6 +393,65 @@ START_TEST(no_manifest_default_gates_protect)
 }
 END_TEST
 
+/*
+ * --min-layer-sqnr-db on digits (propagated SQNR per layer: input 56.4 dB ... FULLY_CONNECTED
+ * 36.6, SOFTMAX 32.9; local SQNR of the FULLY_CONNECTED 39.1 dB, every earlier layer's above
+ * 40): at 30 dB it passes; at 40 dB it fails naming the lowest layer and the layer where the
+ * error is born (the FULLY_CONNECTED, not the layers downstream that inherit it), and
+ * layers.csv marks that layer as the culprit.
+ */
+START_TEST(layer_gate_names_culprit)
+{
+    char *tmp = qvt_tmpdir();
+    char *out = qvt_path(tmp, "out");
+    const char *digits = qvt_source("datasets/digits");
+    char *o = NULL, *errs = NULL;
+    int rc = RUN(&o, &errs, "run", "-q", "--no-own-ptq", "--min-layer-sqnr-db", "30", "-o", out,
+                 digits);
+    ck_assert_msg(rc == 0 && strstr(o, "gate min_layer_sqnr_db      pass    lowest layer SQNR "
+                                       "32.95 dB at 'Identity' (SOFTMAX)"), "exit %d: %.2000s",
+                  rc, o);
+    free(o);
+    free(errs);
+    rc = RUN(&o, &errs, "run", "-q", "--no-own-ptq", "--min-layer-sqnr-db", "40", "-o", out,
+             digits);
+    ck_assert_msg(rc == 1 && strstr(o, "gate min_layer_sqnr_db      FAIL    lowest layer SQNR "
+                                       "32.95 dB at 'Identity' (SOFTMAX) (minimum 40.00 dB); "
+                                       "the error is born at 'functional_1/dense_1/MatMul;"
+                                       "functional_1/dense_1/BiasAdd' (FULLY_CONNECTED), local "
+                                       "SQNR 39.13 dB"), "exit %d: %.2000s", rc, o);
+    free(o);
+    free(errs);
+    char *lp = qvt_path(out, "layers.csv");
+    char *csv = qvt_read_file(lp, NULL);
+    int culprits = 0;
+    for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n")) {
+        /* the culprit column is the 21st */
+        const char *f = line;
+        for (int k = 0; k < 20 && f; k++) {
+            f = strchr(f, ',');
+            f = f ? f + 1 : NULL;
+        }
+        if (f && strncmp(f, "1,", 2) == 0) {
+            culprits++;
+            ck_assert_msg(strstr(line, ",FULLY_CONNECTED,functional_1/dense_1/"), "%s", line);
+        }
+    }
+    ck_assert_int_eq(culprits, 1);
+    free(csv);
+    free(lp);
+    char *jp = qvt_path(out, "junit.xml");
+    char *xml = qvt_read_file(jp, NULL);
+    ck_assert_msg(strstr(xml, "name=\"min_layer_sqnr_db\"><failure message=\"lowest layer "),
+                  "%s", xml);
+    free(xml);
+    free(jp);
+    free(out);
+    qvt_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* Nothing of the report set is left behind: no out, no temporary beside it. */
 static void assert_nothing_left(const char *parent, const char *what)
 {
@@ -1011,6 +1070,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, shipped_dirs_default_and_impossible_gates);
     tcase_add_test(tc, readme_first_command);
     tcase_add_test(tc, no_manifest_default_gates_protect);
+    tcase_add_test(tc, layer_gate_names_culprit);
     tcase_add_test(tc, shards_merged_equal_one_run);
     suite_add_tcase(s, tc);
     return s;
