@@ -79,6 +79,21 @@ static void reference(int64_t m, int64_t n, int64_t taps, int64_t cin, const flo
         }
 }
 
+/* The wide order (gemm_f32.h), element by element: sums in double. */
+static void reference_wide(int64_t m, int64_t n, int64_t taps, int64_t cin,
+                           const float *const *a, const float *b, const float *bias, float lo,
+                           float hi, float *c)
+{
+    const int64_t k = taps * cin;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (int64_t kk = 0; kk < k; kk++)
+                acc = acc + (double)a[i][kk] * (double)b[j * k + kk];
+            c[i * n + j] = qv_f32_clamp((float)(acc + (double)bias[j]), lo, hi);
+        }
+}
+
 /*
  * One random case: m x n over taps x cin. Dense (taps 1, qv_sgemm_run) or indirect: each row's
  * taps are at random offsets into a pool (several rows may share one).
@@ -129,7 +144,10 @@ static void check_variant(const struct qv_sgemm_kernel *kv, int it)
                                          QV_ACT_RELU_N1_TO_1 };
     struct qv_sgemm_epilogue ep = { .bias = bias };
     qv_f32_act_range(acts[it % 4], &ep.lo, &ep.hi);
-    reference(m, n, taps, cin, (const float *const *)rows, b, bias, ep.lo, ep.hi, want);
+    if (kv->wide)
+        reference_wide(m, n, taps, cin, (const float *const *)rows, b, bias, ep.lo, ep.hi, want);
+    else
+        reference(m, n, taps, cin, (const float *const *)rows, b, bias, ep.lo, ep.hi, want);
     qv_sgemm_pack(kv, b, n, k, k, packed);
     if (dense)
         qv_sgemm_run(kv, m, n, k, pool, pool_len, packed, &ep, got, ldc);
@@ -174,6 +192,21 @@ START_TEST(sgemm_variants_exact)
 END_TEST
 
 /* The selected variant is one of those this CPU runs, whatever the width. */
+/* The wide order's variants, on the same random cases. */
+START_TEST(sgemm_wide_variants_exact)
+{
+    int count;
+    const struct qv_sgemm_kernel *const *kv = qv_sgemm_kernels_wide(&count);
+    ck_assert_int_ge(count, 1);
+    ck_assert_str_eq(kv[0]->name, "c-wide");
+    for (int v = 0; v < count; v++) {
+        ck_assert(kv[v]->wide);
+        rng = 0x5851F42D4C957F2Dull ^ ((uint64_t)(_i + 1) * 0xBF58476D1CE4E5B9ull);
+        check_variant(kv[v], _i);
+    }
+}
+END_TEST
+
 START_TEST(sgemm_select_runs_here)
 {
     int count;
@@ -429,6 +462,7 @@ static Suite *float_fastpath_suite(void)
     TCase *tc = tcase_create("sgemm");
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, sgemm_variants_exact, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, sgemm_wide_variants_exact, 0, QVT_CASES(300));
     tcase_add_test(tc, sgemm_select_runs_here);
     suite_add_tcase(s, tc);
     tc = tcase_create("dwconv");

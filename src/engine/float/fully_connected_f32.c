@@ -6,8 +6,8 @@
  * the output shape (shape inference).
  *
  * Fast path (constant weights and bias): the weights are packed once at prepare for the float
- * GEMM (gemm_f32.h), whose per-element order does not depend on the number of rows, so a
- * sample's outputs are the same in any batch. Plain path: TFLite's loop (total += in * w in
+ * GEMM's wide order (gemm_f32.h: each sum in double, rounded once to float), whose per-element
+ * order does not depend on the number of rows, so a sample's outputs are the same in any batch. Plain path: TFLite's loop (total += in * w in
  * order, + bias, clamp).
  */
 #include <string.h>
@@ -56,7 +56,9 @@ enum qv_status qv_fully_connected_f32_prepare(struct qv_kernel_ctx *c, struct qv
     const bool constant = w->t->data != NULL && (!b || b->t->data != NULL);
     if (c->plain_loops || !constant)
         return QV_OK;
-    const struct qv_sgemm_kernel *kv = qv_sgemm_select(units);
+    /* The wide order (sums in double, gemm_f32.h): FULLY_CONNECTED's long sums (K = 640 in
+     * the MLPerf Tiny autoencoder) within float32 rounding of the exact result. */
+    const struct qv_sgemm_kernel *kv = qv_sgemm_select_wide(units);
     const size_t off_bias = qv_f32_align64(sizeof(struct fc_params));
     const size_t off_pack = off_bias + qv_f32_align64((size_t)units * sizeof(float));
     struct fc_params *p =

@@ -48,7 +48,55 @@ static void tile_c(const struct qv_sgemm_tile *t)
     }
 }
 
-static const struct qv_sgemm_kernel kernel_c = { "c", C_MR, C_NR, 256, tile_c };
+static const struct qv_sgemm_kernel kernel_c = { "c", C_MR, C_NR, 256, tile_c, false };
+
+/* The wide order of gemm_f32.h, row by row (one chunk: no accumulate; ep set). */
+static void tile_c_wide(const struct qv_sgemm_tile *t)
+{
+    const struct qv_sgemm_epilogue *ep = t->ep;
+    for (int64_t r = 0; r < t->mr; r++) {
+        double acc[C_NR] = { 0 };
+        const float *b = t->b;
+        for (int64_t tap = 0; tap < t->taps; tap++) {
+            const float *x = t->a + t->idx[r * t->idx_ld + tap];
+            for (int64_t k = 0; k < t->cin; k++, b += C_NR)
+                for (int64_t j = 0; j < C_NR; j++)
+                    acc[j] = acc[j] + (double)x[k] * (double)b[j];
+        }
+        float *cr = t->c + r * t->ldc;
+        for (int64_t j = 0; j < t->nc; j++)
+            cr[j] = qv_f32_clamp((float)(acc[j] + (double)ep->bias[t->j0 + j]), ep->lo, ep->hi);
+    }
+}
+
+static const struct qv_sgemm_kernel kernel_c_wide = { "c-wide", C_MR, C_NR, 0, tile_c_wide,
+                                                      true };
+
+const struct qv_sgemm_kernel *const *qv_sgemm_kernels_wide(int *ret_count)
+{
+    static const struct qv_sgemm_kernel *const c_only[] = { &kernel_c_wide };
+#ifdef QV_F32_X86
+    static const struct qv_sgemm_kernel *const with_avx2[] = { &kernel_c_wide,
+                                                               &qv_sgemm_kernel_avx2_wide };
+    static const struct qv_sgemm_kernel *const with_avx512[] = {
+        &kernel_c_wide, &qv_sgemm_kernel_avx2_wide, &qv_sgemm_kernel_avx512_wide
+    };
+    if (qv_f32_have_avx2_fma()) {
+        *ret_count = qv_f32_have_avx512() ? 3 : 2;
+        return qv_f32_have_avx512() ? with_avx512 : with_avx2;
+    }
+#endif
+    *ret_count = 1;
+    return c_only;
+}
+
+const struct qv_sgemm_kernel *qv_sgemm_select_wide(int64_t n)
+{
+    (void)n;
+    int count;
+    const struct qv_sgemm_kernel *const *k = qv_sgemm_kernels_wide(&count);
+    return k[count - 1];
+}
 
 const struct qv_sgemm_kernel *const *qv_sgemm_kernels(int *ret_count)
 {
@@ -127,8 +175,10 @@ void qv_sgemm_run_indirect(const struct qv_sgemm_kernel *kv, int64_t m, int64_t 
 {
     const int64_t k = taps * cin;
     /* A chunk: kc channels of one tap, or as many whole taps as fit in kc (at least one). */
-    const bool split_taps = cin > kv->kc;
-    const int64_t chunk_taps = split_taps || cin == 0 ? 1 : (kv->kc / cin > 0 ? kv->kc / cin : 1);
+    const bool split_taps = !kv->wide && cin > kv->kc;
+    const int64_t chunk_taps = kv->wide ? taps
+                               : split_taps || cin == 0 ? 1
+                                                        : (kv->kc / cin > 0 ? kv->kc / cin : 1);
     struct qv_sgemm_tile t = { .idx_ld = taps, .ldc = ldc };
     for (int64_t i0 = 0; i0 < m; i0 += MB) {
         const int64_t mb = m - i0 < MB ? m - i0 : MB;

@@ -67,11 +67,25 @@ struct qv_sgemm_tile {
 typedef void (*qv_sgemm_tile_fn)(const struct qv_sgemm_tile *t);
 
 struct qv_sgemm_kernel {
-    const char *name;      /* "c", "avx2", "avx512x16", "avx512x32" */
+    const char *name;      /* "c", "avx2", "avx512x16", "avx512x32"; "c-wide", ... */
     int32_t mr, nr;        /* tile rows, panel width */
     int32_t kc;            /* k per chunk, a multiple of QV_SGEMM_BLOCK (kc x nr stays in L1) */
     qv_sgemm_tile_fn tile;
+    bool wide;             /* the wide order below: k is never split, ep never NULL */
 };
+
+/*
+ * The wide order (FULLY_CONNECTED): each element summed in double, which float32 products
+ * enter exactly (24-bit x 24-bit significands fit in 53 bits), so only the additions round:
+ *     acc = +0 (double); for k = 0 .. K-1 in (tap, channel) order: acc = acc + (double)A[i][k] *
+ *     (double)B[j][k];   C[i][j] = clamp((float)(acc + (double)bias[j]), lo, hi)
+ * A fused multiply-add in double gives the same bits (the product is exact). About 2^-53 K
+ * relative to the sum of |terms| before the one rounding to float: a float32 result within one
+ * rounding of the exact one unless the sum cancels to far below its terms. Half the vector
+ * width of the float order; the variants give identical bits.
+ */
+const struct qv_sgemm_kernel *const *qv_sgemm_kernels_wide(int *ret_count);
+const struct qv_sgemm_kernel *qv_sgemm_select_wide(int64_t n);
 
 /*
  * The variants this CPU runs (always at least the portable one, first); *ret_count set.

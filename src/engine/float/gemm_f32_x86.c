@@ -87,7 +87,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256i mask8(i
 #undef MASK_FOR
 #undef KTARGET
 
-const struct qv_sgemm_kernel qv_sgemm_kernel_avx2 = { "avx2", 3, 16, 256, tile_avx2 };
+const struct qv_sgemm_kernel qv_sgemm_kernel_avx2 = { "avx2", 3, 16, 256, tile_avx2, false };
 
 /* ---- AVX-512 F: 8 rows x 16 columns, 7 rows x 32 columns --------------------------------- */
 
@@ -130,8 +130,130 @@ __attribute__((target("avx512f"), always_inline)) static inline __mmask16 mask16
 #include "engine/float/gemm_f32_tile.h"
 
 const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x16 = { "avx512x16", 8, 16, 256,
-                                                           tile_avx512x16 };
+                                                           tile_avx512x16, false };
 const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x32 = { "avx512x32", 7, 32, 192,
-                                                           tile_avx512x32 };
+                                                           tile_avx512x32, false };
+
+/* ---- The wide order (gemm_f32.h): sums in double ----------------------------------------- */
+
+/* Row r's values of this tap (rows >= mr use row 0's offset: never read). */
+#define W_P(r) const float *p_##r = t->a + ix[(r < mr ? r : 0) * t->idx_ld];
+
+/* AVX2 + FMA: 4 rows x 8 columns, two ymm of 4 doubles per row. */
+#define W2_ROWS(X) X(0) X(1) X(2) X(3)
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+wide_avx2_mr(const int mr, const struct qv_sgemm_tile *t)
+{
+#define W2_DECL(r) __m256d d0_##r = _mm256_setzero_pd(), d1_##r = _mm256_setzero_pd();
+    W2_ROWS(W2_DECL)
+    const float *b = t->b;
+    for (int64_t tap = 0; tap < t->taps; tap++) {
+        const int64_t *ix = t->idx + tap;
+        W2_ROWS(W_P)
+        for (int64_t k = 0; k < t->cin; k++, b += 8) {
+            const __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(b));
+            const __m256d w1 = _mm256_cvtps_pd(_mm_loadu_ps(b + 4));
+#define W2_FMA(r)                                                                                \
+    if (r < mr) {                                                                                \
+        const __m256d x = _mm256_set1_pd((double)p_##r[k]);                                      \
+        d0_##r = _mm256_fmadd_pd(x, w0, d0_##r);                                                 \
+        d1_##r = _mm256_fmadd_pd(x, w1, d1_##r);                                                 \
+    }
+            W2_ROWS(W2_FMA)
+        }
+    }
+    const __m256i m = mask8(t->nc);
+    const __m256 bias = _mm256_maskload_ps(t->ep->bias + t->j0, m);
+    const __m256d b0 = _mm256_cvtps_pd(_mm256_castps256_ps128(bias));
+    const __m256d b1 = _mm256_cvtps_pd(_mm256_extractf128_ps(bias, 1));
+    const __m256 lo = _mm256_set1_ps(t->ep->lo), hi = _mm256_set1_ps(t->ep->hi);
+#define W2_STORE(r)                                                                              \
+    if (r < mr) {                                                                                \
+        const __m256 v = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_add_pd(d1_##r, b1)),             \
+                                         _mm256_cvtpd_ps(_mm256_add_pd(d0_##r, b0)));            \
+        _mm256_maskstore_ps(t->c + r * t->ldc, m, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));     \
+    }
+    W2_ROWS(W2_STORE)
+#undef W2_DECL
+#undef W2_FMA
+#undef W2_STORE
+}
+
+__attribute__((target("avx2,fma"))) static void tile_avx2_wide(const struct qv_sgemm_tile *t)
+{
+    switch (t->mr) {
+    case 4: wide_avx2_mr(4, t); break;
+    case 3: wide_avx2_mr(3, t); break;
+    case 2: wide_avx2_mr(2, t); break;
+    default: wide_avx2_mr(1, t); break;
+    }
+}
+
+const struct qv_sgemm_kernel qv_sgemm_kernel_avx2_wide = { "avx2-wide", 4, 8, 0, tile_avx2_wide,
+                                                           true };
+
+/* AVX-512 F: 8 rows x 16 columns, two zmm of 8 doubles per row. */
+#define W5_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
+wide_avx512_mr(const int mr, const struct qv_sgemm_tile *t)
+{
+#define W5_DECL(r) __m512d d0_##r = _mm512_setzero_pd(), d1_##r = _mm512_setzero_pd();
+    W5_ROWS(W5_DECL)
+    const float *b = t->b;
+    for (int64_t tap = 0; tap < t->taps; tap++) {
+        const int64_t *ix = t->idx + tap;
+        W5_ROWS(W_P)
+        for (int64_t k = 0; k < t->cin; k++, b += 16) {
+            const __m512d w0 = _mm512_cvtps_pd(_mm256_loadu_ps(b));
+            const __m512d w1 = _mm512_cvtps_pd(_mm256_loadu_ps(b + 8));
+#define W5_FMA(r)                                                                                \
+    if (r < mr) {                                                                                \
+        const __m512d x = _mm512_set1_pd((double)p_##r[k]);                                     \
+        d0_##r = _mm512_fmadd_pd(x, w0, d0_##r);                                                 \
+        d1_##r = _mm512_fmadd_pd(x, w1, d1_##r);                                                 \
+    }
+            W5_ROWS(W5_FMA)
+        }
+    }
+    const __mmask16 m = mask16(t->nc);
+    const __m512 bias = _mm512_maskz_loadu_ps(m, t->ep->bias + t->j0);
+    const __m512d b0 = _mm512_cvtps_pd(_mm512_castps512_ps256(bias));
+    const __m512d b1 =
+        _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(bias), 1)));
+    const __m512 lo = _mm512_set1_ps(t->ep->lo), hi = _mm512_set1_ps(t->ep->hi);
+#define W5_STORE(r)                                                                              \
+    if (r < mr) {                                                                                \
+        const __m256 v0 = _mm512_cvtpd_ps(_mm512_add_pd(d0_##r, b0));                            \
+        const __m256 v1 = _mm512_cvtpd_ps(_mm512_add_pd(d1_##r, b1));                            \
+        const __m512 v = _mm512_castpd_ps(_mm512_insertf64x4(                                    \
+            _mm512_castps_pd(_mm512_castps256_ps512(v0)), _mm256_castps_pd(v1), 1));             \
+        _mm512_mask_storeu_ps(t->c + r * t->ldc, m, _mm512_min_ps(hi, _mm512_max_ps(lo, v)));   \
+    }
+    W5_ROWS(W5_STORE)
+#undef W5_DECL
+#undef W5_FMA
+#undef W5_STORE
+}
+
+__attribute__((target("avx512f,avx2,fma"))) static void
+tile_avx512_wide(const struct qv_sgemm_tile *t)
+{
+    switch (t->mr) {
+    case 8: wide_avx512_mr(8, t); break;
+    case 7: wide_avx512_mr(7, t); break;
+    case 6: wide_avx512_mr(6, t); break;
+    case 5: wide_avx512_mr(5, t); break;
+    case 4: wide_avx512_mr(4, t); break;
+    case 3: wide_avx512_mr(3, t); break;
+    case 2: wide_avx512_mr(2, t); break;
+    default: wide_avx512_mr(1, t); break;
+    }
+}
+
+const struct qv_sgemm_kernel qv_sgemm_kernel_avx512_wide = { "avx512-wide", 8, 16, 0,
+                                                             tile_avx512_wide, true };
+#undef W_P
 
 #endif

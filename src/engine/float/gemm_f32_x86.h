@@ -23,6 +23,9 @@ bool qv_f32_have_avx512(void);
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx2;
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x16;
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x32;
+/* The wide order: 4 x 8 (AVX2 + FMA), 8 x 16 (AVX-512 F). */
+extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx2_wide;
+extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512_wide;
 
 /* DEPTHWISE_CONV_2D with depth multiplier 1 on 8 / 16 channels per vector (kernels_f32.h). */
 void qv_dwconv_f32_avx2(const struct qv_depthwise_conv_2d_f32_params *p,
