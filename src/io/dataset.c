@@ -543,6 +543,9 @@ static enum qv_status labels_mismatch(struct qv_dataset *ds, bool more, int32_t 
         return qv_fail_at(err, QV_E_INPUT, ds->labels_path, -1, "labels file '%s' has more "
                           "labels than dataset '%s' has samples (%lld)", ds->labels_path,
                           ds->path, (long long)ds->n_read);
+    if (ds->n_read == 0)
+        return qv_fail_at(err, QV_E_INPUT, ds->labels_path, -1, "labels file '%s' holds no "
+                          "labels, dataset '%s' has samples", ds->labels_path, ds->path);
     if (ds->lkind == SRC_CSV)
         return qv_fail_line(err, QV_E_INPUT, ds->labels_path, ds->last_label_line, 0,
                             "labels file '%s' has %lld labels (the last on this line), dataset "

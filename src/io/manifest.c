@@ -91,7 +91,10 @@ static void join(char *dst, const char *dir, const char *rel)
         snprintf(dst, QV_PATH_MAX, "%s/%s", dir, rel);
 }
 
-/* The keys a JSON object may have; anything else is an error naming the key and its path. */
+/*
+ * The keys a JSON object may have; anything else is an error naming the key and its path, and
+ * so is a key given twice (cJSON would keep the first silently: {"name": "a", "name": "b"}).
+ */
 static enum qv_status check_keys(const cJSON *obj, const char *where, const char *const *keys,
                                  const char *path, struct qv_error *err)
 {
@@ -102,6 +105,10 @@ static enum qv_status check_keys(const cJSON *obj, const char *where, const char
         if (!ok)
             return qv_fail_at(err, QV_E_INPUT, path, -1, "%s%s%s: unknown key", where,
                               where[0] ? "." : "", it->string);
+        for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
+            if (strcmp(prev->string, it->string) == 0)
+                return qv_fail_at(err, QV_E_INPUT, path, -1, "%s%s%s: key given twice", where,
+                                  where[0] ? "." : "", it->string);
     }
     return QV_OK;
 }
@@ -138,9 +145,13 @@ static enum qv_status get_number(const cJSON *obj, const char *key, const char *
 static enum qv_status need_file(const char *file, const char *key, const char *path,
                                 struct qv_error *err)
 {
-    if (file[0] && !file_exists(file))
-        return qv_fail_at(err, QV_E_IO, path, -1, "%s: '%s' does not exist", key, file);
-    return QV_OK;
+    struct stat st;
+    if (!file[0] || file_exists(file))
+        return QV_OK;
+    if (stat(file, &st) == 0)
+        return qv_fail_at(err, QV_E_INPUT, path, -1, "%s: '%s' is %s, not a file", key, file,
+                          S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+    return qv_fail_at(err, QV_E_IO, path, -1, "%s: '%s' does not exist", key, file);
 }
 
 /* Whether two paths name one file (links and spellings aside). */
@@ -303,6 +314,10 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
             if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= 32)
                 return qv_fail_at(err, QV_E_INPUT, p, -1, "targets[%d]: expected a target name",
                                   m->n_targets);
+            for (int32_t k = 0; k < m->n_targets; k++)
+                if (strcmp(m->targets[k], it->valuestring) == 0)   /* two fits:<name> gates */
+                    return qv_fail_at(err, QV_E_INPUT, p, -1, "targets[%d]: '%s' given twice",
+                                      m->n_targets, it->valuestring);
             snprintf(m->targets[m->n_targets++], 32, "%s", it->valuestring);
         }
     }
@@ -321,6 +336,9 @@ static enum qv_status parse(struct qv_manifest *m, const cJSON *root, struct qv_
                                   "max_accuracy_drop, min_agreement, min_output_sqnr_db, "
                                   "min_layer_sqnr_db, max_nonfinite_outputs, max_arena, "
                                   "max_flash, sram_headroom, max_regression)", it->string);
+            if (g->has[id])
+                return qv_fail_at(err, QV_E_INPUT, p, -1, "gates.%s: key given twice",
+                                  it->string);
             const struct qv_gate_def *d = &qv_gate_defs[id];
             if ((st = get_number(gates, d->key, "gates", &g->has[id], &g->value[id], d->lo,
                                  d->hi, p, err)) != QV_OK)

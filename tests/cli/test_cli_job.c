@@ -496,10 +496,21 @@ START_TEST(hostile_manifests_and_dirs)
         { "{\"model\": \"model_int8.tflite\", \"int8_model\": \"model.tflite\"}",
           "model_int8.tflite' is a quantized model (tensor 0 'input_0' is int8)" },
         { "{\"int8_model\": \"float_copy.tflite\"}", "qvet.json: int8_model: '" },
+        /* a key given twice (cJSON keeps the first silently) */
+        { "{\"name\": \"a\", \"name\": \"b\"}", "qvet.json: name: key given twice" },
+        { "{\"gates\": {\"min_agreement\": 0.5, \"min_agreement\": 0.99}}",
+          "qvet.json: gates.min_agreement: key given twice" },
+        { "{\"targets\": [\"stm32f4\", \"stm32f4\"]}", "qvet.json: targets[1]: 'stm32f4' "
+          "given twice" },
+        { "{\"golden\": {\"inputs\": \"golden\"}}", "qvet.json: golden.inputs: '" },
+        { "{\"golden\": {\"inputs\": \"golden/inputs.npy\", \"labels\": "
+          "\"no_labels.csv\"}}", "no_labels.csv: labels file '" },
     };
     static const char *const case_msg2[] = {
         [12] = "is the file of \"model\"",
         [14] = "float_copy.tflite' holds no quantized tensor: it is a float model",
+        [18] = "golden' is a directory, not a file",
+        [19] = "holds no labels, dataset '",
     };
     char *tmp = qvt_tmpdir();
     char *out = qvt_path(tmp, "out");
@@ -514,6 +525,9 @@ START_TEST(hostile_manifests_and_dirs)
                                      &err), QV_OK);
         char *bl = qvt_path(dir, "bad_labels.csv");
         qvt_write_file(bl, "label\n0\n12\n", 11);
+        char *nl = qvt_path(dir, "no_labels.csv");
+        qvt_write_file(nl, "label\n", 6);
+        free(nl);
         char *fm = qvt_path(dir, "model.tflite"), *fc = qvt_path(dir, "float_copy.tflite");
         size_t fn;
         char *fbytes = qvt_read_file(fm, &fn);
