@@ -100,10 +100,11 @@ struct qv_manifest {
 };
 
 /*
- * Reads DIR/qvet.json (every key optional, unknown keys and keys given twice are errors naming the key) and fills
- * defaults: model.tflite or model.json, model_int8.tflite when present, golden/inputs.npy (or
- * golden/inputs.npz) with golden/labels.csv, or golden/golden.csv. golden.inputs may be one path,
- * an array of paths (one per model input, in input order) or an object {input name: path}.
+ * Reads DIR/qvet.json (every key optional; unknown keys and keys given twice are errors naming
+ * the key) and fills defaults: model.tflite or model.json, model_int8.tflite when present,
+ * golden/inputs.npy (or golden/inputs.npz) with golden/labels.csv, or golden/golden.csv.
+ * golden.inputs may be one path, an array of paths (one per model input, in input order) or an
+ * object {input name: path}.
  * Referenced files must exist. Errors name qvet.json and the key.
  */
 enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifest,

@@ -13,8 +13,9 @@
  * "reshape" takes the values in C order.
  *
  * Values. Integer data whose dtype is the dtype of a quantized input it feeds (in any model of
- * the run, or in the spec's codes model) are that input's codes: they go into that input as they are and are dequantized with
- * its scale and zero point for every other model. Anything else holds real values: preprocessed
+ * the run, or in the spec's codes model) are that input's codes: they go into that input as they
+ * are (a copy of the bytes read) and are dequantized with its scale and zero point for every
+ * other model (converted in the worker thread). Anything else holds real values: preprocessed
  * (x * scale + offset) when asked, then quantized by the engine for a quantized input.
  *
  * Warnings. Real values that a quantized integer input cannot hold (counted while feeding:

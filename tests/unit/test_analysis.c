@@ -427,7 +427,7 @@ START_TEST(nonfinite_outputs_fail_default_gate)
     struct qv_job_opts o = QV_JOB_OPTS_INIT;
     struct qv_job_result r;
     CK(qv_job_run(dir, &o, &r, &err));
-    ck_assert_msg(r.default_gates && !r.passed, "default %d passed %d, gates %d: %s: %s", r.default_gates, r.passed, r.n_gates, r.n_gates > 0 ? r.gates[r.n_gates - 1].name : "", r.n_gates > 0 ? r.gates[r.n_gates - 1].detail : "");
+    ck_assert(r.default_gates && !r.passed);
     const struct qv_gate_result *nf = NULL;
     for (int32_t i = 0; i < r.n_gates; i++)
         if (strcmp(r.gates[i].name, "max_nonfinite_outputs") == 0)
