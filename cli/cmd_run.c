@@ -210,6 +210,18 @@ static void add_json(cJSON *runs, const struct qv_job_result *r)
         cJSON_AddItemToArray(runs, j);
 }
 
+/* Adds a directory that could not be evaluated to the document's "errors". */
+static void add_error(cJSON *errors, const char *dir, int exit_code, const struct qv_error *err)
+{
+    char msg[2048];
+    qv_error_format(err, msg, sizeof(msg));
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "dir", dir);
+    cJSON_AddNumberToObject(e, "exit_code", exit_code);
+    cJSON_AddStringToObject(e, "message", msg);
+    cJSON_AddItemToArray(errors, e);
+}
+
 static int finish_json(cJSON *doc, bool passed)
 {
     cJSON_AddBoolToObject(doc, "passed", passed);
@@ -352,6 +364,9 @@ int cmd_run(int argc, char **argv)
     ro.run.n_shards = n_shards;
     cJSON *doc = json ? cJSON_CreateObject() : NULL;
     cJSON *runs = doc ? cJSON_AddArrayToObject(doc, "runs") : NULL;
+    /* directories that could not be evaluated: in the document too, so that it accounts for
+     * every directory given */
+    cJSON *errors = doc ? cJSON_AddArrayToObject(doc, "errors") : NULL;
     /* several directories, printed: a table at the end */
     struct dir_row *table = ndirs > 1 && !json && !ro.partial ? calloc((size_t)ndirs,
                                                                        sizeof(*table)) : NULL;
@@ -371,6 +386,8 @@ int cmd_run(int argc, char **argv)
             int e = cli_report(&err);
             rc = e > rc ? e : rc;
             passed = false;
+            if (errors)
+                add_error(errors, dirs[i], e, &err);
             if (table) {
                 snprintf(table[i].name, sizeof(table[i].name), "%s", dirs[i]);
                 table[i].exit_code = e;
@@ -440,6 +457,7 @@ int cmd_merge(int argc, char **argv)
     if (json) {
         cJSON *doc = cJSON_CreateObject();
         add_json(cJSON_AddArrayToObject(doc, "runs"), &r);
+        cJSON_AddArrayToObject(doc, "errors");
         if (finish_json(doc, r.passed) != CLI_EXIT_OK)
             rc = CLI_EXIT_INTERNAL;
     } else {

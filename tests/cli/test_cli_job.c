@@ -248,9 +248,45 @@ START_TEST(json_for_several_dirs)
     ck_assert_msg(j != NULL, "not one JSON document:\n%s", out);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "runs")), n);
+    ck_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "errors")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 0);
     cJSON_Delete(j);
     free(out);
     free(errs);
+    /* a directory that cannot be evaluated is in the document too (exit 2, the others run) */
+    char *broken = copy_dir(dirs[0], "{\"modle\": \"model.tflite\"}");
+    char *copies = qvt_tmpdir();   /* without -o the reports go into each directory */
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd), "cp -r '%s'/* '%s'/ && rm -rf '%s'/*/qvet-out",
+             qvt_source("datasets"), copies, copies);
+    ck_assert_int_eq(system(cmd), 0);
+    char copy[16][4300];
+    const char *args2[24] = { "run", "-q", "--json" };
+    int nb = 3;
+    for (int i = 0; i < n && nb < 21; i++) {
+        snprintf(copy[i], sizeof(copy[i]), "%s/%s", copies, strrchr(dirs[i], '/') + 1);
+        args2[nb++] = copy[i];
+    }
+    args2[nb++] = broken;
+    args2[nb] = NULL;
+    rc = qvt_run_cli(args2, &out, &errs);
+    j = cJSON_Parse(out);
+    ck_assert_msg(rc == 2 && j, "exit %d: %s", rc, out);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "passed")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "runs")), n);
+    const cJSON *e0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "errors"), 0);
+    ck_assert_ptr_nonnull(e0);
+    ck_assert_str_eq(cJSON_GetObjectItem(e0, "dir")->valuestring, broken);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(e0, "exit_code")->valuedouble, 2);
+    ck_assert_msg(strstr(cJSON_GetObjectItem(e0, "message")->valuestring,
+                         "qvet.json: modle: unknown key"), "%s", out);
+    cJSON_Delete(j);
+    free(out);
+    free(errs);
+    qvt_rmtree(copies);
+    free(copies);
+    qvt_rmtree(broken);
+    free(broken);
     /* printed: each directory's result, then one table of them all */
     args[2] = "-q";
     rc = qvt_run_cli(args, &out, &errs);
