@@ -600,6 +600,34 @@ START_TEST(hostile_manifests_and_dirs)
     rc = RUN(NULL, &errs, "run", "-q", "-o", "/dev/null/out", digits);
     ck_assert_msg(rc == 2 && strstr(errs, "/dev/null"), "exit %d: %s", rc, errs);
     free(errs);
+    /* an --out that is a file, or a directory of the user's (not empty, no summary.json): left
+     * as it is, exit 2 */
+    char *mine = qvt_path(tmp, "mine"), *notes = qvt_path(tmp, "mine/notes.txt");
+    char *file = qvt_path(tmp, "file.txt");
+    ck_assert_int_eq(mkdir(mine, 0755), 0);
+    qvt_write_file(notes, "precious", 8);
+    qvt_write_file(file, "keep", 4);
+    rc = RUN(NULL, &errs, "run", "-q", "-o", mine, digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "mine: refusing to replace directory"), "exit %d: %s",
+                  rc, errs);
+    free(errs);
+    rc = RUN(NULL, &errs, "run", "-q", "-o", file, digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "file.txt': it exists and is not a directory"),
+                  "exit %d: %s", rc, errs);
+    free(errs);
+    char *kept = qvt_read_file(notes, NULL), *kept2 = qvt_read_file(file, NULL);
+    ck_assert(kept && strcmp(kept, "precious") == 0 && kept2 && strcmp(kept2, "keep") == 0);
+    char *extra = qvt_path(tmp, "mine/summary.json");
+    ck_assert(!exists(extra));
+    free(extra);
+    free(kept);
+    free(kept2);
+    qvt_rmtree(mine);
+    unlink(file);
+    free(mine);
+    free(notes);
+    free(file);
+    assert_nothing_left(tmp, "--out of the user's");
     /* shards that do not belong together */
     char a1[4200], a2[4200], b2[4200], merged[4200];
     snprintf(a1, sizeof(a1), "%s/a1", tmp);
