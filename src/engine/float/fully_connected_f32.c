@@ -7,8 +7,8 @@
  *
  * Fast path (constant weights and bias): the weights are packed once at prepare for the float
  * GEMM's wide order (gemm_f32.h: each sum in double, rounded once to float), whose per-element
- * order does not depend on the number of rows, so a sample's outputs are the same in any batch. Plain path: TFLite's loop (total += in * w in
- * order, + bias, clamp).
+ * order does not depend on the number of rows, so a sample's outputs are the same in any batch.
+ * Plain path: TFLite's loop (total += in * w in order, + bias, clamp).
  */
 #include <string.h>
 
