@@ -304,10 +304,10 @@ static Suite *int8_fastpath_suite(void)
     Suite *s = suite_create("int8_fastpath");
     TCase *tc = tcase_create("random");
     tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, conv_fast_equals_plain, 0, 300);
-    tcase_add_loop_test(tc, depthwise_fast_equals_plain, 0, 200);
-    tcase_add_loop_test(tc, fc_fast_equals_plain, 0, 200);
-    tcase_add_loop_test(tc, pool_fast_equals_plain, 0, 200);
+    tcase_add_loop_test(tc, conv_fast_equals_plain, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, depthwise_fast_equals_plain, 0, QVT_CASES(200));
+    tcase_add_loop_test(tc, fc_fast_equals_plain, 0, QVT_CASES(200));
+    tcase_add_loop_test(tc, pool_fast_equals_plain, 0, QVT_CASES(200));
     tcase_add_test(tc, large_shapes);
     suite_add_tcase(s, tc);
     return s;

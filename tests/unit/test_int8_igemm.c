@@ -379,10 +379,10 @@ static Suite *int8_igemm_suite(void)
     TCase *tc = tcase_create("variants");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, variants_listed);
-    tcase_add_loop_test(tc, conv_variants_equal_reference, 0, 250);
+    tcase_add_loop_test(tc, conv_variants_equal_reference, 0, QVT_CASES(250));
     tcase_add_loop_test(tc, conv_large_variants_equal_reference, 0, 10);
-    tcase_add_loop_test(tc, fc_variants_equal_reference, 0, 150);
-    tcase_add_loop_test(tc, tile_epilogue_edges, 0, 300);
+    tcase_add_loop_test(tc, fc_variants_equal_reference, 0, QVT_CASES(150));
+    tcase_add_loop_test(tc, tile_epilogue_edges, 0, QVT_CASES(300));
     suite_add_tcase(s, tc);
     return s;
 }

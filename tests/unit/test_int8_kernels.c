@@ -664,12 +664,12 @@ static Suite *int8_kernels_suite(void)
     TCase *tc = tcase_create("variants");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, variants_listed);
-    tcase_add_loop_test(tc, conv_variants_equal_plain, 0, 300);
-    tcase_add_loop_test(tc, depthwise_variants_equal_plain, 0, 300);
-    tcase_add_loop_test(tc, fc_variants_equal_plain, 0, 300);
-    tcase_add_loop_test(tc, pool_variants_equal_plain, 0, 200);
-    tcase_add_loop_test(tc, mean_variants_equal_plain, 0, 200);
-    tcase_add_loop_test(tc, blocks_equal_c, 0, 200);
+    tcase_add_loop_test(tc, conv_variants_equal_plain, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, depthwise_variants_equal_plain, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, fc_variants_equal_plain, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, pool_variants_equal_plain, 0, QVT_CASES(200));
+    tcase_add_loop_test(tc, mean_variants_equal_plain, 0, QVT_CASES(200));
+    tcase_add_loop_test(tc, blocks_equal_c, 0, QVT_CASES(200));
     tcase_add_loop_test(tc, requant_row_c_equals_formula, 0, 4);
     tcase_add_test(tc, mbqm8_equals_scalar_full_int32);
     suite_add_tcase(s, tc);

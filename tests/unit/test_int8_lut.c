@@ -341,13 +341,13 @@ static Suite *int8_lut_suite(void)
     Suite *s = suite_create("int8_lut");
     TCase *tc = tcase_create("variants");
     tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, row_variants_equal_c, 0, 300);
-    tcase_add_loop_test(tc, add_table_equals_plain, 0, 120);
-    tcase_add_loop_test(tc, sub_table_equals_plain, 0, 120);
-    tcase_add_loop_test(tc, mul_table_equals_plain, 0, 120);
+    tcase_add_loop_test(tc, row_variants_equal_c, 0, QVT_CASES(300));
+    tcase_add_loop_test(tc, add_table_equals_plain, 0, QVT_CASES(120));
+    tcase_add_loop_test(tc, sub_table_equals_plain, 0, QVT_CASES(120));
+    tcase_add_loop_test(tc, mul_table_equals_plain, 0, QVT_CASES(120));
     tcase_add_test(tc, int8_codes_load_as_they_are);
-    tcase_add_loop_test(tc, unary_tables_equal_plain, 0, 200);
-    tcase_add_loop_test(tc, lut1_equals_loop, 0, 100);
+    tcase_add_loop_test(tc, unary_tables_equal_plain, 0, QVT_CASES(200));
+    tcase_add_loop_test(tc, lut1_equals_loop, 0, QVT_CASES(100));
     suite_add_tcase(s, tc);
     return s;
 }
