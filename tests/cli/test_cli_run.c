@@ -900,12 +900,16 @@ START_TEST(compare_pairs_layers)
 }
 END_TEST
 
-/* Runs qvet on a pseudo-terminal (stdout and stderr both the terminal); returns what it drew. */
+/*
+ * Runs qvet on a pseudo-terminal (stdout and stderr both the terminal); returns what it drew, or
+ * NULL (errno set) where the system has no pseudo-terminals (a chroot without /dev/pts).
+ */
 static char *run_on_tty(const char *const *args, bool no_color, int *ret_status)
 {
     int master = -1;
     pid_t pid = forkpty(&master, NULL, NULL, NULL);
-    ck_assert_int_ge(pid, 0);
+    if (pid < 0)
+        return NULL;
     if (pid == 0) {
         if (no_color)
             setenv("NO_COLOR", "1", 1);
@@ -946,27 +950,34 @@ START_TEST(progress_bar_on_a_terminal)
     char model[4096], data[4096];
     snprintf(model, sizeof(model), "%s", qvt_source("datasets/digits/model_int8.tflite"));
     snprintf(data, sizeof(data), "%s", qvt_source("datasets/digits/golden/inputs.npy"));
-    int rc;
-    const char *args[] = { "eval", "-j", "2", model, data, NULL };
-    char *tty = run_on_tty(args, false, &rc);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, tty);
-    ck_assert_msg(strstr(tty, "\r\033[Keval [\033[32m") && strstr(tty, "100%  360/360") &&
-                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
-    free(tty);
-    tty = run_on_tty(args, true, &rc);
-    ck_assert_msg(rc == 0 && strstr(tty, "100%  360/360") && !strstr(tty, "\033[32m"), "%s",
-                  tty);
-    free(tty);
-    const char *quiet[] = { "eval", "-q", model, data, NULL };
-    tty = run_on_tty(quiet, false, &rc);
-    ck_assert_msg(rc == 0 && !strstr(tty, "eval [") && !strstr(tty, "360/360") &&
-                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
-    free(tty);
     /* not a terminal: nothing but the result (the other tests read stderr empty) */
     char *errs = NULL;
     ck_assert_int_eq(RUN(NULL, &errs, "eval", model, data), 0);
     ck_assert_str_eq(errs, "");
     free(errs);
+    int rc;
+    const char *args[] = { "eval", "-j", "2", model, data, NULL };
+    char *tty = run_on_tty(args, false, &rc);
+    if (!tty) {
+        fprintf(stderr, "cli_run: no pseudo-terminal here (forkpty: %s): the progress bar is "
+                "not checked\n", strerror(errno));
+        return;
+    }
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, tty);
+    ck_assert_msg(strstr(tty, "\r\033[Keval [\033[32m") && strstr(tty, "100%  360/360") &&
+                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
+    free(tty);
+    tty = run_on_tty(args, true, &rc);
+    ck_assert_ptr_nonnull(tty);
+    ck_assert_msg(rc == 0 && strstr(tty, "100%  360/360") && !strstr(tty, "\033[32m"), "%s",
+                  tty);
+    free(tty);
+    const char *quiet[] = { "eval", "-q", model, data, NULL };
+    tty = run_on_tty(quiet, false, &rc);
+    ck_assert_ptr_nonnull(tty);
+    ck_assert_msg(rc == 0 && !strstr(tty, "eval [") && !strstr(tty, "360/360") &&
+                  strstr(tty, "int8 engine: 360 samples"), "%s", tty);
+    free(tty);
 }
 END_TEST
 
