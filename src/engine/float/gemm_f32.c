@@ -16,7 +16,7 @@
 #include "engine/float/gemm_f32.h"
 #include "engine/float/gemm_f32_x86.h"
 
-/* Rows per block of A (a multiple of every kernel's mr: 3, 4, 7, 8). */
+/* Rows per block of A (a multiple of every kernel's mr: 3, 4, 7, 8, 16). */
 #define MB 336
 
 enum { C_MR = 4, C_NR = 16 };
@@ -56,12 +56,12 @@ static void tile_c_wide(const struct qv_sgemm_tile *t)
     const struct qv_sgemm_epilogue *ep = t->ep;
     for (int64_t r = 0; r < t->mr; r++) {
         double acc[C_NR] = { 0 };
-        const float *b = t->b;
+        const double *b = (const double *)(const void *)t->b;
         for (int64_t tap = 0; tap < t->taps; tap++) {
             const float *x = t->a + t->idx[r * t->idx_ld + tap];
             for (int64_t k = 0; k < t->cin; k++, b += C_NR)
                 for (int64_t j = 0; j < C_NR; j++)
-                    acc[j] = acc[j] + (double)x[k] * (double)b[j];
+                    acc[j] = acc[j] + (double)x[k] * b[j];
         }
         float *cr = t->c + r * t->ldc;
         for (int64_t j = 0; j < t->nc; j++)
@@ -133,7 +133,8 @@ const struct qv_sgemm_kernel *qv_sgemm_select(int64_t n)
 size_t qv_sgemm_packed_size(const struct qv_sgemm_kernel *kv, int64_t n, int64_t k)
 {
     const int64_t panels = (n + kv->nr - 1) / kv->nr;
-    return (size_t)panels * (size_t)(k > 0 ? k : 0) * (size_t)kv->nr * sizeof(float);
+    return (size_t)panels * (size_t)(k > 0 ? k : 0) * (size_t)kv->nr *
+           (kv->wide ? sizeof(double) : sizeof(float));
 }
 
 void qv_sgemm_pack(const struct qv_sgemm_kernel *kv, const float *b, int64_t n, int64_t k,
@@ -141,6 +142,13 @@ void qv_sgemm_pack(const struct qv_sgemm_kernel *kv, const float *b, int64_t n, 
 {
     const int64_t nr = kv->nr;
     memset(packed, 0, qv_sgemm_packed_size(kv, n, k));
+    if (kv->wide) {   /* panels of doubles (exact): the wide kernels convert nothing */
+        double *pd = (double *)(void *)packed;
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t kk = 0; kk < k; kk++)
+                pd[(j / nr) * k * nr + kk * nr + j % nr] = b[j * ldb + kk];
+        return;
+    }
     for (int64_t j = 0; j < n; j++) {
         float *panel = packed + (j / nr) * k * nr;
         for (int64_t kk = 0; kk < k; kk++)
@@ -157,7 +165,8 @@ static void run_chunk(const struct qv_sgemm_kernel *kv, struct qv_sgemm_tile *t,
     const int64_t nr = kv->nr, mr = kv->mr, panels = (n + nr - 1) / nr;
     const int64_t taps_all = t->idx_ld;
     for (int64_t p = 0; p < panels; p++) {
-        t->b = packed + p * k * nr + (t0 * cin + c0) * nr;
+        /* wide: panels of doubles, two floats' room each (and never a k chunk) */
+        t->b = packed + (kv->wide ? 2 : 1) * (p * k * nr + (t0 * cin + c0) * nr);
         t->nc = n - p * nr < nr ? n - p * nr : nr;
         t->j0 = p * nr;
         for (int64_t i = i0; i < i0 + mb; i += mr) {

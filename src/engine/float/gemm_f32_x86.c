@@ -138,29 +138,48 @@ const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x32 = { "avx512x32", 7, 32, 1
 
 /* Row r's values of this tap (rows >= mr use row 0's offset: never read). */
 #define W_P(r) const float *p_##r = t->a + ix[(r < mr ? r : 0) * t->idx_ld];
+/* Row r's channels [k0, k0 + kn) of this tap as doubles (exact) in xd[r]: the inner loop then
+ * broadcasts each from memory (a load) instead of converting it (a shuffle-port operation). The
+ * panels are doubles already (qv_sgemm_pack). */
+#define W_CHUNK 256
+#define W_CVT(r)                                                                                   \
+    if (r < mr) {                                                                                  \
+        int64_t k = 0;                                                                             \
+        for (; k + W_CVT_N <= kn; k += W_CVT_N)                                                    \
+            W_CVT_VEC(&xd[r][k], p_##r + k0 + k);                                                  \
+        for (; k < kn; k++)                                                                        \
+            xd[r][k] = (double)p_##r[k0 + k];                                                      \
+    }
 
 /* AVX2 + FMA: 4 rows x 8 columns, two ymm of 4 doubles per row. */
 #define W2_ROWS(X) X(0) X(1) X(2) X(3)
+
+#define W_CVT_N 4
+#define W_CVT_VEC(dst, src) _mm256_storeu_pd((dst), _mm256_cvtps_pd(_mm_loadu_ps(src)))
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 wide_avx2_mr(const int mr, const struct qv_sgemm_tile *t)
 {
 #define W2_DECL(r) __m256d d0_##r = _mm256_setzero_pd(), d1_##r = _mm256_setzero_pd();
     W2_ROWS(W2_DECL)
-    const float *b = t->b;
+    const double *b = (const double *)(const void *)t->b;
+    double xd[4][W_CHUNK];
     for (int64_t tap = 0; tap < t->taps; tap++) {
         const int64_t *ix = t->idx + tap;
         W2_ROWS(W_P)
-        for (int64_t k = 0; k < t->cin; k++, b += 8) {
-            const __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(b));
-            const __m256d w1 = _mm256_cvtps_pd(_mm_loadu_ps(b + 4));
+        for (int64_t k0 = 0; k0 < t->cin; k0 += W_CHUNK) {
+            const int64_t kn = t->cin - k0 < W_CHUNK ? t->cin - k0 : W_CHUNK;
+            W2_ROWS(W_CVT)
+            for (int64_t k = 0; k < kn; k++, b += 8) {
+                const __m256d w0 = _mm256_loadu_pd(b), w1 = _mm256_loadu_pd(b + 4);
 #define W2_FMA(r)                                                                                \
     if (r < mr) {                                                                                \
-        const __m256d x = _mm256_set1_pd((double)p_##r[k]);                                      \
+        const __m256d x = _mm256_broadcast_sd(&xd[r][k]);                                        \
         d0_##r = _mm256_fmadd_pd(x, w0, d0_##r);                                                 \
         d1_##r = _mm256_fmadd_pd(x, w1, d1_##r);                                                 \
     }
-            W2_ROWS(W2_FMA)
+                W2_ROWS(W2_FMA)
+            }
         }
     }
     const __m256i m = mask8(t->nc);
@@ -172,7 +191,7 @@ wide_avx2_mr(const int mr, const struct qv_sgemm_tile *t)
     if (r < mr) {                                                                                \
         const __m256 v = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_add_pd(d1_##r, b1)),             \
                                          _mm256_cvtpd_ps(_mm256_add_pd(d0_##r, b0)));            \
-        _mm256_maskstore_ps(t->c + r * t->ldc, m, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));     \
+        _mm256_maskstore_ps(t->c + r * t->ldc, m, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));   \
     }
     W2_ROWS(W2_STORE)
 #undef W2_DECL
@@ -193,43 +212,46 @@ __attribute__((target("avx2,fma"))) static void tile_avx2_wide(const struct qv_s
 const struct qv_sgemm_kernel qv_sgemm_kernel_avx2_wide = { "avx2-wide", 4, 8, 0, tile_avx2_wide,
                                                            true };
 
-/* AVX-512 F: 8 rows x 16 columns, two zmm of 8 doubles per row. */
-#define W5_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+/* AVX-512 F: 16 rows x 8 columns, one zmm of 8 doubles per row: a panel (k x 8 doubles, 40 KB
+ * for k = 640) stays in L1 while the tiles of a block of rows pass over it, and the 16 chains
+ * hide the fused multiply-add's latency. */
+#define W5_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) \
+    X(14) X(15)
+
+#undef W_CVT_N
+#undef W_CVT_VEC
+#define W_CVT_N 8
+#define W_CVT_VEC(dst, src) _mm512_storeu_pd((dst), _mm512_cvtps_pd(_mm256_loadu_ps(src)))
 
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
 wide_avx512_mr(const int mr, const struct qv_sgemm_tile *t)
 {
-#define W5_DECL(r) __m512d d0_##r = _mm512_setzero_pd(), d1_##r = _mm512_setzero_pd();
+#define W5_DECL(r) __m512d d_##r = _mm512_setzero_pd();
     W5_ROWS(W5_DECL)
-    const float *b = t->b;
+    const double *b = (const double *)(const void *)t->b;
+    double xd[16][W_CHUNK];
     for (int64_t tap = 0; tap < t->taps; tap++) {
         const int64_t *ix = t->idx + tap;
         W5_ROWS(W_P)
-        for (int64_t k = 0; k < t->cin; k++, b += 16) {
-            const __m512d w0 = _mm512_cvtps_pd(_mm256_loadu_ps(b));
-            const __m512d w1 = _mm512_cvtps_pd(_mm256_loadu_ps(b + 8));
-#define W5_FMA(r)                                                                                \
-    if (r < mr) {                                                                                \
-        const __m512d x = _mm512_set1_pd((double)p_##r[k]);                                     \
-        d0_##r = _mm512_fmadd_pd(x, w0, d0_##r);                                                 \
-        d1_##r = _mm512_fmadd_pd(x, w1, d1_##r);                                                 \
-    }
-            W5_ROWS(W5_FMA)
+        for (int64_t k0 = 0; k0 < t->cin; k0 += W_CHUNK) {
+            const int64_t kn = t->cin - k0 < W_CHUNK ? t->cin - k0 : W_CHUNK;
+            W5_ROWS(W_CVT)
+            for (int64_t k = 0; k < kn; k++, b += 8) {
+                const __m512d w = _mm512_loadu_pd(b);
+#define W5_FMA(r)                                                                                  \
+    if (r < mr)                                                                                    \
+        d_##r = _mm512_fmadd_pd(_mm512_set1_pd(xd[r][k]), w, d_##r);
+                W5_ROWS(W5_FMA)
+            }
         }
     }
-    const __mmask16 m = mask16(t->nc);
-    const __m512 bias = _mm512_maskz_loadu_ps(m, t->ep->bias + t->j0);
-    const __m512d b0 = _mm512_cvtps_pd(_mm512_castps512_ps256(bias));
-    const __m512d b1 =
-        _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(bias), 1)));
-    const __m512 lo = _mm512_set1_ps(t->ep->lo), hi = _mm512_set1_ps(t->ep->hi);
-#define W5_STORE(r)                                                                              \
-    if (r < mr) {                                                                                \
-        const __m256 v0 = _mm512_cvtpd_ps(_mm512_add_pd(d0_##r, b0));                            \
-        const __m256 v1 = _mm512_cvtpd_ps(_mm512_add_pd(d1_##r, b1));                            \
-        const __m512 v = _mm512_castpd_ps(_mm512_insertf64x4(                                    \
-            _mm512_castps_pd(_mm512_castps256_ps512(v0)), _mm256_castps_pd(v1), 1));             \
-        _mm512_mask_storeu_ps(t->c + r * t->ldc, m, _mm512_min_ps(hi, _mm512_max_ps(lo, v)));   \
+    const __m256i m = mask8(t->nc);
+    const __m512d bv = _mm512_cvtps_pd(_mm256_maskload_ps(t->ep->bias + t->j0, m));
+    const __m256 lo = _mm256_set1_ps(t->ep->lo), hi = _mm256_set1_ps(t->ep->hi);
+#define W5_STORE(r)                                                                                \
+    if (r < mr) {                                                                                  \
+        const __m256 v = _mm512_cvtpd_ps(_mm512_add_pd(d_##r, bv));                                \
+        _mm256_maskstore_ps(t->c + r * t->ldc, m, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));      \
     }
     W5_ROWS(W5_STORE)
 #undef W5_DECL
@@ -241,6 +263,14 @@ __attribute__((target("avx512f,avx2,fma"))) static void
 tile_avx512_wide(const struct qv_sgemm_tile *t)
 {
     switch (t->mr) {
+    case 16: wide_avx512_mr(16, t); break;
+    case 15: wide_avx512_mr(15, t); break;
+    case 14: wide_avx512_mr(14, t); break;
+    case 13: wide_avx512_mr(13, t); break;
+    case 12: wide_avx512_mr(12, t); break;
+    case 11: wide_avx512_mr(11, t); break;
+    case 10: wide_avx512_mr(10, t); break;
+    case 9: wide_avx512_mr(9, t); break;
     case 8: wide_avx512_mr(8, t); break;
     case 7: wide_avx512_mr(7, t); break;
     case 6: wide_avx512_mr(6, t); break;
@@ -252,8 +282,12 @@ tile_avx512_wide(const struct qv_sgemm_tile *t)
     }
 }
 
-const struct qv_sgemm_kernel qv_sgemm_kernel_avx512_wide = { "avx512-wide", 8, 16, 0,
+const struct qv_sgemm_kernel qv_sgemm_kernel_avx512_wide = { "avx512-wide", 16, 8, 0,
                                                              tile_avx512_wide, true };
 #undef W_P
+#undef W_CVT
+#undef W_CVT_N
+#undef W_CVT_VEC
+#undef W_CHUNK
 
 #endif

@@ -23,7 +23,7 @@ bool qv_f32_have_avx512(void);
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx2;
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x16;
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512x32;
-/* The wide order: 4 x 8 (AVX2 + FMA), 8 x 16 (AVX-512 F). */
+/* The wide order: 4 x 8 (AVX2 + FMA), 16 x 8 (AVX-512 F). */
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx2_wide;
 extern const struct qv_sgemm_kernel qv_sgemm_kernel_avx512_wide;
 
