@@ -45,6 +45,9 @@ struct qv_layer_stats_int {
     bool done[QV_SIDES];
     /* qv_layer_observer: runner side numbers of the two models */
     int32_t run_side[QV_SIDES];
+    /* qv_layer_observer: rows of the chunk, and rows flushed so far; once the chunk is computed
+     * its captures and local engines go (the chunk may wait for delivery a while) */
+    int64_t chunk_rows, flushed_rows;
 };
 
 static const struct qv_graph *graph_of(const struct qv_pairing *p, enum qv_side s)
@@ -209,19 +212,33 @@ static enum qv_status plan_create(const struct qv_pairing *p, struct local_plan 
 
 /* ---- create, free ------------------------------------------------------------------------------ */
 
+/* Frees the capture buffers and the local engines (made again on the next use). */
+static void release_work(struct qv_layer_stats *s)
+{
+    struct qv_layer_stats_int *in = s->in;
+    for (int32_t i = 0; in->eng && i < s->pairing->n_pairs; i++) {
+        qv_engine_free(in->eng[i]);
+        in->eng[i] = NULL;
+    }
+    for (int side = 0; side < QV_SIDES; side++) {
+        const struct qv_graph *g = graph_of(s->pairing, (enum qv_side)side);
+        for (int32_t t = 0; in->cap[side] && t < g->n_tensors; t++) {
+            free(in->cap[side][t]);
+            in->cap[side][t] = NULL;
+            in->cap_bytes[side][t] = 0;
+        }
+    }
+}
+
 void qv_layer_stats_free(struct qv_layer_stats *s)
 {
     if (!s)
         return;
     struct qv_layer_stats_int *in = s->in;
     if (in) {
-        for (int32_t i = 0; in->eng && i < s->pairing->n_pairs; i++)
-            qv_engine_free(in->eng[i]);
+        release_work(s);
         free(in->eng);
         for (int side = 0; side < QV_SIDES; side++) {
-            const struct qv_graph *g = graph_of(s->pairing, (enum qv_side)side);
-            for (int32_t t = 0; in->cap[side] && t < g->n_tensors; t++)
-                free(in->cap[side][t]);
             free(in->cap[side]);
             free(in->cap_bytes[side]);
             free(in->need[side]);
@@ -451,6 +468,9 @@ static enum qv_status flush(struct qv_layer_stats *s, struct qv_error *err)
         in->rows[side] = -1;
         in->done[side] = false;
     }
+    in->flushed_rows += b.n;
+    if (in->chunk_rows > 0 && in->flushed_rows >= in->chunk_rows)
+        release_work(s);   /* the chunk is computed: only its statistics wait for delivery */
     return st;
 }
 
@@ -515,12 +535,12 @@ static enum qv_status obs_begin(void *user, int64_t first, int64_t n, void **ret
     const struct qv_layer_stats *total = user;
     struct qv_layer_stats *s;
     (void)first;
-    (void)n;
     enum qv_status st = stats_create(total->pairing, &total->opts, total->in->plan, &s, err);
     if (st != QV_OK)
         return st;
     s->in->run_side[0] = total->in->run_side[0];
     s->in->run_side[1] = total->in->run_side[1];
+    s->in->chunk_rows = n;
     *ret_state = s;
     return QV_OK;
 }
