@@ -337,18 +337,22 @@ int cmd_run(int argc, char **argv)
     }
     int32_t shard = ro.run.shard, n_shards = ro.run.n_shards;
     /* several directories into one --out: OUT/<name>, and the names must differ */
+    /* (a directory whose qvet.json cannot be read gets no name: it is reported in its turn,
+     * as an error row, like any directory that cannot be evaluated) */
     static char names[256][128];
+    static struct qv_error name_err[256];
     if (out && ndirs > 1) {
         if (ndirs > 256)
             return cli_usage_error("run", "at most 256 directories with -o, got %d", ndirs);
         for (int i = 0; i < ndirs; i++) {
-            struct qv_error err = QV_ERROR_INIT;
             static struct qv_manifest m;
-            if (qv_manifest_load(dirs[i], &m, &err) != QV_OK)
-                return cli_report(&err);
+            name_err[i] = (struct qv_error)QV_ERROR_INIT;
+            names[i][0] = '\0';
+            if (qv_manifest_load(dirs[i], &m, &name_err[i]) != QV_OK)
+                continue;
             snprintf(names[i], sizeof(names[i]), "%s", m.name);
             for (int k = 0; k < i; k++)
-                if (strcmp(names[k], names[i]) == 0)
+                if (names[k][0] && strcmp(names[k], names[i]) == 0)
                     return cli_usage_error("run", "'%s' and '%s' are both named '%s': their "
                                            "reports would overwrite each other under %s (set "
                                            "\"name\" in qvet.json)", dirs[k], dirs[i], names[i],
@@ -380,7 +384,13 @@ int cmd_run(int argc, char **argv)
         } else {
             ro.out_dir = out;
         }
-        enum qv_status st = qv_job_run(dirs[i], &ro, &r, &err);
+        enum qv_status st;
+        if (out && ndirs > 1 && !names[i][0]) {
+            err = name_err[i];
+            st = err.status;
+        } else {
+            st = qv_job_run(dirs[i], &ro, &r, &err);
+        }
         cli_progress_end(&bar);
         if (st != QV_OK) {
             int e = cli_report(&err);

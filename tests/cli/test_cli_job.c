@@ -283,6 +283,28 @@ START_TEST(json_for_several_dirs)
     cJSON_Delete(j);
     free(out);
     free(errs);
+    /* the same with -o: the others' reports in OUT/<name>, the error in the document */
+    char *outs = qvt_tmpdir();
+    const char *args3[26] = { "run", "-q", "--json", "-o", outs };
+    for (int i = 3; i <= nb; i++)
+        args3[i + 2] = args2[i];
+    rc = qvt_run_cli(args3, &out, &errs);
+    j = cJSON_Parse(out);
+    ck_assert_msg(rc == 2 && j, "exit %d: %s", rc, errs);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "runs")), n);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
+    for (int i = 0; i < n; i++) {
+        char rel[300];
+        snprintf(rel, sizeof(rel), "%s/summary.json", strrchr(dirs[i], '/') + 1);
+        char *sp = qvt_path(outs, rel);
+        ck_assert_msg(exists(sp), "%s missing", sp);
+        free(sp);
+    }
+    cJSON_Delete(j);
+    free(out);
+    free(errs);
+    qvt_rmtree(outs);
+    free(outs);
     qvt_rmtree(copies);
     free(copies);
     qvt_rmtree(broken);
