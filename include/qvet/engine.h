@@ -83,12 +83,19 @@ struct qv_engine_opts {
     enum qv_hybrid_mode hybrid;    /* hybrid nodes (default QV_HYBRID_TFLITE) */
     qv_observe_fn observe;
     void *observe_user;
+    /*
+     * Rows per pass through the graph when a run has more (no observer): 0 picks it (float: as
+     * many as keep the widest activation within about 256 KiB, so that layers hand their
+     * outputs over in cache; int8: the whole run). Intermediate activations then hold one
+     * pass's rows. Outputs are the same bytes for any value.
+     */
+    int64_t pass_rows;
 };
 
 #define QV_ENGINE_OPTS_INIT { .kind = QV_ENGINE_FLOAT, .rounding = QV_ROUNDING_DOUBLE, \
                               .max_batch = 1, .plain_loops = false,                     \
                               .hybrid = QV_HYBRID_TFLITE, .observe = NULL,              \
-                              .observe_user = NULL }
+                              .observe_user = NULL, .pass_rows = 0 }
 
 struct qv_engine;
 
@@ -105,7 +112,8 @@ enum qv_exec qv_engine_node_exec(const struct qv_engine *e, int32_t node);
 const char *qv_exec_name(enum qv_exec x);
 
 /*
- * Bytes of the engine's activation arena: every activation's max_batch rows, laid out by tensor
+ * Bytes of the engine's activation arena: every activation's max_batch rows (intermediate ones:
+ * one pass's rows, see pass_rows), laid out by tensor
  * lifetimes (include/qvet/lifetime.h) so that tensors never alive together share memory; graph
  * inputs and outputs keep their own bytes. Each tensor is rounded up to 64 bytes plus 64 bytes
  * of slack. Constants, packed weights and kernel scratch are not included.

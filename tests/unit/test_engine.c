@@ -134,7 +134,7 @@ static void load_case(const struct model_case *m, struct loaded *l)
 
 /* All outputs of rows [0, rows) concatenated output by output, run in batches of `batch`. */
 static uint8_t *run_batches(const struct loaded *l, enum qv_engine_kind kind, bool plain,
-                            int64_t batch, size_t *ret_bytes)
+                            int64_t batch, int64_t pass_rows, size_t *ret_bytes)
 {
     struct qv_error err = QV_ERROR_INIT;
     struct qv_engine_opts o = QV_ENGINE_OPTS_INIT;
@@ -142,6 +142,7 @@ static uint8_t *run_batches(const struct loaded *l, enum qv_engine_kind kind, bo
     o.kind = kind;
     o.plain_loops = plain;
     o.max_batch = batch;
+    o.pass_rows = pass_rows;
     if (qv_engine_create(l->g, &o, &e, &err) != QV_OK)
         ck_abort_msg("engine: %s", err.msg);
     ck_assert_uint_eq(qv_engine_input_bytes(e, 0), l->row_bytes);
@@ -176,13 +177,15 @@ START_TEST(outputs_identical_for_any_batch)
     load_case(m, &l);
     for (int plain = 0; plain < 2; plain++) {
         size_t nb1, nb;
-        uint8_t *one = run_batches(&l, m->kind, plain, 1, &nb1);
-        const int64_t batches[3] = { 7, 64, l.rows };
-        for (int k = 0; k < 3; k++) {
-            uint8_t *got = run_batches(&l, m->kind, plain, batches[k], &nb);
+        uint8_t *one = run_batches(&l, m->kind, plain, 1, 0, &nb1);
+        /* batches, and passes of 3 rows through the graph (intermediates hold 3 rows) */
+        const int64_t batches[4] = { 7, 64, l.rows, 64 }, passes[4] = { 0, 0, 0, 3 };
+        for (int k = 0; k < 4; k++) {
+            uint8_t *got = run_batches(&l, m->kind, plain, batches[k], passes[k], &nb);
             char what[300];
-            snprintf(what, sizeof(what), "%s (%s) batch %lld vs 1", m->model,
-                     plain ? "plain loops" : "fast path", (long long)batches[k]);
+            snprintf(what, sizeof(what), "%s (%s) batch %lld, passes of %lld, vs 1", m->model,
+                     plain ? "plain loops" : "fast path", (long long)batches[k],
+                     (long long)passes[k]);
             ck_assert_uint_eq(nb, nb1);
             qvt_assert_bytes_equal(what, got, one, nb, 1);
             free(got);
@@ -205,6 +208,7 @@ START_TEST(partial_batch_computes_its_rows_only)
     struct qv_engine *e = NULL;
     o.kind = m->kind;
     o.max_batch = 16;
+    o.pass_rows = 2;   /* a run of 3 rows takes two passes */
     ck_assert_int_eq(qv_engine_create(l.g, &o, &e, &err), QV_OK);
     const int64_t b = qv_engine_max_batch(e);
     const int64_t n = b > 1 && l.rows >= 3 ? 3 : 1;
@@ -236,7 +240,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     /* Check's assertions abort the process from any thread: a failure still fails the test. */
-    w->out = run_batches(w->l, w->kind, false, 5, &w->bytes);
+    w->out = run_batches(w->l, w->kind, false, 5, 2, &w->bytes);   /* passes of 2 rows */
     return NULL;
 }
 
@@ -246,7 +250,7 @@ START_TEST(engines_run_concurrently_on_one_graph)
     struct loaded l = { 0 };
     load_case(m, &l);
     size_t nb;
-    uint8_t *want = run_batches(&l, m->kind, false, 5, &nb);
+    uint8_t *want = run_batches(&l, m->kind, false, 5, 0, &nb);
     struct worker w[3];
     pthread_t th[3];
     for (int t = 0; t < 3; t++) {

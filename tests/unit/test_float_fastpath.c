@@ -318,6 +318,54 @@ START_TEST(dwconv_variants_exact)
 }
 END_TEST
 
+/* ---- ADD / SUB / MUL, same shapes -------------------------------------------------------- */
+
+START_TEST(binary_variants_exact)
+{
+    rng = 0x94D049BB133111EBull ^ ((uint64_t)(_i + 1) * 0x9E3779B97F4A7C15ull);
+    const bool edges = _i % 3 == 2;
+    const int64_t len = _i % 5 == 0 ? rint_in(100, 2000) : rint_in(0, 70);
+    float *a = malloc((size_t)(len + 1) * sizeof(float));
+    float *b = malloc((size_t)(len + 1) * sizeof(float));
+    float *want = malloc((size_t)(len + 1) * sizeof(float));
+    float *got = malloc((size_t)(len + 1) * sizeof(float));
+    ck_assert(a && b && want && got);
+    for (int64_t i = 0; i < len; i++) {
+        a[i] = rvalue(edges);
+        b[i] = rvalue(edges);
+    }
+    static const enum qv_act acts[4] = { QV_ACT_NONE, QV_ACT_RELU, QV_ACT_RELU6,
+                                         QV_ACT_RELU_N1_TO_1 };
+    float lo, hi;
+    qv_f32_act_range(acts[_i % 4], &lo, &hi);
+    for (int op = QV_F32_ADD; op <= QV_F32_MUL; op++) {
+        for (int64_t i = 0; i < len; i++) {
+            const float v = op == QV_F32_ADD ? a[i] + b[i] : op == QV_F32_SUB ? a[i] - b[i]
+                                                                               : a[i] * b[i];
+            want[i] = qv_f32_clamp(v, lo, hi);
+        }
+        for (int v = 0; v < QV_F32_VARIANT_COUNT; v++) {
+            if (!qv_f32_variant_available((enum qv_f32_variant)v))
+                continue;
+            got[len] = 12345.0f;
+            qv_f32_binary_flat((enum qv_f32_variant)v, (enum qv_f32_binop)op, len, a, b, got, lo,
+                               hi);
+            ck_assert_msg(got[len] == 12345.0f, "%s op %d: wrote past the end",
+                          qv_f32_variant_name((enum qv_f32_variant)v), op);
+            for (int64_t i = 0; i < len; i++)
+                ck_assert_msg(same_bits(got[i], want[i]),
+                              "%s op %d case %d (len %lld): out[%lld] = %a, expected %a",
+                              qv_f32_variant_name((enum qv_f32_variant)v), op, _i,
+                              (long long)len, (long long)i, (double)got[i], (double)want[i]);
+        }
+    }
+    free(a);
+    free(b);
+    free(want);
+    free(got);
+}
+END_TEST
+
 /* ---- CONV_2D through the engine ----------------------------------------------------------- */
 
 /* TFLite's output size and leading padding for one dimension. */
@@ -471,6 +519,9 @@ static Suite *float_fastpath_suite(void)
     tc = tcase_create("dwconv");
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, dwconv_variants_exact, 0, QVT_CASES(300));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("binary");
+    tcase_add_loop_test(tc, binary_variants_exact, 0, QVT_CASES(200));
     suite_add_tcase(s, tc);
     tc = tcase_create("conv");
     tcase_set_timeout(tc, 300);

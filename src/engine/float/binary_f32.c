@@ -3,11 +3,20 @@
  * ADD / SUB / MUL with numpy broadcasting up to rank 8 and a fused activation (TFLite
  * BroadcastBinaryFunction semantics: out = act(a op b)). Same-shape and scalar operands take flat
  * loops; anything else walks the output with a rank-8 index whose innermost dimension is a
- * strided loop (stride 0 on a broadcast operand).
+ * strided loop (stride 0 on a broadcast operand). The same-shape loop has AVX2 and AVX-512
+ * variants (the same operations per element: op, then the clamp as qv_f32_clamp; chosen at
+ * prepare, kernels_f32.h's enum qv_f32_variant).
  */
 #include <string.h>
 
 #include "engine/float/float_common.h"
+#include "engine/float/gemm_f32_x86.h"
+#include "engine/float/kernels_f32.h"
+
+/* Set by prepare: the same-shape loop's variant. */
+struct binary_params {
+    enum qv_f32_variant variant;
+};
 
 enum qv_status qv_f32_binary_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
 {
@@ -33,6 +42,10 @@ enum qv_status qv_f32_binary_prepare(struct qv_kernel_ctx *c, struct qv_error *e
                                     (long long)od);
         }
     }
+    struct binary_params *p = qv_f32_params_alloc(c, sizeof(*p), err);
+    if (!p)
+        return QV_E_NOMEM;
+    p->variant = c->plain_loops ? QV_F32_C : qv_f32_variant_best();
     return QV_OK;
 }
 
@@ -63,6 +76,53 @@ typedef void (*strided_fn)(int64_t, const float *, int64_t, const float *, int64
                            float, float);
 typedef void (*flat_fn)(int64_t, const float *, const float *, float *, float, float);
 
+#ifdef QV_F32_X86
+#include <immintrin.h>
+
+/* Vectors of the flat loop, the tail by the C loop; min(hi, max(lo, v)) with v second is
+ * qv_f32_clamp bit for bit (NaN and -0 included). */
+#define FLAT_VEC(NAME, TARGET, VEC, LANES, LOAD, STORE, SET1, OP, MIN, MAX, CNAME)            \
+    __attribute__((target(TARGET))) static void NAME(int64_t len, const float *a,               \
+                                                     const float *b, float *out, float lo,       \
+                                                     float hi)                                   \
+    {                                                                                            \
+        const VEC vlo = SET1(lo), vhi = SET1(hi);                                                \
+        int64_t i = 0;                                                                           \
+        for (; i + LANES <= len; i += LANES)                                                     \
+            STORE(out + i, MIN(vhi, MAX(vlo, OP(LOAD(a + i), LOAD(b + i)))));                    \
+        CNAME(len - i, a + i, b + i, out + i, lo, hi);                                           \
+    }
+#define FLAT_AVX2(NAME, OP, CNAME)                                                               \
+    FLAT_VEC(NAME, "avx2", __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, OP,    \
+             _mm256_min_ps, _mm256_max_ps, CNAME)
+#define FLAT_AVX512(NAME, OP, CNAME)                                                             \
+    FLAT_VEC(NAME, "avx512f", __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps,    \
+             OP, _mm512_min_ps, _mm512_max_ps, CNAME)
+
+FLAT_AVX2(add_flat_avx2, _mm256_add_ps, add_flat)
+FLAT_AVX2(sub_flat_avx2, _mm256_sub_ps, sub_flat)
+FLAT_AVX2(mul_flat_avx2, _mm256_mul_ps, mul_flat)
+FLAT_AVX512(add_flat_avx512, _mm512_add_ps, add_flat)
+FLAT_AVX512(sub_flat_avx512, _mm512_sub_ps, sub_flat)
+FLAT_AVX512(mul_flat_avx512, _mm512_mul_ps, mul_flat)
+#endif
+
+/* The same-shape loops by variant and op (a NULL entry: the C loop). */
+static const flat_fn flat_variants[QV_F32_VARIANT_COUNT][3] = {
+    [QV_F32_C] = { add_flat, sub_flat, mul_flat },
+#ifdef QV_F32_X86
+    [QV_F32_AVX2] = { add_flat_avx2, sub_flat_avx2, mul_flat_avx2 },
+    [QV_F32_AVX512] = { add_flat_avx512, sub_flat_avx512, mul_flat_avx512 },
+#endif
+};
+
+void qv_f32_binary_flat(enum qv_f32_variant v, enum qv_f32_binop op, int64_t len, const float *a,
+                        const float *b, float *out, float lo, float hi)
+{
+    const flat_fn f = flat_variants[v][op];
+    (f ? f : flat_variants[QV_F32_C][op])(len, a, b, out, lo, hi);
+}
+
 /* Element strides of v aligned to the output's rank; 0 where v broadcasts. */
 static void broadcast_strides(const struct qv_shape *v, const struct qv_shape *os,
                               int64_t strides[QV_MAX_RANK])
@@ -79,7 +139,6 @@ static void broadcast_strides(const struct qv_shape *v, const struct qv_shape *o
 void qv_f32_binary(const struct qv_kernel_ctx *c, enum qv_f32_binop op)
 {
     static const strided_fn strided[] = { add_strided, sub_strided, mul_strided };
-    static const flat_fn flat[] = { add_flat, sub_flat, mul_flat };
     const struct qv_shape *as = &c->in[0]->shape, *bs = &c->in[1]->shape;
     const struct qv_shape *os = &c->out[0]->shape;
     const float *a = c->in[0]->data, *b = c->in[1]->data;
@@ -92,7 +151,8 @@ void qv_f32_binary(const struct qv_kernel_ctx *c, enum qv_f32_binop op)
         return;
     int64_t na = qv_shape_elems(as), nb = qv_shape_elems(bs);
     if (na == total && nb == total) {          /* same shape (or only leading 1s differ) */
-        flat[op](total, a, b, out, lo, hi);
+        qv_f32_binary_flat(((const struct binary_params *)c->params)->variant, op, total, a, b,
+                           out, lo, hi);
         return;
     }
     if (nb == 1) {

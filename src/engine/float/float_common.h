@@ -16,6 +16,7 @@
 
 #include "core/ops/ops_common.h"
 #include "engine/kernel.h"
+#include "engine/float/kernels_f32.h"
 
 /* Output range of a fused activation (TFLite CalculateActivationRange for float). */
 static inline void qv_f32_act_range(enum qv_act act, float *ret_lo, float *ret_hi)
@@ -100,8 +101,7 @@ enum qv_status qv_f32_check_window(const struct qv_kernel_ctx *c, bool dilation,
 enum qv_status qv_f32_pool_prepare(struct qv_kernel_ctx *c, struct qv_error *err);
 void qv_f32_pool(const struct qv_kernel_ctx *c, enum qv_pool_kind kind);
 
-/* ADD / SUB / MUL with numpy broadcasting (binary_f32.c). */
-enum qv_f32_binop { QV_F32_ADD, QV_F32_SUB, QV_F32_MUL };
+/* ADD / SUB / MUL with numpy broadcasting (binary_f32.c); enum qv_f32_binop in kernels_f32.h. */
 enum qv_status qv_f32_binary_prepare(struct qv_kernel_ctx *c, struct qv_error *err);
 void qv_f32_binary(const struct qv_kernel_ctx *c, enum qv_f32_binop op);
 

@@ -28,6 +28,14 @@ const char *qv_f32_variant_name(enum qv_f32_variant v);
 /* The best variant this CPU runs. */
 enum qv_f32_variant qv_f32_variant_best(void);
 
+/* ---- ADD / SUB / MUL, same shapes (binary_f32.c) ----------------------------------------- */
+
+enum qv_f32_binop { QV_F32_ADD, QV_F32_SUB, QV_F32_MUL };
+
+/* out[i] = clamp(a[i] op b[i], lo, hi) for i < len (qv_f32_clamp's order: NaN passes). */
+void qv_f32_binary_flat(enum qv_f32_variant v, enum qv_f32_binop op, int64_t len, const float *a,
+                        const float *b, float *out, float lo, float hi);
+
 /* ---- DEPTHWISE_CONV_2D (depthwise_conv_2d_f32.c) ------------------------------------------ */
 
 struct qv_depthwise_conv_2d_f32_params {
