@@ -128,6 +128,31 @@
         }                                                                                          \
     } while (0)
 
+/* Four vectors of channels [c0, c0 + 4 * LANES) of pixel (y0, x0): four independent chains. */
+#define DW_VECTOR4()                                                                               \
+    do {                                                                                           \
+        VEC a0 = V_ZERO(), a1 = V_ZERO(), a2 = V_ZERO(), a3 = V_ZERO();                            \
+        for (int64_t ky = ky0; ky < ky1; ky++) {                                                   \
+            const float *row = img + ((y0 + ky * dh) * id->w + x0) * C + c0;                       \
+            const float *fr = filt + ky * KW * C + c0;                                             \
+            for (int64_t kx = kx0; kx < kx1; kx++) {                                               \
+                const float *x = row + kx * dw * C, *f = fr + kx * C;                              \
+                a0 = V_ADD(a0, V_MUL(V_LOADU(x), V_LOADU(f)));                                     \
+                a1 = V_ADD(a1, V_MUL(V_LOADU(x + LANES), V_LOADU(f + LANES)));                     \
+                a2 = V_ADD(a2, V_MUL(V_LOADU(x + 2 * LANES), V_LOADU(f + 2 * LANES)));             \
+                a3 = V_ADD(a3, V_MUL(V_LOADU(x + 3 * LANES), V_LOADU(f + 3 * LANES)));             \
+            }                                                                                      \
+        }                                                                                          \
+        const VEC z = V_ZERO();                                                                    \
+        const float *bc = bias ? bias + c0 : NULL;                                                 \
+        V_STOREU(o + c0, V_MIN(hi, V_MAX(lo, V_ADD(a0, bc ? V_LOADU(bc) : z))));                   \
+        V_STOREU(o + c0 + LANES, V_MIN(hi, V_MAX(lo, V_ADD(a1, bc ? V_LOADU(bc + LANES) : z))));   \
+        V_STOREU(o + c0 + 2 * LANES,                                                               \
+                 V_MIN(hi, V_MAX(lo, V_ADD(a2, bc ? V_LOADU(bc + 2 * LANES) : z))));               \
+        V_STOREU(o + c0 + 3 * LANES,                                                               \
+                 V_MIN(hi, V_MAX(lo, V_ADD(a3, bc ? V_LOADU(bc + 3 * LANES) : z))));               \
+    } while (0)
+
 #define DW_LOAD_FULL(p) V_LOADU(p)
 #define DW_STORE_FULL(p, v) V_STOREU((p), (v))
 #define DW_LOAD_TAIL(p) V_LOADM((p), m)
@@ -146,6 +171,29 @@ KNAME(const struct qv_depthwise_conv_2d_f32_params *p, const struct qv_dims *id,
     for (int64_t b = 0; b < od->n; b++) {
         const float *img = in + b * id->h * id->w * C;
         float *outb = out + b * od->h * od->w * C;
+        if (C >= 4 * LANES) {
+            /* Many channels: pixel by pixel, four vectors of channels at a time (independent
+             * chains), the rest one vector at a time. */
+            for (int64_t oy = 0; oy < od->h; oy++) {
+                const int64_t y0 = oy * p->stride_h - p->pad_h;
+                int64_t ky0, ky1;
+                DW_RANGE(y0, dh, id->h, KH, ky0, ky1);
+                for (int64_t ox = 0; ox < od->w; ox++) {
+                    const int64_t x0 = ox * p->stride_w - p->pad_w;
+                    int64_t kx0, kx1;
+                    DW_RANGE(x0, dw, id->w, KW, kx0, kx1);
+                    float *o = outb + (oy * od->w + ox) * C;
+                    int64_t c0 = 0;
+                    for (; c0 + 4 * LANES <= C; c0 += 4 * LANES)
+                        DW_VECTOR4();
+                    for (; c0 < full; c0 += LANES)
+                        DW_VECTOR(DW_LOAD_FULL, DW_STORE_FULL);
+                    if (c0 < C)
+                        DW_VECTOR(DW_LOAD_TAIL, DW_STORE_TAIL);
+                }
+            }
+            continue;
+        }
         int64_t c0 = 0;
         for (; c0 < full; c0 += LANES)
             DW_CHANNELS(DW_LOAD_FULL, DW_STORE_FULL);
@@ -156,6 +204,7 @@ KNAME(const struct qv_depthwise_conv_2d_f32_params *p, const struct qv_dims *id,
 
 #undef DW_RANGE
 #undef DW_VECTOR
+#undef DW_VECTOR4
 #undef DW3_PIXEL
 #undef DW3_TAP
 #undef DW3_TAPS
