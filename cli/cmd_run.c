@@ -65,7 +65,8 @@ static void print_result(const struct qv_job_result *r)
     for (int s = 0; s < QV_JOB_MODELS; s++) {
         if (!r->models[s].present)
             continue;
-        if (s == QV_JOB_ALT)   /* qvet's PTQ beside the given int8 model: made, not written */
+        /* a model qvet's PTQ made: named by the float model it quantized */
+        if (r->models[s].own_ptq)
             printf("  %s of %s", r->models[s].label, r->models[QV_SIDE_FLOAT].path);
         else
             printf("  %-8s %s", r->models[s].label, r->models[s].path);

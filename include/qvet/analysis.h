@@ -169,6 +169,7 @@ struct qv_job_opts {
 /* One model of a run (index: enum qv_side, then the optional third model). */
 struct qv_job_model {
     bool present;
+    bool own_ptq;                    /* made by qvet's PTQ from the float model, not read */
     char label[32];                  /* "float32", "int8", "int8 (qvet PTQ)" */
     char path[QV_PATH_MAX];
     char sha256[65];                 /* of the file ("" for a model qvet made) */

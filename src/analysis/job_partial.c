@@ -43,6 +43,7 @@ static cJSON *identity_json(const struct qv_job_result *r)
         const struct qv_job_model *jm = &r->models[s];
         cJSON *x = cJSON_CreateObject();
         qj_add_bool(x, "present", jm->present);
+        qj_add_bool(x, "own_ptq", jm->own_ptq);
         qj_add_string(x, "label", jm->label);
         qj_add_string(x, "path", jm->path);
         qj_add_string(x, "sha256", jm->sha256);
@@ -252,7 +253,8 @@ static enum qv_status load_identity(struct qv_job_result *r, const struct part *
     int k = 0;
     for (const cJSON *x = models->child; x; x = x->next, k++) {
         struct qv_job_model *jm = &r->models[k];
-        if ((st = qj_bool(&j, "identity.models", x, "present", &jm->present)))
+        if ((st = qj_bool(&j, "identity.models", x, "present", &jm->present)) ||
+            (st = qj_bool(&j, "identity.models", x, "own_ptq", &jm->own_ptq)))
             return st;
         STR(x, "label", jm->label);
         STR(x, "path", jm->path);

@@ -60,6 +60,7 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
     }
     struct qv_job_model *jm = &r->models[slot];
     jm->present = true;
+    jm->own_ptq = true;
     snprintf(jm->label, sizeof(jm->label), "int8 (qvet PTQ)");
     snprintf(jm->path, sizeof(jm->path), "%s",
              slot == QV_JOB_ALT ? QV_JOB_ALT_PATH : QV_JOB_PTQ_PATH);
@@ -69,18 +70,23 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
     jm->params = qv_graph_param_count(qr.graph);
     jm->weight_bytes = (int64_t)qv_graph_weight_bytes(qr.graph);
     const char *how = m->per_channel ? "per-channel" : "per-tensor";
+    /* without calibration data the first golden samples calibrate: the int8 figures are then
+     * measured partly on the data the ranges came from, which flatters them */
+    const char *from = m->calib.n_files ? "" : " taken from the golden set, as the manifest "
+                       "names no calibration data: its figures include the samples it was "
+                       "calibrated on";
     if (slot == QV_JOB_ALT) {
         free(bytes);
         qv_job_note(r, "for comparison, qvet also quantized %s itself (%s ranges, %s weights, "
-                    "%lld calibration samples): the \"int8 (qvet PTQ)\" figures; the gates judge "
-                    "%s", m->model, m->calib_method, how, (long long)m->calib_samples,
-                    m->int8_model);
+                    "%lld calibration samples%s): the \"int8 (qvet PTQ)\" figures; the gates "
+                    "judge %s", m->model, m->calib_method, how, (long long)m->calib_samples,
+                    from, m->int8_model);
     } else {
         r->int8_tflite = bytes;
         r->int8_tflite_size = size;
         qv_job_note(r, "no int8 model in %s: qvet quantized %s itself (%s ranges, %s weights, "
-                    "%lld calibration samples); model_int8.tflite in the reports is that model",
-                    m->dir, m->model, m->calib_method, how, (long long)m->calib_samples);
+                    "%lld calibration samples%s); model_int8.tflite in the reports is that model",
+                    m->dir, m->model, m->calib_method, how, (long long)m->calib_samples, from);
     }
     *ret_int8 = qr.graph;
     qr.graph = NULL;

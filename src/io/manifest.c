@@ -370,6 +370,10 @@ enum qv_status qv_manifest_load(const char *dir, struct qv_manifest *ret_manifes
         goto cleanup;
     }
     snprintf(m->dir, sizeof(m->dir), "%s", dir);
+    /* "models/kws/" (what a shell glob ending in a slash gives) is the same directory: no "//" */
+    for (size_t n = strlen(m->dir); n > 1 && m->dir[n - 1] == '/'; n--)
+        m->dir[n - 1] = '\0';
+    dir = m->dir;
     m->task = QV_TASK_CLASSIFICATION;
     m->calib_samples = 300;
     snprintf(m->calib_method, sizeof(m->calib_method), "minmax");

@@ -805,7 +805,8 @@ START_TEST(float_only_dir_is_quantized)
     char *merged = qvt_path(dir, "merged");
     char *out = NULL, *errs = NULL;
     int rc = RUN(&out, &errs, "run", "-q", "--timings", "-o", one, dir);
-    ck_assert_msg(rc == 0 && strstr(out, "int8 (qvet PTQ)") && strstr(out, "qvet quantized"),
+    ck_assert_msg(rc == 0 && strstr(out, "int8 (qvet PTQ) of ") &&
+                  strstr(out, "qvet quantized") && !strstr(out, "taken from the golden set"),
                   "exit %d: %s%s", rc, out, errs);
     /* --timings: every stage on stderr (and, below, nothing of it in the reports) */
     ck_assert_msg(strstr(errs, "f: wall time: load ") && strstr(errs, ", ptq ") &&
@@ -827,6 +828,27 @@ START_TEST(float_only_dir_is_quantized)
     ck_assert_msg(rc == 0, "merge: exit %d: %s", rc, errs);
     free(errs);
     assert_same_reports(one, merged, "qvet PTQ");
+    /* no calibration data: the golden set calibrates, and the note says so; a directory named
+     * with a trailing slash (a shell glob's "dir/") gives no "//" in any path */
+    char *nocal = copy_dir(digits, "{\"name\": \"g\"}");
+    char *q2 = qvt_path(nocal, "model_int8.tflite"), *two = qvt_path(nocal, "two");
+    char slashed[4200];
+    snprintf(slashed, sizeof(slashed), "%s/", nocal);
+    ck_assert_int_eq(unlink(q2), 0);
+    rc = RUN(&out, &errs, "run", "-q", "-o", two, slashed);
+    ck_assert_msg(rc == 0 && strstr(out, "calibration samples taken from the golden set") &&
+                  !strstr(out, "//"), "exit %d: %s%s", rc, out, errs);
+    free(out);
+    free(errs);
+    char *sj = qvt_path(two, "summary.json");
+    char *text = qvt_read_file(sj, NULL);
+    ck_assert_msg(!strstr(text, "//") && strstr(text, "taken from the golden set"), "%s", text);
+    free(text);
+    free(sj);
+    free(q2);
+    free(two);
+    qvt_rmtree(nocal);
+    free(nocal);
     free(exported);
     free(data);
     free(one);
