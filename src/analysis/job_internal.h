@@ -32,6 +32,8 @@ double qv_job_regression(const struct qv_job_result *r, const char **ret_key, do
                          double *ret_new);
 
 /* The path recorded for an int8 model qvet made (partial results carry its bytes). */
+/* Fewer calibration samples than this draw a warning (as qvet quantize's). */
+#define QV_JOB_MIN_CALIB 100
 #define QV_JOB_PTQ_PATH "model_int8.tflite (qvet PTQ)"
 
 /*

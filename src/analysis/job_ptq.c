@@ -45,12 +45,22 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
                           "calibration.method: '%s' is not one of minmax, ema, percentile, kl, "
                           "mse", m->calib_method);
     qo.per_tensor = !m->per_channel;
+    /* what qvet calibrate and quantize warn about (a small or constant calibration set, one
+     * far from the golden data) goes into the run's notes; an anomaly task's golden set holds
+     * the anomalies its normal calibration data lacks by design, so it is not compared */
+    struct qv_data_spec golden;
+    qv_data_spec_from_manifest(m, false, &golden);
+    bool compare = m->calib.n_files > 0 && m->task != QV_TASK_ANOMALY;
     if ((st = qv_calib_run(gf, &data, &co, &cal, err)) != QV_OK ||
+        (st = qv_calib_check_set(cal, QV_JOB_MIN_CALIB, compare ? &golden : NULL, err)) !=
+            QV_OK ||
         (st = qv_quantize(gf, cal, &qo, &qr, err)) != QV_OK) {
         qv_error_prefix(err, m->model, "qvet's quantization of %s", m->model);
         qv_calib_free(cal);
         return st;
     }
+    for (int32_t i = 0; i < cal->n_warnings; i++)
+        qv_job_note(r, "qvet's PTQ of %s: %s", m->model, cal->warnings[i]);
     qv_calib_free(cal);
     uint8_t *bytes = NULL;
     size_t size = 0;

@@ -611,6 +611,26 @@ enum qv_status qv_calib_check_set(struct qv_calib *c, int64_t min_samples,
     if (c->n_samples < min_samples)
         warn(c, "the calibration set holds %lld samples (fewer than %lld): ranges may miss "
              "values the model meets in use", (long long)c->n_samples, (long long)min_samples);
+    /* a constant calibration input (all zeros, one sample repeated...) leaves no range at all:
+     * the int8 model then maps every real input onto one code */
+    for (int32_t i = 0; i < g->n_inputs; i++) {
+        int32_t k = c->stats_of[g->inputs[i]];
+        if (k >= 0 && c->stats[k].count > 0 && c->stats[k].min == c->stats[k].max)
+            warn(c, "input '%s': every calibration value is %g: a constant calibration set "
+                 "gives the int8 model no range for real inputs (its SQNR on these samples "
+                 "means nothing)", g->tensors[g->inputs[i]].name, (double)c->stats[k].min);
+    }
+    int32_t n_const = 0, n_act = 0;
+    for (int32_t k = 0; k < c->n_stats; k++) {
+        bool input = false;
+        for (int32_t i = 0; i < g->n_inputs; i++)
+            input |= c->stats[k].tensor == g->inputs[i];
+        n_act += !input && c->stats[k].count > 0;
+        n_const += !input && c->stats[k].count > 0 && c->stats[k].min == c->stats[k].max;
+    }
+    if (n_const > 0)
+        warn(c, "%d of %d calibrated activation tensors held one constant value over the "
+             "whole calibration set: their ranges are degenerate", (int)n_const, (int)n_act);
     int32_t in_t = g->inputs[0];
     int32_t si = c->stats_of[in_t];
     if (!golden || golden->n_files < 1 || si < 0)

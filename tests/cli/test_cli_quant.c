@@ -337,6 +337,16 @@ START_TEST(calibration_set_warnings)
                          "--stats", stats, "-o", model, "-q"), 0);
     ck_assert_msg(strstr(errs, "far from the golden set") != NULL, "%s", errs);
     free(errs);
+    /* a constant calibration set (all zeros): said, not passed off by its SQNR */
+    for (int64_t i = 0; i < 40 * elems; i++)
+        x[i] = 0.0f;
+    ck_assert_int_eq(qv_npy_save(data, QV_DTYPE_F32, &(struct qv_shape){ 4, { 40, 8, 8, 1 } }, x,
+                                 &err), QV_OK);
+    ck_assert_int_eq(RUN(NULL, &errs, "quantize", qvt_source("datasets/digits/model.tflite"),
+                         data, "-o", model, "-q"), 0);
+    ck_assert_msg(strstr(errs, "every calibration value is 0: a constant calibration set") !=
+                  NULL, "%s", errs);
+    free(errs);
     free(x);
     free(model);
     free(data);
