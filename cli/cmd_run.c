@@ -26,6 +26,9 @@ static const char usage[] =
     "  -o, --out DIR           output directory (default DIR/qvet-out; with several DIRs,\n"
     "                          OUT/<name>)\n"
     "  --rounding double|single  int8 requantization flavour (default double = TFLM)\n"
+    "  -t, --target NAME       an MCU target profile to budget and gate the int8 model for\n"
+    "                          ('qvet targets' lists them; repeatable; replaces qvet.json's\n"
+    "                          \"targets\")\n"
     "  --no-own-ptq            with a float and an int8 model, do not also quantize the float\n"
     "                          model with qvet's own PTQ to compare (the \"int8 (qvet PTQ)\"\n"
     "                          column)\n"
@@ -259,6 +262,30 @@ static bool parse_gate(const char *cmd, int g, const char *text, struct qv_gates
     return true;
 }
 
+/* --target names must be built-in profiles; an unknown one lists them (as qvet budget does). */
+static bool check_targets(const char *const *names, int32_t n)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    struct qv_target_set *set = NULL;
+    if (qv_targets_builtin(&set, &err) != QV_OK) {
+        cli_report(&err);
+        return false;
+    }
+    bool ok = true;
+    for (int32_t i = 0; i < n && ok; i++) {
+        if (qv_targets_find(set, names[i]))
+            continue;
+        char known[1024] = "";
+        for (int32_t k = 0; k < qv_targets_count(set); k++)
+            snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", k ? ", " : "",
+                     qv_targets_at(set, k)->name);
+        cli_usage_error("run", "unknown target '%s' (known: %s)", names[i], known);
+        ok = false;
+    }
+    qv_targets_free(set);
+    return ok;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct option opts[32] = {
@@ -269,6 +296,7 @@ int cmd_run(int argc, char **argv)
         { "baseline", required_argument, NULL, OPT_BASELINE },
         { "timings", no_argument, NULL, OPT_TIMINGS },
         { "no-own-ptq", no_argument, NULL, OPT_NO_OWN_PTQ },
+        { "target", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         CLI_RUN_OPTIONS,
     };
@@ -285,7 +313,9 @@ int cmd_run(int argc, char **argv)
     bool json = false, timings = false;
     int c, index = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:j:q", opts, &index)) != -1) {
+    const char *targets[16];
+    int32_t n_targets = 0;
+    while ((c = getopt_long(argc, argv, "ho:j:qt:", opts, &index)) != -1) {
         int shared = cli_run_flag("run", c, optarg, &flags);
         if (shared < 0)
             return CLI_EXIT_INPUT;
@@ -311,10 +341,20 @@ int cmd_run(int argc, char **argv)
         case OPT_BASELINE: ro.baseline = optarg; break;
         case OPT_TIMINGS: timings = true; break;
         case OPT_NO_OWN_PTQ: ro.no_own_ptq = true; break;
+        case 't':
+            if (n_targets == (int32_t)(sizeof(targets) / sizeof(targets[0])))
+                return cli_usage_error("run", "more than %d --target options",
+                                       (int)(sizeof(targets) / sizeof(targets[0])));
+            targets[n_targets++] = optarg;
+            break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (n_targets > 0 && !check_targets(targets, n_targets))
+        return CLI_EXIT_INPUT;
+    ro.targets = targets;
+    ro.n_targets = n_targets;
     int ndirs = 0;
     char *const here[] = { "." };
     char **dirs = argv + optind;

@@ -161,6 +161,9 @@ struct qv_job_opts {
      * (partial.json, predictions.part.csv) into the output directory instead of reports.
      */
     bool partial;
+    /* Targets named on the command line (built-in profile names): replace qvet.json's. */
+    const char *const *targets;
+    int32_t n_targets;
 };
 
 #define QV_JOB_OPTS_INIT { .out_dir = NULL, .rounding = QV_ROUNDING_DOUBLE, \
@@ -245,6 +248,7 @@ enum qv_job_stage {
 const char *qv_job_stage_name(enum qv_job_stage s);
 
 struct qv_job_result {
+    bool targets_from_cli;           /* the budget's targets came from the command line */
     struct qv_manifest manifest;
     char out_dir[QV_PATH_MAX];
     enum qv_rounding rounding;       /* of the int8 emulation */

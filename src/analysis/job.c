@@ -446,6 +446,14 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
     r->culprit = -1;
     if ((st = qv_manifest_load(dir, &r->manifest, err)) != QV_OK)
         return st;
+    if (opts->n_targets > 0) {
+        struct qv_manifest *m = &r->manifest;
+        int32_t cap = (int32_t)(sizeof(m->targets) / sizeof(m->targets[0]));
+        m->n_targets = 0;
+        for (int32_t i = 0; i < opts->n_targets && m->n_targets < cap; i++)
+            snprintf(m->targets[m->n_targets++], sizeof(m->targets[0]), "%s", opts->targets[i]);
+        r->targets_from_cli = true;
+    }
     if (opts->out_dir)
         snprintf(r->out_dir, sizeof(r->out_dir), "%s", opts->out_dir);
     else

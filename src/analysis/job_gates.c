@@ -31,6 +31,22 @@ void qv_job_default_gates(enum qv_task task, struct qv_gates *g)
     g->value[QV_GATE_MAX_NONFINITE_OUTPUTS] = 0;
 }
 
+/* Why a target does not fit, with the figures: "SRAM 132354 of 26214 bytes; flash ...". */
+static const char *misfit(const struct qv_job_target *x, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!x->ops_ok)
+        snprintf(buf + strlen(buf), size - strlen(buf), "ops TFLM cannot run there%s%s",
+                 x->unsupported[0] ? ": " : "", x->unsupported);
+    if (!x->sram_ok)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%sSRAM %lld of %lld bytes",
+                 buf[0] ? "; " : "", (long long)x->sram, (long long)x->sram_budget);
+    if (!x->flash_ok)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%sflash %lld of %lld bytes",
+                 buf[0] ? "; " : "", (long long)x->flash, (long long)x->flash_budget);
+    return buf;
+}
+
 static void add_gate(struct qv_job_result *r, int id, const char *name, enum qv_gate_state state,
                      double value, const char *fmt, ...) QV_PRINTF(6, 7);
 
@@ -282,19 +298,19 @@ void qv_job_eval_gates(struct qv_job_result *r)
             break;
         }
     }
-    /* each target of qvet.json: does the int8 model fit? */
+    /* each target of qvet.json (or of --target): does the int8 model fit? */
     for (int32_t i = 0; i < r->n_targets; i++) {
         const struct qv_job_target *x = &r->targets[i];
-        char gname[64];
+        char gname[64], why[512];
         snprintf(gname, sizeof(gname), "fits:%s", x->name);
         if (x->fits)
             add_gate(r, -1, gname, QV_GATE_PASS, (double)x->sram, "arena %lld, SRAM %lld of %lld, "
                      "flash %lld of %lld bytes", (long long)x->arena, (long long)x->sram,
                      (long long)x->sram_budget, (long long)x->flash, (long long)x->flash_budget);
         else
-            add_gate(r, -1, gname, QV_GATE_FAIL, (double)x->sram, "does not fit: %s%s%s%s",
-                     x->ops_ok ? "" : "ops TFLM cannot run there; ",
-                     x->sram_ok ? "" : "SRAM over budget; ", x->flash_ok ? "" : "flash over "
-                     "budget; ", x->unsupported);
+            add_gate(r, -1, gname, QV_GATE_FAIL, (double)x->sram, "does not fit: %s",
+                     misfit(x, why, sizeof(why)));
     }
+    for (int32_t i = r->n_gates - r->n_targets; r->targets_from_cli && i < r->n_gates; i++)
+        r->gates[i].origin = QV_GATE_FROM_CLI;
 }

@@ -35,6 +35,7 @@ static cJSON *identity_json(const struct qv_job_result *r)
     qj_add_int(o, "task", m->task);
     qj_add_int(o, "rounding", r->rounding);
     qj_add_bool(o, "default_gates", r->default_gates);
+    qj_add_bool(o, "targets_from_cli", r->targets_from_cli);
     cJSON *targets = cJSON_AddArrayToObject(o, "targets");
     for (int32_t i = 0; i < m->n_targets; i++)
         cJSON_AddItemToArray(targets, cJSON_CreateString(m->targets[i]));
@@ -243,6 +244,7 @@ static enum qv_status load_identity(struct qv_job_result *r, const struct part *
         return st;
     r->rounding = (enum qv_rounding)v;
     if ((st = qj_bool(&j, "identity", id, "default_gates", &r->default_gates)) ||
+        (st = qj_bool(&j, "identity", id, "targets_from_cli", &r->targets_from_cli)) ||
         (st = qj_array(&j, "identity", id, "targets", -1, &targets, &n)))
         return st;
     for (const cJSON *t = targets->child; t && m->n_targets < 16; t = t->next)

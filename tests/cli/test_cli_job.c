@@ -1176,6 +1176,47 @@ START_TEST(lock_on_out)
 }
 END_TEST
 
+/* --target replaces qvet.json's targets (origin "command line" in every report), survives shards
+ * and merge, and an unknown name is exit 2 listing the known ones. */
+START_TEST(targets_from_the_command_line)
+{
+    const char *digits = qvt_source("datasets/digits");
+    char *dir = qvt_tmpdir();
+    char *one = qvt_path(dir, "one"), *p1 = qvt_path(dir, "p1"), *p2 = qvt_path(dir, "p2");
+    char *merged = qvt_path(dir, "merged"), *out = NULL, *errs = NULL;
+    int rc = RUN(&out, &errs, "run", "-q", "-t", "host64", "--target", "avr-xmega", "-o", one,
+                 digits);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s%s", rc, out, errs);
+    ck_assert_msg(strstr(out, "fits:host64") && strstr(out, "fits:avr-xmega") &&
+                  !strstr(out, "fits:stm32f4") && !strstr(out, "fits:nrf52840"), "%s", out);
+    free(out);
+    free(errs);
+    char *md = qvt_path(one, "summary.md");
+    char *text = qvt_read_file(md, NULL);
+    ck_assert_msg(strstr(text, "| fits:host64 | pass | command line |"), "%s", text);
+    free(text);
+    free(md);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-t", "host64", "-t", "avr-xmega", "--shard",
+                         "1/2", "-o", p1, digits), 0);
+    ck_assert_int_eq(RUN(NULL, NULL, "run", "-q", "-t", "host64", "-t", "avr-xmega", "--shard",
+                         "2/2", "-o", p2, digits), 0);
+    rc = RUN(NULL, &errs, "merge", merged, p1, p2);
+    ck_assert_msg(rc == 0 || rc == 1, "merge: exit %d: %s", rc, errs);
+    free(errs);
+    assert_same_reports(one, merged, "--target");
+    rc = RUN(NULL, &errs, "run", "-q", "-t", "stm32f9", "-o", one, digits);
+    ck_assert_msg(rc == 2 && strstr(errs, "unknown target 'stm32f9' (known: host64, stm32f4"),
+                  "exit %d: %s", rc, errs);
+    free(errs);
+    free(one);
+    free(p1);
+    free(p2);
+    free(merged);
+    qvt_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_job_suite(void)
 {
     Suite *s = suite_create("cli_job");
@@ -1195,6 +1236,7 @@ static Suite *cli_job_suite(void)
     tcase_add_test(tc, no_manifest_default_gates_protect);
     tcase_add_test(tc, layer_gate_names_culprit);
     tcase_add_test(tc, shards_merged_equal_one_run);
+    tcase_add_test(tc, targets_from_the_command_line);
     suite_add_tcase(s, tc);
     return s;
 }
