@@ -336,19 +336,25 @@ START_TEST(report_contents)
 END_TEST
 
 /* qvet run on a directory: the reports appear together, with the run's figures. */
+/* dir/model.json from g (freed) and dir/qvet.json holding manifest */
+static void write_model_dir(const char *dir, struct qv_graph *g, const char *manifest)
+{
+    struct qv_error err = QV_ERROR_INIT;
+    char *model = qvt_path(dir, "model.json"), *path = qvt_path(dir, "qvet.json");
+    CK(qv_model_json_save(g, model, &err));
+    qv_graph_free(g);
+    qvt_write_file(path, manifest, strlen(manifest));
+    free(path);
+    free(model);
+}
+
 START_TEST(job_on_a_directory)
 {
     struct qv_error err = QV_ERROR_INIT;
     char *dir = qvt_tmpdir();
     write_data(dir);
-    struct qv_graph *g = tiny(0);
-    char *model = qvt_path(dir, "model.json");
-    CK(qv_model_json_save(g, model, &err));
-    qv_graph_free(g);
-    char *manifest = qvt_path(dir, "qvet.json");
-    const char *text = "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", \"labels\": "
-                       "\"labels.csv\"}, \"gates\": {\"min_agreement\": 0.9}}";
-    qvt_write_file(manifest, text, strlen(text));
+    write_model_dir(dir, tiny(0), "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", "
+                    "\"labels\": \"labels.csv\"}, \"gates\": {\"min_agreement\": 0.9}}");
     struct qv_job_opts o = QV_JOB_OPTS_INIT;
     struct qv_job_result r;
     CK(qv_job_run(dir, &o, &r, &err));
@@ -382,8 +388,11 @@ START_TEST(job_on_a_directory)
     free(pred);
     qv_job_result_release(&r);
     /* no gates in qvet.json: the defaults, and the report says so */
-    text = "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", \"labels\": \"labels.csv\"}}";
+    const char *text = "{\"name\": \"tiny\", \"golden\": {\"inputs\": \"x.npy\", \"labels\": "
+                       "\"labels.csv\"}}";
+    char *manifest = qvt_path(dir, "qvet.json");
     qvt_write_file(manifest, text, strlen(text));
+    free(manifest);
     CK(qv_job_run(dir, &o, &r, &err));
     ck_assert(r.default_gates);
     md = report_file(out, "summary.md");
@@ -391,8 +400,6 @@ START_TEST(job_on_a_directory)
     free(md);
     qv_job_result_release(&r);
     free(out);
-    free(manifest);
-    free(model);
     qvt_rmtree(dir);
     free(dir);
 }
@@ -416,14 +423,9 @@ START_TEST(nonfinite_outputs_fail_default_gate)
     char *bp = qvt_path(dir, "big.npy");
     CK(qv_npy_save(bp, QV_DTYPE_F32, &(struct qv_shape){ 2, { 6, 4 } }, big, &err));
     free(bp);
-    struct qv_graph *g = tiny_hs(0, true);
-    char *model = qvt_path(dir, "model.json");
-    CK(qv_model_json_save(g, model, &err));
-    qv_graph_free(g);
-    char *manifest = qvt_path(dir, "qvet.json");
-    const char *text = "{\"name\": \"overflow\", \"golden\": {\"inputs\": \"big.npy\", "
-                       "\"labels\": \"labels.csv\"}, \"calibration\": {\"data\": \"x.npy\"}}";
-    qvt_write_file(manifest, text, strlen(text));
+    write_model_dir(dir, tiny_hs(0, true), "{\"name\": \"overflow\", \"golden\": {\"inputs\": "
+                    "\"big.npy\", \"labels\": \"labels.csv\"}, \"calibration\": {\"data\": "
+                    "\"x.npy\"}}");
     struct qv_job_opts o = QV_JOB_OPTS_INIT;
     struct qv_job_result r;
     CK(qv_job_run(dir, &o, &r, &err));
@@ -448,8 +450,6 @@ START_TEST(nonfinite_outputs_fail_default_gate)
     free(junit);
     qv_job_result_release(&r);
     free(out);
-    free(manifest);
-    free(model);
     qvt_rmtree(dir);
     free(dir);
 }
