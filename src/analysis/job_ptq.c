@@ -61,6 +61,7 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
     }
     for (int32_t i = 0; i < cal->n_warnings; i++)
         qv_job_note(r, "qvet's PTQ of %s: %s", m->model, cal->warnings[i]);
+    const long long n_calib = (long long)cal->n_samples;   /* used: at most calib_samples */
     qv_calib_free(cal);
     uint8_t *bytes = NULL;
     size_t size = 0;
@@ -89,14 +90,13 @@ enum qv_status qv_job_ptq(struct qv_job_result *r, const struct qv_job_opts *opt
         free(bytes);
         qv_job_note(r, "for comparison, qvet also quantized %s itself (%s ranges, %s weights, "
                     "%lld calibration samples%s): the \"int8 (qvet PTQ)\" figures; the gates "
-                    "judge %s", m->model, m->calib_method, how, (long long)m->calib_samples,
-                    from, m->int8_model);
+                    "judge %s", m->model, m->calib_method, how, n_calib, from, m->int8_model);
     } else {
         r->int8_tflite = bytes;
         r->int8_tflite_size = size;
         qv_job_note(r, "no int8 model in %s: qvet quantized %s itself (%s ranges, %s weights, "
                     "%lld calibration samples%s); model_int8.tflite in the reports is that model",
-                    m->dir, m->model, m->calib_method, how, (long long)m->calib_samples, from);
+                    m->dir, m->model, m->calib_method, how, n_calib, from);
     }
     *ret_int8 = qr.graph;
     qr.graph = NULL;

@@ -530,6 +530,19 @@ START_TEST(trap_same_count_other_shape)
     ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
     free(errs);
     ck_assert(same_file(o1, o2));
+    /* a CSV record is a flattened sample by definition (C order, channels last): accepted */
+    char *csv = qvt_path(dir, "flat.csv");
+    FILE *cf = fopen(csv, "w");
+    ck_assert_ptr_nonnull(cf);
+    for (int64_t n = 0; n < rows; n++)
+        for (int64_t k = 0; k < elems; k++)
+            fprintf(cf, "%.9g%c", (double)x[n * elems + k], k + 1 < elems ? ',' : '\n');
+    ck_assert_int_eq(fclose(cf), 0);
+    rc = RUN(NULL, &errs, "eval", "-q", "--save-outputs", o2, model, csv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errs);
+    free(errs);
+    ck_assert(same_file(o1, o2));
+    free(csv);
     /* [N, 4, 5] for a [1, 20] input: refused; --layout reshape takes it in C order */
     char mlp[4096], mlp_in[4096];
     snprintf(mlp, sizeof(mlp), "%s", qvt_fixture("tflite/mlp/model_f32.tflite"));
