@@ -457,7 +457,7 @@ enum qv_status qv_job_evaluate(const char *dir, const struct qv_job_opts *opts,
     if (opts->out_dir)
         snprintf(r->out_dir, sizeof(r->out_dir), "%s", opts->out_dir);
     else
-        snprintf(r->out_dir, sizeof(r->out_dir), "%s/qvet-out", dir);
+        snprintf(r->out_dir, sizeof(r->out_dir), "%s/qvet-out", r->manifest.dir);
     if ((st = evaluate(r, opts, predictions, err)) != QV_OK)
         return st;
     qv_job_resolve_gates(r, opts);

@@ -840,6 +840,12 @@ START_TEST(float_only_dir_is_quantized)
                   !strstr(out, "//"), "exit %d: %s%s", rc, out, errs);
     free(out);
     free(errs);
+    /* the default --out too: DIR/qvet-out, not DIR//qvet-out */
+    rc = RUN(&out, &errs, "run", "-q", slashed);
+    ck_assert_msg(rc == 0 && strstr(out, "/qvet-out/") && !strstr(out, "//"), "exit %d: %s%s", rc,
+                  out, errs);
+    free(out);
+    free(errs);
     char *sj = qvt_path(two, "summary.json");
     char *text = qvt_read_file(sj, NULL);
     ck_assert_msg(!strstr(text, "//") && strstr(text, "taken from the golden set"), "%s", text);
