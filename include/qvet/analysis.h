@@ -292,7 +292,7 @@ struct qv_job_result {
     bool default_gates;              /* the defaults were used */
     bool passed;                     /* no gate failed */
     int32_t n_notes;
-    char notes[8][256];              /* what could not be evaluated and why */
+    char notes[8][1024];             /* what could not be evaluated and why */
     double stage_s[QV_STAGE_COUNT];  /* wall time per stage (seconds): never in the reports,
                                       * which stay byte-identical from run to run */
 };

@@ -119,13 +119,39 @@ done:
     free(tipbuf);
 }
 
+/*
+ * A tensor name as <code>: the TFLite converter joins the names of the ops it fused with ';'
+ * ("m/act_3/Relu6;m/bn_3/FusedBatchNormV3;m/conv_3/Conv2D..."), hundreds of characters that
+ * would make every table row a paragraph. The first of them is shown; the whole name is the
+ * element's title (a tooltip) and stays in layers.csv and summary.json.
+ */
+static void tensor_code(FILE *f, const char *name)
+{
+    const char *semi = strchr(name, ';');
+    if (!semi) {
+        fputs("<code>", f);
+        qv_html_text(f, name);
+        fputs("</code>", f);
+        return;
+    }
+    char first[256];
+    size_t n = (size_t)(semi - name) < sizeof(first) - 1 ? (size_t)(semi - name)
+                                                          : sizeof(first) - 1;
+    memcpy(first, name, n);
+    first[n] = '\0';
+    fputs("<code title=\"", f);
+    qv_html_text(f, name);
+    fputs("\">", f);
+    qv_html_text(f, first);
+    fputs("</code>&#8203;<span class=\"sub\">;&hellip;</span>", f);
+}
+
 /* The tensor cell: name, the float name when it differs, op and pairing on a second line. */
 static void layer_name_cell(FILE *f, const struct qv_report *rep, int32_t i)
 {
     const struct qv_report_layer *l = &rep->layers[i];
-    fputs("<td class=\"name\"><code>", f);
-    qv_html_text(f, l->name ? l->name : "(unnamed)");
-    fputs("</code>", f);
+    fputs("<td class=\"name\">", f);
+    tensor_code(f, l->name ? l->name : "(unnamed)");
     if (i == rep->culprit)
         fputs(" <span class=\"badge small fail\">culprit</span>", f);
     fputs("<br><span class=\"sub\">", f);
@@ -137,9 +163,8 @@ static void layer_name_cell(FILE *f, const struct qv_report *rep, int32_t i)
         fputs("paired by ", f);
         qv_html_text(f, l->pairing);
         if (l->float_name) {
-            fputs(" with <code>", f);
-            qv_html_text(f, l->float_name);
-            fputs("</code>", f);
+            fputs(" with ", f);
+            tensor_code(f, l->float_name);
         }
     }
     fputs("</span></td>", f);

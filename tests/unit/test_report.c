@@ -392,8 +392,10 @@ START_TEST(partial_report_sections)
           .local = fx_error(NAN), .clip_low = NAN, .clip_high = NAN },
         { .name = "b", .pairing = NULL, .propagated = fx_error(NAN), .local = fx_error(NAN),
           .clip_low = NAN, .clip_high = NAN },
-        { .name = "c", .pairing = "structure", .propagated = fx_error(25),
-          .local = fx_error(NAN), .clip_low = 0, .clip_high = 0, .levels_used = 12 },
+        { .name = "m/act_3/Relu6;m/bn_3/FusedBatchNormV3;m/conv_3/Conv2D",
+          .float_name = "m/act_3/Relu6;m/conv_3/BiasAdd", .pairing = "structure",
+          .propagated = fx_error(25), .local = fx_error(NAN), .clip_low = 0, .clip_high = 0,
+          .levels_used = 12 },
     };
     rep.task = "raw";
     rep.models[QV_REPORT_FLOAT] = (struct qv_report_model){ "float32", "m.tflite" };
@@ -411,6 +413,11 @@ START_TEST(partial_report_sections)
     ck_assert_ptr_null(strstr(html, "class=\"bar hl\""));
     ck_assert_ptr_null(strstr(html, "class=\"thr\""));
     ck_assert_int_eq(count(html, "<svg class=\"chart\""), 1);
+    /* a converter's ';'-joined fused name: its first part shown, the whole as the title */
+    ck_assert_ptr_nonnull(strstr(html, "<code title=\"m/act_3/Relu6;m/bn_3/FusedBatchNormV3;"
+                                       "m/conv_3/Conv2D\">m/act_3/Relu6</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "<code title=\"m/act_3/Relu6;m/conv_3/BiasAdd\">"
+                                       "m/act_3/Relu6</code>"));
     free(html);
 }
 END_TEST
