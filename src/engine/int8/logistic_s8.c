@@ -49,22 +49,7 @@ enum qv_status qv_logistic_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *
     if (z_out != -128)
         return qv_s8_fail(c, err, "output '%s' zero point must be -128, is %d",
                           qv_s8_out_name(c, 0), (int)z_out);
-    /* the fast variants' table of the op (lut_s8.h) after the struct */
-    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
-    const size_t head = qv_s8_align64(sizeof(struct qv_q4_s8_params));
-    struct qv_q4_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
-    if (!p)
-        return QV_E_NOMEM;
-    qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
-    if ((st = qv_s8_q4_check(c, p, err)) != QV_OK)
-        return st;
-    if (table) {
-        int8_t codes[256];
-        qv_lut1_s8_codes(codes);
-        qv_logistic_s8(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the loop */
-        p->lut = (int8_t *)p + head;
-    }
-    return QV_OK;
+    return qv_s8_q4_prepare(c, s_in, z_in, qv_logistic_s8, err);
 }
 
 void qv_logistic_s8_eval(const struct qv_kernel_ctx *c)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/int8/lut_s8.h"
 #include "engine/int8/node_s8.h"
 
 enum qv_status qv_s8_fail(const struct qv_kernel_ctx *c, struct qv_error *err, const char *fmt,
@@ -191,15 +192,28 @@ enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t 
     return st;
 }
 
-enum qv_status qv_s8_q4_check(const struct qv_kernel_ctx *c, const struct qv_q4_s8_params *p,
-                              struct qv_error *err)
+enum qv_status qv_s8_q4_prepare(struct qv_kernel_ctx *c, float s_in, int32_t z_in,
+                                qv_q4_s8_fn *op, struct qv_error *err)
 {
-    if (p->shift >= -31)
-        return QV_OK;
-    const struct qv_tensor *t = c->in[0]->t;
-    return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the Q4 input rescaling "
-                      "2^%d, below the 2^-31 a fixed-point division reaches",
-                      (int)c->node->inputs[0], t->name, (double)t->quant.scale[0], p->shift);
+    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
+    const size_t head = qv_s8_align64(sizeof(struct qv_q4_s8_params));
+    struct qv_q4_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
+    if (!p)
+        return QV_E_NOMEM;
+    qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
+    if (p->shift < -31) {
+        const struct qv_tensor *t = c->in[0]->t;
+        return qv_s8_fail(c, err, "tensor %d ('%s'): scale = %.9g makes the Q4 input rescaling "
+                          "2^%d, below the 2^-31 a fixed-point division reaches",
+                          (int)c->node->inputs[0], t->name, (double)t->quant.scale[0], p->shift);
+    }
+    if (table) {
+        int8_t codes[256];
+        qv_lut1_s8_codes(codes);
+        op(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the plain loop */
+        p->lut = (int8_t *)p + head;
+    }
+    return QV_OK;
 }
 
 enum qv_s8_variant qv_s8_node_variant(const struct qv_kernel_ctx *c)

@@ -103,11 +103,15 @@ enum qv_status qv_s8_channel_multipliers(const struct qv_kernel_ctx *c, int32_t 
                                          int32_t *mult, int32_t *shift, struct qv_error *err);
 
 /*
- * LOGISTIC / TANH: fails, naming input 0's scale, when the Q4 input rescaling's shift is below
- * -31 (TFLM's RoundingDivideByPOT cannot divide by more than 2^31; a scale below ~2^-58).
+ * LOGISTIC / TANH: the node's qv_q4_s8_params for input 0's (s_in, z_in). Fails, naming input 0's
+ * scale, when the Q4 input rescaling's shift is below -31 (TFLM's RoundingDivideByPOT cannot
+ * divide by more than 2^31; a scale below ~2^-58). The fast variants also get the op's results
+ * on all 256 codes, computed by op's plain loop, as their table (lut_s8.h) after the struct.
  */
-enum qv_status qv_s8_q4_check(const struct qv_kernel_ctx *c, const struct qv_q4_s8_params *p,
-                              struct qv_error *err);
+typedef void qv_q4_s8_fn(const struct qv_q4_s8_params *p, int64_t n, const int8_t *in,
+                         int8_t *out);
+enum qv_status qv_s8_q4_prepare(struct qv_kernel_ctx *c, float s_in, int32_t z_in,
+                                qv_q4_s8_fn *op, struct qv_error *err);
 
 /* The variant a node runs: PLAIN with plain_loops, else the best this CPU has. */
 enum qv_s8_variant qv_s8_node_variant(const struct qv_kernel_ctx *c);

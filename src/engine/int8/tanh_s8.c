@@ -45,22 +45,7 @@ enum qv_status qv_tanh_s8_prepare(struct qv_kernel_ctx *c, struct qv_error *err)
     enum qv_status st = qv_s8_need_unary_quant(c, &s_in, &z_in, &s_out, &z_out, err);
     if (st != QV_OK)
         return st;
-    /* the fast variants' table of the op (lut_s8.h) after the struct */
-    const bool table = qv_s8_node_variant(c) != QV_S8_PLAIN;
-    const size_t head = qv_s8_align64(sizeof(struct qv_q4_s8_params));
-    struct qv_q4_s8_params *p = qv_s8_params_alloc(c, head + (table ? 256 : 0), err);
-    if (!p)
-        return QV_E_NOMEM;
-    qv_q4_s8_params_init(p, s_in, z_in, c->rounding);
-    if ((st = qv_s8_q4_check(c, p, err)) != QV_OK)
-        return st;
-    if (table) {
-        int8_t codes[256];
-        qv_lut1_s8_codes(codes);
-        qv_tanh_s8(p, 256, codes, (int8_t *)p + head);   /* p->lut is still NULL: the loop */
-        p->lut = (int8_t *)p + head;
-    }
-    return QV_OK;
+    return qv_s8_q4_prepare(c, s_in, z_in, qv_tanh_s8, err);
 }
 
 void qv_tanh_s8_eval(const struct qv_kernel_ctx *c)
