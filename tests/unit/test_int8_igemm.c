@@ -14,68 +14,8 @@
 
 #include "engine/int8/igemm_s8.h"
 #include "engine/int8/requant.h"
+#include "int8_random.h"
 #include "support.h"
-
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
-}
-
-static void seed(int kind, int i)
-{
-    rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(kind * 100003 + i + 1) * 0xBF58476D1CE4E5B9ull);
-    rnd();
-}
-
-static int32_t rint_in(int32_t lo, int32_t hi) /* inclusive */
-{
-    return lo + (int32_t)(rnd() % (uint32_t)((int64_t)hi - lo + 1));
-}
-
-static int32_t rzp(void)
-{
-    switch (rnd() % 6) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return rint_in(-128, 127);
-    }
-}
-
-static int32_t rmult(void)
-{
-    switch (rnd() % 8) {
-    case 0: return 0;
-    case 1: return 1 << 30;
-    case 2: return INT32_MAX;
-    default: return (int32_t)((1u << 30) + (rnd() % (1u << 30)));
-    }
-}
-
-/* Shifts as QuantizeMultiplier makes them; single rounding clamps them to at most 30. */
-static int32_t rshift(void)
-{
-    return rnd() % 8 == 0 ? rint_in(-31, 7) : rint_in(-14, 0);
-}
-
-static void rdata(int8_t *x, int64_t n)
-{
-    const int mode = (int)(rnd() % 4);
-    for (int64_t i = 0; i < n; i++)
-        x[i] = (int8_t)(mode == 0 && rnd() % 2 ? (rnd() % 2 ? 127 : -128) : rint_in(-128, 127));
-}
-
-static void rbias(int32_t *b, int64_t n)
-{
-    const bool huge = rnd() % 5 == 0;
-    for (int64_t i = 0; i < n; i++)
-        b[i] = huge ? (rnd() % 2 ? INT32_MAX - rint_in(0, 9) : INT32_MIN + rint_in(0, 9))
-                    : rint_in(-300000, 300000);
-}
 
 static void *xalloc(size_t n)
 {
@@ -97,23 +37,23 @@ static void rq_init(struct rq *q, int64_t n, enum qv_rounding r)
 {
     q->mult = malloc((size_t)n * 4);
     q->shift = malloc((size_t)n * 4);
-    q->bias = rnd() % 4 ? malloc((size_t)n * 4) : NULL;
-    const bool same = rnd() % 3 == 0; /* per-tensor: one multiplier for all */
+    q->bias = qvt_rnd() % 4 ? malloc((size_t)n * 4) : NULL;
+    const bool same = qvt_rnd() % 3 == 0; /* per-tensor: one multiplier for all */
     for (int64_t j = 0; j < n; j++) {
-        q->mult[j] = same && j ? q->mult[0] : rmult();
-        q->shift[j] = same && j ? q->shift[0] : rshift();
+        q->mult[j] = same && j ? q->mult[0] : qvt_rmult();
+        q->shift[j] = same && j ? q->shift[0] : qvt_rshift();
         if (r == QV_ROUNDING_SINGLE && q->shift[j] > 30)
             q->shift[j] = 30;
     }
     if (q->bias)
-        rbias(q->bias, n);
-    q->z_in = rzp();
-    q->zp = rzp();
+        qvt_rbias(q->bias, n);
+    q->z_in = qvt_rzp();
+    q->zp = qvt_rzp();
     q->lo = -128;
     q->hi = 127;
-    if (rnd() % 3 == 0) {
+    if (qvt_rnd() % 3 == 0) {
         q->lo = q->zp;
-        q->hi = rnd() % 2 ? 127 : rint_in(q->zp, 127);
+        q->hi = qvt_rnd() % 2 ? 127 : qvt_rint_in(q->zp, 127);
     }
     q->r = r;
 }
@@ -172,21 +112,23 @@ static void ref_conv(const struct rq *q, int64_t batch, int64_t h, int64_t w, in
 
 static void conv_case(int i, bool big)
 {
-    seed(1, i);
-    const enum qv_rounding r = (enum qv_rounding)(rnd() % QV_ROUNDING_COUNT);
-    const int64_t h = big ? rint_in(8, 20) : rint_in(1, 12);
-    const int64_t w = big ? rint_in(8, 20) : rint_in(1, 12);
-    const int64_t cin = rnd() % 2 ? 4 * rint_in(1, big ? 12 : 6) : rint_in(1, big ? 30 : 13);
+    qvt_seed(1, i);
+    const enum qv_rounding r = (enum qv_rounding)(qvt_rnd() % QV_ROUNDING_COUNT);
+    const int64_t h = big ? qvt_rint_in(8, 20) : qvt_rint_in(1, 12);
+    const int64_t w = big ? qvt_rint_in(8, 20) : qvt_rint_in(1, 12);
+    const int64_t cin = qvt_rnd() % 2 ? 4 * qvt_rint_in(1, big ? 12 : 6)
+                                      : qvt_rint_in(1, big ? 30 : 13);
     const int64_t cout =
-        rnd() % 3 == 0 ? 8 * rint_in(1, big ? 12 : 6) : rint_in(1, big ? 130 : 40);
-    const int64_t kh = rint_in(1, big ? 3 : 5), kw = rint_in(1, big ? 3 : 5);
-    const int32_t sh = rint_in(1, 3), sw = rint_in(1, 3);
-    const int32_t dh = rnd() % 4 == 0 ? rint_in(2, 3) : 1, dw = rnd() % 4 == 0 ? rint_in(2, 3) : 1;
-    const int64_t batch = big ? 1 : rint_in(1, 3);
+        qvt_rnd() % 3 == 0 ? 8 * qvt_rint_in(1, big ? 12 : 6) : qvt_rint_in(1, big ? 130 : 40);
+    const int64_t kh = qvt_rint_in(1, big ? 3 : 5), kw = qvt_rint_in(1, big ? 3 : 5);
+    const int32_t sh = qvt_rint_in(1, 3), sw = qvt_rint_in(1, 3);
+    const int32_t dh = qvt_rnd() % 4 == 0 ? qvt_rint_in(2, 3) : 1;
+    const int32_t dw = qvt_rnd() % 4 == 0 ? qvt_rint_in(2, 3) : 1;
+    const int64_t batch = big ? 1 : qvt_rint_in(1, 3);
     /* SAME (TFLite's padding: total = max(0, (o - 1) * s + (k - 1) * d + 1 - in), leading half)
      * or VALID when the dilated window fits. */
     const int64_t ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dw + 1;
-    const bool valid = rnd() % 2 && ekh <= h && ekw <= w;
+    const bool valid = qvt_rnd() % 2 && ekh <= h && ekw <= w;
     const int64_t oh = valid ? (h - ekh) / sh + 1 : (h + sh - 1) / sh;
     const int64_t ow = valid ? (w - ekw) / sw + 1 : (w + sw - 1) / sw;
     int64_t ph = valid ? 0 : ((oh - 1) * sh + ekh - h) / 2;
@@ -198,8 +140,8 @@ static void conv_case(int i, bool big)
     struct rq q;
     rq_init(&q, cout, r);
     int8_t *x = xalloc((size_t)(batch * h * w * cin)), *f = xalloc((size_t)(cout * kh * kw * cin));
-    rdata(x, batch * h * w * cin);
-    rdata(f, cout * kh * kw * cin);
+    qvt_rdata(x, batch * h * w * cin);
+    qvt_rdata(f, cout * kh * kw * cin);
     const size_t on = (size_t)(batch * oh * ow * cout);
     int8_t *want = xalloc(on), *got = xalloc(on);
     ref_conv(&q, batch, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, ph, pw, x, f, want);
@@ -247,17 +189,17 @@ END_TEST
 
 static void fc_case(int i)
 {
-    seed(2, i);
-    const enum qv_rounding r = (enum qv_rounding)(rnd() % QV_ROUNDING_COUNT);
-    const bool deep = rnd() % 4 == 0;
-    const int64_t depth = deep ? rint_in(300, 1500) : rint_in(1, 130);
-    const int64_t units = rnd() % 3 == 0 ? 8 * rint_in(1, 20) : rint_in(1, 150);
-    const int64_t batches = deep ? rint_in(1, 9) : rint_in(1, 40);
+    qvt_seed(2, i);
+    const enum qv_rounding r = (enum qv_rounding)(qvt_rnd() % QV_ROUNDING_COUNT);
+    const bool deep = qvt_rnd() % 4 == 0;
+    const int64_t depth = deep ? qvt_rint_in(300, 1500) : qvt_rint_in(1, 130);
+    const int64_t units = qvt_rnd() % 3 == 0 ? 8 * qvt_rint_in(1, 20) : qvt_rint_in(1, 150);
+    const int64_t batches = deep ? qvt_rint_in(1, 9) : qvt_rint_in(1, 40);
     struct rq q;
     rq_init(&q, units, r);
     int8_t *x = xalloc((size_t)(batches * depth)), *wt = xalloc((size_t)(units * depth));
-    rdata(x, batches * depth);
-    rdata(wt, units * depth);
+    qvt_rdata(x, batches * depth);
+    qvt_rdata(wt, units * depth);
     const size_t on = (size_t)(batches * units);
     int8_t *want = xalloc(on), *got = xalloc(on);
     for (int64_t b = 0; b < batches; b++)
@@ -306,32 +248,36 @@ END_TEST
  */
 START_TEST(tile_epilogue_edges)
 {
-    seed(3, _i);
+    qvt_seed(3, _i);
     const enum qv_rounding r = (enum qv_rounding)(_i % QV_ROUNDING_COUNT);
-    const int64_t n = rint_in(1, 100);
+    const int64_t n = qvt_rint_in(1, 100);
     struct rq q;
     rq_init(&q, n, r);
     for (int64_t j = 0; j < n; j++) {
-        q.shift[j] = rint_in(-31, r == QV_ROUNDING_SINGLE ? 7 : 7);
-        q.mult[j] = rmult();
+        q.shift[j] = qvt_rint_in(-31, r == QV_ROUNDING_SINGLE ? 7 : 7);
+        q.mult[j] = qvt_rmult();
     }
     if (!q.bias)
         q.bias = malloc((size_t)n * 4);
     for (int64_t j = 0; j < n; j++) {
-        const int e = (int)(rnd() % 32);
-        switch (rnd() % 4) {
-        case 0: q.bias[j] = (int32_t)(((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2)); break;
-        case 1: q.bias[j] = (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2)); break;
-        case 2: q.bias[j] = rnd() % 2 ? INT32_MAX - rint_in(0, 300) : INT32_MIN + rint_in(0, 300);
+        const int e = (int)(qvt_rnd() % 32);
+        switch (qvt_rnd() % 4) {
+        case 0: q.bias[j] = (int32_t)(((uint32_t)1 << e) + (uint32_t)qvt_rint_in(-2, 2)); break;
+        case 1:
+            q.bias[j] = (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)qvt_rint_in(-2, 2));
             break;
-        default: q.bias[j] = (int32_t)(((uint32_t)rnd() << 16) ^ rnd()); break;
+        case 2:
+            q.bias[j] = qvt_rnd() % 2 ? INT32_MAX - qvt_rint_in(0, 300)
+                                      : INT32_MIN + qvt_rint_in(0, 300);
+            break;
+        default: q.bias[j] = (int32_t)(((uint32_t)qvt_rnd() << 16) ^ qvt_rnd()); break;
         }
     }
-    const int64_t m = rint_in(1, QV_IGEMM_MR_MAX), depth = 4;
+    const int64_t m = qvt_rint_in(1, QV_IGEMM_MR_MAX), depth = 4;
     int8_t *x = xalloc((size_t)(m * depth)), *wt = xalloc((size_t)(n * depth));
-    rdata(x, m * depth);
+    qvt_rdata(x, m * depth);
     for (int64_t k = 0; k < n * depth; k++)
-        wt[k] = (int8_t)(k % 4 == 0 ? rint_in(-128, 127) : 0);
+        wt[k] = (int8_t)(k % 4 == 0 ? qvt_rint_in(-128, 127) : 0);
     int8_t *want = xalloc((size_t)(m * n)), *got = xalloc((size_t)(m * n));
     for (int64_t b = 0; b < m; b++)
         for (int64_t u = 0; u < n; u++)

@@ -15,83 +15,21 @@
 
 #include "engine/int8/kernels_s8.h"
 #include "engine/int8/simd_s8.h"
+#include "int8_random.h"
 #include "support.h"
-
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
-}
-
-static void seed(int kind, int i)
-{
-    rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(kind * 100003 + i + 1) * 0xBF58476D1CE4E5B9ull);
-    rnd();
-}
-
-static int32_t rint_in(int32_t lo, int32_t hi) /* inclusive */
-{
-    return lo + (int32_t)(rnd() % (uint32_t)((int64_t)hi - lo + 1));
-}
 
 static int32_t rint32(void)
 {
-    return (int32_t)(((uint32_t)rnd() << 16) ^ rnd());
-}
-
-/* A zero point: often an edge. */
-static int32_t rzp(void)
-{
-    switch (rnd() % 6) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return rint_in(-128, 127);
-    }
-}
-
-/* A requantization multiplier as QuantizeMultiplier makes them, edges included. */
-static int32_t rmult(void)
-{
-    switch (rnd() % 8) {
-    case 0: return 0;
-    case 1: return 1 << 30;
-    case 2: return INT32_MAX;
-    default: return (int32_t)((1u << 30) + (rnd() % (1u << 30)));
-    }
-}
-
-static int32_t rshift(void)
-{
-    return rnd() % 8 == 0 ? rint_in(-31, 7) : rint_in(-14, 0);
-}
-
-/* int8 data, with runs of the extremes. */
-static void rdata(int8_t *x, int64_t n)
-{
-    const int mode = (int)(rnd() % 4);
-    for (int64_t i = 0; i < n; i++)
-        x[i] = (int8_t)(mode == 0 && rnd() % 2 ? (rnd() % 2 ? 127 : -128) : rint_in(-128, 127));
-}
-
-static void rbias(int32_t *b, int64_t n)
-{
-    const bool huge = rnd() % 5 == 0;
-    for (int64_t i = 0; i < n; i++)
-        b[i] = huge ? (rnd() % 2 ? INT32_MAX - rint_in(0, 9) : INT32_MIN + rint_in(0, 9))
-                    : rint_in(-300000, 300000);
+    return (int32_t)(((uint32_t)qvt_rnd() << 16) ^ qvt_rnd());
 }
 
 static void ract(int32_t zp, int32_t *lo, int32_t *hi)
 {
     *lo = -128;
     *hi = 127;
-    if (rnd() % 3 == 0) {
+    if (qvt_rnd() % 3 == 0) {
         *lo = zp;
-        *hi = rnd() % 2 ? 127 : rint_in(zp, 127);
+        *hi = qvt_rnd() % 2 ? 127 : qvt_rint_in(zp, 127);
     }
 }
 
@@ -117,23 +55,24 @@ static void expect_same(const char *what, int kind, int i, enum qv_s8_variant v,
 
 START_TEST(conv_variants_equal_plain)
 {
-    seed(1, _i);
+    qvt_seed(1, _i);
     struct qv_conv_2d_s8_params p = { 0 };
-    const int64_t groups = rnd() % 4 == 0 ? rint_in(2, 3) : 1;
-    struct qv_dims fd = { groups * rint_in(1, _i % 5 == 0 ? 24 : 12), rint_in(1, 5),
-                          rint_in(1, 5), rint_in(1, _i % 5 == 0 ? 24 : 9) };
-    struct qv_dims xd = { rint_in(1, 3), rint_in(1, 12), rint_in(1, 12), fd.c * groups };
-    p.stride_h = rint_in(1, 3);
-    p.stride_w = rint_in(1, 3);
-    p.dilation_h = rnd() % 3 == 0 ? rint_in(2, 3) : 1;
-    p.dilation_w = rnd() % 3 == 0 ? rint_in(2, 3) : 1;
+    const int64_t groups = qvt_rnd() % 4 == 0 ? qvt_rint_in(2, 3) : 1;
+    struct qv_dims fd = { groups * qvt_rint_in(1, _i % 5 == 0 ? 24 : 12), qvt_rint_in(1, 5),
+                          qvt_rint_in(1, 5), qvt_rint_in(1, _i % 5 == 0 ? 24 : 9) };
+    struct qv_dims xd = { qvt_rint_in(1, 3), qvt_rint_in(1, 12), qvt_rint_in(1, 12),
+                          fd.c * groups };
+    p.stride_h = qvt_rint_in(1, 3);
+    p.stride_w = qvt_rint_in(1, 3);
+    p.dilation_h = qvt_rnd() % 3 == 0 ? qvt_rint_in(2, 3) : 1;
+    p.dilation_w = qvt_rnd() % 3 == 0 ? qvt_rint_in(2, 3) : 1;
     if (_i % 7 == 0) {   /* pointwise */
         p.stride_h = p.stride_w = 1;
         fd.h = fd.w = 1;
     }
     const int64_t eff_h = (fd.h - 1) * p.dilation_h + 1, eff_w = (fd.w - 1) * p.dilation_w + 1;
-    p.pad_h = rnd() % 2 ? rint_in(0, (int32_t)eff_h - 1) : 0;
-    p.pad_w = rnd() % 2 ? rint_in(0, (int32_t)eff_w - 1) : 0;
+    p.pad_h = qvt_rnd() % 2 ? qvt_rint_in(0, (int32_t)eff_h - 1) : 0;
+    p.pad_w = qvt_rnd() % 2 ? qvt_rint_in(0, (int32_t)eff_w - 1) : 0;
     if (fd.h == 1 && fd.w == 1)
         p.pad_h = p.pad_w = 0;
     if (xd.h + 2 * p.pad_h < eff_h)
@@ -142,14 +81,14 @@ START_TEST(conv_variants_equal_plain)
         xd.w = eff_w;
     const struct qv_dims od = { xd.n, (xd.h + 2 * p.pad_h - eff_h) / p.stride_h + 1,
                                 (xd.w + 2 * p.pad_w - eff_w) / p.stride_w + 1, fd.n };
-    p.input_offset = -rzp();
-    p.output_offset = rzp();
+    p.input_offset = -qvt_rzp();
+    p.output_offset = qvt_rzp();
     ract(p.output_offset, &p.act_min, &p.act_max);
-    p.rounding = rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
+    p.rounding = qvt_rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
     int32_t *mult = xalloc((size_t)fd.n * 4), *shift = xalloc((size_t)fd.n * 4);
     for (int64_t c = 0; c < fd.n; c++) {
-        mult[c] = rmult();
-        shift[c] = rshift();
+        mult[c] = qvt_rmult();
+        shift[c] = qvt_rshift();
         if (p.rounding == QV_ROUNDING_SINGLE && shift[c] > 30)
             shift[c] = 30;
     }
@@ -158,11 +97,11 @@ START_TEST(conv_variants_equal_plain)
     const int64_t nx = xd.n * xd.h * xd.w * xd.c, nw = fd.n * fd.h * fd.w * fd.c;
     const int64_t no = od.n * od.h * od.w * od.c;
     int8_t *x = xalloc((size_t)nx), *w = xalloc((size_t)nw);
-    int32_t *bias = rnd() % 4 ? xalloc((size_t)fd.n * 4) : NULL;
-    rdata(x, nx);
-    rdata(w, nw);
+    int32_t *bias = qvt_rnd() % 4 ? xalloc((size_t)fd.n * 4) : NULL;
+    qvt_rdata(x, nx);
+    qvt_rdata(w, nw);
     if (bias)
-        rbias(bias, fd.n);
+        qvt_rbias(bias, fd.n);
     int8_t *want = xalloc((size_t)no), *got = xalloc((size_t)no);
     char desc[200];
     snprintf(desc, sizeof(desc), "x %lldx%lldx%lldx%lld f %lldx%lldx%lldx%lld s %d,%d d %d,%d "
@@ -202,44 +141,44 @@ END_TEST
 
 START_TEST(depthwise_variants_equal_plain)
 {
-    seed(2, _i);
+    qvt_seed(2, _i);
     struct qv_depthwise_conv_2d_s8_params p = { 0 };
-    p.depth_multiplier = rnd() % 3 == 0 ? rint_in(2, 4) : 1;
-    const int64_t cin = rint_in(1, _i % 4 == 0 ? 48 : 20);
-    const struct qv_dims fd = { 1, rint_in(1, 5), rint_in(1, 5), cin * p.depth_multiplier };
-    struct qv_dims xd = { rint_in(1, 3), rint_in(1, 14), rint_in(1, 14), cin };
-    p.stride_h = rint_in(1, 3);
-    p.stride_w = rint_in(1, 3);
-    p.dilation_h = rnd() % 3 == 0 ? rint_in(2, 3) : 1;
-    p.dilation_w = rnd() % 3 == 0 ? rint_in(2, 3) : 1;
+    p.depth_multiplier = qvt_rnd() % 3 == 0 ? qvt_rint_in(2, 4) : 1;
+    const int64_t cin = qvt_rint_in(1, _i % 4 == 0 ? 48 : 20);
+    const struct qv_dims fd = { 1, qvt_rint_in(1, 5), qvt_rint_in(1, 5), cin * p.depth_multiplier };
+    struct qv_dims xd = { qvt_rint_in(1, 3), qvt_rint_in(1, 14), qvt_rint_in(1, 14), cin };
+    p.stride_h = qvt_rint_in(1, 3);
+    p.stride_w = qvt_rint_in(1, 3);
+    p.dilation_h = qvt_rnd() % 3 == 0 ? qvt_rint_in(2, 3) : 1;
+    p.dilation_w = qvt_rnd() % 3 == 0 ? qvt_rint_in(2, 3) : 1;
     const int64_t eff_h = (fd.h - 1) * p.dilation_h + 1, eff_w = (fd.w - 1) * p.dilation_w + 1;
-    p.pad_h = rnd() % 2 ? rint_in(0, (int32_t)eff_h - 1) : 0;
-    p.pad_w = rnd() % 2 ? rint_in(0, (int32_t)eff_w - 1) : 0;
+    p.pad_h = qvt_rnd() % 2 ? qvt_rint_in(0, (int32_t)eff_h - 1) : 0;
+    p.pad_w = qvt_rnd() % 2 ? qvt_rint_in(0, (int32_t)eff_w - 1) : 0;
     if (xd.h + 2 * p.pad_h < eff_h)
         xd.h = eff_h;
     if (xd.w + 2 * p.pad_w < eff_w)
         xd.w = eff_w;
     const struct qv_dims od = { xd.n, (xd.h + 2 * p.pad_h - eff_h) / p.stride_h + 1,
                                 (xd.w + 2 * p.pad_w - eff_w) / p.stride_w + 1, fd.c };
-    p.input_offset = -rzp();
-    p.output_offset = rzp();
+    p.input_offset = -qvt_rzp();
+    p.output_offset = qvt_rzp();
     ract(p.output_offset, &p.act_min, &p.act_max);
-    p.rounding = rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
+    p.rounding = qvt_rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
     int32_t *mult = xalloc((size_t)fd.c * 4), *shift = xalloc((size_t)fd.c * 4);
     for (int64_t c = 0; c < fd.c; c++) {
-        mult[c] = rmult();
-        shift[c] = rshift();
+        mult[c] = qvt_rmult();
+        shift[c] = qvt_rshift();
     }
     p.multiplier = mult;
     p.shift = shift;
     const int64_t nx = xd.n * xd.h * xd.w * xd.c, nw = fd.h * fd.w * fd.c;
     const int64_t no = od.n * od.h * od.w * od.c;
     int8_t *x = xalloc((size_t)nx), *w = xalloc((size_t)nw);
-    int32_t *bias = rnd() % 4 ? xalloc((size_t)fd.c * 4) : NULL;
-    rdata(x, nx);
-    rdata(w, nw);
+    int32_t *bias = qvt_rnd() % 4 ? xalloc((size_t)fd.c * 4) : NULL;
+    qvt_rdata(x, nx);
+    qvt_rdata(w, nw);
     if (bias)
-        rbias(bias, fd.c);
+        qvt_rbias(bias, fd.c);
     int8_t *want = xalloc((size_t)no), *got = xalloc((size_t)no);
     char desc[200];
     snprintf(desc, sizeof(desc), "x %lldx%lldx%lldx%lld k %lldx%lld dm %d s %d,%d d %d,%d "
@@ -283,31 +222,31 @@ END_TEST
 
 START_TEST(fc_variants_equal_plain)
 {
-    seed(3, _i);
+    qvt_seed(3, _i);
     struct qv_fully_connected_s8_params p = { 0 };
-    const int64_t batches = rint_in(1, 9);
-    const int64_t units = rint_in(1, _i % 5 == 0 ? 100 : 40);
-    const int64_t depth = rint_in(1, _i % 5 == 0 ? 800 : 70);
-    const bool per_tensor = rnd() % 2;
-    p.input_offset = -rzp();
-    p.output_offset = rzp();
-    p.filter_offset = per_tensor && rnd() % 3 == 0 ? rint_in(-127, 127) : 0;
+    const int64_t batches = qvt_rint_in(1, 9);
+    const int64_t units = qvt_rint_in(1, _i % 5 == 0 ? 100 : 40);
+    const int64_t depth = qvt_rint_in(1, _i % 5 == 0 ? 800 : 70);
+    const bool per_tensor = qvt_rnd() % 2;
+    p.input_offset = -qvt_rzp();
+    p.output_offset = qvt_rzp();
+    p.filter_offset = per_tensor && qvt_rnd() % 3 == 0 ? qvt_rint_in(-127, 127) : 0;
     ract(p.output_offset, &p.act_min, &p.act_max);
-    p.rounding = rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
+    p.rounding = qvt_rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
     int32_t *mult = xalloc((size_t)units * 4), *shift = xalloc((size_t)units * 4);
-    const int32_t m0 = rmult(), s0 = rshift();
+    const int32_t m0 = qvt_rmult(), s0 = qvt_rshift();
     for (int64_t u = 0; u < units; u++) {
-        mult[u] = per_tensor ? m0 : rmult();
-        shift[u] = per_tensor ? s0 : rshift();
+        mult[u] = per_tensor ? m0 : qvt_rmult();
+        shift[u] = per_tensor ? s0 : qvt_rshift();
     }
     p.multiplier = mult;
     p.shift = shift;
     int8_t *x = xalloc((size_t)(batches * depth)), *w = xalloc((size_t)(units * depth));
-    int32_t *bias = rnd() % 4 ? xalloc((size_t)units * 4) : NULL;
-    rdata(x, batches * depth);
-    rdata(w, units * depth);
+    int32_t *bias = qvt_rnd() % 4 ? xalloc((size_t)units * 4) : NULL;
+    qvt_rdata(x, batches * depth);
+    qvt_rdata(w, units * depth);
     if (bias)
-        rbias(bias, units);
+        qvt_rbias(bias, units);
     int8_t *want = xalloc((size_t)(batches * units)), *got = xalloc((size_t)(batches * units));
     char desc[160];
     snprintf(desc, sizeof(desc), "batches %lld units %lld depth %lld filter offset %d rounding %d",
@@ -344,25 +283,26 @@ END_TEST
 
 START_TEST(pool_variants_equal_plain)
 {
-    seed(4, _i);
+    qvt_seed(4, _i);
     struct qv_pool_s8_params p = { 0 };
-    p.filter_h = rint_in(1, 5);
-    p.filter_w = rint_in(1, 5);
-    p.stride_h = rint_in(1, 3);
-    p.stride_w = rint_in(1, 3);
-    p.pad_h = rnd() % 2 ? rint_in(0, p.filter_h - 1) : 0;
-    p.pad_w = rnd() % 2 ? rint_in(0, p.filter_w - 1) : 0;
-    struct qv_dims xd = { rint_in(1, 3), rint_in(1, 12), rint_in(1, 12), rint_in(1, 70) };
+    p.filter_h = qvt_rint_in(1, 5);
+    p.filter_w = qvt_rint_in(1, 5);
+    p.stride_h = qvt_rint_in(1, 3);
+    p.stride_w = qvt_rint_in(1, 3);
+    p.pad_h = qvt_rnd() % 2 ? qvt_rint_in(0, p.filter_h - 1) : 0;
+    p.pad_w = qvt_rnd() % 2 ? qvt_rint_in(0, p.filter_w - 1) : 0;
+    struct qv_dims xd = { qvt_rint_in(1, 3), qvt_rint_in(1, 12), qvt_rint_in(1, 12),
+                          qvt_rint_in(1, 70) };
     if (xd.h + 2 * p.pad_h < p.filter_h)
         xd.h = p.filter_h;
     if (xd.w + 2 * p.pad_w < p.filter_w)
         xd.w = p.filter_w;
     const struct qv_dims od = { xd.n, (xd.h + 2 * p.pad_h - p.filter_h) / p.stride_h + 1,
                                 (xd.w + 2 * p.pad_w - p.filter_w) / p.stride_w + 1, xd.c };
-    ract(rzp(), &p.act_min, &p.act_max);
+    ract(qvt_rzp(), &p.act_min, &p.act_max);
     const int64_t nx = xd.n * xd.h * xd.w * xd.c, no = od.n * od.h * od.w * od.c;
     int8_t *x = xalloc((size_t)nx), *want = xalloc((size_t)no), *got = xalloc((size_t)no);
-    rdata(x, nx);
+    qvt_rdata(x, nx);
     for (int avg = 0; avg < 2; avg++) {
         p.variant = QV_S8_PLAIN;
         (avg ? qv_average_pool_2d_s8 : qv_max_pool_2d_s8)(&p, &xd, x, &od, want);
@@ -384,30 +324,30 @@ END_TEST
 
 START_TEST(mean_variants_equal_plain)
 {
-    seed(5, _i);
+    qvt_seed(5, _i);
     struct qv_mean_s8_params p = { 0 };
-    struct qv_shape is = { rint_in(1, 4), { 0 } }, os = { 0, { 0 } };
+    struct qv_shape is = { qvt_rint_in(1, 4), { 0 } }, os = { 0, { 0 } };
     for (int32_t d = 0; d < is.rank; d++)
-        is.dims[d] = rint_in(1, 9);
+        is.dims[d] = qvt_rint_in(1, 9);
     os.rank = is.rank;
     bool any = false;
     for (int32_t d = 0; d < is.rank; d++) {
-        p.reduced[d] = rnd() % 2;
+        p.reduced[d] = qvt_rnd() % 2;
         any = any || p.reduced[d];
     }
     if (!any)
         p.reduced[is.rank - 1] = true;
     for (int32_t d = 0; d < is.rank; d++)
         os.dims[d] = p.reduced[d] ? 1 : is.dims[d];
-    p.input_zero_point = rzp();
-    p.output_zero_point = rzp();
-    p.multiplier = rmult();
-    p.shift = rint_in(-20, 2);
-    p.rounding = rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
+    p.input_zero_point = qvt_rzp();
+    p.output_zero_point = qvt_rzp();
+    p.multiplier = qvt_rmult();
+    p.shift = qvt_rint_in(-20, 2);
+    p.rounding = qvt_rnd() % 4 == 0 ? QV_ROUNDING_SINGLE : QV_ROUNDING_DOUBLE;
     const int64_t nx = qv_shape_elems(&is), no = qv_shape_elems(&os);
     int8_t *x = xalloc((size_t)nx), *want = xalloc((size_t)no), *got = xalloc((size_t)no);
     void *scratch = xalloc(qv_mean_s8_get_buffer_size(&os));
-    rdata(x, nx);
+    qvt_rdata(x, nx);
     p.variant = QV_S8_PLAIN;
     qv_mean_s8(&p, scratch, &is, x, &os, want);
     for (int v = QV_S8_C; v < QV_S8_VARIANT_COUNT; v++) {
@@ -430,7 +370,7 @@ END_TEST
 /* Every variant's blocks against the C blocks on the same random inputs. */
 START_TEST(blocks_equal_c)
 {
-    seed(6, _i);
+    qvt_seed(6, _i);
     const struct qv_s8_blocks *c = qv_s8_blocks(QV_S8_C);
     for (int v = QV_S8_C + 1; v < QV_S8_VARIANT_COUNT; v++) {
         if (!qv_s8_variant_available((enum qv_s8_variant)v))
@@ -438,7 +378,7 @@ START_TEST(blocks_equal_c)
         const struct qv_s8_blocks *b = qv_s8_blocks((enum qv_s8_variant)v);
         const char *name = qv_s8_variant_name((enum qv_s8_variant)v);
         /* gemm: A int8-valued int16, W with the FC filter offset range. */
-        const int64_t m = rint_in(1, 13), n = rint_in(1, 50), k = rint_in(1, 300);
+        const int64_t m = qvt_rint_in(1, 13), n = qvt_rint_in(1, 50), k = qvt_rint_in(1, 300);
         const int64_t kp = qv_gemm_kp(k);
         int16_t *a = xalloc((size_t)(m * kp) * 2);
         int8_t *w = xalloc((size_t)(n * k));
@@ -448,16 +388,16 @@ START_TEST(blocks_equal_c)
         int32_t *rqmem = xalloc(qv_rq_s8_size(n));
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < kp; j++)
-                a[i * kp + j] = (int16_t)(j < k ? rint_in(-128, 127) : 0);
-        rdata(w, n * k);
+                a[i * kp + j] = (int16_t)(j < k ? qvt_rint_in(-128, 127) : 0);
+        qvt_rdata(w, n * k);
         for (int64_t j = 0; j < n; j++) {
-            add[j] = rint32() >> rint_in(0, 31);
-            mult[j] = rmult();
-            shift[j] = rshift();
+            add[j] = rint32() >> qvt_rint_in(0, 31);
+            mult[j] = qvt_rmult();
+            shift[j] = qvt_rshift();
         }
-        qv_gemm_s8_pack(w, n, k, k, rnd() % 3 ? 0 : rint_in(-127, 127), packed, wsum);
+        qv_gemm_s8_pack(w, n, k, k, qvt_rnd() % 3 ? 0 : qvt_rint_in(-127, 127), packed, wsum);
         struct qv_rq_s8 rq;
-        const int32_t zp = rzp();
+        const int32_t zp = qvt_rzp();
         int32_t lo, hi;
         ract(zp, &lo, &hi);
         qv_rq_s8_init(&rq, rqmem, n, add, mult, shift, zp, lo, hi, QV_ROUNDING_DOUBLE);
@@ -469,11 +409,11 @@ START_TEST(blocks_equal_c)
                           "%lld is %d, C gives %d", name, _i, (long long)m, (long long)n,
                           (long long)k, (long long)i, got[i], want[i]);
         /* widen and accumulate */
-        const int64_t len = rint_in(0, 200);
+        const int64_t len = qvt_rint_in(0, 200);
         int8_t *src = xalloc((size_t)len);
         int16_t *w1 = xalloc((size_t)len * 2), *w2 = xalloc((size_t)len * 2);
         int32_t *s1 = xalloc((size_t)len * 4), *s2 = xalloc((size_t)len * 4);
-        rdata(src, len);
+        qvt_rdata(src, len);
         for (int64_t i = 0; i < len; i++)
             s1[i] = s2[i] = rint32();
         c->widen(src, w1, len);
@@ -488,25 +428,25 @@ START_TEST(blocks_equal_c)
         int32_t *rm = xalloc((size_t)len * 4), *rs = xalloc((size_t)len * 4);
         int32_t *ra = xalloc((size_t)len * 4);
         for (int64_t i = 0; i < len; i++) {
-            acc[i] = rint32() >> rint_in(0, 31);
-            ra[i] = rint_in(-100000, 100000);
-            rm[i] = rmult();
-            rs[i] = rint_in(-31, 12);
+            acc[i] = rint32() >> qvt_rint_in(0, 31);
+            ra[i] = qvt_rint_in(-100000, 100000);
+            rm[i] = qvt_rmult();
+            rs[i] = qvt_rint_in(-31, 12);
         }
-        const bool use_add = rnd() % 2;
+        const bool use_add = qvt_rnd() % 2;
         c->requant_row(acc, use_add ? ra : NULL, rm, rs, len, zp, lo, hi, QV_ROUNDING_DOUBLE, r1);
         b->requant_row(acc, use_add ? ra : NULL, rm, rs, len, zp, lo, hi, QV_ROUNDING_DOUBLE, r2);
         ck_assert_msg(memcmp(r1, r2, (size_t)len) == 0, "%s requant_row case %d", name, _i);
         /* dw_pixel over up to 25 taps */
-        const int32_t taps = rint_in(0, 25);
+        const int32_t taps = qvt_rint_in(0, 25);
         const int8_t *xs[25], *ws[25];
         int8_t *rows = xalloc((size_t)(2 * 25 * (len + 1)));
-        rdata(rows, 2 * 25 * (len + 1));
+        qvt_rdata(rows, 2 * 25 * (len + 1));
         for (int32_t t = 0; t < taps; t++) {
             xs[t] = rows + 2 * t * (len + 1);
             ws[t] = rows + (2 * t + 1) * (len + 1);
         }
-        const int32_t off = -rzp();
+        const int32_t off = -qvt_rzp();
         c->dw_pixel(s1, xs, ws, taps, off, len);
         b->dw_pixel(s2, xs, ws, taps, off, len);
         ck_assert_msg(memcmp(s1, s2, (size_t)len * 4) == 0, "%s dw_pixel case %d", name, _i);
@@ -542,19 +482,19 @@ START_TEST(requant_row_c_equals_formula)
     enum { N = 1003 };
     static int32_t acc[N], add[N], mult[N], shift[N];
     static int8_t out[N];
-    seed(7, _i);
+    qvt_seed(7, _i);
     const struct qv_s8_blocks *c = qv_s8_blocks(QV_S8_C);
     for (int rep = 0; rep < 50; rep++) {
-        const int32_t zp = rzp(), lo = rint_in(-128, 0), hi = rint_in(0, 127);
+        const int32_t zp = qvt_rzp(), lo = qvt_rint_in(-128, 0), hi = qvt_rint_in(0, 127);
         for (int j = 0; j < N; j++) {
-            acc[j] = rint32() >> rint_in(0, 31);
-            add[j] = rint_in(-100000, 100000);
-            mult[j] = rmult();
-            shift[j] = rint_in(-31, 12);
+            acc[j] = rint32() >> qvt_rint_in(0, 31);
+            add[j] = qvt_rint_in(-100000, 100000);
+            mult[j] = qvt_rmult();
+            shift[j] = qvt_rint_in(-31, 12);
         }
         for (int r = 0; r < QV_ROUNDING_COUNT; r++) {
-            const int64_t n = rint_in(1, N);
-            const bool use_add = rnd() % 2;
+            const int64_t n = qvt_rint_in(1, N);
+            const bool use_add = qvt_rnd() % 2;
             c->requant_row(acc, use_add ? add : NULL, mult, shift, n, zp, lo, hi,
                            (enum qv_rounding)r, out);
             for (int64_t j = 0; j < n; j++) {
@@ -579,26 +519,26 @@ END_TEST
  */
 static int32_t edge_x(void)
 {
-    const int e = (int)(rnd() % 32);
-    switch (rnd() % 8) {
+    const int e = (int)(qvt_rnd() % 32);
+    switch (qvt_rnd() % 8) {
     case 0: return rint32();
-    case 1: return rint32() >> (rnd() % 32);
+    case 1: return rint32() >> (qvt_rnd() % 32);
     /* +-2^e +- 2, wrapping at e = 31 (computed unsigned: no signed overflow) */
-    case 2: return (int32_t)(((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
-    case 3: return (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)rint_in(-2, 2));
-    case 4: return INT32_MIN + rint_in(0, 3);
-    case 5: return INT32_MAX - rint_in(0, 3);
-    default: return rint_in(-1000, 1000);
+    case 2: return (int32_t)(((uint32_t)1 << e) + (uint32_t)qvt_rint_in(-2, 2));
+    case 3: return (int32_t)(0u - ((uint32_t)1 << e) + (uint32_t)qvt_rint_in(-2, 2));
+    case 4: return INT32_MIN + qvt_rint_in(0, 3);
+    case 5: return INT32_MAX - qvt_rint_in(0, 3);
+    default: return qvt_rint_in(-1000, 1000);
     }
 }
 
 static int32_t edge_m(void)
 {
-    switch (rnd() % 6) {
+    switch (qvt_rnd() % 6) {
     case 0: return 0;
-    case 1: return INT32_MAX - rint_in(0, 2);
-    case 2: return (1 << 30) + rint_in(0, 2);
-    case 3: return rint_in(0, 7);
+    case 1: return INT32_MAX - qvt_rint_in(0, 2);
+    case 2: return (1 << 30) + qvt_rint_in(0, 2);
+    case 3: return qvt_rint_in(0, 7);
     default: return (int32_t)((uint32_t)rint32() >> 1);
     }
 }
@@ -612,7 +552,7 @@ __attribute__((target("avx2"))) static int64_t mbqm8_mismatches(int64_t rounds, 
         for (int i = 0; i < 8; i++) {
             x[i] = edge_x();
             m[i] = edge_m();
-            sh[i] = rint_in(-31, 31);
+            sh[i] = qvt_rint_in(-31, 31);
             want[i] = qv_mbqm_double(x[i], m[i], sh[i]);
         }
         const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
@@ -640,7 +580,7 @@ START_TEST(mbqm8_equals_scalar_full_int32)
 #ifdef QV_S8_X86
     if (!qv_s8_variant_available(QV_S8_AVX2))
         return;
-    seed(8, 0);
+    qvt_seed(8, 0);
     char first[160] = "";
     int64_t bad = mbqm8_mismatches(250000, first, sizeof(first));   /* 2 M lanes */
     ck_assert_msg(bad == 0, "%lld of 2000000 lanes differ; first: %s", (long long)bad, first);
